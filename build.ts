@@ -1,0 +1,59 @@
+/**
+ * Build dist/bosun: one compiled executable (bytecode, ESM, minified), version and git sha baked
+ * in, Ink's optional devtools import stubbed, bunfig/.env autoload off at run time.
+ *   bun run build.ts [--target bun-linux-x64|bun-linux-arm64|bun-darwin-arm64|...] [--outfile PATH]
+ */
+import { execSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { BunPlugin } from "bun";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+};
+const target = flag("--target");
+const outfile = flag("--outfile") ?? (target ? `dist/bosun-${target.replace(/^bun-/, "")}` : "dist/bosun");
+
+const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+let sha = "unknown";
+try {
+  sha = execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+} catch {
+  // not a git checkout (e.g. a source tarball)
+}
+
+/** Ink imports react-devtools-core optionally; a compiled binary must not try to load it. */
+const stubDevtools: BunPlugin = {
+  name: "stub-react-devtools-core",
+  setup(build) {
+    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "stub" }));
+    build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export default { initialize() {}, connectToDevTools() {} };", loader: "js" }));
+  },
+};
+
+const started = performance.now();
+const result = await Bun.build({
+  entrypoints: ["src/cli/main.ts"],
+  compile: {
+    outfile,
+    ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
+    autoloadBunfig: false,
+    autoloadDotenv: false,
+  },
+  bytecode: true,
+  format: "esm",
+  minify: true,
+  sourcemap: "none",
+  define: {
+    BOSUN_VERSION: JSON.stringify(pkg.version),
+    BOSUN_GIT_SHA: JSON.stringify(sha),
+    "process.env.NODE_ENV": JSON.stringify("production"),
+  },
+  plugins: [stubDevtools],
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+console.error(`built ${outfile} (bosun ${pkg.version}, ${sha}) in ${Math.round(performance.now() - started)} ms`);

@@ -1,0 +1,21 @@
+import { defineCommand } from "citty";
+import { ControlClient } from "../../core/control/client.ts";
+import { BosunError, ExitCode } from "../../core/errors.ts";
+import { globalArgs } from "../args.ts";
+import { attachedSource } from "../attached-source.ts";
+import { cliContext } from "../context.ts";
+import { VERSION } from "../version.ts";
+
+export default defineCommand({
+  meta: { name: "dashboard", description: "Attach the live dashboard to the running gateway" },
+  args: { ...globalArgs },
+  async run({ args }) {
+    const ctx = cliContext(args);
+    if (!process.stdout.isTTY) {
+      throw new BosunError("not_a_tty", "the dashboard needs a terminal", { exitCode: ExitCode.usage, hint: "use `bosun status --json` in scripts" });
+    }
+    ControlClient.connect(ctx.paths); // fail fast with exit 4 when nothing is running
+    const { runDashboard } = await import("../../tui/run.tsx");
+    await runDashboard({ source: attachedSource(() => ControlClient.connect(ctx.paths)), version: VERSION });
+  },
+});

@@ -1,0 +1,88 @@
+import { defineCommand } from "citty";
+import { statSync } from "node:fs";
+import { createServer } from "node:net";
+import { loadConfig, type LoadedConfig } from "../../core/config/load.ts";
+import { readRunningRecord } from "../../core/control/client.ts";
+import { ConfigError, errorMessage } from "../../core/errors.ts";
+import { selectProvider } from "../../core/providers/select.ts";
+import { parseListen } from "../../core/util/listen.ts";
+import { globalArgs } from "../args.ts";
+import { cliContext, type CliContext } from "../context.ts";
+import { c, out, printJson } from "../output.ts";
+
+type Outcome = "ok" | "warn" | "fail";
+interface Check {
+  name: string;
+  outcome: Outcome;
+  detail: string;
+  hint?: string;
+}
+
+export default defineCommand({
+  meta: { name: "doctor", description: "Check config, home permissions, ports and provider" },
+  args: { ...globalArgs },
+  async run({ args }) {
+    const ctx = cliContext(args);
+    const checks: Check[] = [];
+    let loaded: LoadedConfig | null = null;
+    try {
+      loaded = loadConfig({ flag: args.config, env: ctx.env, cwd: ctx.cwd });
+      checks.push({ name: "config", outcome: "ok", detail: `${loaded.path ?? "embedded default"} is valid` });
+    } catch (e) {
+      const detail = e instanceof ConfigError ? `${e.location}: ${e.message}` : errorMessage(e);
+      checks.push({ name: "config", outcome: "fail", detail, hint: e instanceof ConfigError ? e.hint : undefined });
+    }
+    checks.push(homeCheck(ctx));
+    const running = readRunningRecord(ctx.paths);
+    checks.push(running ? { name: "gateway", outcome: "ok", detail: `running (pid ${running.pid})` } : { name: "gateway", outcome: "warn", detail: "not running", hint: "`bosun up --detach` starts it" });
+    if (loaded) {
+      for (const [name, a] of Object.entries(loaded.config.adapters)) {
+        if ("listen" in a && typeof a.listen === "string") checks.push(await portCheck(name, a.listen, !!running));
+      }
+      checks.push(await providerCheck(loaded, ctx));
+    }
+    if (args.json) printJson({ ok: checks.every((x) => x.outcome !== "fail"), checks });
+    else {
+      for (const x of checks) {
+        const mark = x.outcome === "ok" ? c.green("✓") : x.outcome === "warn" ? c.yellow("!") : c.red("✗");
+        out(`${mark} ${x.name.padEnd(14)} ${x.detail}`);
+        if (x.hint && x.outcome !== "ok") out(`  ${c.dim(x.hint)}`);
+      }
+    }
+    if (checks.some((x) => x.outcome === "fail")) process.exitCode = 1;
+  },
+});
+
+function homeCheck(ctx: CliContext): Check {
+  try {
+    const mode = statSync(ctx.paths.home).mode & 0o777;
+    if (mode & 0o077) return { name: "home", outcome: "fail", detail: `${ctx.paths.home} is mode ${mode.toString(8)}, readable by others`, hint: `chmod 700 ${ctx.paths.home}` };
+    return { name: "home", outcome: "ok", detail: `${ctx.paths.home} (0700)` };
+  } catch {
+    return { name: "home", outcome: "ok", detail: `${ctx.paths.home} (created on first start)` };
+  }
+}
+
+async function portCheck(adapter: string, listen: string, gatewayRunning: boolean): Promise<Check> {
+  const name = `port ${adapter}`;
+  const { hostname, port } = parseListen(listen);
+  const free = await new Promise<string | null>((resolve) => {
+    const srv = createServer();
+    srv.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    srv.listen(port, hostname, () => srv.close(() => resolve(null)));
+  });
+  if (free === null) return { name, outcome: "ok", detail: `${listen} is free` };
+  if (free === "EADDRINUSE" && gatewayRunning) return { name, outcome: "ok", detail: `${listen} in use (by the running gateway)` };
+  return { name, outcome: "fail", detail: `${listen}: ${free === "EADDRINUSE" ? "already in use" : free}`, hint: `change [adapters.${adapter}] listen` };
+}
+
+async function providerCheck(loaded: LoadedConfig, ctx: CliContext): Promise<Check> {
+  const { provider, notice } = await selectProvider(loaded.config.agent, ctx.env);
+  if (provider.name === "echo") return { name: "provider", outcome: notice ? "warn" : "ok", detail: "echo (replies repeat the message)", hint: notice ?? undefined };
+  try {
+    const reply = await provider.complete([{ role: "user", content: "Reply with the single word: ok" }], AbortSignal.timeout(15_000));
+    return { name: "provider", outcome: "ok", detail: `${provider.label} answered (${reply.length} chars)` };
+  } catch (e) {
+    return { name: "provider", outcome: "fail", detail: `${provider.label}: ${errorMessage(e).slice(0, 200)}`, hint: "check [agent] base_url, model and api_key" };
+  }
+}

@@ -1,0 +1,93 @@
+import { defineCommand } from "citty";
+import { Gateway } from "../../core/gateway.ts";
+import type { BosunEvent } from "../../core/events.ts";
+import { ConfigError, BosunError, ExitCode } from "../../core/errors.ts";
+import { globalArgs } from "../args.ts";
+import { loadForCli } from "../config-load.ts";
+import { cliContext, type CliContext } from "../context.ts";
+import { err, formatLog, printJson } from "../output.ts";
+import { VERSION } from "../version.ts";
+import { detach } from "../detach.ts";
+
+/** Set in the environment of the background process `up --detach` spawns. */
+export const DAEMON_ENV = "BOSUN_DAEMON_CHILD";
+/** Hard bound on shutdown after a signal (product: graceful within 10 s). */
+const SIGNAL_EXIT_MS = 10_000;
+
+export default defineCommand({
+  meta: { name: "up", description: "Run the gateway (with the dashboard in a terminal; --detach for a background daemon)" },
+  args: {
+    ...globalArgs,
+    detach: { type: "boolean", alias: "d", description: "Run in the background; returns once the gateway is ready" },
+  },
+  async run({ args }) {
+    const ctx = cliContext(args);
+    const daemon = ctx.env[DAEMON_ENV] === "1";
+    if (daemon) return runDaemonChild(ctx);
+    const loaded = loadForCli(ctx);
+    if (args.detach) return detach(ctx, loaded.path);
+    const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !args.json;
+    const gateway = newGateway(ctx, loaded);
+    const logs: BosunEvent[] = [];
+    const offBuffer = gateway.bus.onType("log", (e) => logs.push(e));
+    if (!interactive) printLogs(gateway, ctx);
+    handleSignals(gateway);
+    await gateway.start();
+    if (args.json) printJson({ ready: true, pid: process.pid });
+    if (interactive) {
+      const { runInProcessDashboard } = await import("../dashboard-run.ts");
+      offBuffer();
+      await runInProcessDashboard(gateway, logs.splice(0));
+      await gateway.stop("dashboard closed");
+    }
+    offBuffer();
+    await gateway.stopped;
+  },
+});
+
+function newGateway(ctx: CliContext, loaded: ReturnType<typeof loadForCli>): Gateway {
+  const level = ctx.flags.verbose ? 4 : ctx.flags.quiet ? 1 : 3;
+  return new Gateway({ home: ctx.paths.home, loaded, env: ctx.env, version: VERSION, logLevel: level });
+}
+
+/** Foreground without a dashboard: log records on stderr (JSON lines with --json). */
+function printLogs(gateway: Gateway, ctx: CliContext): void {
+  gateway.bus.onType("log", (e) => {
+    if (ctx.flags.json) err(JSON.stringify({ at: e.at, level: e.level, tag: e.tag, message: e.message }));
+    else err(formatLog(e.level, e.tag, e.message, e.at));
+  });
+}
+
+function handleSignals(gateway: Gateway): void {
+  const onSignal = (sig: string) => {
+    setTimeout(() => process.exit(ExitCode.failed), SIGNAL_EXIT_MS).unref();
+    void gateway.stop(sig);
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+}
+
+/**
+ * The background process of `up --detach`: reports readiness (or the start error) as one JSON line
+ * on stdout for the parent, then logs only to the log file.
+ */
+async function runDaemonChild(ctx: CliContext): Promise<void> {
+  process.on("SIGHUP", () => {});
+  const report = (v: unknown) => new Promise<void>((r) => process.stdout.write(JSON.stringify(v) + "\n", () => r()));
+  try {
+    const gateway = newGateway(ctx, loadForCli(ctx));
+    handleSignals(gateway);
+    await gateway.start();
+    await report({ ready: true, pid: process.pid });
+    await gateway.stopped;
+  } catch (e) {
+    const info =
+      e instanceof BosunError
+        ? { code: e.code, message: e instanceof ConfigError ? `${e.location}: ${e.message}` : e.message, hint: e.hint ?? null, exitCode: e.exitCode }
+        : { code: "internal", message: String(e), hint: null, exitCode: ExitCode.failed };
+    await report({ error: info });
+    process.exitCode = info.exitCode;
+  }
+}
+
+

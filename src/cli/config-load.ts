@@ -1,0 +1,7 @@
+import { loadConfig, type LoadedConfig } from "../core/config/load.ts";
+import type { CliContext } from "./context.ts";
+
+/** Load the config the way every command does (flag, env, cwd, XDG, embedded default). */
+export function loadForCli(ctx: CliContext): LoadedConfig {
+  return loadConfig({ flag: ctx.flags.config, env: ctx.env, cwd: ctx.cwd });
+}

@@ -1,0 +1,24 @@
+import type { BosunEvent } from "../core/events.ts";
+import type { Gateway } from "../core/gateway.ts";
+import { runDashboard } from "../tui/run.tsx";
+import { busSource, type DashboardSource } from "../tui/source.ts";
+import { VERSION } from "./version.ts";
+
+/** The dashboard over an in-process gateway; log records from before it mounted are replayed. */
+export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEvent[]): Promise<void> {
+  const inner = busSource(gateway.bus, () => gateway.snapshot());
+  const source: DashboardSource = {
+    mode: inner.mode,
+    subscribe(listener, onConnection) {
+      let replayed = false;
+      return inner.subscribe((e) => {
+        listener(e);
+        if (!replayed && e.type === "snapshot") {
+          replayed = true;
+          for (const old of earlier) listener(old);
+        }
+      }, onConnection);
+    },
+  };
+  await runDashboard({ source, version: VERSION });
+}

@@ -1,0 +1,145 @@
+import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
+import { BosunError, ExitCode } from "../core/errors.ts";
+import { didYouMean } from "../core/util/suggest.ts";
+import { COMMANDS } from "./commands.ts";
+import { c, err, out, reportError } from "./output.ts";
+import { VERSION } from "./version.ts";
+
+/** Flags that take a value, so their value is not mistaken for the command name. */
+const VALUE_FLAGS = new Set(["--config"]);
+
+/** Run the CLI with these arguments; returns the exit code. Never throws. */
+export async function run(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  try {
+    const idx = commandIndex(argv);
+    const name = idx === -1 ? undefined : argv[idx]!;
+    const rest = idx === -1 ? argv : [...argv.slice(0, idx), ...argv.slice(idx + 1)];
+    if (name === undefined) {
+      if (rest.includes("--help") || rest.includes("-h")) {
+        out(mainUsage());
+        return ExitCode.ok;
+      }
+      if (rest.includes("--version") || rest.includes("-V")) {
+        out(`bosun ${VERSION}`);
+        return ExitCode.ok;
+      }
+      // Bare `bosun`: the dashboard in a terminal, status otherwise.
+      const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !json;
+      if (!interactive) return await runNamed("status", rest);
+      const { gatewayRunning } = await import("./running.ts");
+      return await runNamed(gatewayRunning() ? "dashboard" : "up", rest);
+    }
+    if (name === "help") {
+      const target = rest.find((a) => !a.startsWith("-"));
+      if (target && COMMANDS[target]) return await runNamed(target, ["--help"]);
+      out(mainUsage());
+      return ExitCode.ok;
+    }
+    if (!COMMANDS[name]) {
+      const guess = didYouMean(name, Object.keys(COMMANDS));
+      throw new BosunError("unknown_command", `unknown command "${name}"`, {
+        exitCode: ExitCode.usage,
+        hint: guess ? `did you mean \`bosun ${guess}\`?` : "run `bosun --help` for the list of commands",
+      });
+    }
+    return await runNamed(name, rest);
+  } catch (e) {
+    return reportError(e, json);
+  }
+}
+
+async function runNamed(name: string, rawArgs: string[]): Promise<number> {
+  const cmd = await COMMANDS[name]!.load();
+  const sub = await subcommandOf(cmd, rawArgs);
+  const target = sub?.cmd ?? cmd;
+  const args = sub ? sub.rawArgs : rawArgs;
+  if (args.includes("--help") || args.includes("-h")) {
+    out(await renderUsage(target, sub ? cmd : undefined));
+    return ExitCode.ok;
+  }
+  await checkFlags(target, args, sub ? `${name} ${sub.name}` : name);
+  process.exitCode = 0;
+  await runCommand(cmd, { rawArgs });
+  return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+}
+
+/** Position of the first bare word (the command), skipping flags and flag values. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (VALUE_FLAGS.has(a)) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith("-")) return i;
+  }
+  return -1;
+}
+
+async function subcommandOf(cmd: CommandDef<any>, rawArgs: string[]): Promise<{ name: string; cmd: CommandDef<any>; rawArgs: string[] } | undefined> {
+  const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
+  if (!subs) return undefined;
+  const i = commandIndex(rawArgs);
+  const name = i === -1 ? undefined : rawArgs[i]!;
+  if (!name) return undefined;
+  const entry = (subs as Record<string, unknown>)[name];
+  if (!entry) {
+    const guess = didYouMean(name, Object.keys(subs));
+    throw new BosunError("unknown_command", `unknown subcommand "${name}"`, {
+      exitCode: ExitCode.usage,
+      hint: guess ? `did you mean "${guess}"?` : "see --help for the subcommands",
+    });
+  }
+  const resolved = (typeof entry === "function" ? await (entry as () => Promise<CommandDef<any>>)() : entry) as CommandDef<any>;
+  return { name, cmd: resolved, rawArgs: [...rawArgs.slice(0, i), ...rawArgs.slice(i + 1)] };
+}
+
+/** Unknown flags are usage errors (exit 2) with a did-you-mean, not silently ignored. */
+async function checkFlags(cmd: CommandDef<any>, rawArgs: string[], label: string): Promise<void> {
+  const defs = ((typeof cmd.args === "function" ? await cmd.args() : cmd.args) ?? {}) as ArgsDef;
+  const known = new Set<string>(["help", "h"]);
+  for (const [key, def] of Object.entries(defs)) {
+    if (def.type === "positional") continue;
+    known.add(key);
+    if (def.type === "boolean") known.add(`no-${key}`);
+    for (const a of [def.alias ?? []].flat()) known.add(a);
+  }
+  for (const a of rawArgs) {
+    if (a === "--") break;
+    if (!a.startsWith("-")) continue;
+    const flag = a.replace(/^-+/, "").split("=")[0]!;
+    if (!known.has(flag)) {
+      const guess = didYouMean(flag, [...known]);
+      throw new BosunError("unknown_flag", `unknown option "${a}" for \`bosun ${label}\``, {
+        exitCode: ExitCode.usage,
+        hint: guess ? `did you mean --${guess}?` : `see \`bosun ${label} --help\``,
+      });
+    }
+  }
+}
+
+function mainUsage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = [
+    `${c.bold("bosun")} ${VERSION} — a self-hosted AI agent gateway in one binary`,
+    "",
+    `${c.bold("USAGE")}  bosun [COMMAND] [OPTIONS]`,
+    "",
+    "With no command: the dashboard in a terminal, `bosun status` otherwise.",
+    "",
+    c.bold("COMMANDS"),
+    ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.description}`),
+    "",
+    c.bold("GLOBAL OPTIONS"),
+    "  --config PATH  config file (default: $BOSUN_CONFIG, ./bosun.toml, $XDG_CONFIG_HOME/bosun/bosun.toml)",
+    "  --json         machine output on stdout",
+    "  --quiet        only warnings and errors",
+    "  --verbose      debug output",
+    "  --no-color     no colours (also NO_COLOR)",
+    "  --version      print the version",
+    "",
+    "Run `bosun COMMAND --help` for a command's options. Exit codes: 0 ok, 1 failed, 2 usage, 3 config invalid, 4 gateway not running.",
+  ];
+  return lines.join("\n");
+}

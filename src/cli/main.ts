@@ -1,0 +1,13 @@
+import { VERSION, GIT_SHA } from "./version.ts";
+
+// `--version` is answered before anything else loads: it must stay instant.
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  process.stdout.write(`bosun ${VERSION} (${GIT_SHA})\n`);
+  process.exit(0);
+}
+
+const { run } = await import("./dispatch.ts");
+const code = await run(argv);
+await new Promise<void>((resolve) => (process.stdout.writableLength ? process.stdout.once("drain", resolve) : resolve()));
+process.exit(code);

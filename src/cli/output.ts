@@ -1,0 +1,76 @@
+import { BosunError, ConfigError, errorMessage, ExitCode } from "../core/errors.ts";
+import type { LogLevel } from "../core/events.ts";
+
+let colorOn = !process.env.NO_COLOR && process.stdout.isTTY === true;
+
+/** Turn colours off (`--no-color`, NO_COLOR, or a non-TTY). */
+export function setColor(on: boolean): void {
+  colorOn = on && !process.env.NO_COLOR;
+}
+
+const wrap = (open: number, close: number) => (s: string) => (colorOn ? `\x1b[${open}m${s}\x1b[${close}m` : s);
+export const c = {
+  bold: wrap(1, 22),
+  dim: wrap(2, 22),
+  red: wrap(31, 39),
+  green: wrap(32, 39),
+  yellow: wrap(33, 39),
+  cyan: wrap(36, 39),
+};
+
+/** Print a JSON document on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Print a line on stdout. */
+export function out(line = ""): void {
+  process.stdout.write(line + "\n");
+}
+
+/** Print a line on stderr. */
+export function err(line: string): void {
+  process.stderr.write(line + "\n");
+}
+
+/** Colour for a state word. */
+export function stateColor(state: string): (s: string) => string {
+  if (state === "running" || state === "installed" || state === "ok" || state === "active") return c.green;
+  if (state === "failed" || state === "error" || state === "broken" || state === "errored") return c.red;
+  if (state === "stopped" || state === "missing") return c.dim;
+  return c.yellow;
+}
+
+/** One log record as a stderr line. */
+export function formatLog(level: LogLevel, tag: string, message: string, at: string): string {
+  const time = at.slice(11, 19);
+  const lv = level === "error" ? c.red("ERROR") : level === "warn" ? c.yellow("WARN ") : level === "debug" ? c.dim("DEBUG") : c.cyan("INFO ");
+  return `${c.dim(time)} ${lv} ${c.dim(`[${tag}]`)} ${message}`;
+}
+
+/** Print an error as one line plus a hint (no stack for expected failures); returns the exit code. */
+export function reportError(e: unknown, json: boolean): number {
+  if (e instanceof BosunError) {
+    const where = e instanceof ConfigError ? `${e.location}: ` : "";
+    if (json) printJson({ error: { code: e.code, message: e.message, hint: e.hint ?? null, ...(e instanceof ConfigError ? e.toJSON() : {}) } });
+    err(`${c.red("error:")} ${where}${e.message}`);
+    if (e.hint) err(`${c.dim("hint:")} ${e.hint}`);
+    return e.exitCode;
+  }
+  if (json) printJson({ error: { code: "internal", message: errorMessage(e), hint: null } });
+  err(`${c.red("error:")} ${errorMessage(e)}`);
+  if (process.env.BOSUN_DEBUG && e instanceof Error && e.stack) err(e.stack);
+  else err(`${c.dim("hint:")} this looks like a bug; run again with BOSUN_DEBUG=1 for details`);
+  return ExitCode.failed;
+}
+
+/** Human duration: 3s, 4m 10s, 2h 5m, 3d 4h. */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}

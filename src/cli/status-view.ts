@@ -1,0 +1,36 @@
+import type { Status } from "../core/status.ts";
+import { c, humanDuration, stateColor } from "./output.ts";
+
+const ago = (iso: string | null, now: number) => (iso ? `${humanDuration(Math.max(0, now - Date.parse(iso)))} ago` : "—");
+
+/** Render status for people: one screen, states in colour. */
+export function renderStatus(s: Status, now = Date.now()): string {
+  const g = s.gateway;
+  const lines: string[] = [];
+  const head = [c.bold("bosun"), g.version, stateColor(g.state)(g.state)];
+  if (g.state === "running") head.push(c.dim(`pid ${g.pid}`), c.dim(`up ${humanDuration(g.uptimeMs)}`));
+  lines.push(head.join("  "));
+  lines.push(`${c.dim("config  ")} ${g.configPath ?? "embedded default"}`);
+  lines.push(`${c.dim("provider")} ${g.provider}`);
+  if (g.configError) lines.push(c.red(`config error: ${g.configError.file}:${g.configError.line}:${g.configError.column}: ${g.configError.message}`));
+  lines.push("");
+  lines.push(c.bold("ADAPTERS"));
+  if (s.adapters.length === 0) lines.push(c.dim("  none configured"));
+  const w = Math.max(4, ...s.adapters.map((a) => a.name.length));
+  const kw = Math.max(4, ...s.adapters.map((a) => a.kind.length));
+  for (const a of s.adapters) {
+    const parts = [`  ${a.name.padEnd(w)}`, a.kind.padEnd(kw), stateColor(a.state)(a.state.padEnd(8))];
+    if (g.state !== "stopped") {
+      parts.push(c.dim(`restarts ${a.restarts}`), c.dim(`in ${ago(a.lastInboundAt, now)}`), c.dim(`out ${ago(a.lastOutboundAt, now)}`));
+    }
+    if (a.lastError) parts.push(c.red(a.lastError));
+    lines.push(parts.join("  "));
+  }
+  lines.push("");
+  lines.push(`${c.bold("INSTALLS")}      ${s.installs.length === 0 ? c.dim("none") : ""}`);
+  for (const i of s.installs) lines.push(`  ${i.target}  ${stateColor(i.state)(i.state)}${i.state === "installing" ? ` ${i.progress}%` : ""}`);
+  lines.push(`${c.bold("SESSIONS")}      ${s.sessions.total} total, ${s.sessions.active} active, ${s.sessions.errored} errored`);
+  lines.push(`${c.bold("INTEGRATIONS")}  ${s.integrations.length === 0 ? c.dim("none") : ""}`);
+  for (const i of s.integrations) lines.push(`  ${i.name}  ${stateColor(i.state)(i.state)}  ${i.toolkits} toolkits`);
+  return lines.join("\n");
+}

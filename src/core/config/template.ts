@@ -1,0 +1,34 @@
+/** The commented bosun.toml that `bosun config init` writes; it must stay valid with an empty environment. */
+export const CONFIG_TEMPLATE = `# bosun.toml: configuration of the bosun gateway.
+#
+# \`bosun config check\` validates this file; \`bosun config schema\` prints its JSON Schema.
+# \${VAR} anywhere in a string is replaced by the environment variable VAR (a missing
+# one is an error); write $\${ for a literal "\${".
+
+[agent]
+# Which model answers. Without \`provider\`, bosun chooses: OPENAI_API_KEY or
+# OPENAI_BASE_URL set -> openai; an Ollama server on 127.0.0.1:11434 -> openai
+# against it; otherwise echo.
+#
+# Echo, for trying bosun without a model:
+# provider = "echo"
+#
+# Any OpenAI-compatible API (Ollama, llama.cpp, vLLM, OpenRouter, OpenAI):
+# provider = "openai"
+# base_url = "http://127.0.0.1:11434/v1"     # Ollama; OpenAI is https://api.openai.com/v1
+# model = "llama3.2"
+# api_key = "\${OPENAI_API_KEY}"              # not needed for a local Ollama
+#
+# system_prompt = "You are a helpful assistant."
+# timeout_ms = 60000                         # limit for one model request
+
+[gateway]
+# shutdown_timeout_ms = 10000                # how long shutdown waits for channels and sessions
+# first_start_timeout_ms = 10000             # how long start-up waits for each channel's first start
+
+# One table per channel; the table name is the adapter's name ("cli" is reserved).
+[adapters.web]
+kind = "webchat"
+listen = "127.0.0.1:7420"                    # open http://127.0.0.1:7420 in a browser
+# title = "bosun"
+`;

@@ -1,0 +1,128 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import type { BosunEvent } from "../events.ts";
+import { BosunError, ExitCode } from "../errors.ts";
+import type { Paths } from "../paths.ts";
+import type { Status } from "../status.ts";
+import { readJson } from "../util/fsx.ts";
+import { pidAlive } from "../util/process.ts";
+import { readToken } from "./auth.ts";
+
+/** The running record: `$BOSUN_HOME/run/gateway.json`. */
+export interface RunningRecord {
+  pid: number;
+  version: string;
+  socket: string;
+  configPath: string | null;
+  startedAt: string;
+}
+
+/** The running record, if its process is alive (a record left by a crash is ignored). */
+export function readRunningRecord(paths: Paths): RunningRecord | undefined {
+  const rec = readJson<RunningRecord>(paths.record);
+  if (!rec || typeof rec.pid !== "number" || !pidAlive(rec.pid)) return undefined;
+  return rec;
+}
+
+const notRunning = () =>
+  new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint: "start it with `bosun up` (or `bosun up --detach`)" });
+
+/** Client of the control API over the unix socket; used by the CLI and the attached dashboard. */
+export class ControlClient {
+  constructor(
+    readonly socket: string,
+    private readonly token: string,
+  ) {}
+
+  /** A client for the gateway running on this home, or a `not_running` error (exit 4). */
+  static connect(paths: Paths): ControlClient {
+    const rec = readRunningRecord(paths);
+    const token = readToken(paths.token);
+    if (!rec || !token) throw notRunning();
+    return new ControlClient(rec.socket, token);
+  }
+
+  /** One JSON request; API errors become BosunErrors with the server's message and hint. */
+  async call<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
+    const res = await this.#raw(method, path, body, timeoutMs);
+    const text = await readAll(res);
+    const parsed = text ? JSON.parse(text) : null;
+    if ((res.statusCode ?? 500) >= 400) {
+      const e = parsed?.error ?? {};
+      throw new BosunError(e.code ?? "api_error", e.message ?? `control API answered ${res.statusCode}`, { hint: e.hint ?? undefined });
+    }
+    return parsed as T;
+  }
+
+  /** GET /v1/status. */
+  status(): Promise<Status> {
+    return this.call<Status>("GET", "/v1/status");
+  }
+
+  /**
+   * Follow GET /v1/events. Calls `onEvent` for each event (a snapshot first); resolves when the
+   * stream ends (gateway stopped) or `signal` aborts.
+   */
+  async events(onEvent: (e: BosunEvent) => void, signal: AbortSignal): Promise<void> {
+    const res = await this.#raw("GET", "/v1/events", undefined, 0, signal);
+    if ((res.statusCode ?? 500) >= 400) throw new BosunError("api_error", `event stream refused: ${res.statusCode}`);
+    res.setEncoding("utf8");
+    let buf = "";
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      signal.addEventListener("abort", () => {
+        res.destroy();
+        done();
+      }, { once: true });
+      res.on("data", (chunk: string) => {
+        buf += chunk;
+        let i: number;
+        while ((i = buf.indexOf("\n\n")) !== -1) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = block
+            .split("\n")
+            .filter((l) => l.startsWith("data: "))
+            .map((l) => l.slice(6))
+            .join("\n");
+          if (data) onEvent(JSON.parse(data) as BosunEvent);
+        }
+      });
+      res.on("end", done);
+      res.on("close", done);
+      res.on("error", done);
+    });
+  }
+
+  #raw(method: string, path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = httpRequest({
+        socketPath: this.socket,
+        path,
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
+        },
+        ...(signal ? { signal } : {}),
+      });
+      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new BosunError("api_timeout", `the gateway did not answer within ${timeoutMs} ms`)));
+      req.on("response", resolve);
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        if (err.code === "ECONNREFUSED" || err.code === "ENOENT") reject(notRunning());
+        else reject(err);
+      });
+      req.end(payload);
+    });
+  }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let s = "";
+    res.setEncoding("utf8");
+    res.on("data", (c: string) => (s += c));
+    res.on("end", () => resolve(s));
+    res.on("error", reject);
+  });
+}

@@ -1,0 +1,119 @@
+import { chmodSync } from "node:fs";
+import type { BosunEvent, EventBus } from "../events.ts";
+import { BosunError, errorMessage } from "../errors.ts";
+import { serve, type HttpServer } from "../platform/index.ts";
+import type { Status } from "../status.ts";
+import { removeFile } from "../util/fsx.ts";
+import { bearerMatches } from "./auth.ts";
+
+/** What the control API needs from the gateway. */
+export interface ControlHandlers {
+  bus: EventBus;
+  snapshot(): Status;
+  shutdown(): void;
+  send(adapter: string, target: string, text: string): Promise<void>;
+}
+
+const HEARTBEAT_MS = 15_000;
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+const problem = (status: number, code: string, message: string, hint?: string) => json({ error: { code, message, hint: hint ?? null } }, status);
+
+/** Serve the control API on a unix socket (mode 0600) guarded by the bearer token. */
+export async function startControlServer(socketPath: string, token: string, h: ControlHandlers): Promise<HttpServer> {
+  removeFile(socketPath);
+  const streams = new Set<() => void>();
+  const server = await serve({
+    unix: socketPath,
+    async fetch(req) {
+      if (!bearerMatches(req.headers.get("authorization"), token)) {
+        return problem(401, "unauthorized", "missing or wrong bearer token", "read it from $BOSUN_HOME/run/token");
+      }
+      const url = new URL(req.url, "http://bosun");
+      const route = `${req.method} ${url.pathname}`;
+      try {
+        switch (route) {
+          case "GET /v1/status":
+            return json(h.snapshot());
+          case "GET /v1/adapters":
+            return json(h.snapshot().adapters);
+          case "GET /v1/installs":
+            return json(h.snapshot().installs);
+          case "GET /v1/sessions":
+            return json(h.snapshot().sessions);
+          case "GET /v1/integrations":
+            return json(h.snapshot().integrations);
+          case "GET /v1/events":
+            return eventStream(h, streams);
+          case "POST /v1/shutdown":
+            queueMicrotask(() => h.shutdown());
+            return json({ ok: true }, 202);
+          case "POST /v1/send": {
+            const body = (await req.json().catch(() => null)) as { adapter?: unknown; target?: unknown; text?: unknown } | null;
+            if (!body || typeof body.adapter !== "string" || typeof body.target !== "string" || typeof body.text !== "string") {
+              return problem(400, "bad_request", 'expected {"adapter","target","text"} strings');
+            }
+            await h.send(body.adapter, body.target, body.text);
+            return json({ ok: true });
+          }
+        }
+        return problem(404, "not_found", `no route ${route}`);
+      } catch (err) {
+        if (err instanceof BosunError) return problem(err.exitCode === 1 ? 409 : 400, err.code, err.message, err.hint);
+        return problem(500, "internal", errorMessage(err));
+      }
+    },
+  });
+  chmodSync(socketPath, 0o600);
+  return {
+    port: 0,
+    async stop() {
+      for (const close of streams) close();
+      await server.stop();
+      removeFile(socketPath);
+    },
+  };
+}
+
+/** Server-sent events: a snapshot first, then every bus event, with heartbeats. */
+function eventStream(h: ControlHandlers, streams: Set<() => void>): Response {
+  const enc = new TextEncoder();
+  let cleanup = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const write = (e: BosunEvent) => {
+        try {
+          controller.enqueue(enc.encode(`data: ${JSON.stringify(e)}\n\n`));
+        } catch {
+          cleanup();
+        }
+      };
+      write({ type: "snapshot", at: new Date().toISOString(), status: h.snapshot() });
+      const off = h.bus.on(write);
+      const beat = setInterval(() => {
+        try {
+          controller.enqueue(enc.encode(": ping\n\n"));
+        } catch {
+          cleanup();
+        }
+      }, HEARTBEAT_MS);
+      cleanup = () => {
+        off();
+        clearInterval(beat);
+        streams.delete(cleanup);
+        try {
+          controller.close();
+        } catch {
+          // already closed
+        }
+      };
+      streams.add(cleanup);
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-store" } });
+}

@@ -1,0 +1,46 @@
+import { join } from "node:path";
+
+/** Every file location bosun uses (product.md "Files and environment"). */
+export interface Paths {
+  home: string;
+  db: string;
+  models: string;
+  runDir: string;
+  socket: string;
+  token: string;
+  record: string;
+  lock: string;
+  stateDir: string;
+  adapterStateDir: string;
+  logsDir: string;
+  log: string;
+}
+
+/** Resolve the home directory: $BOSUN_HOME, else $XDG_DATA_HOME/bosun, else ~/.local/share/bosun. */
+export function resolveHome(env: Record<string, string | undefined>): string {
+  if (env.BOSUN_HOME) return env.BOSUN_HOME;
+  if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, "bosun");
+  const home = env.HOME ?? "/tmp";
+  return join(home, ".local", "share", "bosun");
+}
+
+/** All derived paths under one home. */
+export function pathsFor(home: string): Paths {
+  const runDir = join(home, "run");
+  const stateDir = join(home, "state");
+  const logsDir = join(home, "logs");
+  return {
+    home,
+    db: join(home, "bosun.db"),
+    models: join(home, "models"),
+    runDir,
+    socket: join(runDir, "bosun.sock"),
+    token: join(runDir, "token"),
+    record: join(runDir, "gateway.json"),
+    lock: join(runDir, "gateway.lock"),
+    stateDir,
+    adapterStateDir: join(stateDir, "adapters"),
+    logsDir,
+    log: join(logsDir, "bosun.log"),
+  };
+}

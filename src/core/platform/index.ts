@@ -1,0 +1,122 @@
+/**
+ * The only module in core allowed to touch `Bun.*` or `Deno.*`. Everything else in core uses
+ * web-standard and `node:` APIs, so the engine runs under both runtimes.
+ */
+
+/** A connected WebSocket peer, the same shape under every runtime. */
+export interface WsPeer {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Callbacks for one upgraded WebSocket connection. */
+export interface WsHandlers {
+  open?(ws: WsPeer): void;
+  message?(ws: WsPeer, data: string): void;
+  close?(ws: WsPeer): void;
+}
+
+/** Upgrade a request; `undefined` means the runtime took the connection over (return it as is). */
+export type Upgrade = (req: Request, handlers: WsHandlers) => Response | undefined;
+
+export interface ServeOptions {
+  /** TCP listen address; ignored when `unix` is set. */
+  hostname?: string;
+  port?: number;
+  /** Path of a unix socket to listen on. */
+  unix?: string;
+  fetch(req: Request, upgrade: Upgrade): Response | undefined | Promise<Response | undefined>;
+}
+
+export interface HttpServer {
+  /** Bound TCP port (0 for unix sockets). */
+  readonly port: number;
+  /** Stop listening and close open connections. */
+  stop(): Promise<void>;
+}
+
+interface BunWsLike {
+  data: { handlers: WsHandlers; peer?: WsPeer };
+  send(d: string): unknown;
+  close(code?: number, reason?: string): void;
+}
+
+declare const Deno: any;
+
+/** Name of the runtime we're on. */
+export function runtimeName(): "bun" | "deno" | "node" {
+  if (typeof (globalThis as any).Bun !== "undefined") return "bun";
+  if (typeof (globalThis as any).Deno !== "undefined") return "deno";
+  return "node";
+}
+
+/** Listen for HTTP (and WebSocket upgrades) on TCP or a unix socket. Throws when the address is taken. */
+export async function serve(opts: ServeOptions): Promise<HttpServer> {
+  const rt = runtimeName();
+  if (rt === "bun") return serveBun(opts);
+  if (rt === "deno") return serveDeno(opts);
+  throw new Error("bosun's HTTP servers need Bun or Deno");
+}
+
+function serveBun(opts: ServeOptions): HttpServer {
+  const B = (globalThis as any).Bun;
+  const peerOf = (ws: BunWsLike): WsPeer => {
+    if (!ws.data.peer) ws.data.peer = { send: (d) => void ws.send(d), close: (c, r) => ws.close(c, r) };
+    return ws.data.peer;
+  };
+  const listen = opts.unix ? { unix: opts.unix } : { hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0 };
+  const server = B.serve({
+    ...listen,
+    development: false,
+    idleTimeout: 0,
+    fetch(req: Request, srv: any) {
+      const upgrade: Upgrade = (r, handlers) =>
+        srv.upgrade(r, { data: { handlers } }) ? undefined : new Response("WebSocket upgrade failed", { status: 400 });
+      return opts.fetch(req, upgrade);
+    },
+    websocket: {
+      idleTimeout: 0,
+      open(ws: BunWsLike) {
+        ws.data.handlers.open?.(peerOf(ws));
+      },
+      message(ws: BunWsLike, msg: string | Uint8Array) {
+        ws.data.handlers.message?.(peerOf(ws), typeof msg === "string" ? msg : new TextDecoder().decode(msg));
+      },
+      close(ws: BunWsLike) {
+        ws.data.handlers.close?.(peerOf(ws));
+      },
+    },
+  });
+  return {
+    port: opts.unix ? 0 : (server.port as number),
+    async stop() {
+      await server.stop(true);
+    },
+  };
+}
+
+async function serveDeno(opts: ServeOptions): Promise<HttpServer> {
+  const handler = async (req: Request) => {
+    const upgrade: Upgrade = (r, handlers) => {
+      const { socket, response } = Deno.upgradeWebSocket(r);
+      const peer: WsPeer = { send: (d) => socket.send(d), close: (c, r2) => socket.close(c, r2) };
+      socket.onopen = () => handlers.open?.(peer);
+      socket.onmessage = (ev: MessageEvent) => handlers.message?.(peer, String(ev.data));
+      socket.onclose = () => handlers.close?.(peer);
+      return response;
+    };
+    return (await opts.fetch(req, upgrade)) ?? new Response(null, { status: 500 });
+  };
+  let resolveListen!: (port: number) => void;
+  const listening = new Promise<number>((r) => (resolveListen = r));
+  const server = opts.unix
+    ? Deno.serve({ path: opts.unix, transport: "unix", onListen: () => resolveListen(0) }, handler)
+    : Deno.serve({ hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0, onListen: (a: any) => resolveListen(a.port) }, handler);
+  const port = await listening;
+  return {
+    port,
+    async stop() {
+      await server.shutdown();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { Box, useApp, useInput, useStdin, useStdout } from "ink";
+import { useMemo, useReducer, useRef } from "react";
+import { withUptime } from "../core/status.ts";
+import { Footer } from "./Footer.tsx";
+import { Header, headerHeight } from "./Header.tsx";
+import { HelpOverlay } from "./HelpOverlay.tsx";
+import { isQuitKey } from "./keys.ts";
+import { PaneBody } from "./PaneBody.tsx";
+import type { DashboardSource } from "./source.ts";
+import { dashboardReducer, initialDashboardState, type PaneId } from "./store.ts";
+import { Tabs } from "./Tabs.tsx";
+import { useClock } from "./useClock.ts";
+import { useSourceEvents } from "./useSourceEvents.ts";
+
+/** Panes whose backing part exists today; the rest show a "not built yet" line. */
+export const DEFAULT_BUILT: Record<PaneId, boolean> = {
+  adapters: true,
+  installs: false,
+  sessions: false,
+  integrations: false,
+  logs: true,
+};
+
+export interface AppProps {
+  source: DashboardSource;
+  version: string;
+  built?: Partial<Record<PaneId, boolean>>;
+  /** The user asked to quit (q or ctrl+c); called just before Ink exits. */
+  onQuit?: () => void;
+  /** Injected clock for uptime and ages. */
+  now?: () => number;
+}
+
+const DEFAULT_ROWS = 24;
+// Tabs row, footer row, and one spare: a frame as tall as the terminal makes Ink clear
+// the whole screen on every render, which flickers.
+const CHROME_ROWS = 3;
+
+/** The dashboard root: one reducer fed by the source, keys mapped to actions. */
+export function App({ source, version, built, onQuit, now = Date.now }: AppProps) {
+  const [state, dispatch] = useReducer(dashboardReducer, version, initialDashboardState);
+  useSourceEvents(source, dispatch);
+  const clock = useClock(now);
+  const { exit } = useApp();
+  const { isRawModeSupported } = useStdin();
+  const { stdout } = useStdout();
+  const quitting = useRef(false);
+
+  useInput(
+    (input, key) => {
+      if (isQuitKey(input, key)) {
+        if (quitting.current) return;
+        quitting.current = true;
+        onQuit?.();
+        exit();
+        return;
+      }
+      dispatch({ kind: "key", input, key });
+    },
+    // Without a TTY Ink cannot enter raw mode and would throw; such a dashboard is view-only.
+    { isActive: isRawModeSupported },
+  );
+
+  const builtPanes = useMemo(() => ({ ...DEFAULT_BUILT, ...built }), [built]);
+  const { adapters, installs } = state.status;
+  const alerts = useMemo(
+    () => ({
+      adapters: adapters.some((a) => a.state === "failed" || a.state === "backoff"),
+      installs: installs.some((x) => x.state === "error" || x.state === "broken"),
+    }),
+    [adapters, installs],
+  );
+  const gateway = useMemo(() => withUptime(state.status, clock).gateway, [state.status, clock]);
+
+  const rows = stdout.rows || DEFAULT_ROWS;
+  const bodyHeight = Math.max(3, rows - headerHeight(gateway) - CHROME_ROWS);
+
+  return (
+    <Box flexDirection="column">
+      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} />
+      <Tabs pane={state.pane} alerts={alerts} />
+      <Box flexDirection="column" height={bodyHeight} overflow="hidden">
+        {state.help ? <HelpOverlay mode={source.mode} /> : <PaneBody state={state} built={builtPanes} now={clock} height={bodyHeight} />}
+      </Box>
+      <Footer interactive={isRawModeSupported} />
+    </Box>
+  );
+}

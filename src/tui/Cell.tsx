@@ -1,0 +1,41 @@
+import { Box, Text } from "ink";
+import type { ReactNode } from "react";
+
+interface CellProps {
+  /** Fixed width; omit for the last column, which takes what is left. */
+  width?: number;
+  color?: string;
+  dimColor?: boolean;
+  bold?: boolean;
+  children: ReactNode;
+}
+
+/** One table cell: fixed width and truncated, so a long value never breaks the row layout. */
+export function Cell({ width, color, dimColor, bold, children }: CellProps) {
+  return (
+    <Box width={width} flexShrink={0} flexGrow={width === undefined ? 1 : 0} paddingRight={1}>
+      <Text wrap="truncate-end" color={color} dimColor={dimColor} bold={bold}>
+        {children}
+      </Text>
+    </Box>
+  );
+}
+
+/** A header row of dim column titles. */
+export function HeaderRow({ columns }: { columns: ReadonlyArray<readonly [string, number | undefined]> }) {
+  return (
+    <Box>
+      <Text> </Text>
+      {columns.map(([title, width]) => (
+        <Cell key={title} width={width} dimColor bold>
+          {title}
+        </Cell>
+      ))}
+    </Box>
+  );
+}
+
+/** The leading cursor column: a marker on the selected row. */
+export function Marker({ on }: { on: boolean }) {
+  return <Text color="cyan">{on ? "›" : " "}</Text>;
+}

@@ -1,0 +1,36 @@
+import { Box, Text } from "ink";
+import { memo } from "react";
+import type { DashboardSource } from "./source.ts";
+
+const KEYS: ReadonlyArray<readonly [string, string]> = [
+  ["tab / shift+tab", "next / previous pane (also ←/→ or h/l)"],
+  ["1-5", "jump to a pane"],
+  ["j/k or ↓/↑", "move the selection; in Logs, scroll"],
+  ["pgdn / pgup", "move by ten rows"],
+  ["?", "toggle this help (esc closes it)"],
+  ["q or ctrl+c", "quit the dashboard"],
+];
+
+/** Key reference, drawn in place of the pane body. */
+export const HelpOverlay = memo(function HelpOverlay({ mode }: { mode: DashboardSource["mode"] }) {
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold>Keys</Text>
+      {KEYS.map(([k, what]) => (
+        <Box key={k}>
+          <Box width={18} flexShrink={0}>
+            <Text color="cyan">{k}</Text>
+          </Box>
+          <Text>{what}</Text>
+        </Box>
+      ))}
+      <Text> </Text>
+      <Text dimColor>
+        {mode === "attached"
+          ? "Attached to a running gateway: quitting leaves it running (`bosun down` stops it)."
+          : "The gateway runs inside this process: quitting stops it."}
+      </Text>
+      <Text dimColor>Every view here also exists as a command with --json, e.g. `bosun status --json`.</Text>
+    </Box>
+  );
+});

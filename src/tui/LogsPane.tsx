@@ -1,0 +1,33 @@
+import { Box, Text } from "ink";
+import { memo } from "react";
+import { formatClock, oneLine } from "./format.ts";
+import type { LogLine } from "./store.ts";
+import { levelTone, toneProps } from "./theme.ts";
+
+interface LogsPaneProps {
+  logs: readonly LogLine[];
+  /** Lines scrolled back from the newest; 0 follows the tail. */
+  offset: number;
+  height: number;
+}
+
+/** The tail of the gateway log, coloured by level. */
+export const LogsPane = memo(function LogsPane({ logs, offset, height }: LogsPaneProps) {
+  if (logs.length === 0) return <Text dimColor>No log lines yet.</Text>;
+  const rows = Math.max(1, height - (offset > 0 ? 1 : 0));
+  const end = Math.max(0, logs.length - offset);
+  const visible = logs.slice(Math.max(0, end - rows), end);
+  return (
+    <Box flexDirection="column">
+      {visible.map((l) => (
+        <Text key={l.id} wrap="truncate-end">
+          <Text dimColor>{formatClock(l.at)} </Text>
+          <Text {...toneProps(levelTone(l.level))}>{l.level.toUpperCase().padEnd(5)} </Text>
+          <Text color="magenta">[{l.tag}] </Text>
+          {oneLine(l.message)}
+        </Text>
+      ))}
+      {offset > 0 ? <Text color="yellow">{`↓ ${offset} newer line${offset === 1 ? "" : "s"} below — j/↓ to follow`}</Text> : null}
+    </Box>
+  );
+});

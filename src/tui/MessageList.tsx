@@ -1,0 +1,37 @@
+import { Box, Text } from "ink";
+import { memo } from "react";
+import { formatClock, oneLine } from "./format.ts";
+import type { MessageLine } from "./store.ts";
+
+interface MessageListProps {
+  /** Already filtered and trimmed to what fits; oldest first. */
+  messages: readonly MessageLine[];
+  emptyText: string;
+}
+
+/** Recent traffic on one channel, newest at the bottom, one row per message. */
+export const MessageList = memo(function MessageList({ messages, emptyText }: MessageListProps) {
+  if (messages.length === 0) return <Text dimColor>{emptyText}</Text>;
+  return (
+    <Box flexDirection="column">
+      {messages.map((m) => (
+        <Text key={m.id} wrap="truncate-end">
+          <Text dimColor>{formatClock(m.at)} </Text>
+          {m.direction === "inbound" ? (
+            <>
+              <Text color="cyan">← </Text>
+              <Text bold>{m.user ?? "?"}</Text>
+            </>
+          ) : (
+            <>
+              <Text color="green">→ </Text>
+              <Text bold>bosun</Text>
+            </>
+          )}
+          <Text dimColor> in {m.conversation}: </Text>
+          {oneLine(m.text)}
+        </Text>
+      ))}
+    </Box>
+  );
+});

@@ -1,0 +1,31 @@
+import type { BosunEvent, EventBus } from "../core/events.ts";
+import type { Status } from "../core/status.ts";
+
+/**
+ * Where the dashboard's events come from: the in-process event bus, or an attached
+ * gateway's `/v1/events` stream. Both feed the same reducer, so the two views cannot drift.
+ */
+export interface DashboardSource {
+  mode: "in-process" | "attached";
+  /**
+   * Subscribe; must deliver a "snapshot" event first, then every event. After a lost
+   * connection is restored, a fresh snapshot must again precede further events.
+   * `onConnection(false)` marks what is shown as stale. Returns unsubscribe.
+   */
+  subscribe(listener: (e: BosunEvent) => void, onConnection?: (connected: boolean) => void): () => void;
+}
+
+/** A source over the in-process bus: a snapshot of the current status, then every bus event. */
+export function busSource(bus: EventBus, snapshot: () => Status, now: () => number = Date.now): DashboardSource {
+  return {
+    mode: "in-process",
+    subscribe(listener, onConnection) {
+      // The bus is synchronous and this runs in one tick, so no event can fall between
+      // taking the snapshot and subscribing.
+      listener({ type: "snapshot", at: new Date(now()).toISOString(), status: snapshot() });
+      const off = bus.on(listener);
+      onConnection?.(true);
+      return off;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { stripVTControlCharacters } from "node:util";
+import type { EventEmitter } from "node:events";
+import type { Status } from "../../src/core/status.ts";
+
+/** Poll until `check` returns true, or fail with `describe()` once the deadline passes. */
+export async function waitUntil(check: () => boolean, describe: () => string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The last frame without colour codes, so assertions do not depend on colour support. */
+export function plain(frame: string | undefined): string {
+  return stripVTControlCharacters(frame ?? "");
+}
+
+/** Wait until the rendered frame contains `text` (or, with `absent`, no longer does). */
+export async function waitForFrame(lastFrame: () => string | undefined, text: string, absent = false): Promise<string> {
+  await waitUntil(
+    () => plain(lastFrame()).includes(text) !== absent,
+    () => `frame ${absent ? "still contains" : "never contained"} ${JSON.stringify(text)}; last frame:\n${plain(lastFrame())}`,
+  );
+  return plain(lastFrame());
+}
+
+/**
+ * Wait until Ink listens on stdin. Its listener is attached in an effect after the first
+ * render; a key written before that is silently lost, which would make key tests flaky.
+ */
+export async function waitForInput(stdin: EventEmitter): Promise<void> {
+  await waitUntil(
+    () => stdin.listenerCount("readable") > 0,
+    () => "Ink never attached a stdin listener",
+  );
+}
+
+/** A status of a running gateway with one webchat adapter. */
+export function runningStatus(overrides: { startedAt?: string } = {}): Status {
+  return {
+    gateway: {
+      state: "running",
+      pid: 4242,
+      version: "0.1.0",
+      uptimeMs: 0,
+      startedAt: overrides.startedAt ?? new Date(Date.now() - 65_000).toISOString(),
+      configPath: "/home/me/.config/bosun/bosun.toml",
+      provider: "openai",
+      configError: null,
+    },
+    adapters: [
+      {
+        name: "web",
+        kind: "webchat",
+        state: "running",
+        restarts: 0,
+        since: new Date(Date.now() - 60_000).toISOString(),
+        lastError: null,
+        nextRetryAt: null,
+        lastInboundAt: null,
+        lastOutboundAt: null,
+      },
+    ],
+    installs: [],
+    sessions: { total: 0, active: 0, errored: 0 },
+    integrations: [],
+  };
+}
