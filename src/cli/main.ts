@@ -9,5 +9,12 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 
 const { run } = await import("./dispatch.ts");
 const code = await run(argv);
-await new Promise<void>((resolve) => (process.stdout.writableLength ? process.stdout.once("drain", resolve) : resolve()));
+// Let a large output (e.g. `config schema` into a pipe) flush, but never wait on a reader that left.
+if (process.stdout.writableLength > 0 && !process.stdout.destroyed) {
+  await new Promise<void>((resolve) => {
+    process.stdout.once("drain", resolve);
+    process.stdout.once("error", resolve);
+    setTimeout(resolve, 2_000).unref();
+  });
+}
 process.exit(code);

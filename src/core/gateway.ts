@@ -150,8 +150,10 @@ export class Gateway {
         ["control API", () => this.#control?.stop()],
       ];
       for (const [name, step] of steps) {
+        const t0 = this.#now();
         try {
           await step();
+          this.log.debug(`stopped ${name} in ${this.#now() - t0} ms`);
         } catch (err) {
           this.log.error(`stopping ${name} failed: ${errorMessage(err)}`);
         }

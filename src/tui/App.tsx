@@ -4,7 +4,7 @@ import { withUptime } from "../core/status.ts";
 import { Footer } from "./Footer.tsx";
 import { Header, headerHeight } from "./Header.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
-import { isQuitKey } from "./keys.ts";
+import { isQuitKey, splitKeys } from "./keys.ts";
 import { PaneBody } from "./PaneBody.tsx";
 import type { DashboardSource } from "./source.ts";
 import { dashboardReducer, initialDashboardState, type PaneId } from "./store.ts";
@@ -47,15 +47,17 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
   const quitting = useRef(false);
 
   useInput(
-    (input, key) => {
-      if (isQuitKey(input, key)) {
+    (rawInput, rawKey) => {
+      for (const { input, key } of splitKeys(rawInput, rawKey)) {
         if (quitting.current) return;
-        quitting.current = true;
-        onQuit?.();
-        exit();
-        return;
+        if (isQuitKey(input, key)) {
+          quitting.current = true;
+          onQuit?.();
+          exit();
+          return;
+        }
+        dispatch({ kind: "key", input, key });
       }
-      dispatch({ kind: "key", input, key });
     },
     // Without a TTY Ink cannot enter raw mode and would throw; such a dashboard is view-only.
     { isActive: isRawModeSupported },

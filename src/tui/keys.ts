@@ -50,3 +50,17 @@ export function keyToAction(input: string, key: KeyInfo, helpOpen = false): KeyC
 export function isQuitKey(input: string, key: KeyInfo): boolean {
   return (input === "q" && !key.ctrl) || (key.ctrl === true && input === "c");
 }
+
+/**
+ * Ink hands over a run of plain characters that arrived in one read as a single input
+ * (a held-down `j` under load arrives as "jjj"). Split such runs into one key each so no
+ * press is lost; escape sequences (arrows, shift+tab) already arrive on their own.
+ */
+export function splitKeys(input: string, key: KeyInfo): Array<{ input: string; key: KeyInfo }> {
+  if (input.length <= 1 || input.includes("\u001B")) return [{ input, key }];
+  return Array.from(input, (ch) => {
+    if (ch === "\t") return { input: "", key: { tab: true } };
+    if (ch === "\u0003") return { input: "c", key: { ctrl: true } };
+    return { input: ch, key: {} };
+  });
+}

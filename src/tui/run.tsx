@@ -37,9 +37,11 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
       exitOnCtrlC: false,
       // console.* from anything still running prints above the dashboard instead of through it.
       patchConsole: true,
-      stdout: opts.stdout,
-      stdin: opts.stdin,
-      stderr: opts.stderr,
+      // Only streams actually given: Ink spreads options over its defaults, so an explicit
+      // `undefined` would replace process.stdout rather than fall back to it.
+      ...(opts.stdout ? { stdout: opts.stdout } : {}),
+      ...(opts.stdin ? { stdin: opts.stdin } : {}),
+      ...(opts.stderr ? { stderr: opts.stderr } : {}),
     },
   );
   const abort = () => instance.unmount();

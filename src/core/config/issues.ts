@@ -49,11 +49,11 @@ function describe(issue: Issue, ctx: IssueContext): Located {
     case "unrecognized_keys": {
       const allowed = allowedKeysAt(ctx.schema, path, ctx.data);
       const candidates = issue.keys.map((k) => ({ k, at: at([...path, k]) }));
-      const { k: unknown, at: pos } = candidates.reduce((a, b) => (compare(b.at, a.at) < 0 ? b : a));
+      const { k: name, at: pos } = candidates.reduce((a, b) => (compare(b.at, a.at) < 0 ? b : a));
       const where = path.length === 0 ? "at the top level" : `in [${key}]`;
-      const guess = didYouMean(unknown, allowed);
+      const guess = didYouMean(name, allowed);
       const hint = guess ? `did you mean "${guess}"?` : allowed.length ? `allowed keys ${where}: ${allowed.join(", ")}` : undefined;
-      return withHint({ message: `unknown key "${unknown}" ${where}`, path: [...path, unknown], at: pos }, hint);
+      return withHint({ message: `unknown key "${name}" ${where}`, path: [...path, name], at: pos }, hint);
     }
     case "invalid_type": {
       const received = valueAt(ctx.data, path);
@@ -74,12 +74,13 @@ function describe(issue: Issue, ctx: IssueContext): Located {
         const given = valueAt(ctx.data, tagPath);
         const list = known.map((k) => `"${k}"`).join(", ");
         if (given === undefined) {
-          return withHint({ message: `missing key "${tag}" in [${formatKeyPath(table)}] (known: ${list})`, path: tagPath, at: at(tagPath) }, `add ${tag} = "${known[0] ?? "..."}"`);
+          const message = `missing key "${tag}" in [${formatKeyPath(table)}]; known ${tag}s: ${list}`;
+          return withHint({ message, path: tagPath, at: at(tagPath) }, `add ${tag} = "${known[0] ?? "..."}"`);
         }
         const guess = typeof given === "string" ? didYouMean(given, known) : undefined;
         return withHint(
-          { message: `${formatKeyPath(tagPath)}: unknown ${tag}, expected one of ${list}`, path: tagPath, at: at(tagPath) },
-          guess ? `did you mean "${guess}"?` : undefined,
+          { message: `${formatKeyPath(tagPath)}: unknown ${tag}; known ${tag}s: ${list}`, path: tagPath, at: at(tagPath) },
+          guess ? `did you mean "${guess}"?` : `e.g. ${tag} = "${known[0] ?? "..."}"`,
         );
       }
       return { message: `${key}: does not match any allowed form`, path, at: at(path) };

@@ -59,6 +59,7 @@ const listenSchema = z
   })
   .describe('Address to listen on, "host:port" (IPv6 as "[::1]:port").');
 
+/** [agent]: the model that answers. */
 export const agentSchema = z
   .strictObject({
     provider: z
@@ -76,6 +77,7 @@ export const agentSchema = z
   })
   .describe("The LLM-backed agent that answers messages.");
 
+/** [gateway]: process-wide timeouts. */
 export const gatewaySchema = z
   .strictObject({
     shutdown_timeout_ms: timeoutMs(10_000, "How long shutdown waits for adapters and sessions, in milliseconds."),
@@ -83,6 +85,7 @@ export const gatewaySchema = z
   })
   .describe("Gateway process settings.");
 
+/** [adapters.NAME] with kind = "webchat". */
 export const webchatAdapterSchema = z
   .strictObject({
     kind: z.literal("webchat"),
@@ -94,6 +97,7 @@ export const webchatAdapterSchema = z
 // Adding an adapter kind is one entry here; the union, the kind list and JSON Schema follow.
 const adapterSchemas = [webchatAdapterSchema] as const;
 
+/** Any [adapters.NAME] table, selected by `kind`. */
 export const adapterSchema = z.discriminatedUnion("kind", adapterSchemas);
 
 /** Every adapter kind the config accepts. */
@@ -102,6 +106,7 @@ export type AdapterConfig = z.output<typeof adapterSchema>;
 /** Known adapter kinds, in declaration order. */
 export const ADAPTER_KINDS: readonly string[] = adapterSchemas.map((s) => s.shape.kind.value);
 
+/** What an adapter name (the table key) may look like. */
 export const ADAPTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 const adapterNameSchema = z
@@ -115,6 +120,7 @@ const adapterNameSchema = z
   })
   .meta({ not: { enum: [...RESERVED_ADAPTER_NAMES] } });
 
+/** The whole bosun.toml. */
 export const configSchema = z.strictObject({
   // prefault (not default) so an absent table still gets its fields' defaults.
   agent: agentSchema.prefault({}),
@@ -128,7 +134,7 @@ export const configSchema = z.strictObject({
 // Compile-time proof that the hand-written interfaces match what the schema produces.
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
-export type _SchemaMatchesInterfaces = [
+type _SchemaMatchesInterfaces = [
   Assert<Equals<z.output<typeof agentSchema>, AgentConfig>>,
   Assert<Equals<z.output<typeof gatewaySchema>, GatewayConfig>>,
   Assert<Equals<z.output<typeof webchatAdapterSchema>, WebchatAdapterConfig>>,

@@ -1,13 +1,13 @@
 /** Closest candidate to `input` (case-insensitive, typos and swapped letters), or undefined when none is close enough to be a plausible typo. */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
   const needle = input.toLowerCase();
-  // Short inputs tolerate two edits; long ones a third of their length, like most CLIs do.
-  const threshold = Math.max(2, Math.floor(needle.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     const hay = candidate.toLowerCase();
     const d = editDistance(needle, hay);
+    // Short words tolerate two edits, long ones a third of their length ("timeout" -> "timeout_ms").
+    const threshold = Math.max(2, Math.floor(Math.max(needle.length, hay.length) / 3));
     // Replacing every character is not a typo ("x" is not a misspelling of "id").
     if (d > threshold || d >= Math.max(needle.length, hay.length)) continue;
     if (d < bestDistance) {
