@@ -103,7 +103,7 @@ async function checkFlags(cmd: CommandDef<any>, rawArgs: string[], label: string
     if (def.type === "positional") continue;
     known.add(key);
     if (def.type === "boolean") known.add(`no-${key}`);
-    for (const a of [def.alias ?? []].flat()) known.add(a);
+    for (const a of [(def as { alias?: string | string[] }).alias ?? []].flat()) known.add(a);
   }
   for (const a of rawArgs) {
     if (a === "--") break;

@@ -42,7 +42,9 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
   useSourceEvents(source, dispatch);
   const clock = useClock(now);
   const { exit } = useApp();
-  const { isRawModeSupported } = useStdin();
+  // Ink reports `stdin.isTTY` as is, and for a pipe that is undefined, not false; useInput
+  // only stays inactive on a strict `false`, so coerce.
+  const interactive = useStdin().isRawModeSupported === true;
   const { stdout } = useStdout();
   const quitting = useRef(false);
 
@@ -60,7 +62,7 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
       }
     },
     // Without a TTY Ink cannot enter raw mode and would throw; such a dashboard is view-only.
-    { isActive: isRawModeSupported },
+    { isActive: interactive },
   );
 
   const builtPanes = useMemo(() => ({ ...DEFAULT_BUILT, ...built }), [built]);
@@ -84,7 +86,7 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {state.help ? <HelpOverlay mode={source.mode} /> : <PaneBody state={state} built={builtPanes} now={clock} height={bodyHeight} />}
       </Box>
-      <Footer interactive={isRawModeSupported} />
+      <Footer interactive={interactive} />
     </Box>
   );
 }

@@ -9,7 +9,7 @@ import type { DashboardAction } from "./store.ts";
  * events are queued and dispatched together at most once per `flushMs`, because the gateway
  * can emit hundreds of log lines a second and each dispatch would otherwise be a render.
  */
-export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, flushMs = 16): void {
+export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, flushMs = 100): void {
   useEffect(() => {
     let queue: BosunEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;

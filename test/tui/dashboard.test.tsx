@@ -214,9 +214,12 @@ describe("dashboard", () => {
     expect(await waitForFrame(m.lastFrame, "● running")).toContain("provider echo");
   });
 
-  test("with a non-TTY stdin it renders read-only and never touches raw mode", async () => {
+  test.each([
+    ["false", false],
+    ["undefined (a pipe)", undefined],
+  ])("with stdin.isTTY %s it renders read-only and never touches raw mode", async (_, isTTY) => {
     const t = testSource();
-    const term = fakeTerminal(false);
+    const term = fakeTerminal(isTTY);
     const instance = inkRender(<App source={t.source} version="0.1.0" />, { ...term.io, debug: true, exitOnCtrlC: false, patchConsole: false });
     try {
       // "● running" arrives via an effect, so by then Ink has also run useInput's effects.

@@ -13,11 +13,14 @@ export class FakeStdout extends EventEmitter {
   };
 }
 
-/** A stdin that records raw-mode switches; `isTTY` decides whether Ink may use raw mode. */
+/**
+ * A stdin that records raw-mode switches; `isTTY` decides whether Ink may use raw mode.
+ * A pipe's `isTTY` is undefined rather than false, so both are worth testing.
+ */
 export class FakeStdin extends EventEmitter {
   rawModeCalls: boolean[] = [];
   #data: string | null = null;
-  constructor(public isTTY: boolean) {
+  constructor(public isTTY: boolean | undefined) {
     super();
   }
   setRawMode(on: boolean): this {
@@ -55,7 +58,7 @@ export class FakeStdin extends EventEmitter {
 }
 
 /** The three streams as the types Ink's options expect. */
-export function fakeTerminal(isTTY: boolean) {
+export function fakeTerminal(isTTY: boolean | undefined) {
   const stdout = new FakeStdout();
   const stderr = new FakeStdout();
   const stdin = new FakeStdin(isTTY);

@@ -1,0 +1,36 @@
+/**
+ * Runs bosun's core under Deno: parse and validate a config, start the gateway with a webchat
+ * adapter (Deno.serve through the platform seam), send one message over a real WebSocket and
+ * print the echo agent's reply as JSON. Used by test/unit/deno.test.ts and `npm run deno:check`.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../src/core/config/load.ts";
+import { Gateway } from "../../src/core/gateway.ts";
+import { runtimeName } from "../../src/core/platform/index.ts";
+
+const port = Number(process.argv[2] ?? 0) || 7499;
+const text = `[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`;
+const loaded = parseConfig(text, "smoke.toml", {});
+const home = mkdtempSync(join(tmpdir(), "bosun-deno-"));
+const gateway = new Gateway({ home, loaded, env: {}, version: "smoke", control: false });
+await gateway.start();
+
+const reply = await new Promise<string>((resolve, reject) => {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?conversation=deno`);
+  const timer = setTimeout(() => reject(new Error("no reply")), 5000);
+  ws.onopen = () => ws.send(JSON.stringify({ type: "message", id: "1", text: "hello from deno" }));
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(String(ev.data));
+    if (m.type === "message") {
+      clearTimeout(timer);
+      ws.close();
+      resolve(m.text);
+    }
+  };
+  ws.onerror = () => reject(new Error("websocket error"));
+});
+const state = gateway.snapshot().adapters[0]?.state;
+await gateway.stop();
+console.log(JSON.stringify({ runtime: runtimeName(), adapters: Object.keys(loaded.config.adapters), state, reply }));

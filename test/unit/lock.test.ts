@@ -1,0 +1,69 @@
+import { describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { acquireLock } from "../../src/core/lock.ts";
+import { pidAlive } from "../../src/core/util/process.ts";
+
+const dir = () => mkdtempSync(join(tmpdir(), "bosun-lock-"));
+
+describe("acquireLock", () => {
+  test("second acquire is refused and names the live holder", async () => {
+    const path = join(dir(), "x.lock");
+    // A live process other than us holds it.
+    const holder = spawn("sleep", ["30"]);
+    try {
+      writeFileSync(path, JSON.stringify({ pid: holder.pid, startedAt: "t0" }));
+      const r = acquireLock(path);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.holder.pid).toBe(holder.pid!);
+    } finally {
+      holder.kill();
+    }
+  });
+
+  test("a lock whose pid is dead is taken over; release removes it", async () => {
+    const path = join(dir(), "x.lock");
+    const child = spawn("true");
+    await new Promise((r) => child.once("exit", r));
+    writeFileSync(path, JSON.stringify({ pid: child.pid, startedAt: "t0" }));
+    const r = acquireLock(path);
+    expect(r.ok).toBe(true);
+    expect(JSON.parse(readFileSync(path, "utf8")).pid).toBe(process.pid);
+    if (r.ok) r.release();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  test("an unparseable old lock is stale", () => {
+    const path = join(dir(), "x.lock");
+    writeFileSync(path, "garbage");
+    const old = new Date(Date.now() - 60_000);
+    require("node:fs").utimesSync(path, old, old);
+    expect(acquireLock(path).ok).toBe(true);
+  });
+
+  test("many concurrent takeovers of one stale lock end with exactly one owner", async () => {
+    const d = dir();
+    const path = join(d, "x.lock");
+    writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 999, startedAt: "dead" }));
+    const script = join(d, "take.ts");
+    writeFileSync(script, `import { acquireLock } from ${JSON.stringify(join(import.meta.dir, "../../src/core/lock.ts"))};\nconst r = acquireLock(${JSON.stringify(path)});\nconsole.log(r.ok ? "won" : "lost");\nif (r.ok) await new Promise((res) => setTimeout(res, 1500));\n`);
+    const runs = Array.from({ length: 6 }, () =>
+      new Promise<string>((res) => {
+        const c = spawn(process.execPath, [script]);
+        let out = "";
+        c.stdout.on("data", (b) => (out += b));
+        c.on("exit", () => res(out.trim()));
+      }),
+    );
+    const results = await Promise.all(runs);
+    expect(results.filter((r) => r === "won")).toHaveLength(1);
+  });
+
+  test("pidAlive", () => {
+    expect(pidAlive(process.pid)).toBe(true);
+    expect(pidAlive(-1)).toBe(false);
+    expect(pidAlive(2 ** 22 + 7)).toBe(false);
+  });
+});
