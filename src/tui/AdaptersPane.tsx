@@ -66,7 +66,7 @@ export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, mes
   );
 });
 
-function AdapterRow({ adapter: a, selected, now }: { adapter: AdapterStatus; selected: boolean; now: number }) {
+const AdapterRow = memo(function AdapterRow({ adapter: a, selected, now }: { adapter: AdapterStatus; selected: boolean; now: number }) {
   return (
     <Box>
       <Marker on={selected} />
@@ -85,7 +85,7 @@ function AdapterRow({ adapter: a, selected, now }: { adapter: AdapterStatus; sel
       <Cell>{formatAge(a.lastOutboundAt, now)}</Cell>
     </Box>
   );
-}
+});
 
 function sinceText(since: string, now: number): string {
   const t = Date.parse(since);

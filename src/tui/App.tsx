@@ -66,15 +66,14 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
   );
 
   const builtPanes = useMemo(() => ({ ...DEFAULT_BUILT, ...built }), [built]);
-  const { adapters, installs } = state.status;
-  const alerts = useMemo(
-    () => ({
-      adapters: adapters.some((a) => a.state === "failed" || a.state === "backoff"),
-      installs: installs.some((x) => x.state === "error" || x.state === "broken"),
-    }),
-    [adapters, installs],
-  );
-  const gateway = useMemo(() => withUptime(state.status, clock).gateway, [state.status, clock]);
+  const { adapters, installs, gateway: rawGateway } = state.status;
+  // Primitives and stable objects only: the adapters array changes with every message, and
+  // Tabs and Header should not re-render for those.
+  const adaptersAlert = useMemo(() => adapters.some((a) => a.state === "failed" || a.state === "backoff"), [adapters]);
+  const installsAlert = useMemo(() => installs.some((x) => x.state === "error" || x.state === "broken"), [installs]);
+  const alerts = useMemo(() => ({ adapters: adaptersAlert, installs: installsAlert }), [adaptersAlert, installsAlert]);
+  // withUptime reads only the gateway part, so that (not the whole status) is the dependency.
+  const gateway = useMemo(() => withUptime(state.status, clock).gateway, [rawGateway, clock]);
 
   const rows = stdout.rows || DEFAULT_ROWS;
   const bodyHeight = Math.max(3, rows - headerHeight(gateway) - CHROME_ROWS);

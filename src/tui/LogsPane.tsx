@@ -20,14 +20,21 @@ export const LogsPane = memo(function LogsPane({ logs, offset, height }: LogsPan
   return (
     <Box flexDirection="column">
       {visible.map((l) => (
-        <Text key={l.id} wrap="truncate-end">
-          <Text dimColor>{formatClock(l.at)} </Text>
-          <Text {...toneProps(levelTone(l.level))}>{l.level.toUpperCase().padEnd(5)} </Text>
-          <Text color="magenta">[{l.tag}] </Text>
-          {oneLine(l.message)}
-        </Text>
+        <LogRow key={l.id} line={l} />
       ))}
       {offset > 0 ? <Text color="yellow">{`↓ ${offset} newer line${offset === 1 ? "" : "s"} below — j/↓ to follow`}</Text> : null}
     </Box>
+  );
+});
+
+/** Memoised per line: log lines never change, so scrolling and new lines render only what is new. */
+const LogRow = memo(function LogRow({ line: l }: { line: LogLine }) {
+  return (
+    <Text wrap="truncate-end">
+      <Text dimColor>{formatClock(l.at)} </Text>
+      <Text {...toneProps(levelTone(l.level))}>{l.level.toUpperCase().padEnd(5)} </Text>
+      <Text color="magenta">[{l.tag}] </Text>
+      {oneLine(l.message)}
+    </Text>
   );
 });

@@ -15,23 +15,30 @@ export const MessageList = memo(function MessageList({ messages, emptyText }: Me
   return (
     <Box flexDirection="column">
       {messages.map((m) => (
-        <Text key={m.id} wrap="truncate-end">
-          <Text dimColor>{formatClock(m.at)} </Text>
-          {m.direction === "inbound" ? (
-            <>
-              <Text color="cyan">← </Text>
-              <Text bold>{m.user ?? "?"}</Text>
-            </>
-          ) : (
-            <>
-              <Text color="green">→ </Text>
-              <Text bold>bosun</Text>
-            </>
-          )}
-          <Text dimColor> in {m.conversation}: </Text>
-          {oneLine(m.text)}
-        </Text>
+        <MessageRow key={m.id} message={m} />
       ))}
     </Box>
+  );
+});
+
+/** Memoised per line: lines never change once received, so a commit only renders new ones. */
+const MessageRow = memo(function MessageRow({ message: m }: { message: MessageLine }) {
+  return (
+    <Text wrap="truncate-end">
+      <Text dimColor>{formatClock(m.at)} </Text>
+      {m.direction === "inbound" ? (
+        <>
+          <Text color="cyan">← </Text>
+          <Text bold>{m.user ?? "?"}</Text>
+        </>
+      ) : (
+        <>
+          <Text color="green">→ </Text>
+          <Text bold>bosun</Text>
+        </>
+      )}
+      <Text dimColor> in {m.conversation}: </Text>
+      {oneLine(m.text)}
+    </Text>
   );
 });

@@ -7,9 +7,10 @@ import type { DashboardAction } from "./store.ts";
  * Feeds a source's events into the reducer. An event after a quiet spell is dispatched at
  * once (so the first snapshot and a lone message show without delay); during a burst,
  * events are queued and dispatched together at most once per `flushMs`, because the gateway
- * can emit hundreds of log lines a second and each dispatch would otherwise be a render.
+ * can emit hundreds of log lines a second and each dispatch would otherwise be a render
+ * (a commit costs milliseconds of React work and Yoga layout; 20 a second is plenty to watch).
  */
-export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, flushMs = 100): void {
+export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, flushMs = 50): void {
   useEffect(() => {
     let queue: BosunEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
