@@ -20,5 +20,8 @@ export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEven
       }, onConnection);
     },
   };
-  await runDashboard({ source, version: VERSION });
+  // The gateway may stop on its own (SIGTERM, `bosun down`): close the dashboard with it.
+  const closed = new AbortController();
+  void gateway.stopped.then(() => closed.abort());
+  await runDashboard({ source, version: VERSION, signal: closed.signal });
 }

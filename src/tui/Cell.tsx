@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import type { ReactNode } from "react";
+import { memo, type ReactNode } from "react";
 
 interface CellProps {
   /** Fixed width; omit for the last column, which takes what is left. */
@@ -21,8 +21,8 @@ export function Cell({ width, color, dimColor, bold, children }: CellProps) {
   );
 }
 
-/** A header row of dim column titles. */
-export function HeaderRow({ columns }: { columns: ReadonlyArray<readonly [string, number | undefined]> }) {
+/** A header row of dim column titles; memoised because the column tables are constants. */
+export const HeaderRow = memo(function HeaderRow({ columns }: { columns: ReadonlyArray<readonly [string, number | undefined]> }) {
   return (
     <Box>
       <Text> </Text>
@@ -33,7 +33,7 @@ export function HeaderRow({ columns }: { columns: ReadonlyArray<readonly [string
       ))}
     </Box>
   );
-}
+});
 
 /** The leading cursor column: a marker on the selected row. */
 export function Marker({ on }: { on: boolean }) {

@@ -24,6 +24,11 @@ export interface RunDashboardOptions {
 export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   if (opts.signal?.aborted) return;
   let userQuit = false;
+  const out = opts.stdout ?? process.stdout;
+  // A full-screen view: draw on the alternate screen so quitting gives the user their terminal
+  // back exactly as it was, with no dashboard frame left in the scrollback.
+  const alternate = out.isTTY === true;
+  if (alternate) out.write("\x1b[?1049h\x1b[H");
   const instance = render(
     <App
       source={opts.source}
@@ -52,6 +57,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
     opts.signal?.removeEventListener("abort", abort);
     instance.unmount();
     instance.cleanup();
+    if (alternate) out.write("\x1b[?1049l");
   }
   if (userQuit) opts.onQuit?.();
 }

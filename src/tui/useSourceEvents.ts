@@ -8,9 +8,10 @@ import type { DashboardAction } from "./store.ts";
  * once (so the first snapshot and a lone message show without delay); during a burst,
  * events are queued and dispatched together at most once per `flushMs`, because the gateway
  * can emit hundreds of log lines a second and each dispatch would otherwise be a render
- * (a commit costs milliseconds of React work and Yoga layout; 20 a second is plenty to watch).
+ * (a commit costs several milliseconds of React, Yoga layout and Ink output; 10 a second is
+ * plenty to watch traffic by).
  */
-export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, flushMs = 50): void {
+export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, flushMs = 100): void {
   useEffect(() => {
     let queue: BosunEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;

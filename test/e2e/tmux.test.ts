@@ -40,6 +40,20 @@ describe.skipIf(!have("tmux"))("dashboard in a real terminal (tmux, dist/bosun)"
     for (const f of ["bosun.sock", "gateway.json", "gateway.lock"]) expect(existsSync(join(sb.home, "run", f))).toBe(false);
   });
 
+  test("SIGTERM while the in-process dashboard is open stops the gateway cleanly and restores the terminal", async () => {
+    const sb = sandbox();
+    sb.writeConfig(`[agent]\nprovider = "echo"\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${await freePort()}"\n`);
+    const t = Tmux.start(`bosun-sigterm-${process.pid}`, `cd ${sb.dir} && env ${shellEnv(sb.env)} ${BIN} up; echo "EXITED rc=$?"; sleep 60`);
+    sessions.push(t);
+    await t.waitFor((s) => /web\s+webchat\s+running/.test(s), "the dashboard");
+    const { pid } = JSON.parse(require("node:fs").readFileSync(join(sb.home, "run", "gateway.json"), "utf8"));
+    process.kill(pid, "SIGTERM");
+    const end = await t.waitFor((s) => s.includes("EXITED"), "bosun to exit");
+    expect(end).toContain("EXITED rc=0");
+    expect(end).not.toContain("tab/1-5");
+    for (const f of ["bosun.sock", "gateway.json", "gateway.lock"]) expect(existsSync(join(sb.home, "run", f))).toBe(false);
+  });
+
   test("attached: `bosun dashboard` follows a detached gateway and survives its restart", async () => {
     const sb = sandbox();
     const port = await freePort();

@@ -59,12 +59,18 @@ function printLogs(gateway: Gateway, ctx: CliContext): void {
 }
 
 function handleSignals(gateway: Gateway): void {
+  let signalled = false;
   const onSignal = (sig: string) => {
+    // A second signal means the user insists: leave now.
+    if (signalled) process.exit(ExitCode.failed);
+    signalled = true;
     setTimeout(() => process.exit(ExitCode.failed), SIGNAL_EXIT_MS).unref();
     void gateway.stop(sig);
   };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  // `on`, not `once`: Ink's signal-exit re-raises the signal (killing us mid-shutdown) when it
+  // finds no other listener left.
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
 }
 
 /**
