@@ -1,7 +1,7 @@
 import type { BosunEvent } from "../core/events.ts";
 import type { Gateway } from "../core/gateway.ts";
-import { runDashboard } from "../tui/run.tsx";
 import { busSource, type DashboardSource } from "../tui/source.ts";
+import { loadTui } from "./load-tui.ts";
 import { VERSION } from "./version.ts";
 
 /** The dashboard over an in-process gateway; log records from before it mounted are replayed. */
@@ -23,5 +23,6 @@ export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEven
   // The gateway may stop on its own (SIGTERM, `bosun down`): close the dashboard with it.
   const closed = new AbortController();
   void gateway.stopped.then(() => closed.abort());
+  const { runDashboard } = await loadTui();
   await runDashboard({ source, version: VERSION, signal: closed.signal });
 }

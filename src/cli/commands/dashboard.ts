@@ -15,7 +15,7 @@ export default defineCommand({
       throw new BosunError("not_a_tty", "the dashboard needs a terminal", { exitCode: ExitCode.usage, hint: "use `bosun status --json` in scripts" });
     }
     ControlClient.connect(ctx.paths); // fail fast with exit 4 when nothing is running
-    const { runDashboard } = await import("../../tui/run.tsx");
+    const { runDashboard } = await (await import("../load-tui.ts")).loadTui();
     await runDashboard({ source: attachedSource(() => ControlClient.connect(ctx.paths)), version: VERSION });
   },
 });
