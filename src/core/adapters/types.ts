@@ -10,33 +10,48 @@ export interface InboundMessage {
   text: string;
 }
 
-/** What an adapter's stream yields: a message, or bare protocol activity (keeps liveness fresh). */
-export type AdapterEvent = { type: "message"; message: InboundMessage } | { type: "activity" };
+/**
+ * What an adapter's stream yields: a message, or bare protocol activity (keeps liveness fresh).
+ * `accepted` is called once the gateway has durably stored the message; adapters that must
+ * acknowledge to their platform (e.g. Telegram's update offset) do it there and not before.
+ */
+export type AdapterEvent = { type: "message"; message: InboundMessage; accepted?: () => void | Promise<void> } | { type: "activity" };
+
+/** The agent's failure, when the reply is the user-facing message about it. */
+export interface ReplyError {
+  type: string;
+  retryable: boolean;
+}
 
 /** A message to deliver through a channel. */
 export interface OutboundMessage {
   conversation: string;
   thread?: string;
   text: string;
+  /** The inbound message id this answers (request/response channels such as webhook need it). */
+  replyTo?: string;
+  /** Set when `text` is the user-facing message of a failed turn. */
+  error?: ReplyError | null;
 }
 
 /**
  * The adapter contract (semantics §1). The supervisor owns the lifecycle: it calls `start`
  * (which resolves once connected and returns the inbound stream), watches `lastEventAt`,
- * calls `probe` when the channel goes quiet, and `shutdown` to stop.
+ * calls `probe` when the channel goes quiet, and `shutdown` to stop. One adapter object serves
+ * one connection attempt: the supervisor builds a fresh one for every restart.
  */
 export interface Adapter {
   readonly name: string;
   readonly kind: string;
-  /** Epoch ms of the last protocol traffic of any kind. */
+  /** Epoch ms of the last protocol traffic of any kind (0 before any). */
   readonly lastEventAt: number;
   /** Connect; resolves with the inbound event stream, which ends when the connection does. */
   start(signal: AbortSignal): Promise<AsyncIterable<AdapterEvent>>;
   /** Deliver one outbound message. */
   send(message: OutboundMessage): Promise<void>;
-  /** Release every resource; the stream ends. Safe to call twice. */
+  /** Release every resource; the stream ends. Safe to call twice, and before start finished. */
   shutdown(): Promise<void>;
-  /** Cheap liveness check; false means the connection is dead even if nothing said so. */
+  /** Cheap liveness check; false (or a throw) means the connection is dead even if nothing said so. */
   probe(): Promise<boolean>;
 }
 
@@ -46,8 +61,8 @@ export interface AdapterContext {
   config: AdapterConfig;
   log: ConsolaInstance;
   now: () => number;
-  /** Directory for this adapter's state files. */
-  stateDir: string;
+  /** This instance's state file (stable name, see stateFileName); the adapter may read and write it. */
+  stateFile: string;
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => Adapter;

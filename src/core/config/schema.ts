@@ -25,13 +25,6 @@ export interface GatewayConfig {
   first_start_timeout_ms: number;
 }
 
-export interface WebchatAdapterConfig {
-  kind: "webchat";
-  /** "host:port"; see parseHostPort in listen.ts. */
-  listen: string;
-  title?: string;
-}
-
 export interface BosunConfig {
   agent: AgentConfig;
   gateway: GatewayConfig;
@@ -59,6 +52,10 @@ const listenSchema = z
   })
   .describe('Address to listen on, "host:port" (IPv6 as "[::1]:port").');
 
+const hostPortSchema = z.string().refine((s) => parseHostPort(s) !== undefined, {
+  error: 'must be "host:port" with a port from 1 to 65535',
+});
+
 /** [agent]: the model that answers. */
 export const agentSchema = z
   .strictObject({
@@ -85,23 +82,120 @@ export const gatewaySchema = z
   })
   .describe("Gateway process settings.");
 
+/**
+ * Supervision timings every adapter accepts (semantics §1). Tests shorten them through config;
+ * there is no other way to change them.
+ */
+function supervision(staleDefaultMs: number) {
+  return {
+    backoff_initial_ms: timeoutMs(1_000, "First retry delay after a failure, in milliseconds (doubles per failure, full jitter)."),
+    backoff_max_ms: timeoutMs(60_000, "Cap of the retry delay, in milliseconds."),
+    healthy_after_ms: timeoutMs(10_000, "A connection that stays up this long (or delivers an event) resets the backoff, in milliseconds."),
+    failed_after: z.number().int().min(1).max(1_000_000).default(10).describe("Consecutive failures after which the state shows `failed` (retries go on)."),
+    stale_after_ms: timeoutMs(staleDefaultMs, "No traffic for this long triggers a liveness probe; a failed probe restarts the adapter, in milliseconds."),
+    stop_timeout_ms: timeoutMs(5_000, "How long a stop waits for the adapter to finish, in milliseconds."),
+  };
+}
+
+const channelList = z
+  .array(z.string().regex(/^[#&][^\s,\x07]{1,199}$/, { error: 'channel names start with "#" or "&" and contain no spaces or commas' }))
+  .default([])
+  .describe("Channels to join.");
+
+const floodControl = (burst: number, intervalMs: number) => ({
+  send_burst: z.number().int().min(1).max(1000).default(burst).describe("Outbound lines that may be sent at once (token bucket size)."),
+  send_interval_ms: timeoutMs(intervalMs, "One more outbound line is allowed every this many milliseconds."),
+});
+
 /** [adapters.NAME] with kind = "webchat". */
 export const webchatAdapterSchema = z
   .strictObject({
     kind: z.literal("webchat"),
     listen: listenSchema.default(DEFAULT_WEBCHAT_LISTEN),
     title: z.string().optional().describe("Page title of the chat."),
+    ...supervision(300_000),
   })
   .describe("Browser chat served over HTTP and WebSocket.");
 
+/** [adapters.NAME] with kind = "webhook". */
+export const webhookAdapterSchema = z
+  .strictObject({
+    kind: z.literal("webhook"),
+    listen: listenSchema.default("127.0.0.1:7421"),
+    secret: z.string().min(16, { error: "must be at least 16 characters" }).describe("HMAC-SHA256 key for X-Bosun-Signature."),
+    max_body_bytes: z.number().int().min(64).max(64 * 1024 * 1024).default(1_048_576).describe("Largest accepted request body, in bytes."),
+    reply_timeout_ms: timeoutMs(120_000, "How long a request waits for the agent's reply, in milliseconds."),
+    ...supervision(300_000),
+  })
+  .describe("Authenticated HTTP endpoint: POST a message, get the reply.");
+
+/** [adapters.NAME] with kind = "irc". */
+export const ircAdapterSchema = z
+  .strictObject({
+    kind: z.literal("irc"),
+    server: hostPortSchema.describe('IRC server, "host:port".'),
+    tls: z.boolean().default(false).describe("Connect with TLS."),
+    tls_verify: z.boolean().default(true).describe("Verify the server's TLS certificate."),
+    nick: z.string().regex(/^[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}$/, { error: "not a valid IRC nickname" }).describe("Nickname."),
+    username: z.string().optional().describe("Username (ident); defaults to the nick."),
+    realname: z.string().optional().describe("Real name field."),
+    password: z.string().optional().describe("Server password (PASS)."),
+    sasl_username: z.string().optional().describe("SASL PLAIN account name."),
+    sasl_password: z.string().optional().describe("SASL PLAIN password."),
+    nickserv_password: z.string().optional().describe("Password sent to NickServ IDENTIFY after connecting."),
+    channels: channelList,
+    ping_interval_ms: timeoutMs(60_000, "How often bosun PINGs the server when it is quiet, in milliseconds."),
+    ...floodControl(5, 500),
+    ...supervision(180_000),
+  })
+  .describe("IRC network (plain or TLS, SASL PLAIN or NickServ).");
+
+/** [adapters.NAME] with kind = "twitch". */
+export const twitchAdapterSchema = z
+  .strictObject({
+    kind: z.literal("twitch"),
+    server: hostPortSchema.default("irc.chat.twitch.tv:6697").describe('Twitch chat server, "host:port".'),
+    tls: z.boolean().default(true).describe("Connect with TLS."),
+    tls_verify: z.boolean().default(true).describe("Verify the server's TLS certificate."),
+    username: z.string().min(1).describe("The bot account's login name."),
+    oauth_token: z.string().min(1).describe('OAuth token ("oauth:..." or the bare token).'),
+    channels: channelList,
+    trigger_prefix: z.string().min(1).optional().describe('Only messages starting with this (e.g. "!bot") reach the agent; the prefix is stripped.'),
+    ping_interval_ms: timeoutMs(60_000, "How often bosun PINGs the server when it is quiet, in milliseconds."),
+    ...floodControl(20, 1_500),
+    ...supervision(180_000),
+  })
+  .describe("Twitch chat (IRC with Twitch conventions).");
+
+/** [adapters.NAME] with kind = "telegram". */
+export const telegramAdapterSchema = z
+  .strictObject({
+    kind: z.literal("telegram"),
+    token: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, { error: 'must look like "123456:ABC-DEF..." (from @BotFather)' }).describe("Bot token from @BotFather."),
+    api_root: z
+      .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+      .default("https://api.telegram.org")
+      .describe("Bot API root (a self-hosted Bot API server, or a test server)."),
+    poll_timeout_s: z.number().int().min(0).max(50).default(30).describe("getUpdates long-poll timeout, in seconds."),
+    ...supervision(120_000),
+  })
+  .describe("Telegram bot over the Bot API (long polling).");
+
 // Adding an adapter kind is one entry here; the union, the kind list and JSON Schema follow.
-const adapterSchemas = [webchatAdapterSchema] as const;
+const adapterSchemas = [webchatAdapterSchema, webhookAdapterSchema, ircAdapterSchema, twitchAdapterSchema, telegramAdapterSchema] as const;
 
 /** Any [adapters.NAME] table, selected by `kind`. */
 export const adapterSchema = z.discriminatedUnion("kind", adapterSchemas);
 
 /** Every adapter kind the config accepts. */
 export type AdapterConfig = z.output<typeof adapterSchema>;
+export type WebchatAdapterConfig = z.output<typeof webchatAdapterSchema>;
+export type WebhookAdapterConfig = z.output<typeof webhookAdapterSchema>;
+export type IrcAdapterConfig = z.output<typeof ircAdapterSchema>;
+export type TwitchAdapterConfig = z.output<typeof twitchAdapterSchema>;
+export type TelegramAdapterConfig = z.output<typeof telegramAdapterSchema>;
+/** The supervision timings every adapter config carries. */
+export type SupervisionConfig = Pick<WebchatAdapterConfig, "backoff_initial_ms" | "backoff_max_ms" | "healthy_after_ms" | "failed_after" | "stale_after_ms" | "stop_timeout_ms">;
 
 /** Known adapter kinds, in declaration order. */
 export const ADAPTER_KINDS: readonly string[] = adapterSchemas.map((s) => s.shape.kind.value);
@@ -137,6 +231,5 @@ type Assert<T extends true> = T;
 type _SchemaMatchesInterfaces = [
   Assert<Equals<z.output<typeof agentSchema>, AgentConfig>>,
   Assert<Equals<z.output<typeof gatewaySchema>, GatewayConfig>>,
-  Assert<Equals<z.output<typeof webchatAdapterSchema>, WebchatAdapterConfig>>,
   Assert<Equals<z.output<typeof configSchema>, BosunConfig>>,
 ];
