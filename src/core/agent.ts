@@ -1,8 +1,20 @@
 import type { ConsolaInstance } from "consola";
+import type { ReplyError } from "./adapters/types.ts";
 import { errorMessage } from "./errors.ts";
+import { classifyError } from "./providers/errors.ts";
 import type { ChatMessage, Provider } from "./providers/types.ts";
+import { systemClock, type Clock } from "./util/clock.ts";
 
 const HISTORY_LIMIT = 40;
+/** Retryable provider errors are retried at most this often per turn (semantics §5). */
+const MAX_RETRIES = 2;
+const RETRY_CAP_MS = 30_000;
+
+/** The reply to one message; `error` is set when the text is the user-facing message of a failure. */
+export interface Reply {
+  text: string;
+  error: ReplyError | null;
+}
 
 export interface TurnInput {
   /** Session key: `adapter:conversation[:thread]`. */
@@ -16,6 +28,7 @@ export interface AgentOptions {
   log: ConsolaInstance;
   /** One short paragraph of gateway health for `/status`. */
   describeStatus: () => string;
+  clock?: Clock;
 }
 
 const HELP =
@@ -36,15 +49,21 @@ export class Agent {
     return this.#opts.provider;
   }
 
+  /** Swap the provider (config reload); conversations keep their history. */
+  setProvider(provider: Provider, systemPrompt?: string): void {
+    this.#opts = { ...this.#opts, provider, systemPrompt };
+  }
+
   /** Produce the reply to one inbound message. Never throws: failures become a plain message. */
-  async reply(input: TurnInput, signal: AbortSignal): Promise<string> {
+  async reply(input: TurnInput, signal: AbortSignal): Promise<Reply> {
     const text = input.text.trim();
+    const ok = (t: string): Reply => ({ text: t, error: null });
     if (text === "/reset") {
       this.#history.delete(input.key);
-      return "Started a fresh conversation.";
+      return ok("Started a fresh conversation.");
     }
-    if (text === "/status") return this.#opts.describeStatus();
-    if (text === "/help") return HELP;
+    if (text === "/status") return ok(this.#opts.describeStatus());
+    if (text === "/help") return ok(HELP);
 
     const history = this.#history.get(input.key) ?? [];
     const messages: ChatMessage[] = [
@@ -52,15 +71,24 @@ export class Agent {
       ...history,
       { role: "user", content: input.text },
     ];
-    try {
-      const answer = await this.#opts.provider.complete(messages, signal);
-      const next = [...history, { role: "user" as const, content: input.text }, { role: "assistant" as const, content: answer }];
-      this.#history.set(input.key, next.slice(-HISTORY_LIMIT));
-      return answer;
-    } catch (err) {
-      // A failed turn leaves no half-state behind: the next message starts from stored history.
-      this.#opts.log.warn(`turn failed for ${input.key}: ${errorMessage(err)}`);
-      return `Sorry, the model provider failed: ${errorMessage(err).slice(0, 300)}`;
+    const clock = this.#opts.clock ?? systemClock;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await this.#opts.provider.complete(messages, signal);
+        const next = [...history, { role: "user" as const, content: input.text }, { role: "assistant" as const, content: answer }];
+        this.#history.set(input.key, next.slice(-HISTORY_LIMIT));
+        return ok(answer);
+      } catch (err) {
+        const c = classifyError(err, { cancelled: signal.aborted });
+        if (c.retryable && attempt < MAX_RETRIES && !signal.aborted) {
+          const wait = Math.min(RETRY_CAP_MS, c.retryAfterMs ?? 1000 * 2 ** attempt);
+          this.#opts.log.info(`turn for ${input.key}: ${c.type}, retrying in ${wait} ms`);
+          await clock.sleep(wait, signal);
+          continue;
+        }
+        this.#opts.log.warn(`turn failed for ${input.key}: ${c.type}: ${errorMessage(err)}`);
+        return { text: c.userMessage, error: { type: c.type, retryable: c.retryable } };
+      }
     }
   }
 }

@@ -1,18 +1,24 @@
 import type { ConsolaInstance } from "consola";
-import { AdapterManager } from "./adapters/manager.ts";
-import { Agent } from "./agent.ts";
-import type { LoadedConfig } from "./config/load.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { AdapterManager, type ReconcileResult } from "./adapters/manager.ts";
+import type { StartOutcome } from "./adapters/supervisor.ts";
+import { Agent, type Reply } from "./agent.ts";
+import { parseConfig, type LoadedConfig } from "./config/load.ts";
+import { watchConfig, type WatchHandle } from "./config/watch.ts";
 import { createToken } from "./control/auth.ts";
 import type { RunningRecord } from "./control/client.ts";
 import { startControlServer } from "./control/server.ts";
-import { BosunError, errorMessage } from "./errors.ts";
+import { BosunError, ConfigError, errorMessage } from "./errors.ts";
 import { EventBus } from "./events.ts";
 import { acquireLock } from "./lock.ts";
 import { createLogger, Redactor } from "./log.ts";
 import { pathsFor, type Paths } from "./paths.ts";
 import type { HttpServer } from "./platform/index.ts";
 import { selectProvider } from "./providers/select.ts";
+import { openDatabase } from "./sessions/db.ts";
+import { Inbox } from "./sessions/inbox.ts";
 import { emptyStatus, reduceStatus, withUptime, type Status } from "./status.ts";
+import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
 export interface GatewayOptions {
@@ -20,7 +26,7 @@ export interface GatewayOptions {
   loaded: LoadedConfig;
   env: Record<string, string | undefined>;
   version: string;
-  now?: () => number;
+  clock?: Clock;
   /** consola level (3 info, 4 debug). */
   logLevel?: number;
   /** Serve the control API (off for embedded uses such as the Deno smoke check). */
@@ -28,8 +34,9 @@ export interface GatewayOptions {
 }
 
 /**
- * The gateway: owns the home directory, the lock, the control API, the adapters and the agent,
- * and shuts them down in order. Its status is the fold of its own events through reduceStatus.
+ * The gateway: owns the home directory, the lock, the database, the control API, the adapters,
+ * the config watcher and the agent, and shuts them down in order. Its status is the fold of its
+ * own events through reduceStatus.
  */
 export class Gateway {
   readonly bus: EventBus;
@@ -37,19 +44,24 @@ export class Gateway {
   readonly log: ConsolaInstance;
   readonly redactor = new Redactor();
   #status: Status;
-  #now: () => number;
+  #clock: Clock;
+  #loaded: LoadedConfig;
   #releaseLock: (() => void) | null = null;
+  #db: DatabaseSync | null = null;
   #control: HttpServer | null = null;
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
+  #watcher: WatchHandle | null = null;
+  #reloading: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
   #stopped!: () => void;
   /** Resolves once the gateway has fully stopped (after `stop`, a signal or `POST /v1/shutdown`). */
   readonly stopped = new Promise<void>((r) => (this.#stopped = r));
 
   constructor(private readonly opts: GatewayOptions) {
-    this.#now = opts.now ?? Date.now;
-    this.bus = new EventBus(this.#now);
+    this.#clock = opts.clock ?? systemClock;
+    this.#loaded = opts.loaded;
+    this.bus = new EventBus(() => this.#clock.now());
     this.paths = pathsFor(opts.home);
     this.#status = emptyStatus(opts.version);
     this.bus.on((e) => {
@@ -61,7 +73,13 @@ export class Gateway {
 
   /** Current status with a live uptime. */
   snapshot(): Status {
-    return withUptime(this.#status, this.#now());
+    return withUptime(this.#status, this.#clock.now());
+  }
+
+  /** The adapter manager (manual control by name). */
+  get adapters(): AdapterManager {
+    if (!this.#adapters) throw new BosunError("not_ready", "the gateway is not ready");
+    return this.#adapters;
   }
 
   /** Start everything; resolves when ready. Refuses when another gateway owns this home. */
@@ -76,39 +94,36 @@ export class Gateway {
       });
     }
     this.#releaseLock = lock.release;
-    const config = opts.loaded.config;
-    const startedAt = new Date(this.#now()).toISOString();
+    const config = this.#loaded.config;
+    const startedAt = new Date(this.#clock.now()).toISOString();
     try {
-      this.bus.emit({ type: "gateway.state", gateway: { state: "starting", pid: process.pid, configPath: opts.loaded.path, startedAt } });
+      this.bus.emit({ type: "gateway.state", gateway: { state: "starting", pid: process.pid, configPath: this.#loaded.path, startedAt } });
+      this.#db = openDatabase(paths.db);
       const choice = await selectProvider(config.agent, opts.env);
       if (choice.notice) this.log.info(choice.notice);
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
-      this.#agent = new Agent({ provider: choice.provider, systemPrompt: config.agent.system_prompt, log: this.log.withTag("agent"), describeStatus: () => this.describe() });
+      this.#agent = new Agent({ provider: choice.provider, systemPrompt: config.agent.system_prompt, log: this.log.withTag("agent"), describeStatus: () => this.describe(), clock: this.#clock });
       if (opts.control !== false) {
         const token = createToken(paths.token);
-        this.#control = await startControlServer(paths.socket, token, {
-          bus: this.bus,
-          snapshot: () => this.snapshot(),
-          shutdown: () => void this.stop("control API"),
-          send: (adapter, target, text) => this.send(adapter, target, text),
-        });
+        this.#control = await startControlServer(paths.socket, token, this);
       }
       this.#adapters = new AdapterManager({
         bus: this.bus,
         log: this.log,
-        now: this.#now,
+        clock: this.#clock,
         stateDir: paths.adapterStateDir,
+        inbox: new Inbox(this.#db, () => this.#clock.now()),
         firstStartTimeoutMs: config.gateway.first_start_timeout_ms,
-        stopDeadlineMs: 5_000,
-        onInbound: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
+        onTurn: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
       });
-      await this.#adapters.startAll(config.adapters);
+      await this.#adapters.reconcile(config.adapters);
       if (opts.control !== false) {
-        const record: RunningRecord = { pid: process.pid, version: opts.version, socket: paths.socket, configPath: opts.loaded.path, startedAt };
+        const record: RunningRecord = { pid: process.pid, version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);
       }
+      this.#watch();
       this.bus.emit({ type: "gateway.state", gateway: { state: "running" } });
-      this.log.info(`gateway ready (pid ${process.pid}, config: ${opts.loaded.path ?? "embedded default"})`);
+      this.log.info(`gateway ready (pid ${process.pid}, config: ${this.#loaded.path ?? "embedded default"})`);
     } catch (err) {
       await this.stop("start failed");
       throw err;
@@ -116,7 +131,7 @@ export class Gateway {
   }
 
   /** Answer one message as the agent would in a channel. */
-  async reply(adapter: string, conversation: string, text: string, signal: AbortSignal, thread?: string): Promise<string> {
+  async reply(adapter: string, conversation: string, text: string, signal: AbortSignal, thread?: string): Promise<Reply> {
     if (!this.#agent) throw new BosunError("not_ready", "the gateway is not ready");
     const key = thread ? `${adapter}:${conversation}:${thread}` : `${adapter}:${conversation}`;
     return this.#agent.reply({ key, text }, signal);
@@ -124,8 +139,62 @@ export class Gateway {
 
   /** Send one outbound message through an adapter. */
   async send(adapter: string, conversation: string, text: string): Promise<void> {
-    if (!this.#adapters) throw new BosunError("not_ready", "the gateway is not ready");
-    await this.#adapters.send(adapter, { conversation, text });
+    await this.adapters.send(adapter, { conversation, text });
+  }
+
+  /** Restart, stop or start one adapter by name. */
+  async control(action: "restart" | "stop" | "start", name: string): Promise<StartOutcome | "stopped"> {
+    if (action === "stop") {
+      await this.adapters.stop(name);
+      return "stopped";
+    }
+    return action === "restart" ? this.adapters.restart(name) : this.adapters.start(name);
+  }
+
+  /** Re-read the config file now (what the watcher does after an edit). Invalid → kept, shown. */
+  reload(text: string): Promise<void> {
+    const next = this.#reloading.then(() => this.#apply(text));
+    this.#reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  async #apply(text: string): Promise<void> {
+    const path = this.#loaded.path;
+    if (!path || this.#stopping) return;
+    let loaded: LoadedConfig;
+    try {
+      loaded = parseConfig(text, path, this.opts.env, this.#loaded.source);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.log.error(`config not applied, keeping the last good one: ${err.location}: ${err.message}`);
+      this.bus.emit({ type: "config.error", error: err.toJSON() });
+      return;
+    }
+    this.redactor.set([...new Set([...this.#loaded.secrets, ...loaded.secrets])]);
+    const agentChanged = JSON.stringify(loaded.config.agent) !== JSON.stringify(this.#loaded.config.agent);
+    this.#loaded = loaded;
+    if (agentChanged && this.#agent) {
+      const choice = await selectProvider(loaded.config.agent, this.opts.env);
+      this.#agent.setProvider(choice.provider, loaded.config.agent.system_prompt);
+      this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
+    }
+    const t0 = this.#clock.now();
+    const r: ReconcileResult = await this.adapters.reconcile(loaded.config.adapters);
+    this.bus.emit({ type: "config.reloaded", configPath: path });
+    const summary = (["added", "replaced", "removed"] as const).map((k) => (r[k].length ? `${k} ${r[k].join(", ")}` : "")).filter(Boolean);
+    this.log.info(`config reloaded in ${this.#clock.now() - t0} ms: ${summary.join("; ") || "no adapter changes"}`);
+  }
+
+  #watch(): void {
+    const path = this.#loaded.path;
+    if (!path || !this.#loaded.config.gateway.watch_config) return;
+    this.#watcher?.dispose();
+    this.#watcher = watchConfig(path, {
+      debounceMs: this.#loaded.config.gateway.reload_debounce_ms,
+      initialHash: this.#loaded.hash,
+      onChange: (text) => void this.reload(text).catch((err) => this.log.error(`reload failed: ${errorMessage(err)}`)),
+      onError: (err) => this.log.warn(`config watch: ${errorMessage(err)}`),
+    });
   }
 
   /** One short paragraph of health, for `/status` in chat. */
@@ -137,8 +206,8 @@ export class Gateway {
   }
 
   /**
-   * Ordered shutdown: stop intake (adapters), then the control API, then remove the running
-   * record and the lock. The record and lock are removed even when a step fails.
+   * Ordered shutdown: stop watching, stop intake (adapters), then the control API, then the
+   * database; the running record, socket and lock are removed even when a step fails.
    */
   stop(reason = "requested"): Promise<void> {
     if (this.#stopping) return this.#stopping;
@@ -146,14 +215,16 @@ export class Gateway {
       this.bus.emit({ type: "gateway.state", gateway: { state: "stopping" } });
       this.log.info(`gateway stopping (${reason})`);
       const steps: Array<[string, () => Promise<void> | void]> = [
+        ["config watcher", () => this.#watcher?.dispose()],
         ["adapters", () => this.#adapters?.stopAll()],
         ["control API", () => this.#control?.stop()],
+        ["database", () => this.#db?.close()],
       ];
       for (const [name, step] of steps) {
-        const t0 = this.#now();
+        const t0 = this.#clock.now();
         try {
           await step();
-          this.log.debug(`stopped ${name} in ${this.#now() - t0} ms`);
+          this.log.debug(`stopped ${name} in ${this.#clock.now() - t0} ms`);
         } catch (err) {
           this.log.error(`stopping ${name} failed: ${errorMessage(err)}`);
         }

@@ -26,6 +26,8 @@ export interface AdapterStatus {
   nextRetryAt: string | null;
   lastInboundAt: string | null;
   lastOutboundAt: string | null;
+  /** Fingerprint of the adapter's config (secrets hashed); changes exactly when a restart is needed. */
+  fingerprint?: string;
 }
 
 export interface InstallStatus {

@@ -112,13 +112,13 @@ describe("defaults", () => {
     expect(config.adapters).toMatchObject({ web: { kind: "webchat", listen: "127.0.0.1:7420" } });
     expect(config.agent.provider).toBeUndefined();
     expect(config.agent.timeout_ms).toBe(60000);
-    expect(config.gateway).toEqual({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
+    expect(config.gateway).toMatchObject({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
   });
 
   test("absent tables and keys get their defaults", () => {
     const { config } = parseConfig('[adapters.w]\nkind = "webchat"\n', "x.toml", {});
     expect(config.agent).toEqual({ timeout_ms: 60000 });
-    expect(config.gateway).toEqual({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
+    expect(config.gateway).toMatchObject({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
     expect(config.adapters.w).toMatchObject({ kind: "webchat", listen: "127.0.0.1:7420" });
     expect(parseConfig("", "x.toml", {}).config.adapters).toEqual({});
   });
@@ -142,7 +142,7 @@ title = "Chat"
 `;
     const { config } = parseConfig(text, "x.toml", {});
     expect(config.agent).toEqual({ provider: "openai", base_url: "http://127.0.0.1:11434/v1", model: "llama3.2", system_prompt: "Be brief.", timeout_ms: 5000 });
-    expect(config.gateway).toEqual({ shutdown_timeout_ms: 2000, first_start_timeout_ms: 10000 });
+    expect(config.gateway).toMatchObject({ shutdown_timeout_ms: 2000, first_start_timeout_ms: 10000 });
     expect(config.adapters.web).toMatchObject({ kind: "webchat", listen: "[::1]:8080", title: "Chat" });
   });
 });

@@ -82,10 +82,10 @@ describe("Agent", () => {
 
   test("answers the channel commands itself", async () => {
     const a = agent();
-    expect(await a.reply({ key: "k", text: "/help" }, sig)).toContain("/reset");
-    expect(await a.reply({ key: "k", text: " /status " }, sig)).toBe("all good");
-    expect(await a.reply({ key: "k", text: "/reset" }, sig)).toContain("fresh");
-    expect(await a.reply({ key: "k", text: "hello" }, sig)).toBe("echo: hello");
+    expect((await a.reply({ key: "k", text: "/help" }, sig)).text).toContain("/reset");
+    expect((await a.reply({ key: "k", text: " /status " }, sig)).text).toBe("all good");
+    expect((await a.reply({ key: "k", text: "/reset" }, sig)).text).toContain("fresh");
+    expect(await a.reply({ key: "k", text: "hello" }, sig)).toEqual({ text: "echo: hello", error: null });
   });
 
   test("keeps per-conversation history and /reset clears it", async () => {
@@ -107,14 +107,17 @@ describe("Agent", () => {
     expect(seen).toEqual([1, 3, 1, 1]);
   });
 
-  test("a provider failure becomes a plain reply, never a throw", async () => {
+  test("a provider failure becomes a plain, classified reply, never a throw", async () => {
     const failing: Provider = {
       name: "openai",
       label: "failing",
       async complete() {
-        throw new Error("provider answered 500: upstream exploded");
+        throw new Error("invalid api key sk-abcdefghijklmnop");
       },
     };
-    expect(await agent(failing).reply({ key: "k", text: "hi" }, sig)).toContain("upstream exploded");
+    const r = await agent(failing).reply({ key: "k", text: "hi" }, sig);
+    expect(r.error).toEqual({ type: "auth", retryable: false });
+    expect(r.text).toContain("credentials");
+    expect(r.text).not.toContain("sk-abcdefghijklmnop");
   });
 });

@@ -65,7 +65,7 @@ describe("Gateway in-process", () => {
     expect(() => ControlClient.connect(p)).toThrow("not running");
   });
 
-  test("a taken webchat port shows the adapter failed with the reason, the gateway still runs", async () => {
+  test("a taken webchat port puts the adapter in backoff with the reason and a retry time; the gateway still runs", async () => {
     const port = await freePort();
     const blocker = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
     try {
@@ -73,8 +73,9 @@ describe("Gateway in-process", () => {
       try {
         const s = g.snapshot();
         expect(s.gateway.state).toBe("running");
-        expect(s.adapters[0]!.state).toBe("failed");
+        expect(s.adapters[0]!.state).toBe("backoff");
         expect(s.adapters[0]!.lastError).toBeTruthy();
+        expect(Date.parse(s.adapters[0]!.nextRetryAt!)).toBeGreaterThan(Date.now() - 1);
       } finally {
         await g.stop();
       }

@@ -1,87 +1,164 @@
 import type { ConsolaInstance } from "consola";
 import type { AdapterConfig } from "../config/schema.ts";
-import { BosunError, errorMessage } from "../errors.ts";
+import { BosunError, ExitCode } from "../errors.ts";
 import type { EventBus } from "../events.ts";
+import type { Inbox } from "../sessions/inbox.ts";
 import type { AdapterStatus } from "../status.ts";
+import type { Clock } from "../util/clock.ts";
+import { fingerprint } from "./fingerprint.ts";
 import { ADAPTER_KINDS } from "./registry.ts";
-import { AdapterRuntime, type InboundHandler } from "./runtime.ts";
-import type { OutboundMessage } from "./types.ts";
 import { stateFilePath } from "./state-file.ts";
+import { Supervisor, type StartOutcome, type TurnHandler } from "./supervisor.ts";
+import type { AdapterFactory, OutboundMessage } from "./types.ts";
+
+/** Built-in shared channels (e.g. `cli` for `bosun chat`): never swept by a reconcile. */
+export const BUILTIN_ADAPTERS: ReadonlySet<string> = new Set(["cli"]);
 
 export interface ManagerOptions {
   bus: EventBus;
   log: ConsolaInstance;
-  now: () => number;
+  clock: Clock;
+  random?: () => number;
   stateDir: string;
-  onInbound: InboundHandler;
+  inbox: Inbox | null;
+  onTurn: TurnHandler;
   /** Bound on the first start reported to the caller (semantics §1). */
   firstStartTimeoutMs: number;
-  stopDeadlineMs: number;
+  /** Where factories come from; the registry of kinds by default. */
+  factories?: Record<string, () => Promise<AdapterFactory>>;
+}
+
+/** What a reconcile did, by adapter name. */
+export interface ReconcileResult {
+  added: string[];
+  replaced: string[];
+  removed: string[];
+  kept: string[];
+  /** First-start outcome of every adapter that was started. */
+  outcomes: Record<string, StartOutcome>;
 }
 
 /**
- * Owns every adapter runtime. All lifecycle changes go through one lock, so there are never two
- * runtimes for one adapter name.
+ * Owns every adapter's supervisor. Register, start, reconcile, restart and remove all run under
+ * one lifecycle lock, so there are never two runtimes for one adapter name.
  */
 export class AdapterManager {
-  #runtimes = new Map<string, AdapterRuntime>();
+  #sups = new Map<string, Supervisor>();
   #lock: Promise<unknown> = Promise.resolve();
-  constructor(private readonly opts: ManagerOptions) {}
+  #opts: ManagerOptions;
+  constructor(opts: ManagerOptions) {
+    this.#opts = opts;
+  }
 
-  /** Run `fn` under the lifecycle lock. */
   #locked<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn, fn);
     this.#lock = run.catch(() => undefined);
     return run;
   }
 
-  /** Start every configured adapter that isn't running; waits at most firstStartTimeoutMs each. */
-  startAll(adapters: Record<string, AdapterConfig>): Promise<void> {
+  /**
+   * Level-triggered reconcile (semantics §2): remove adapters no longer desired, replace those
+   * whose fingerprint changed, start missing ones, leave unchanged ones untouched.
+   */
+  reconcile(desired: Record<string, AdapterConfig>): Promise<ReconcileResult> {
     return this.#locked(async () => {
-      await Promise.all(Object.entries(adapters).map(([name, config]) => this.#startOne(name, config)));
+      const result: ReconcileResult = { added: [], replaced: [], removed: [], kept: [], outcomes: {} };
+      const wanted = new Map(Object.entries(desired).map(([name, cfg]) => [name, { cfg, fp: fingerprint(cfg) }]));
+      const stops: Promise<void>[] = [];
+      for (const [name, sup] of this.#sups) {
+        if (BUILTIN_ADAPTERS.has(name)) continue;
+        const w = wanted.get(name);
+        if (!w) {
+          result.removed.push(name);
+          stops.push(this.#remove(name, sup));
+        } else if (w.fp !== sup.fingerprint) {
+          result.replaced.push(name);
+          stops.push(sup.stop());
+        } else {
+          result.kept.push(name);
+        }
+      }
+      // Old runtimes are fully stopped before their replacements bind the same ports.
+      await Promise.all(stops);
+      const starts: Array<Promise<void>> = [];
+      for (const [name, { cfg, fp }] of wanted) {
+        const existing = this.#sups.get(name);
+        if (existing && existing.fingerprint === fp) continue;
+        if (!existing) result.added.push(name);
+        starts.push(
+          this.#create(name, cfg, fp).then(async (sup) => {
+            this.#sups.set(name, sup);
+            result.outcomes[name] = await sup.start(this.#opts.firstStartTimeoutMs);
+          }),
+        );
+      }
+      await Promise.all(starts);
+      return result;
     });
   }
 
-  async #startOne(name: string, config: AdapterConfig): Promise<void> {
-    if (this.#runtimes.has(name)) return;
-    const load = ADAPTER_KINDS[config.kind];
-    if (!load) throw new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
-    const factory = await load();
-    const log = this.opts.log.withTag(`adapter:${name}`);
-    const adapter = factory({ name, config, log, now: this.opts.now, stateFile: stateFilePath(this.opts.stateDir, name) });
-    const runtime = new AdapterRuntime(adapter, config, { bus: this.opts.bus, log, now: this.opts.now, onInbound: this.opts.onInbound, stopDeadlineMs: this.opts.stopDeadlineMs });
-    this.#runtimes.set(name, runtime);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const bound = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), this.opts.firstStartTimeoutMs)));
-    try {
-      const r = await Promise.race([runtime.start().then(() => "ok" as const), bound]);
-      if (r === "timeout") log.warn(`${name} is still starting after ${this.opts.firstStartTimeoutMs} ms`);
-    } catch (err) {
-      log.error(`${name} failed to start: ${errorMessage(err)}`);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Restart one adapter by name (also starts a stopped one). */
+  restart(name: string): Promise<StartOutcome> {
+    return this.#locked(async () => this.#get(name).restart(this.#opts.firstStartTimeoutMs));
+  }
+
+  /** Stop one adapter by name; it stays stopped until started or its config changes. */
+  stop(name: string): Promise<void> {
+    return this.#locked(async () => this.#get(name).stop());
+  }
+
+  /** Start one stopped adapter by name. */
+  start(name: string): Promise<StartOutcome> {
+    return this.#locked(async () => this.#get(name).start(this.#opts.firstStartTimeoutMs));
   }
 
   /** Stop every adapter concurrently; each stop has its own deadline. */
   stopAll(): Promise<void> {
     return this.#locked(async () => {
-      const all = [...this.#runtimes.values()];
-      await Promise.all(all.map((r) => r.stop()));
-      this.#runtimes.clear();
+      await Promise.all([...this.#sups.values()].map((s) => s.stop()));
     });
   }
 
   /** Send one outbound message through a named adapter. */
-  async send(name: string, message: OutboundMessage): Promise<void> {
-    const rt = this.#runtimes.get(name);
-    if (!rt) throw new BosunError("adapter_unknown", `no adapter named "${name}"`, { hint: "list adapters with `bosun adapters`" });
-    if (rt.status.state !== "running") throw new BosunError("adapter_down", `adapter ${name} is ${rt.status.state}`);
-    await rt.send(message);
+  send(name: string, message: OutboundMessage): Promise<void> {
+    return this.#get(name).send(message);
   }
 
   /** Status of every adapter, sorted by name. */
   list(): AdapterStatus[] {
-    return [...this.#runtimes.values()].map((r) => ({ ...r.status })).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.#sups.values()].map((s) => ({ ...s.status })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  #get(name: string): Supervisor {
+    const sup = this.#sups.get(name);
+    if (!sup) {
+      throw new BosunError("adapter_unknown", `no adapter named "${name}"`, { exitCode: ExitCode.failed, hint: "list them with `bosun adapters`" });
+    }
+    return sup;
+  }
+
+  async #remove(name: string, sup: Supervisor): Promise<void> {
+    await sup.stop();
+    this.#sups.delete(name);
+    this.#opts.bus.emit({ type: "adapter.removed", name });
+  }
+
+  async #create(name: string, config: AdapterConfig, fp: string): Promise<Supervisor> {
+    const load = (this.#opts.factories ?? ADAPTER_KINDS)[config.kind];
+    if (!load) throw new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
+    const factory = await load();
+    return new Supervisor({
+      name,
+      config,
+      fingerprint: fp,
+      factory,
+      stateFile: stateFilePath(this.#opts.stateDir, name),
+      bus: this.#opts.bus,
+      log: this.#opts.log.withTag(`adapter:${name}`),
+      clock: this.#opts.clock,
+      random: this.#opts.random ?? Math.random,
+      inbox: this.#opts.inbox,
+      onTurn: this.#opts.onTurn,
+    });
   }
 }

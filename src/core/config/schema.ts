@@ -23,6 +23,8 @@ export interface AgentConfig {
 export interface GatewayConfig {
   shutdown_timeout_ms: number;
   first_start_timeout_ms: number;
+  reload_debounce_ms: number;
+  watch_config: boolean;
 }
 
 export interface BosunConfig {
@@ -79,6 +81,8 @@ export const gatewaySchema = z
   .strictObject({
     shutdown_timeout_ms: timeoutMs(10_000, "How long shutdown waits for adapters and sessions, in milliseconds."),
     first_start_timeout_ms: timeoutMs(10_000, "How long start-up waits for each adapter's first start, in milliseconds."),
+    reload_debounce_ms: timeoutMs(300, "Quiet period after an edit of bosun.toml before it is reloaded, in milliseconds."),
+    watch_config: z.boolean().default(true).describe("Reload bosun.toml when it changes."),
   })
   .describe("Gateway process settings.");
 

@@ -10,9 +10,12 @@ import { bearerMatches } from "./auth.ts";
 export interface ControlHandlers {
   bus: EventBus;
   snapshot(): Status;
-  shutdown(): void;
+  stop(reason?: string): Promise<void>;
   send(adapter: string, target: string, text: string): Promise<void>;
+  control(action: "restart" | "stop" | "start", name: string): Promise<string>;
 }
+
+const ADAPTER_ACTION = /^POST \/v1\/adapters\/([^/]+)\/(restart|stop|start)$/;
 
 const HEARTBEAT_MS = 15_000;
 
@@ -48,7 +51,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
           case "GET /v1/events":
             return eventStream(h, streams);
           case "POST /v1/shutdown":
-            queueMicrotask(() => h.shutdown());
+            queueMicrotask(() => void h.stop("control API"));
             return json({ ok: true }, 202);
           case "POST /v1/send": {
             const body = (await req.json().catch(() => null)) as { adapter?: unknown; target?: unknown; text?: unknown } | null;
@@ -59,9 +62,16 @@ export async function startControlServer(socketPath: string, token: string, h: C
             return json({ ok: true });
           }
         }
+        const action = ADAPTER_ACTION.exec(route);
+        if (action) {
+          const name = decodeURIComponent(action[1]!);
+          const outcome = await h.control(action[2] as "restart" | "stop" | "start", name);
+          const adapter = h.snapshot().adapters.find((a) => a.name === name) ?? null;
+          return json({ outcome, adapter });
+        }
         return problem(404, "not_found", `no route ${route}`);
       } catch (err) {
-        if (err instanceof BosunError) return problem(err.exitCode === 1 ? 409 : 400, err.code, err.message, err.hint);
+        if (err instanceof BosunError) return problem(err.code === "adapter_unknown" ? 404 : 409, err.code, err.message, err.hint);
         return problem(500, "internal", errorMessage(err));
       }
     },

@@ -1,0 +1,35 @@
+import { createHash } from "node:crypto";
+import { SECRET_KEYS } from "../config/schema.ts";
+
+const SECRET = new Set<string>(SECRET_KEYS);
+// Config keys whose values are secrets even though their name doesn't say "secret".
+const EXTRA_SECRET = /(^|_)(password|token|secret|api_key)$/;
+
+const sha16 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
+
+/** True for keys that hold secrets (api_key, sasl_password, nickserv_password, oauth_token...). */
+export function isSecretKey(key: string): boolean {
+  return SECRET.has(key) || EXTRA_SECRET.test(key);
+}
+
+/**
+ * The runtime-relevant view of a config: secrets replaced by `sha256(secret)[0..16]`, lists
+ * sorted, keys sorted. Safe to show and to hash (semantics §2).
+ */
+export function canonicalView(value: unknown, key = ""): unknown {
+  if (typeof value === "string" && isSecretKey(key)) return `sha256:${sha16(value)}`;
+  if (Array.isArray(value)) {
+    return value.map((v) => canonicalView(v)).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  }
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = canonicalView((value as Record<string, unknown>)[k], k);
+    return out;
+  }
+  return value;
+}
+
+/** Fingerprint of an adapter config: changes exactly when a runtime-relevant field does. */
+export function fingerprint(config: unknown): string {
+  return sha16(JSON.stringify(canonicalView(config)));
+}

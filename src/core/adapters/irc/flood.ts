@@ -1,0 +1,113 @@
+import { clearTimeout as clearNodeTimeout, setTimeout as setNodeTimeout } from "node:timers";
+
+/** Runs `fn` after `ms`; returns a cancel function. Injected so tests can use a fake clock. */
+export type Scheduler = (fn: () => void, ms: number) => () => void;
+
+/** The real scheduler; its timers are unref'd so a waiting queue never keeps the process alive. */
+export const unrefScheduler: Scheduler = (fn, ms) => {
+  const t = setNodeTimeout(fn, ms);
+  t.unref?.();
+  return () => clearNodeTimeout(t);
+};
+
+/** Token bucket: `capacity` tokens at first, one more every `intervalMs`, never above capacity. */
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+  constructor(
+    readonly capacity: number,
+    readonly intervalMs: number,
+    private readonly now: () => number,
+  ) {
+    this.#tokens = capacity;
+    this.#last = now();
+  }
+
+  /** Take one token: 0 when taken, otherwise the ms until one is available (nothing is taken). */
+  take(): number {
+    const t = this.now();
+    this.#tokens = Math.min(this.capacity, this.#tokens + Math.max(0, t - this.#last) / this.intervalMs);
+    this.#last = t;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.#tokens) * this.intervalMs));
+  }
+}
+
+export interface SendQueueOptions {
+  burst: number;
+  intervalMs: number;
+  /** Writes one line to the wire; a throw rejects that line's promise. */
+  write: (line: string) => void;
+  now?: () => number;
+  schedule?: Scheduler;
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Outbound lines paced by a token bucket, written strictly in the order they were queued. */
+export class SendQueue {
+  #items: Pending[] = [];
+  #bucket: TokenBucket;
+  #schedule: Scheduler;
+  #cancel: (() => void) | null = null;
+  #closed: Error | null = null;
+
+  constructor(private readonly opts: SendQueueOptions) {
+    this.#bucket = new TokenBucket(opts.burst, opts.intervalMs, opts.now ?? (() => performance.now()));
+    this.#schedule = opts.schedule ?? unrefScheduler;
+  }
+
+  /** Lines waiting for a token. */
+  get pending(): number {
+    return this.#items.length;
+  }
+
+  /** Queue one line; resolves once it has been written. */
+  push(line: string): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const p = new Promise<void>((resolve, reject) => this.#items.push({ line, resolve, reject }));
+    if (!this.#cancel) this.#drain();
+    return p;
+  }
+
+  /** Queue several lines back to back; resolves once the last has been written. */
+  async pushAll(lines: readonly string[]): Promise<void> {
+    await Promise.all(lines.map((l) => this.push(l)));
+  }
+
+  /** Reject everything still queued and stop the timer. Later pushes reject with `error`. */
+  close(error: Error): void {
+    if (this.#closed) return;
+    this.#closed = error;
+    this.#cancel?.();
+    this.#cancel = null;
+    for (const item of this.#items.splice(0)) item.reject(error);
+  }
+
+  #drain(): void {
+    while (this.#items.length > 0 && !this.#closed) {
+      const wait = this.#bucket.take();
+      if (wait > 0) {
+        this.#cancel = this.#schedule(() => {
+          this.#cancel = null;
+          this.#drain();
+        }, wait);
+        return;
+      }
+      const item = this.#items.shift()!;
+      try {
+        this.opts.write(item.line);
+        item.resolve();
+      } catch (err) {
+        item.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+}

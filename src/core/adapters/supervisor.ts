@@ -1,0 +1,341 @@
+import type { ConsolaInstance } from "consola";
+import type { AdapterConfig, SupervisionConfig } from "../config/schema.ts";
+import { BosunError, errorMessage } from "../errors.ts";
+import type { EventBus } from "../events.ts";
+import type { Inbox } from "../sessions/inbox.ts";
+import type { AdapterState, AdapterStatus } from "../status.ts";
+import { AbortedError, raceAbort } from "../util/abort.ts";
+import type { Clock } from "../util/clock.ts";
+import { backoffDelay } from "./backoff.ts";
+import { ConversationQueue } from "./conversation-queue.ts";
+import type { Adapter, AdapterEvent, AdapterFactory, InboundMessage, OutboundMessage, ReplyError } from "./types.ts";
+
+/** The agent's answer to one message. */
+export interface TurnResult {
+  text: string;
+  error: ReplyError | null;
+}
+export type TurnHandler = (adapter: string, message: InboundMessage, signal: AbortSignal) => Promise<TurnResult>;
+
+export interface SupervisorDeps {
+  name: string;
+  config: AdapterConfig;
+  fingerprint: string;
+  factory: AdapterFactory;
+  stateFile: string;
+  bus: EventBus;
+  log: ConsolaInstance;
+  clock: Clock;
+  random: () => number;
+  inbox: Inbox | null;
+  onTurn: TurnHandler;
+}
+
+/** How a start went, as far as the caller waited (semantics §1: bounded first-start wait). */
+export type StartOutcome = "running" | "failed" | "still-starting";
+
+/** How long a reply waits for a reconnecting adapter before it is dropped. */
+const DELIVERY_WAIT_MS = 30_000;
+const PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * One adapter's supervisor (semantics §1): start, forward events, restart with full-jitter
+ * backoff when the stream ends or start fails, restart stale connections whose probe fails,
+ * and stop with a deadline. Nothing else starts, retries or stops the adapter.
+ */
+export class Supervisor {
+  readonly status: AdapterStatus;
+  #d: SupervisorDeps;
+  #cfg: SupervisionConfig;
+  #stop = new AbortController();
+  #conn: AbortController | null = null;
+  #wake: AbortController | null = null;
+  #adapter: Adapter | null = null;
+  #loop: Promise<void> | null = null;
+  #failures = 0;
+  #manualRestart = false;
+  #staleReason: string | null = null;
+  #outcomeWaiters: Array<(o: StartOutcome) => void> = [];
+  #runningWaiters: Array<() => void> = [];
+  #turns = new ConversationQueue();
+  #inflight = new Set<string>();
+
+  constructor(deps: SupervisorDeps) {
+    this.#d = deps;
+    this.#cfg = deps.config as SupervisionConfig;
+    this.status = {
+      name: deps.name,
+      kind: deps.config.kind,
+      state: "stopped",
+      restarts: 0,
+      since: new Date(deps.clock.now()).toISOString(),
+      lastError: null,
+      nextRetryAt: null,
+      lastInboundAt: null,
+      lastOutboundAt: null,
+      fingerprint: deps.fingerprint,
+    };
+  }
+
+  get name(): string {
+    return this.#d.name;
+  }
+  get fingerprint(): string {
+    return this.#d.fingerprint;
+  }
+  get config(): AdapterConfig {
+    return this.#d.config;
+  }
+  /** True while the supervision loop runs (any state but stopped). */
+  get active(): boolean {
+    return this.#loop !== null;
+  }
+
+  /** Start supervising; resolves with the first outcome or "still-starting" after `waitMs`. */
+  start(waitMs: number): Promise<StartOutcome> {
+    if (this.#loop) return Promise.resolve(this.status.state === "running" ? "running" : "still-starting");
+    this.#stop = new AbortController();
+    this.#failures = 0;
+    const outcome = this.#nextOutcome(waitMs);
+    const stop = this.#stop.signal;
+    this.#loop = this.#run(stop).catch((err) => this.#d.log.error(`supervisor of ${this.name} crashed: ${errorMessage(err)}`));
+    return outcome;
+  }
+
+  /** Drop the current connection and reconnect now (or start, when stopped); counts as a restart. */
+  restart(waitMs: number): Promise<StartOutcome> {
+    if (!this.#loop) return this.start(waitMs);
+    const outcome = this.#nextOutcome(waitMs);
+    this.#manualRestart = true;
+    this.#conn?.abort();
+    this.#wake?.abort();
+    return outcome;
+  }
+
+  /** Stop: signal, shut the adapter down, await the loop with a deadline. Never restarts after. */
+  async stop(): Promise<void> {
+    const loop = this.#loop;
+    if (!loop) return;
+    this.#set("stopping");
+    this.#stop.abort();
+    let shutdownError: unknown = null;
+    try {
+      await this.#adapter?.shutdown();
+    } catch (err) {
+      shutdownError = err;
+    }
+    const deadline = new AbortController();
+    const finished = await Promise.race([loop.then(() => true), this.#d.clock.sleep(this.#cfg.stop_timeout_ms, deadline.signal).then(() => false)]);
+    deadline.abort();
+    if (!finished) this.#d.log.warn(`${this.name} did not stop within ${this.#cfg.stop_timeout_ms} ms; abandoned it`);
+    this.#loop = null;
+    this.#set("stopped", { nextRetryAt: null });
+    // Teardown is complete; only now is a shutdown failure reported.
+    if (shutdownError) this.#d.log.error(`${this.name}: error while shutting down: ${errorMessage(shutdownError)}`);
+  }
+
+  /** Send through the live connection (for `bosun send`); refuses when not running. */
+  async send(message: OutboundMessage): Promise<void> {
+    const adapter = this.#adapter;
+    if (!adapter || this.status.state !== "running") {
+      throw new BosunError("adapter_down", `adapter ${this.name} is ${this.status.state}`, { hint: `\`bosun adapters restart ${this.name}\`, or check \`bosun adapters\`` });
+    }
+    await adapter.send(message);
+    this.#outbound(message);
+  }
+
+  async #run(stop: AbortSignal): Promise<void> {
+    let first = true;
+    while (!stop.aborted) {
+      if (!first) this.status.restarts++;
+      first = false;
+      const reason = await this.#attempt(stop);
+      if (stop.aborted) break;
+      if (this.#manualRestart) {
+        this.#manualRestart = false;
+        this.#failures = 0;
+        continue;
+      }
+      this.#failures++;
+      const delay = reason.auth
+        ? this.#cfg.backoff_max_ms
+        : backoffDelay(this.#failures, this.#cfg.backoff_initial_ms, this.#cfg.backoff_max_ms, this.#d.random);
+      const failed = reason.auth || this.#failures >= this.#cfg.failed_after;
+      this.#set(failed ? "failed" : "backoff", { lastError: reason.message, nextRetryAt: new Date(this.#d.clock.now() + delay).toISOString() });
+      this.#settleOutcome("failed");
+      this.#d.log.warn(`${this.name}: ${reason.message}; retrying in ${(delay / 1000).toFixed(1)} s (failure ${this.#failures})`);
+      this.#wake = new AbortController();
+      await this.#d.clock.sleep(delay, AbortSignal.any([stop, this.#wake.signal]));
+      this.#wake = null;
+      if (this.#manualRestart) {
+        this.#manualRestart = false;
+        this.#failures = 0;
+      }
+    }
+  }
+
+  /** One connection attempt, from start to the end of its stream; returns why it ended. */
+  async #attempt(stop: AbortSignal): Promise<{ message: string; auth: boolean }> {
+    const conn = new AbortController();
+    this.#conn = conn;
+    const onStop = () => conn.abort();
+    stop.addEventListener("abort", onStop, { once: true });
+    this.#staleReason = null;
+    const adapter = this.#d.factory({ name: this.name, config: this.#d.config, log: this.#d.log, now: () => this.#d.clock.now(), stateFile: this.#d.stateFile });
+    this.#adapter = adapter;
+    this.#set("starting", { nextRetryAt: null });
+    let reason: { message: string; auth: boolean };
+    try {
+      const stream = await raceAbort(adapter.start(conn.signal), conn.signal);
+      this.#set("running", { lastError: null, nextRetryAt: null });
+      this.#settleOutcome("running");
+      for (const w of this.#runningWaiters.splice(0)) w();
+      reason = await this.#consume(adapter, stream, conn);
+    } catch (err) {
+      reason = { message: this.#staleReason ?? (err instanceof AbortedError ? "stopped" : errorMessage(err)), auth: (err as { code?: unknown })?.code === "auth" };
+    } finally {
+      stop.removeEventListener("abort", onStop);
+      conn.abort();
+    }
+    try {
+      await adapter.shutdown();
+    } catch (err) {
+      if (!stop.aborted) this.#d.log.warn(`${this.name}: error while closing the old connection: ${errorMessage(err)}`);
+    }
+    if (this.#adapter === adapter) this.#adapter = null;
+    return reason;
+  }
+
+  /** Forward the stream's events until it ends, the connection goes stale, or we stop. */
+  async #consume(adapter: Adapter, stream: AsyncIterable<AdapterEvent>, conn: AbortController): Promise<{ message: string; auth: boolean }> {
+    const connectedAt = this.#d.clock.now();
+    const markHealthy = () => {
+      this.#failures = 0;
+    };
+    void this.#d.clock.sleep(this.#cfg.healthy_after_ms, conn.signal).then(() => {
+      if (!conn.signal.aborted) markHealthy();
+    });
+    const watchdog = this.#watch(adapter, conn, connectedAt);
+    const it = stream[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const r = await raceAbort(it.next(), conn.signal);
+        if (r.done) return { message: this.#staleReason ?? "connection ended", auth: false };
+        markHealthy();
+        if (r.value.type === "message") this.#dispatch(r.value);
+      }
+    } finally {
+      conn.abort();
+      void it.return?.()?.catch(() => undefined);
+      await watchdog;
+    }
+  }
+
+  /** Liveness: when nothing arrived for stale_after_ms, probe; a failed probe ends the connection as stale. */
+  async #watch(adapter: Adapter, conn: AbortController, connectedAt: number): Promise<void> {
+    const staleAfter = this.#cfg.stale_after_ms;
+    let lastProbeOk = 0;
+    while (!conn.signal.aborted) {
+      const ref = Math.max(adapter.lastEventAt, connectedAt, lastProbeOk);
+      const due = ref + staleAfter - this.#d.clock.now();
+      if (due > 0) {
+        await this.#d.clock.sleep(due, conn.signal);
+        continue;
+      }
+      const timeout = new AbortController();
+      const ok = await Promise.race([
+        adapter.probe().catch(() => false),
+        this.#d.clock.sleep(Math.min(PROBE_TIMEOUT_MS, staleAfter), AbortSignal.any([timeout.signal, conn.signal])).then(() => false),
+      ]);
+      timeout.abort();
+      if (conn.signal.aborted) return;
+      if (ok) {
+        lastProbeOk = this.#d.clock.now();
+        continue;
+      }
+      this.#staleReason = `stale: no traffic for ${Math.round((this.#d.clock.now() - ref) / 1000)} s and the liveness probe failed`;
+      this.#d.log.warn(`${this.name}: ${this.#staleReason}; restarting`);
+      conn.abort();
+      return;
+    }
+  }
+
+  /** Store, de-duplicate, acknowledge, then answer one inbound message in conversation order. */
+  #dispatch(ev: Extract<AdapterEvent, { type: "message" }>): void {
+    const m = ev.message;
+    let verdict;
+    try {
+      verdict = this.#d.inbox?.accept(this.name, m) ?? { kind: "new" as const };
+    } catch (err) {
+      // Not stored means not acknowledged: the platform will deliver it again.
+      this.#d.log.error(`${this.name}: could not store message ${m.id}: ${errorMessage(err)}`);
+      return;
+    }
+    if (ev.accepted) Promise.resolve().then(ev.accepted).catch((err) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`));
+    if (verdict.kind === "answered") {
+      void this.#deliver({ conversation: m.conversation, thread: m.thread, text: verdict.reply, replyTo: m.id, error: verdict.error });
+      return;
+    }
+    if (this.#inflight.has(m.id)) return;
+    this.#inflight.add(m.id);
+    const at = new Date(this.#d.clock.now()).toISOString();
+    this.status.lastInboundAt = at;
+    this.#d.bus.emit({ type: "message.inbound", at, adapter: this.name, conversation: m.conversation, user: m.user, text: m.text });
+    const stop = this.#stop.signal;
+    void this.#turns.run(m.thread ? `${m.conversation}\u0000${m.thread}` : m.conversation, async () => {
+      try {
+        const r = await this.#d.onTurn(this.name, m, stop);
+        this.#d.inbox?.complete(this.name, m.id, r.text, r.error);
+        await this.#deliver({ conversation: m.conversation, thread: m.thread, text: r.text, replyTo: m.id, error: r.error });
+      } catch (err) {
+        this.#d.log.warn(`${this.name}: could not answer ${m.id} in ${m.conversation}: ${errorMessage(err)}`);
+      } finally {
+        this.#inflight.delete(m.id);
+      }
+    });
+  }
+
+  /** Deliver through the current connection, waiting (bounded) for a reconnect if there is none. */
+  async #deliver(message: OutboundMessage): Promise<void> {
+    if (!this.#adapter || this.status.state !== "running") {
+      const stop = this.#stop.signal;
+      const running = new Promise<void>((r) => this.#runningWaiters.push(r));
+      const gave = new AbortController();
+      await Promise.race([running, this.#d.clock.sleep(DELIVERY_WAIT_MS, AbortSignal.any([stop, gave.signal]))]);
+      gave.abort();
+      if (!this.#adapter || this.status.state !== "running") throw new Error(`${this.name} is not connected; reply dropped`);
+    }
+    await this.#adapter!.send(message);
+    this.#outbound(message);
+  }
+
+  #outbound(message: OutboundMessage): void {
+    const at = new Date(this.#d.clock.now()).toISOString();
+    this.status.lastOutboundAt = at;
+    this.#d.bus.emit({ type: "message.outbound", at, adapter: this.name, conversation: message.conversation, text: message.text });
+  }
+
+  #nextOutcome(waitMs: number): Promise<StartOutcome> {
+    return new Promise<StartOutcome>((resolve) => {
+      const timer = new AbortController();
+      this.#outcomeWaiters.push((o) => {
+        timer.abort();
+        resolve(o);
+      });
+      void this.#d.clock.sleep(waitMs, timer.signal).then(() => {
+        if (!timer.signal.aborted) resolve("still-starting");
+      });
+    });
+  }
+
+  #settleOutcome(o: StartOutcome): void {
+    for (const w of this.#outcomeWaiters.splice(0)) w(o);
+  }
+
+  #set(state: AdapterState, patch: Partial<AdapterStatus> = {}): void {
+    const changed = state !== this.status.state;
+    Object.assign(this.status, patch, { state });
+    if (changed) this.status.since = new Date(this.#d.clock.now()).toISOString();
+    this.#d.bus.emit({ type: "adapter.state", adapter: { ...this.status } });
+  }
+}

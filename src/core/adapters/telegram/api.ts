@@ -1,0 +1,123 @@
+/**
+ * Minimal Bot API client: `POST {api_root}/bot{token}/{method}` with a JSON body, typed errors,
+ * per-call deadlines, and no token in any error message.
+ */
+
+/** A well-formed `{"ok":false}` answer from the Bot API. */
+export class TelegramApiError extends Error {
+  override readonly name = "TelegramApiError";
+  constructor(
+    readonly method: string,
+    /** `error_code` (the HTTP status the API meant). */
+    readonly status: number,
+    readonly description: string,
+    /** `parameters.retry_after` in seconds, present on 429. */
+    readonly retryAfterS?: number,
+  ) {
+    super(`Telegram API ${method} failed: ${description} (${status})`);
+  }
+}
+
+/** The request never got an API answer: connection refused, reset, timed out, or not JSON. */
+export class TelegramNetworkError extends Error {
+  override readonly name = "TelegramNetworkError";
+  constructor(
+    readonly method: string,
+    message: string,
+    /** Network error code such as ECONNREFUSED, or "ETIMEDOUT" for our own deadline. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The token was refused (401). `code = "auth"` tells the supervisor this is a configuration
+ * problem (state `failed` with this message), not a passing network fault.
+ */
+export class TelegramAuthError extends Error {
+  override readonly name = "TelegramAuthError";
+  readonly code = "auth";
+  constructor() {
+    super("token rejected (401 Unauthorized)");
+  }
+}
+
+/** Replace `bot<token>` (in URLs) and the bare token anywhere in a string. */
+export function redactToken(text: string, token: string): string {
+  let out = text.replace(/bot\d+:[A-Za-z0-9_-]+/g, "bot<redacted>");
+  if (token.length >= 4) out = out.split(token).join("<redacted>");
+  return out;
+}
+
+export interface CallOptions {
+  /** Whole-request deadline (connect + server hold + body). */
+  timeoutMs: number;
+  /** Aborts the request quietly (shutdown). */
+  signal?: AbortSignal;
+}
+
+type ApiBody = { ok?: unknown; result?: unknown; error_code?: unknown; description?: unknown; parameters?: { retry_after?: unknown } };
+
+/** A Bot API client bound to one token. */
+export class TelegramApi {
+  readonly #base: string;
+  readonly #token: string;
+  constructor(apiRoot: string, token: string) {
+    this.#base = apiRoot.replace(/\/+$/, "");
+    this.#token = token;
+  }
+
+  /** Call one method; resolves with `result`, rejects with TelegramApiError / TelegramNetworkError / the abort reason. */
+  async call<T = unknown>(method: string, params: Record<string, unknown>, opts: CallOptions): Promise<T> {
+    const deadline = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.#base}/bot${this.#token}/${method}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(params),
+        signal,
+      });
+      text = await res.text();
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      if (deadline.aborted) throw new TelegramNetworkError(method, `Telegram API ${method} timed out after ${Math.round(opts.timeoutMs / 1000)} s`, "ETIMEDOUT");
+      const code = typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : undefined;
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new TelegramNetworkError(method, this.#redact(`Telegram API ${method} unreachable: ${detail}${code && !detail.includes(code) ? ` (${code})` : ""}`), code);
+    }
+    let body: ApiBody;
+    try {
+      body = JSON.parse(text) as ApiBody;
+    } catch {
+      throw new TelegramNetworkError(method, `Telegram API ${method} answered HTTP ${res.status} with a body that is not JSON`);
+    }
+    if (typeof body !== "object" || body === null) throw new TelegramNetworkError(method, `Telegram API ${method} answered HTTP ${res.status} with a malformed body`);
+    if (body.ok === true && "result" in body) return body.result as T;
+    const status = typeof body.error_code === "number" ? body.error_code : res.status;
+    const description = typeof body.description === "string" ? this.#redact(body.description.slice(0, 500)) : `HTTP ${res.status}`;
+    const retry = body.parameters?.retry_after;
+    throw new TelegramApiError(method, status, description, typeof retry === "number" && retry >= 0 ? retry : undefined);
+  }
+
+  #redact(text: string): string {
+    return redactToken(text, this.#token);
+  }
+}
+
+/** Sleep `ms`, ending early (resolved) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

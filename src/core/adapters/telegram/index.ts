@@ -1,0 +1,144 @@
+import type { TelegramAdapterConfig } from "../../config/schema.ts";
+import { errorMessage } from "../../errors.ts";
+import { AsyncQueue } from "../../util/queue.ts";
+import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
+import { sleep, TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
+import { parseMessageId } from "./map.ts";
+import { readOffset } from "./offset.ts";
+import { runPoller } from "./poller.ts";
+import { splitText } from "./split.ts";
+import { parseUser } from "./wire.ts";
+
+export { TelegramApiError, TelegramAuthError, TelegramNetworkError, redactToken } from "./api.ts";
+export { splitText, TELEGRAM_MAX_TEXT } from "./split.ts";
+
+/** Deadline of ordinary API calls (getMe at start, sendMessage). */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Deadline of the getMe a probe falls back to. */
+const PROBE_TIMEOUT_MS = 5_000;
+/** A poll younger than poll_timeout_s + this proves the connection alive without a request. */
+const PROBE_FRESH_GRACE_S = 15;
+/** sendMessage tries per chunk when Telegram answers 429; waits longer than the cap are not waited out. */
+const SEND_ATTEMPTS = 3;
+const SEND_RETRY_CAP_S = 30;
+
+/**
+ * The Telegram adapter (Bot API, long polling). `start` validates the token with getMe; a 401
+ * rejects with a TelegramAuthError (`code = "auth"`, message "token rejected (401 Unauthorized)").
+ * The update offset lives in the state file and moves only when the gateway accepts a message.
+ */
+export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adapter => {
+  const config = ctx.config as TelegramAdapterConfig;
+  const api = new TelegramApi(config.api_root, config.token);
+  const stop = new AbortController();
+  let queue: AsyncQueue<AdapterEvent> | null = null;
+  let loop: Promise<void> | null = null;
+  let started = false;
+  let lastEventAt = 0;
+  let lastPollAt = 0;
+  const touch = () => {
+    lastEventAt = ctx.now();
+  };
+
+  async function sendChunk(params: Record<string, unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await api.call("sendMessage", params, { timeoutMs: REQUEST_TIMEOUT_MS });
+        return;
+      } catch (err) {
+        const wait = err instanceof TelegramApiError && err.status === 429 ? Math.max(1, err.retryAfterS ?? 1) : undefined;
+        if (wait === undefined || attempt >= SEND_ATTEMPTS || wait > SEND_RETRY_CAP_S || stop.signal.aborted) throw err;
+        ctx.log.warn(`Telegram rate limit on sendMessage; retrying in ${wait} s`);
+        await sleep(wait * 1000, stop.signal);
+        if (stop.signal.aborted) throw new Error("the telegram adapter stopped before the message could be sent");
+      }
+    }
+  }
+
+  const adapter: Adapter = {
+    name: ctx.name,
+    kind: "telegram",
+    get lastEventAt() {
+      return lastEventAt;
+    },
+
+    async start(signal: AbortSignal) {
+      if (started) throw new Error("a telegram adapter object starts once; the supervisor builds a new one per attempt");
+      started = true;
+      if (signal.aborted || stop.signal.aborted) throw new Error("telegram start aborted");
+      signal.addEventListener("abort", () => void adapter.shutdown(), { once: true });
+      let me: unknown;
+      try {
+        me = await api.call("getMe", {}, { timeoutMs: REQUEST_TIMEOUT_MS, signal: stop.signal });
+      } catch (err) {
+        if (stop.signal.aborted) throw new Error("telegram start aborted");
+        if (err instanceof TelegramApiError && err.status === 401) throw new TelegramAuthError();
+        throw err;
+      }
+      const user = parseUser(me);
+      if (!user) throw new Error("Telegram API getMe returned something that is not a User");
+      touch();
+      ctx.log.info(`telegram connected as ${user.username ? `@${user.username}` : user.first_name}`);
+      const q = new AsyncQueue<AdapterEvent>();
+      queue = q;
+      loop = runPoller({
+        api,
+        stateFile: ctx.stateFile,
+        offset: readOffset(ctx.stateFile),
+        pollTimeoutS: config.poll_timeout_s,
+        signal: stop.signal,
+        queue: q,
+        log: ctx.log,
+        now: ctx.now,
+        onPoll: () => {
+          lastPollAt = ctx.now();
+          touch();
+        },
+      }).then(
+        () => q.end(),
+        (err: unknown) => {
+          ctx.log.debug(`telegram polling ended: ${errorMessage(err)}`);
+          q.end(err);
+        },
+      );
+      return q;
+    },
+
+    async send(message: OutboundMessage) {
+      const chunks = splitText(message.text);
+      if (chunks.length === 0) throw new Error("cannot send an empty message to Telegram");
+      const chatId = /^-?\d+$/.test(message.conversation) ? Number(message.conversation) : message.conversation;
+      const threadId = message.thread && /^\d+$/.test(message.thread) ? Number(message.thread) : undefined;
+      const replyTo = message.replyTo ? parseMessageId(message.replyTo) : undefined;
+      for (const [i, text] of chunks.entries()) {
+        const params: Record<string, unknown> = { chat_id: chatId, text };
+        if (threadId !== undefined) params.message_thread_id = threadId;
+        // Only the first chunk quotes the question; a deleted original must not make the reply fail.
+        if (i === 0 && replyTo && String(replyTo.chatId) === message.conversation) {
+          params.reply_parameters = { message_id: replyTo.messageId, allow_sending_without_reply: true };
+        }
+        await sendChunk(params);
+        touch();
+      }
+    },
+
+    async shutdown() {
+      stop.abort();
+      queue?.end();
+      await loop;
+    },
+
+    async probe() {
+      if (!queue || queue.ended || stop.signal.aborted) return false;
+      if (ctx.now() - lastPollAt <= (config.poll_timeout_s + PROBE_FRESH_GRACE_S) * 1000) return true;
+      try {
+        await api.call("getMe", {}, { timeoutMs: PROBE_TIMEOUT_MS, signal: stop.signal });
+        touch();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+  return adapter;
+};

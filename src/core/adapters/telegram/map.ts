@@ -1,0 +1,35 @@
+import type { InboundMessage } from "../types.ts";
+import type { TgMessage, TgUpdate } from "./wire.ts";
+
+/** The platform message id bosun uses for a Telegram message: message ids are only unique per chat. */
+export function messageId(chatId: number, messageId: number): string {
+  return `${chatId}:${messageId}`;
+}
+
+/** Parse a bosun message id back into chat and message id; undefined when it is not one of ours. */
+export function parseMessageId(id: string): { chatId: number; messageId: number } | undefined {
+  const m = /^(-?\d+):(\d+)$/.exec(id);
+  if (!m) return undefined;
+  const chatId = Number(m[1]);
+  const msg = Number(m[2]);
+  return Number.isSafeInteger(chatId) && Number.isSafeInteger(msg) ? { chatId, messageId: msg } : undefined;
+}
+
+function sender(m: TgMessage): string {
+  if (m.from) return m.from.username || m.from.first_name || String(m.from.id);
+  // Anonymous group admins and channels post as a chat.
+  if (m.sender_chat) return m.sender_chat.username || m.sender_chat.title || String(m.sender_chat.id);
+  return "unknown";
+}
+
+/**
+ * The inbound message of an update, or undefined for updates bosun does not answer (no text,
+ * not a message). Only forum-topic messages carry a thread: in other supergroups
+ * `message_thread_id` names a reply chain, and splitting sessions per reply chain would be wrong.
+ */
+export function toInbound(update: TgUpdate): InboundMessage | undefined {
+  const m = update.message;
+  if (!m || typeof m.text !== "string" || m.text.trim() === "") return undefined;
+  const thread = m.is_topic_message && m.message_thread_id !== undefined ? String(m.message_thread_id) : undefined;
+  return { id: messageId(m.chat.id, m.message_id), conversation: String(m.chat.id), thread, user: sender(m), text: m.text };
+}

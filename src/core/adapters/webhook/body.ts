@@ -1,0 +1,35 @@
+/** The outcome of reading a request body under a size cap. */
+export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false; reason: "too_large" };
+
+/**
+ * Read a request body, refusing more than `maxBytes`. A declared Content-Length over the cap is
+ * refused before reading anything; a body that streams past the cap (chunked, or a lying length)
+ * is refused as soon as it does, and the rest is never read.
+ */
+export async function readCappedBody(req: Request, maxBytes: number): Promise<CappedBody> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > maxBytes) {
+    return { ok: false, reason: "too_large" };
+  }
+  if (!req.body) return { ok: true, bytes: new Uint8Array(0) };
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { ok: false, reason: "too_large" };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return { ok: true, bytes };
+}

@@ -1,0 +1,73 @@
+import type { ConsolaInstance } from "consola";
+import { readCappedBody } from "./body.ts";
+import type { PendingReplies } from "./pending.ts";
+import { parseWebhookRequest, type WebhookRequest } from "./request.ts";
+import { errorBody, errorResponse, jsonResponse, SHUTTING_DOWN, timeoutOutcome } from "./responses.ts";
+import { SIGNATURE_HEADER, verifySignature } from "./signature.ts";
+
+export interface HandlerDeps {
+  name: string;
+  secret: string;
+  maxBodyBytes: number;
+  replyTimeoutMs: number;
+  pending: PendingReplies;
+  log: ConsolaInstance;
+  /** True once shutdown began: no new request is accepted. */
+  stopping(): boolean;
+  /** Record protocol traffic (liveness). */
+  touch(): void;
+  /** Hand a valid request to the gateway (the adapter's stream). */
+  deliver(request: WebhookRequest): void;
+}
+
+const BAD_SIGNATURE = `missing or invalid ${SIGNATURE_HEADER}`;
+
+/**
+ * The webhook's HTTP handler. Checks run cheapest first and in a fixed order: route, method,
+ * body size, signature, JSON, fields. Only then is the message handed on, and the request waits
+ * for its reply. Nothing derived from the secret or the signature header is ever echoed.
+ */
+export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
+  return async (req) => {
+    deps.touch();
+    const { pathname } = new URL(req.url);
+    if (pathname === "/healthz") {
+      if (req.method === "GET" || req.method === "HEAD") return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8" } });
+      return errorResponse(405, "method_not_allowed", "use GET /healthz", { allow: "GET, HEAD" });
+    }
+    if (pathname !== "/") return errorResponse(404, "not_found", 'not found; POST messages to "/"');
+    if (req.method !== "POST") return errorResponse(405, "method_not_allowed", 'use POST "/" with a signed JSON body', { allow: "POST" });
+    if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body);
+
+    let body;
+    try {
+      body = await readCappedBody(req, deps.maxBodyBytes);
+    } catch {
+      return errorResponse(400, "bad_request", "the request body could not be read");
+    }
+    if (!body.ok) {
+      // The unread rest of the body makes the connection unusable for another request.
+      return errorResponse(413, "body_too_large", `body is larger than max_body_bytes (${deps.maxBodyBytes} bytes)`, { connection: "close" });
+    }
+    if (!verifySignature(deps.secret, body.bytes, req.headers.get(SIGNATURE_HEADER))) {
+      deps.log.debug(`refused a request with a missing or invalid ${SIGNATURE_HEADER}`);
+      return errorResponse(401, "bad_signature", BAD_SIGNATURE);
+    }
+    const parsed = parseWebhookRequest(body.bytes);
+    if (!parsed.ok) return errorResponse(400, "bad_request", parsed.message);
+    if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body);
+
+    const { message, callbackUrl } = parsed.request;
+    if (callbackUrl !== undefined) deps.pending.setCallback(message.id, callbackUrl);
+    const session = `${deps.name}:${message.conversation}`;
+    // Wait first, then deliver: a reply can never arrive before its request is listening for it.
+    const waiting = deps.pending.wait(message.id, deps.replyTimeoutMs, () => timeoutOutcome(session), req.signal, () => ({
+      status: 499,
+      body: errorBody("client_closed", "the client closed the request"),
+    }));
+    deps.deliver(parsed.request);
+    const outcome = await waiting;
+    if (outcome.status === 504) deps.log.debug(`no reply to request ${message.id} within ${deps.replyTimeoutMs} ms`);
+    return jsonResponse(outcome.status, outcome.body);
+  };
+}

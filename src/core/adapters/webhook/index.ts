@@ -1,0 +1,137 @@
+import type { WebhookAdapterConfig } from "../../config/schema.ts";
+import { serve, type HttpServer } from "../../platform/index.ts";
+import { listenUrl, parseListen } from "../../util/listen.ts";
+import { AsyncQueue } from "../../util/queue.ts";
+import type { Adapter, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
+import { postCallback } from "./callback.ts";
+import { createHandler } from "./handler.ts";
+import { PendingReplies } from "./pending.ts";
+import { replyBody, SHUTTING_DOWN } from "./responses.ts";
+
+export { signBody, verifySignature, SIGNATURE_HEADER } from "./signature.ts";
+
+/** How long shutdown lets in-flight callback POSTs finish before aborting them. */
+const CALLBACK_DRAIN_MS = 2_000;
+
+/** Where the adapter can reach its own server (a wildcard listen address is reached on loopback). */
+function selfHost(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::" || hostname === "[::]") return "::1";
+  return hostname;
+}
+
+function settledWithin(promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+  return Promise.race([Promise.allSettled([...promises]).then(() => undefined), deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The webhook adapter: `POST /` with a JSON message signed by X-Bosun-Signature; the HTTP request
+ * waits for the agent's reply (and, with callback_url, the reply is also POSTed there, signed).
+ * De-duplication of repeated ids is the gateway's job: every valid request becomes an event and
+ * every reply is routed back by `replyTo`.
+ */
+export const createWebhookAdapter: AdapterFactory = (ctx) => {
+  const config = ctx.config as WebhookAdapterConfig;
+  const { hostname, port } = parseListen(config.listen);
+  const pending = new PendingReplies();
+  const callbacks = new AbortController();
+  const inflightCallbacks = new Set<Promise<void>>();
+  const activeRequests = new Set<Promise<Response>>();
+  let server: HttpServer | null = null;
+  let queue: AsyncQueue<AdapterEvent> | null = null;
+  let stopping = false;
+  let shutdownDone: Promise<void> | null = null;
+  let lastEventAt = 0;
+  const touch = () => {
+    lastEventAt = ctx.now();
+  };
+
+  const handle = createHandler({
+    name: ctx.name,
+    secret: config.secret,
+    maxBodyBytes: config.max_body_bytes,
+    replyTimeoutMs: config.reply_timeout_ms,
+    pending,
+    log: ctx.log,
+    stopping: () => stopping,
+    touch,
+    deliver: (request) => queue?.push({ type: "message", message: request.message }),
+  });
+
+  const adapter: Adapter = {
+    name: ctx.name,
+    kind: "webhook",
+    get lastEventAt() {
+      return lastEventAt;
+    },
+    async start(signal: AbortSignal) {
+      if (queue) throw new Error("this webhook adapter was already started; the supervisor builds a new one per start");
+      if (stopping || signal.aborted) throw new Error("the webhook adapter was stopped before it started");
+      const q = new AsyncQueue<AdapterEvent>();
+      queue = q;
+      const s = await serve({
+        hostname,
+        port,
+        fetch(req) {
+          const res = handle(req);
+          activeRequests.add(res);
+          void res.finally(() => activeRequests.delete(res)).catch(() => undefined);
+          return res;
+        },
+      });
+      if (stopping) {
+        // shutdown() ran while we were binding: it could not stop a server it did not have yet.
+        await s.stop();
+        throw new Error("the webhook adapter was stopped while starting");
+      }
+      server = s;
+      touch();
+      signal.addEventListener("abort", () => void adapter.shutdown(), { once: true });
+      ctx.log.info(`webhook listening on ${listenUrl(hostname, s.port)}`);
+      return q;
+    },
+    async send(message: OutboundMessage) {
+      if (message.replyTo === undefined || message.replyTo === "") {
+        throw new Error("a webhook can only answer a request: the outbound message needs replyTo (the request id)");
+      }
+      const body = replyBody(`${ctx.name}:${message.conversation}`, message.text, message.error);
+      const { answered, callbackUrl } = pending.settle(message.replyTo, { status: 200, body });
+      if (callbackUrl !== undefined) {
+        const posting = postCallback(callbackUrl, JSON.stringify(body), config.secret, ctx.log, callbacks.signal);
+        inflightCallbacks.add(posting);
+        void posting.finally(() => inflightCallbacks.delete(posting));
+      } else if (answered === 0) {
+        ctx.log.debug(`no request is waiting for the reply to ${message.replyTo} (it timed out or the client left)`);
+      }
+    },
+    shutdown() {
+      if (shutdownDone) return shutdownDone;
+      stopping = true;
+      shutdownDone = (async () => {
+        pending.settleAll(SHUTTING_DOWN);
+        queue?.end();
+        // Let the answered requests write their 503 before the server closes their connections.
+        await settledWithin(activeRequests, 1_000);
+        const s = server;
+        server = null;
+        if (s) await s.stop();
+        await settledWithin(inflightCallbacks, CALLBACK_DRAIN_MS);
+        callbacks.abort();
+      })();
+      return shutdownDone;
+    },
+    async probe() {
+      if (!server || stopping) return false;
+      try {
+        const res = await fetch(`${listenUrl(selfHost(hostname), server.port)}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        await res.body?.cancel().catch(() => undefined);
+        return res.ok;
+      } catch {
+        return false;
+      }
+    },
+  };
+  return adapter;
+};

@@ -1,0 +1,71 @@
+import type { Outcome } from "./responses.ts";
+
+type Waiter = (outcome: Outcome) => void;
+
+/**
+ * Requests waiting for their reply, keyed by message id. A client that retries while the first
+ * attempt is in flight adds a second waiter under the same id; one reply answers them all.
+ * Callback URLs outlive the HTTP wait (a reply after a 504 still reaches the callback), so they
+ * are kept separately, bounded so a gateway that never answers cannot grow them without limit.
+ */
+export class PendingReplies {
+  #waiters = new Map<string, Set<Waiter>>();
+  #callbacks = new Map<string, string>();
+
+  constructor(private readonly maxCallbacks = 10_000) {}
+
+  /** Number of requests waiting (all ids). */
+  get size(): number {
+    let n = 0;
+    for (const set of this.#waiters.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Wait for the reply to `id`. Resolves with it, with `onTimeout()` after `timeoutMs`, or with
+   * `onAbort()` when `signal` aborts (the client went away).
+   */
+  wait(id: string, timeoutMs: number, onTimeout: () => Outcome, signal?: AbortSignal, onAbort: () => Outcome = onTimeout): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      let set = this.#waiters.get(id);
+      if (!set) this.#waiters.set(id, (set = new Set()));
+      const waiters = set;
+      const finish = (outcome: Outcome) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", abort);
+        waiters.delete(waiter);
+        if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id);
+        resolve(outcome);
+      };
+      const waiter: Waiter = finish;
+      const abort = () => finish(onAbort());
+      const timer = setTimeout(() => finish(onTimeout()), timeoutMs);
+      waiters.add(waiter);
+      signal?.addEventListener("abort", abort, { once: true });
+    });
+  }
+
+  /** Remember where to POST the reply to `id` (the latest request's URL wins). */
+  setCallback(id: string, url: string): void {
+    this.#callbacks.delete(id);
+    this.#callbacks.set(id, url);
+    // Map iteration is insertion order, so the first key is the oldest.
+    while (this.#callbacks.size > this.maxCallbacks) this.#callbacks.delete(this.#callbacks.keys().next().value!);
+  }
+
+  /** Answer every request waiting for `id`; returns how many there were and the callback URL, now forgotten. */
+  settle(id: string, outcome: Outcome): { answered: number; callbackUrl: string | undefined } {
+    const set = this.#waiters.get(id);
+    const waiters = set ? [...set] : [];
+    for (const w of waiters) w(outcome);
+    const callbackUrl = this.#callbacks.get(id);
+    this.#callbacks.delete(id);
+    return { answered: waiters.length, callbackUrl };
+  }
+
+  /** Answer every waiting request (shutdown) and forget every callback. */
+  settleAll(outcome: Outcome): void {
+    for (const set of [...this.#waiters.values()]) for (const w of [...set]) w(outcome);
+    this.#callbacks.clear();
+  }
+}

@@ -1,0 +1,31 @@
+import { DatabaseSync } from "node:sqlite";
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
+
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS inbox (
+     adapter TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     conversation TEXT NOT NULL,
+     thread TEXT,
+     user TEXT NOT NULL,
+     text TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     reply TEXT,
+     reply_error TEXT,
+     replied_at TEXT,
+     PRIMARY KEY (adapter, message_id)
+   )`,
+  `CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (adapter) WHERE replied_at IS NULL`,
+];
+
+/** Open (creating, mode 0600) the bosun database in WAL mode and apply the schema. */
+export function openDatabase(path: string): DatabaseSync {
+  if (path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "a", 0o600));
+  if (path !== ":memory:") chmodSync(path, 0o600);
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  for (const sql of MIGRATIONS) db.exec(sql);
+  return db;
+}

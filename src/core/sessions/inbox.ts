@@ -1,0 +1,44 @@
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { InboundMessage, ReplyError } from "../adapters/types.ts";
+
+/** What the inbox knows about a message it was handed. */
+export type InboxVerdict =
+  | { kind: "new" }
+  /** Seen before and answered: resend the stored reply, never run the agent again. */
+  | { kind: "answered"; reply: string; error: ReplyError | null }
+  /** Seen before, no reply recorded (in flight here, or the process died before replying). */
+  | { kind: "unanswered" };
+
+/**
+ * The durable inbox (semantics §4): an inbound message is stored before it is acknowledged to
+ * its platform, and de-duplicated by (adapter, platform message id).
+ */
+export class Inbox {
+  #insert: StatementSync;
+  #get: StatementSync;
+  #complete: StatementSync;
+  constructor(private readonly db: DatabaseSync, private readonly now: () => number = Date.now) {
+    this.#insert = db.prepare(
+      `INSERT INTO inbox (adapter, message_id, conversation, thread, user, text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    this.#get = db.prepare(`SELECT reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND message_id = ?`);
+    this.#complete = db.prepare(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND message_id = ?`);
+  }
+
+  /** Store a message (once); tells whether it is new or what became of it before. */
+  accept(adapter: string, m: InboundMessage): InboxVerdict {
+    const at = new Date(this.now()).toISOString();
+    const r = this.#insert.run(adapter, m.id, m.conversation, m.thread ?? null, m.user, m.text, at);
+    if (Number(r.changes) === 1) return { kind: "new" };
+    const row = this.#get.get(adapter, m.id) as { reply: string | null; reply_error: string | null; replied_at: string | null } | undefined;
+    if (row?.replied_at && row.reply !== null) {
+      return { kind: "answered", reply: row.reply, error: row.reply_error ? (JSON.parse(row.reply_error) as ReplyError) : null };
+    }
+    return { kind: "unanswered" };
+  }
+
+  /** Record the reply to a stored message. */
+  complete(adapter: string, messageId: string, reply: string, error: ReplyError | null): void {
+    this.#complete.run(reply, error ? JSON.stringify(error) : null, new Date(this.now()).toISOString(), adapter, messageId);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../../src/core/adapters/types.ts";
+import { AsyncQueue } from "../../src/core/util/queue.ts";
+
+/** What one connection attempt of a FakeAdapter does. */
+export type Behaviour = "ok" | "fail" | "hang" | "auth";
+
+/** One created adapter instance, inspectable by the test. */
+export interface FakeConn {
+  index: number;
+  name: string;
+  config: unknown;
+  queue: AsyncQueue<AdapterEvent>;
+  sent: OutboundMessage[];
+  lastEventAt: number;
+  probeResult: boolean;
+  started: boolean;
+  shutdowns: number;
+  /** Push an inbound message on this connection. */
+  message(id: string, text: string, conversation?: string): void;
+}
+
+/**
+ * A scriptable adapter kind: every (re)start takes the next behaviour from `plan` ("ok" once
+ * the plan is used up) and tracks how many connections are live at once.
+ */
+export class FakeKind {
+  conns: FakeConn[] = [];
+  plan: Behaviour[] = [];
+  live = 0;
+  maxLive = 0;
+  /** Throw from shutdown (after the teardown work) to test error reporting order. */
+  shutdownError: Error | null = null;
+  onShutdown: (() => void) | null = null;
+
+  get factory(): AdapterFactory {
+    return (ctx: AdapterContext) => this.#create(ctx);
+  }
+
+  /** Connections of one adapter name. */
+  of(name: string): FakeConn[] {
+    return this.conns.filter((c) => c.name === name);
+  }
+
+  #create(ctx: AdapterContext): Adapter {
+    const behaviour = this.plan.shift() ?? "ok";
+    const conn: FakeConn = {
+      index: this.conns.length,
+      name: ctx.name,
+      config: ctx.config,
+      queue: new AsyncQueue<AdapterEvent>(),
+      sent: [],
+      lastEventAt: 0,
+      probeResult: true,
+      started: false,
+      shutdowns: 0,
+      message(id, text, conversation = "conv") {
+        this.lastEventAt = ctx.now();
+        this.queue.push({ type: "message", message: { id, conversation, user: "u", text } });
+      },
+    };
+    this.conns.push(conn);
+    let counted = false;
+    const kind = this;
+    return {
+      name: ctx.name,
+      kind: "fake",
+      get lastEventAt() {
+        return conn.lastEventAt;
+      },
+      async start(signal) {
+        if (behaviour === "fail") throw new Error(`connect refused (attempt ${conn.index})`);
+        if (behaviour === "auth") throw Object.assign(new Error("token rejected (401 Unauthorized)"), { code: "auth" });
+        if (behaviour === "hang") await new Promise((_, rej) => signal.addEventListener("abort", () => rej(new Error("aborted")), { once: true }));
+        conn.started = true;
+        counted = true;
+        kind.live++;
+        kind.maxLive = Math.max(kind.maxLive, kind.live);
+        conn.lastEventAt = ctx.now();
+        return conn.queue;
+      },
+      async send(m) {
+        conn.sent.push(m);
+      },
+      async shutdown() {
+        conn.shutdowns++;
+        if (counted) {
+          counted = false;
+          kind.live--;
+        }
+        conn.queue.end();
+        kind.onShutdown?.();
+        if (kind.shutdownError) throw kind.shutdownError;
+      },
+      async probe() {
+        return conn.probeResult;
+      },
+    };
+  }
+}

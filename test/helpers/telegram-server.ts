@@ -1,0 +1,343 @@
+/**
+ * A local Telegram Bot API server for tests: real HTTP on 127.0.0.1, the real URL form
+ * (`/bot{token}/{method}`), JSON shapes, status codes and error bodies of core.telegram.org/bots/api,
+ * and long polling with Telegram's offset semantics. Switches make it misbehave the way Telegram
+ * does (401, 409, 429).
+ */
+
+export interface TgUserJson {
+  id: number;
+  is_bot: boolean;
+  first_name: string;
+  username?: string;
+}
+
+export interface TgChatJson {
+  id: number;
+  type: "private" | "supergroup";
+  title?: string;
+  first_name?: string;
+  username?: string;
+  is_forum?: boolean;
+}
+
+export interface SentMessage {
+  chatId: number;
+  text: string;
+  threadId?: number;
+  replyToMessageId?: number;
+  messageId: number;
+  at: number;
+}
+
+export interface RequestRecord {
+  method: string;
+  params: Record<string, unknown>;
+  at: number;
+  status: number;
+}
+
+export interface PushOptions {
+  chatId: number;
+  /** Omit for a message without text (e.g. a sticker). */
+  text?: string;
+  /** A username, or a user object. */
+  from?: string | Partial<TgUserJson>;
+  threadId?: number;
+}
+
+interface Pending {
+  limit: number;
+  answer: (res: Response) => void;
+}
+
+type Update = { update_id: number } & Record<string, unknown>;
+
+const CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+const ok = (result: unknown) => json(200, { ok: true, result });
+const fail = (code: number, description: string, parameters?: Record<string, unknown>) =>
+  json(code, parameters ? { ok: false, error_code: code, description, parameters } : { ok: false, error_code: code, description });
+
+/** Query, form or JSON parameters, as Telegram accepts them all; JSON-typed fields may arrive as strings. */
+async function readParams(req: Request, url: URL): Promise<Record<string, unknown>> {
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  if (req.method !== "POST") return params;
+  const type = req.headers.get("content-type") ?? "";
+  if (type.includes("application/json")) {
+    const text = await req.text();
+    if (text.trim() === "") return params;
+    const body = JSON.parse(text) as unknown;
+    if (typeof body === "object" && body !== null && !Array.isArray(body)) Object.assign(params, body);
+  } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
+    for (const [k, v] of await req.formData()) params[k] = String(v);
+  }
+  return params;
+}
+
+function int(v: unknown): number | undefined {
+  if (typeof v === "number" && Number.isSafeInteger(v)) return v;
+  if (typeof v === "string" && /^-?\d+$/.test(v.trim())) return Number(v);
+  return undefined;
+}
+
+function jsonField(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A running fake Bot API. Create with `TelegramTestServer.start()`. */
+export class TelegramTestServer {
+  readonly token: string;
+  readonly bot: TgUserJson;
+  /** Messages the bot sent, in order. */
+  readonly sent: SentMessage[] = [];
+  /** Every API request, in order of arrival (status filled in when answered). */
+  readonly requests: RequestRecord[] = [];
+  /** Answer every request with 401 (a revoked token). */
+  rejectToken = false;
+  /** Answer every getUpdates with 409 (another instance keeps polling this token). */
+  conflict = false;
+  getUpdatesCalls = 0;
+  /** getUpdates requests terminated with 409 because a newer one arrived. */
+  conflicts = 0;
+  /** Most getUpdates requests in flight at once, as seen when each arrived. */
+  maxConcurrentPollers = 0;
+  rateLimitedResponses = 0;
+
+  #server!: ReturnType<typeof Bun.serve>;
+  #queue: Update[] = [];
+  #nextUpdateId = 100_000;
+  #allowed: string[] | null = null;
+  #pending: Pending | null = null;
+  #inFlightPolls = 0;
+  #chats = new Map<number, { chat: TgChatJson; nextMessageId: number; messages: Set<number>; threads: Set<number> }>();
+  #limitedUntil = 0;
+  #limitedMethods: Set<string> | null = null;
+  #sentWaiters: Array<() => void> = [];
+
+  private constructor(token: string) {
+    this.token = token;
+    this.bot = { id: Number(token.split(":")[0]), is_bot: true, first_name: "Bosun Test Bot", username: "bosun_test_bot" };
+  }
+
+  /** Start on a free loopback port. */
+  static async start(token = "123456789:AAE-test_token-0123456789abcdefghij"): Promise<TelegramTestServer> {
+    const s = new TelegramTestServer(token);
+    s.#server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (req) => s.#handle(req) });
+    return s;
+  }
+
+  get port(): number {
+    return this.#server.port as number;
+  }
+
+  /** The `api_root` to configure. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** getUpdates requests being held right now (0 or 1: a newer one terminates the older). */
+  get pollers(): number {
+    return this.#inFlightPolls;
+  }
+
+  /** Updates queued and not yet confirmed by an offset. */
+  get unconfirmed(): number[] {
+    return this.#queue.map((u) => u.update_id);
+  }
+
+  /** Answer requests with 429 `retry_after` for `seconds` (all methods, or only those named). */
+  rateLimit(seconds: number, methods?: string[]): void {
+    this.#limitedUntil = Date.now() + seconds * 1000;
+    this.#limitedMethods = methods ? new Set(methods.map((m) => m.toLowerCase())) : null;
+  }
+
+  /** Queue a message update from a user; returns its update_id and message_id. */
+  pushMessage(opts: PushOptions): { updateId: number; messageId: number } {
+    const from: TgUserJson =
+      typeof opts.from === "string" || opts.from === undefined
+        ? { id: 4242, is_bot: false, first_name: "Ada", username: opts.from ?? "ada" }
+        : { id: 4242, is_bot: false, first_name: "Ada", ...opts.from };
+    const c = this.#chat(opts.chatId, from, opts.threadId !== undefined);
+    const messageId = c.nextMessageId++;
+    c.messages.add(messageId);
+    const message: Record<string, unknown> = { message_id: messageId, from, chat: c.chat, date: Math.floor(Date.now() / 1000) };
+    if (opts.threadId !== undefined) {
+      c.threads.add(opts.threadId);
+      Object.assign(message, { message_thread_id: opts.threadId, is_topic_message: true });
+    }
+    if (opts.text !== undefined) message.text = opts.text;
+    else message.sticker = { file_id: "CAACAgIAAxkBAAE", file_unique_id: "AgAD", type: "regular", width: 512, height: 512, is_animated: false, is_video: false };
+    return { updateId: this.#enqueue("message", message), messageId };
+  }
+
+  /** Resolve with the first sent message matching `pred` (already sent, or the next ones). */
+  waitForSent(pred: (m: SentMessage) => boolean, timeoutMs = 10_000): Promise<SentMessage> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = this.sent.find(pred);
+        if (!hit) return false;
+        clearTimeout(timer);
+        this.#sentWaiters = this.#sentWaiters.filter((w) => w !== check);
+        resolve(hit);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.#sentWaiters = this.#sentWaiters.filter((w) => w !== check);
+        reject(new Error(`no matching sendMessage within ${timeoutMs} ms; sent: ${JSON.stringify(this.sent.map((m) => m.text.slice(0, 40)))}`));
+      }, timeoutMs);
+      if (!check()) this.#sentWaiters.push(check);
+    });
+  }
+
+  /** Stop the server, dropping held requests. */
+  async stop(): Promise<void> {
+    await this.#server.stop(true);
+  }
+
+  #chat(chatId: number, from: TgUserJson, forum: boolean) {
+    let c = this.#chats.get(chatId);
+    if (!c) {
+      const chat: TgChatJson =
+        chatId > 0 ? { id: chatId, type: "private", first_name: from.first_name, username: from.username } : { id: chatId, type: "supergroup", title: "Test group" };
+      c = { chat, nextMessageId: 1, messages: new Set(), threads: new Set() };
+      this.#chats.set(chatId, c);
+    }
+    if (forum && c.chat.type === "supergroup") c.chat.is_forum = true;
+    return c;
+  }
+
+  #enqueue(kind: string, payload: unknown): number {
+    const id = this.#nextUpdateId++;
+    // allowed_updates filters updates when they are created, not those already queued.
+    if (this.#allowed && this.#allowed.length > 0 && !this.#allowed.includes(kind)) return id;
+    this.#queue.push({ update_id: id, [kind]: payload });
+    const p = this.#pending;
+    if (p) {
+      this.#pending = null;
+      p.answer(ok(this.#queue.slice(0, p.limit)));
+    }
+    return id;
+  }
+
+  async #handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+    if (!m) return fail(404, "Not Found");
+    const method = m[2]!;
+    let params: Record<string, unknown>;
+    try {
+      params = await readParams(req, url);
+    } catch {
+      return fail(400, "Bad Request: can't parse JSON");
+    }
+    const rec: RequestRecord = { method, params, at: Date.now(), status: 0 };
+    this.requests.push(rec);
+    const res = await this.#route(req, m[1]!, method.toLowerCase(), params);
+    rec.status = res.status;
+    return res;
+  }
+
+  async #route(req: Request, token: string, method: string, params: Record<string, unknown>): Promise<Response> {
+    if (this.rejectToken || token !== this.token) return fail(401, "Unauthorized");
+    if (Date.now() < this.#limitedUntil && (!this.#limitedMethods || this.#limitedMethods.has(method))) {
+      this.rateLimitedResponses++;
+      const s = Math.max(1, Math.ceil((this.#limitedUntil - Date.now()) / 1000));
+      return fail(429, `Too Many Requests: retry after ${s}`, { retry_after: s });
+    }
+    switch (method) {
+      case "getme":
+        return ok(this.bot);
+      case "getupdates":
+        return this.#getUpdates(req, params);
+      case "sendmessage":
+        return this.#sendMessage(params);
+      default:
+        return fail(404, "Not Found");
+    }
+  }
+
+  #getUpdates(req: Request, params: Record<string, unknown>): Promise<Response> | Response {
+    this.getUpdatesCalls++;
+    if (this.conflict) return fail(409, CONFLICT);
+    const offset = params.offset === undefined ? undefined : int(params.offset);
+    const limit = params.limit === undefined ? 100 : int(params.limit);
+    const timeout = params.timeout === undefined ? 0 : int(params.timeout);
+    if (params.offset !== undefined && offset === undefined) return fail(400, "Bad Request: invalid offset specified");
+    if (limit === undefined || timeout === undefined || timeout < 0) return fail(400, "Bad Request: wrong parameter value");
+    if (params.allowed_updates !== undefined) {
+      const allowed = jsonField(params.allowed_updates);
+      if (!Array.isArray(allowed) || !allowed.every((a) => typeof a === "string")) return fail(400, "Bad Request: can't parse allowed updates");
+      this.#allowed = allowed;
+    }
+    // An offset confirms every update below it; a negative one keeps only the last -offset.
+    if (offset !== undefined && offset > 0) this.#queue = this.#queue.filter((u) => u.update_id >= offset);
+    if (offset !== undefined && offset < 0) this.#queue = this.#queue.slice(offset);
+    const n = Math.min(100, Math.max(1, limit));
+    // Telegram ends the older of two concurrent long polls with 409.
+    this.maxConcurrentPollers = Math.max(this.maxConcurrentPollers, this.#inFlightPolls + 1);
+    const older = this.#pending;
+    if (older) {
+      this.#pending = null;
+      this.conflicts++;
+      older.answer(fail(409, CONFLICT));
+    }
+    if (this.#queue.length > 0 || timeout === 0) return ok(this.#queue.slice(0, n));
+    this.#inFlightPolls++;
+    return new Promise<Response>((resolve) => {
+      const pending: Pending = { limit: n, answer: (r) => finish(r) };
+      const finish = (r: Response) => {
+        clearTimeout(timer);
+        req.signal.removeEventListener("abort", onGone);
+        if (this.#pending === pending) this.#pending = null;
+        this.#inFlightPolls--;
+        resolve(r);
+      };
+      const onGone = () => finish(ok([]));
+      const timer = setTimeout(() => finish(ok([])), timeout * 1000);
+      req.signal.addEventListener("abort", onGone, { once: true });
+      this.#pending = pending;
+    });
+  }
+
+  #sendMessage(params: Record<string, unknown>): Response {
+    const chatId = int(params.chat_id);
+    if (params.chat_id === undefined || params.chat_id === "") return fail(400, "Bad Request: chat_id is empty");
+    const c = chatId === undefined ? undefined : this.#chats.get(chatId);
+    if (!c || chatId === undefined) return fail(400, "Bad Request: chat not found");
+    const text = typeof params.text === "string" ? params.text : params.text === undefined ? "" : String(params.text);
+    if (text.trim() === "") return fail(400, "Bad Request: message text is empty");
+    if (text.length > 4096) return fail(400, "Bad Request: message is too long");
+    const threadId = params.message_thread_id === undefined ? undefined : int(params.message_thread_id);
+    if (params.message_thread_id !== undefined && (threadId === undefined || !c.threads.has(threadId))) return fail(400, "Bad Request: message thread not found");
+    const rp = jsonField(params.reply_parameters) as { message_id?: unknown; allow_sending_without_reply?: unknown } | undefined;
+    const replyTo = rp ? int(rp.message_id) : params.reply_to_message_id !== undefined ? int(params.reply_to_message_id) : undefined;
+    const lenient = rp?.allow_sending_without_reply === true || params.allow_sending_without_reply === true || params.allow_sending_without_reply === "true";
+    if (replyTo !== undefined && !c.messages.has(replyTo) && !lenient) return fail(400, "Bad Request: message to be replied not found");
+    const messageId = c.nextMessageId++;
+    c.messages.add(messageId);
+    const message: Record<string, unknown> = { message_id: messageId, from: this.bot, chat: c.chat, date: Math.floor(Date.now() / 1000), text };
+    if (threadId !== undefined) Object.assign(message, { message_thread_id: threadId, is_topic_message: true });
+    if (replyTo !== undefined && c.messages.has(replyTo)) message.reply_to_message = { message_id: replyTo, chat: c.chat, date: message.date };
+    this.sent.push({ chatId, text, threadId, replyToMessageId: replyTo, messageId, at: Date.now() });
+    for (const w of [...this.#sentWaiters]) w();
+    return ok(message);
+  }
+}
+
+/** Resolve once `cond()` is true, checking every 10 ms; reject after `timeoutMs`. */
+export async function waitUntil(cond: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

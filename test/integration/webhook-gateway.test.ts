@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { createHmac } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../src/core/config/load.ts";
+import type { BosunEvent } from "../../src/core/events.ts";
+import { Gateway } from "../../src/core/gateway.ts";
+import { freePort } from "../helpers/bosun.ts";
+
+// Depends on the gateway's durable inbox and the supervisor passing `replyTo`: the adapter only
+// yields requests and routes replies; de-duplication is the gateway's.
+
+const SECRET = "gateway-test-secret-5d2e8a";
+
+async function startGateway(port: number): Promise<Gateway> {
+  const home = mkdtempSync(join(tmpdir(), "bosun-webhook-gw-"));
+  const toml = `[agent]\nprovider = "echo"\n\n[adapters.hooks]\nkind = "webhook"\nlisten = "127.0.0.1:${port}"\nsecret = "\${HOOK_SECRET}"\nreply_timeout_ms = 10000\n`;
+  const loaded = parseConfig(toml, "t.toml", { HOOK_SECRET: SECRET });
+  const g = new Gateway({ home, loaded, env: {}, version: "test", control: false });
+  await g.start();
+  return g;
+}
+
+async function signedPost(port: number, payload: Record<string, unknown>): Promise<{ status: number; json: any; text: string }> {
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+  const res = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body, headers: { "content-type": "application/json", "X-Bosun-Signature": signature } });
+  const text = await res.text();
+  return { status: res.status, json: JSON.parse(text), text };
+}
+
+describe("webhook through the Gateway", () => {
+  test("a signed POST gets the agent's reply; the same id again gets the same reply without a second turn", async () => {
+    const port = await freePort();
+    const g = await startGateway(port);
+    try {
+      const events: BosunEvent[] = [];
+      g.bus.on((e) => events.push(e));
+      const id = `req-${crypto.randomUUID()}`;
+      const payload = { id, conversation: "ops", user: "ci", text: "hi" };
+
+      const first = await signedPost(port, payload);
+      expect(first.status).toBe(200);
+      expect(first.json).toEqual({ session: "hooks:ops", reply: "echo: hi", error: null });
+
+      const again = await signedPost(port, payload);
+      expect(again.status).toBe(200);
+      expect(again.json).toEqual(first.json);
+
+      const inbound = events.filter((e) => e.type === "message.inbound" && e.adapter === "hooks");
+      expect(inbound).toHaveLength(1);
+
+      // A new id is a new turn (so the count above could have been 2).
+      const other = await signedPost(port, { ...payload, id: `${id}-2`, text: "again" });
+      expect(other.json.reply).toBe("echo: again");
+      expect(events.filter((e) => e.type === "message.inbound" && e.adapter === "hooks")).toHaveLength(2);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  test("concurrent duplicates all get the one reply and the agent runs once", async () => {
+    const port = await freePort();
+    const g = await startGateway(port);
+    try {
+      const events: BosunEvent[] = [];
+      g.bus.on((e) => events.push(e));
+      const payload = { id: `burst-${crypto.randomUUID()}`, conversation: "ops", user: "ci", text: "burst" };
+      const replies = await Promise.all([signedPost(port, payload), signedPost(port, payload), signedPost(port, payload)]);
+      for (const r of replies) expect(r.json).toEqual({ session: "hooks:ops", reply: "echo: burst", error: null });
+      expect(events.filter((e) => e.type === "message.inbound" && e.adapter === "hooks")).toHaveLength(1);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  test("the webhook secret never reaches the gateway's log events", async () => {
+    const port = await freePort();
+    const g = await startGateway(port);
+    const logs: string[] = [];
+    g.bus.on((e) => {
+      if (e.type === "log") logs.push(e.message);
+    });
+    try {
+      const bad = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: "{}", headers: { "X-Bosun-Signature": "sha256=00" } });
+      expect(bad.status).toBe(401);
+      expect(await bad.text()).not.toContain(SECRET);
+      await signedPost(port, { id: "s-1", conversation: "ops", user: "ci", text: "hi" });
+    } finally {
+      await g.stop();
+    }
+    expect(logs.length).toBeGreaterThan(0);
+    for (const l of logs) expect(l).not.toContain(SECRET);
+  });
+});
