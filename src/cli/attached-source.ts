@@ -10,6 +10,12 @@ const RECONNECT_MS = 1_000;
 export function attachedSource(connect: () => ControlClient): DashboardSource {
   return {
     mode: "attached",
+    actions: {
+      async adapter(action, name) {
+        const r = await connect().call<{ outcome: string }>("POST", `/v1/adapters/${encodeURIComponent(name)}/${action}`, undefined, 30_000);
+        return r.outcome;
+      },
+    },
     subscribe(listener, onConnection) {
       const stop = new AbortController();
       void (async () => {

@@ -9,6 +9,7 @@ export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEven
   const inner = busSource(gateway.bus, () => gateway.snapshot());
   const source: DashboardSource = {
     mode: inner.mode,
+    actions: { adapter: async (action, name) => String(await gateway.control(action, name)) },
     subscribe(listener, onConnection) {
       let replayed = false;
       return inner.subscribe((e) => {

@@ -5,8 +5,16 @@ import type { Status } from "../core/status.ts";
  * Where the dashboard's events come from: the in-process event bus, or an attached
  * gateway's `/v1/events` stream. Both feed the same reducer, so the two views cannot drift.
  */
+/** What the dashboard can ask of the gateway (the same operations as the CLI subcommands). */
+export interface DashboardActions {
+  /** Restart, stop or start an adapter by name; resolves with a short outcome ("running", "still-starting", "stopped", "failed"). */
+  adapter(action: "restart" | "stop" | "start", name: string): Promise<string>;
+}
+
 export interface DashboardSource {
   mode: "in-process" | "attached";
+  /** Control operations; absent = a read-only view. */
+  actions?: DashboardActions;
   /**
    * Subscribe; must deliver a "snapshot" event first, then every event. After a lost
    * connection is restored, a fresh snapshot must again precede further events.

@@ -2,7 +2,7 @@ import type { ConsolaInstance } from "consola";
 import { readCappedBody } from "./body.ts";
 import type { PendingReplies } from "./pending.ts";
 import { parseWebhookRequest, type WebhookRequest } from "./request.ts";
-import { errorBody, errorResponse, jsonResponse, SHUTTING_DOWN, timeoutOutcome } from "./responses.ts";
+import { errorResponse, jsonResponse, SHUTTING_DOWN, timeoutOutcome } from "./responses.ts";
 import { SIGNATURE_HEADER, verifySignature } from "./signature.ts";
 
 export interface HandlerDeps {
@@ -61,10 +61,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     if (callbackUrl !== undefined) deps.pending.setCallback(message.id, callbackUrl);
     const session = `${deps.name}:${message.conversation}`;
     // Wait first, then deliver: a reply can never arrive before its request is listening for it.
-    const waiting = deps.pending.wait(message.id, deps.replyTimeoutMs, () => timeoutOutcome(session), req.signal, () => ({
-      status: 499,
-      body: errorBody("client_closed", "the client closed the request"),
-    }));
+    const waiting = deps.pending.wait(message.id, deps.replyTimeoutMs, () => timeoutOutcome(session));
     deps.deliver(parsed.request);
     const outcome = await waiting;
     if (outcome.status === 504) deps.log.debug(`no reply to request ${message.id} within ${deps.replyTimeoutMs} ms`);

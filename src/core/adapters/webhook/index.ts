@@ -12,6 +12,8 @@ export { signBody, verifySignature, SIGNATURE_HEADER } from "./signature.ts";
 
 /** How long shutdown lets in-flight callback POSTs finish before aborting them. */
 const CALLBACK_DRAIN_MS = 2_000;
+/** How long shutdown lets answered requests write their response before the server closes connections. */
+const REQUEST_DRAIN_MS = 1_000;
 
 /** Where the adapter can reach its own server (a wildcard listen address is reached on loopback). */
 function selfHost(hostname: string): string {
@@ -113,7 +115,7 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
         pending.settleAll(SHUTTING_DOWN);
         queue?.end();
         // Let the answered requests write their 503 before the server closes their connections.
-        await settledWithin(activeRequests, 1_000);
+        await settledWithin(activeRequests, REQUEST_DRAIN_MS);
         const s = server;
         server = null;
         if (s) await s.stop();

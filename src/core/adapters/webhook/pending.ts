@@ -14,34 +14,25 @@ export class PendingReplies {
 
   constructor(private readonly maxCallbacks = 10_000) {}
 
-  /** Number of requests waiting (all ids). */
-  get size(): number {
-    let n = 0;
-    for (const set of this.#waiters.values()) n += set.size;
-    return n;
-  }
-
   /**
-   * Wait for the reply to `id`. Resolves with it, with `onTimeout()` after `timeoutMs`, or with
-   * `onAbort()` when `signal` aborts (the client went away).
+   * Wait for the reply to `id`; resolves with it, or with `onTimeout()` after `timeoutMs`. A client
+   * that hangs up is not watched for (Deno's request.signal also fires after every response); its
+   * waiter just lives until the reply or the timeout.
    */
-  wait(id: string, timeoutMs: number, onTimeout: () => Outcome, signal?: AbortSignal, onAbort: () => Outcome = onTimeout): Promise<Outcome> {
+  wait(id: string, timeoutMs: number, onTimeout: () => Outcome): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       let set = this.#waiters.get(id);
       if (!set) this.#waiters.set(id, (set = new Set()));
       const waiters = set;
       const finish = (outcome: Outcome) => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", abort);
         waiters.delete(waiter);
         if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id);
         resolve(outcome);
       };
       const waiter: Waiter = finish;
-      const abort = () => finish(onAbort());
       const timer = setTimeout(() => finish(onTimeout()), timeoutMs);
       waiters.add(waiter);
-      signal?.addEventListener("abort", abort, { once: true });
     });
   }
 

@@ -1,0 +1,77 @@
+import { defineCommand } from "citty";
+import { ControlClient } from "../../core/control/client.ts";
+import type { AdapterStatus } from "../../core/status.ts";
+import { globalArgs } from "../args.ts";
+import { cliContext } from "../context.ts";
+import { c, err, humanDuration, out, printJson, stateColor } from "../output.ts";
+import { fetchStatus } from "./status.ts";
+
+/** One table row per adapter, for people. */
+export function renderAdapters(list: AdapterStatus[], gatewayRunning: boolean, now = Date.now()): string {
+  if (list.length === 0) return c.dim("no adapters configured (add [adapters.NAME] tables to bosun.toml)");
+  const w = Math.max(4, ...list.map((a) => a.name.length));
+  const kw = Math.max(4, ...list.map((a) => a.kind.length));
+  const head = `${"NAME".padEnd(w)}  ${"KIND".padEnd(kw)}  STATE     RESTARTS  FOR       DETAIL`;
+  const rows = list.map((a) => {
+    const forMs = gatewayRunning ? humanDuration(Math.max(0, now - Date.parse(a.since))) : "—";
+    let detail = "";
+    if (a.nextRetryAt && (a.state === "backoff" || a.state === "failed")) {
+      detail = `retry in ${humanDuration(Math.max(0, Date.parse(a.nextRetryAt) - now))}`;
+    }
+    if (a.lastError) detail = `${detail ? detail + " · " : ""}${c.red(a.lastError)}`;
+    return `${a.name.padEnd(w)}  ${a.kind.padEnd(kw)}  ${stateColor(a.state)(a.state.padEnd(8))}  ${String(a.restarts).padEnd(8)}  ${forMs.padEnd(8)}  ${detail}`;
+  });
+  return [c.bold(head), ...rows].join("\n");
+}
+
+const ls = defineCommand({
+  meta: { name: "ls", description: "List adapters with state, restarts and last error (the default)" },
+  args: { ...globalArgs },
+  async run({ args }) {
+    const status = await fetchStatus(cliContext(args));
+    if (args.json) printJson(status.adapters);
+    else {
+      if (status.gateway.state !== "running") err(c.dim("gateway not running: showing the configured adapters"));
+      out(renderAdapters(status.adapters, status.gateway.state === "running"));
+    }
+  },
+});
+
+const nameArg = { name: { type: "positional", required: true, description: "Adapter name (the [adapters.NAME] table)" } } as const;
+
+function action(verb: "restart" | "stop" | "start", description: string) {
+  return defineCommand({
+    meta: { name: verb, description },
+    args: { ...globalArgs, ...nameArg },
+    async run({ args }) {
+      const ctx = cliContext(args);
+      const client = ControlClient.connect(ctx.paths);
+      const name = String(args.name);
+      const r = await client.call<{ outcome: string; adapter: AdapterStatus | null }>("POST", `/v1/adapters/${encodeURIComponent(name)}/${verb}`, undefined, 30_000);
+      if (args.json) return printJson(r);
+      const a = r.adapter;
+      const state = a ? stateColor(a.state)(a.state) : r.outcome;
+      if (r.outcome === "still-starting") err(`${c.yellow("…")} ${name} is still starting; \`bosun adapters\` shows when it is up`);
+      else if (r.outcome === "failed") {
+        err(`${c.red("✗")} ${name} is ${state}${a?.lastError ? `: ${a.lastError}` : ""}; retrying in the background`);
+        process.exitCode = 1;
+      } else err(`${c.green("✓")} ${name} is ${state}`);
+    },
+  });
+}
+
+export default defineCommand({
+  meta: { name: "adapters", description: "Channel health and control: ls, restart NAME, stop NAME, start NAME" },
+  args: { ...globalArgs },
+  subCommands: {
+    ls,
+    restart: action("restart", "Reconnect an adapter now (also starts a stopped one)"),
+    stop: action("stop", "Stop an adapter; it stays stopped until started or its config changes"),
+    start: action("start", "Start a stopped adapter"),
+  },
+  async run({ rawArgs, args }) {
+    // `bosun adapters` alone is `bosun adapters ls`.
+    if (rawArgs.some((a) => !a.startsWith("-"))) return;
+    await ls.run!({ args, rawArgs, cmd: ls } as never);
+  },
+});

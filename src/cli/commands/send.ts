@@ -1,0 +1,25 @@
+import { defineCommand } from "citty";
+import { ControlClient } from "../../core/control/client.ts";
+import { BosunError, ExitCode } from "../../core/errors.ts";
+import { globalArgs } from "../args.ts";
+import { cliContext } from "../context.ts";
+import { c, err, printJson } from "../output.ts";
+
+export default defineCommand({
+  meta: { name: "send", description: "Send one outbound message through an adapter" },
+  args: {
+    ...globalArgs,
+    adapter: { type: "positional", required: true, description: "Adapter name" },
+    target: { type: "positional", required: true, description: "Where to: an IRC channel or nick, a Telegram chat id, a webchat conversation id" },
+    text: { type: "positional", required: true, description: "The message (quote it)" },
+  },
+  async run({ args }) {
+    const ctx = cliContext(args);
+    const text = String(args.text);
+    if (!text.trim()) throw new BosunError("usage", "the message is empty", { exitCode: ExitCode.usage, hint: 'bosun send ADAPTER TARGET "text"' });
+    const client = ControlClient.connect(ctx.paths);
+    await client.call("POST", "/v1/send", { adapter: String(args.adapter), target: String(args.target), text });
+    if (args.json) printJson({ sent: true });
+    else if (!args.quiet) err(`${c.green("✓")} sent through ${args.adapter} to ${args.target}`);
+  },
+});
