@@ -161,7 +161,7 @@ describe("config errors (dist/bosun)", () => {
     }
     const reply = await webchatTurn(port, "secret-conv", "hello");
     outputs.push(reply);
-    expect(reply).toContain("Sorry");
+    expect(reply).toContain("could not be reached");
     outputs.push(sb.run(["down"]).stderr);
     outputs.push(readFileSync(join(sb.home, "logs", "bosun.log"), "utf8"));
     for (const o of outputs) expect(o).not.toContain(secret);

@@ -3,6 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { formatWithOptions } from "node:util";
+import { createConsola, type LogObject } from "consola";
+import { ADAPTER_KINDS } from "../../src/core/adapters/registry.ts";
+import type { Adapter, AdapterEvent, InboundMessage } from "../../src/core/adapters/types.ts";
+import { adapterSchema } from "../../src/core/config/schema.ts";
 import { freePort } from "./bosun.ts";
 
 /** Where ngircd lives, or null when it isn't installed (tests that need it are skipped). */
@@ -353,4 +358,91 @@ export class FakeIrcServer {
     for (const c of this.clients) c.socket.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
+}
+
+/** Consumes an adapter stream in the background so a test can await messages and the end. */
+export class StreamCollector {
+  readonly events: AdapterEvent[] = [];
+  /** Resolves when the stream ends: null for a clean end, else the error it threw. */
+  readonly ended: Promise<Error | null>;
+  #cursor = 0;
+  #wake = new Set<() => void>();
+  #done = false;
+
+  constructor(stream: AsyncIterable<AdapterEvent>) {
+    this.ended = (async () => {
+      try {
+        for await (const ev of stream) {
+          this.events.push(ev);
+          for (const w of [...this.#wake]) w();
+        }
+        return null;
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      } finally {
+        this.#done = true;
+        for (const w of [...this.#wake]) w();
+      }
+    })();
+  }
+
+  /** Messages received so far. */
+  get messages(): InboundMessage[] {
+    return this.events.flatMap((e) => (e.type === "message" ? [e.message] : []));
+  }
+
+  /** The next message not yet returned by this method. */
+  nextMessage(timeoutMs = 5_000): Promise<InboundMessage> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const m = this.messages[this.#cursor];
+        if (m) {
+          this.#cursor++;
+          done();
+          resolve(m);
+        } else if (this.#done) {
+          done();
+          reject(new Error("the stream ended before the next message"));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no message within ${timeoutMs} ms (got ${this.messages.length} so far)`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake.delete(check);
+      };
+      this.#wake.add(check);
+      check();
+    });
+  }
+
+  /** Resolve with the end result, or reject if the stream is still open after `timeoutMs`. */
+  endedWithin(timeoutMs: number): Promise<Error | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the stream did not end within ${timeoutMs} ms`)), timeoutMs)));
+    return Promise.race([this.ended, t]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** An adapter built the way the gateway builds it, with its log lines captured. */
+export interface AdapterHarness {
+  adapter: Adapter;
+  logs: string[];
+}
+
+/** Build an irc/twitch adapter from a raw config table (validated by the real schema). */
+export async function makeAdapter(table: Record<string, unknown>, name = "test"): Promise<AdapterHarness> {
+  const config = adapterSchema.parse(table);
+  const logs: string[] = [];
+  const log = createConsola({
+    level: 5,
+    reporters: [{ log: (obj: LogObject) => void logs.push(`${obj.type}: ${formatWithOptions({}, ...(obj.args as unknown[]))}`) }],
+  });
+  const load = ADAPTER_KINDS[config.kind];
+  if (!load) throw new Error(`no adapter kind ${config.kind}`);
+  const factory = await load();
+  const adapter = factory({ name, config, log, now: Date.now, stateFile: join(tmpdir(), `bosun-irc-state-${name}.json`) });
+  return { adapter, logs };
 }

@@ -68,6 +68,8 @@ function serveBun(opts: ServeOptions): HttpServer {
   const server = B.serve({
     ...listen,
     development: false,
+    // Without this a second server may bind a port that is already taken and steal its traffic.
+    reusePort: false,
     idleTimeout: 0,
     fetch(req: Request, srv: any) {
       const upgrade: Upgrade = (r, handlers) =>
