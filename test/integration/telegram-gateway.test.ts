@@ -70,6 +70,7 @@ describe("telegram through the Gateway", () => {
     await adapterState(first.events, (a) => a.state === "running", "tg running");
     // The poll after "hi" is refused with 429, so Telegram never hears that "hi" was handled:
     // only the offset in the state file keeps the next gateway from getting it again.
+    await waitUntil(() => server.pollers === 1, 10_000, "a held long poll");
     server.rateLimit(60, ["getUpdates"]);
     server.pushMessage({ chatId: CHAT, text: "hi" });
     const reply = await server.waitForSent((m) => m.text === "echo: hi");

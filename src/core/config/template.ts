@@ -25,10 +25,50 @@ export const CONFIG_TEMPLATE = `# bosun.toml: configuration of the bosun gateway
 [gateway]
 # shutdown_timeout_ms = 10000                # how long shutdown waits for channels and sessions
 # first_start_timeout_ms = 10000             # how long start-up waits for each channel's first start
+# reload_debounce_ms = 300                   # edits to this file apply live, after this quiet period
+# watch_config = true
 
 # One table per channel; the table name is the adapter's name ("cli" is reserved).
 [adapters.web]
 kind = "webchat"
 listen = "127.0.0.1:7420"                    # open http://127.0.0.1:7420 in a browser
 # title = "bosun"
+# Every adapter is supervised: it reconnects by itself with full-jitter backoff.
+# These timings can be set per adapter (defaults shown):
+# backoff_initial_ms = 1000                  # first retry delay; doubles per failure
+# backoff_max_ms = 60000                     # retry delay cap
+# healthy_after_ms = 10000                   # a connection up this long resets the backoff
+# failed_after = 10                          # consecutive failures before the state shows "failed"
+# stale_after_ms = 300000                    # silence before a liveness probe (a failed probe reconnects)
+# stop_timeout_ms = 5000
+
+# An authenticated HTTP endpoint: POST {"id","conversation","user","text"} with
+# X-Bosun-Signature: sha256=<HMAC-SHA256 of the body>, get {"session","reply","error"}.
+# [adapters.hooks]
+# kind = "webhook"
+# listen = "127.0.0.1:7421"
+# secret = "\${BOSUN_WEBHOOK_SECRET}"
+
+# IRC (plain or TLS; SASL PLAIN or NickServ). In channels the bot answers "nick: ..." lines.
+# [adapters.libera]
+# kind = "irc"
+# server = "irc.libera.chat:6697"
+# tls = true
+# nick = "bosunbot"
+# channels = ["#bosun"]
+# sasl_username = "bosunbot"
+# sasl_password = "\${IRC_PASSWORD}"
+
+# Twitch chat.
+# [adapters.stream]
+# kind = "twitch"
+# username = "mybot"
+# oauth_token = "\${TWITCH_OAUTH_TOKEN}"
+# channels = ["#mychannel"]
+# trigger_prefix = "!bot"
+
+# A Telegram bot (long polling).
+# [adapters.tg]
+# kind = "telegram"
+# token = "\${TELEGRAM_BOT_TOKEN}"
 `;

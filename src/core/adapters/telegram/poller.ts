@@ -108,7 +108,7 @@ export async function runPoller(o: PollerOptions): Promise<void> {
         if (err.status === 429) {
           const waitS = Math.max(1, err.retryAfterS ?? 1);
           o.log.warn(`Telegram rate limit on getUpdates; polling again in ${waitS} s`);
-          await sleep(waitS * 1000, o.signal);
+          // mutated
           continue;
         }
       }
