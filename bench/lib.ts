@@ -78,3 +78,23 @@ export function freePort(): Promise<number> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `n` distinct TCP ports that were free a moment ago on 127.0.0.1. */
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * Idle figures of `pid` over `ms`: CPU % from (utime+stime) growth divided by CLK_TCK and the
+ * window's wall time, and VmRSS at the end of the window.
+ */
+export async function idleWindow(pid: number, ms: number): Promise<{ cpuPercent: number; rssMb: number }> {
+  const hz = clockTicks();
+  const ticks0 = cpuTicks(pid);
+  const t0 = performance.now();
+  await sleep(ms);
+  const cpuPercent = round((((cpuTicks(pid) - ticks0) / hz) * 1000 * 100) / (performance.now() - t0));
+  return { cpuPercent, rssMb: round(rssMb(pid)) };
+}

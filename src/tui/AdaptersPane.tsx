@@ -1,8 +1,9 @@
 import { Box, Text } from "ink";
 import { memo, useMemo } from "react";
 import type { AdapterStatus } from "../core/status.ts";
+import { adapterColumns, type AdapterColumn } from "./adapterColumns.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
-import { formatAge, formatDuration } from "./format.ts";
+import { formatDuration, formatRetry, formatShortAge, oneLine } from "./format.ts";
 import { MessageList } from "./MessageList.tsx";
 import type { MessageLine } from "./store.ts";
 import { adapterTone, toneProps } from "./theme.ts";
@@ -15,26 +16,20 @@ interface AdaptersPaneProps {
   now: number;
   /** Rows available to the whole pane. */
   height: number;
+  /** Terminal columns, to choose which table columns fit. */
+  width: number;
 }
 
-const COLUMNS = [
-  ["NAME", 16],
-  ["KIND", 10],
-  ["STATE", 10],
-  ["RESTARTS", 9],
-  ["SINCE", 10],
-  ["LAST IN", 12],
-  ["LAST OUT", undefined],
-] as const;
-
 /** Channel health, and below it the live traffic of the selected channel. */
-export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, messages, now, height }: AdaptersPaneProps) {
+export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, messages, now, height, width }: AdaptersPaneProps) {
   const current = adapters[selected];
   const detail = current ? detailLine(current, now) : null;
   // The table gets at most half the pane so the message stream below stays readable.
   const tableRows = Math.min(adapters.length, Math.max(1, Math.floor((height - 3) / 2)));
   const messageRows = Math.max(1, height - 1 - tableRows - (detail ? 1 : 0) - 2);
   const name = current?.name;
+  const columns = useMemo(() => adapterColumns(width), [width]);
+  const titles = useMemo(() => columns.map((c) => [c.title, c.width] as const), [columns]);
   const recent = useMemo(() => {
     if (name === undefined) return [];
     const mine: MessageLine[] = [];
@@ -50,15 +45,15 @@ export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, mes
   const start = windowStart(adapters.length, selected, tableRows);
   return (
     <Box flexDirection="column">
-      <HeaderRow columns={COLUMNS} />
+      <HeaderRow columns={titles} />
       {adapters.slice(start, start + tableRows).map((a, i) => (
-        <AdapterRow key={a.name} adapter={a} selected={start + i === selected} now={now} />
+        <AdapterRow key={a.name} adapter={a} columns={columns} selected={start + i === selected} now={now} />
       ))}
       {detail}
       <Box marginTop={1} flexDirection="column">
         <Text bold wrap="truncate-end">
           Messages on {current.name}
-          <Text dimColor> (newest last)</Text>
+          <Text dimColor> (newest last · enter for details)</Text>
         </Text>
         <MessageList messages={recent} emptyText={`No messages on ${current.name} yet.`} />
       </Box>
@@ -66,39 +61,86 @@ export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, mes
   );
 });
 
-const AdapterRow = memo(function AdapterRow({ adapter: a, selected, now }: { adapter: AdapterStatus; selected: boolean; now: number }) {
+interface AdapterRowProps {
+  adapter: AdapterStatus;
+  columns: readonly AdapterColumn[];
+  selected: boolean;
+  now: number;
+}
+
+const AdapterRow = memo(function AdapterRow({ adapter: a, columns, selected, now }: AdapterRowProps) {
   return (
     <Box>
       <Marker on={selected} />
-      <Cell width={16} bold={selected}>
-        {a.name}
-      </Cell>
-      <Cell width={10}>{a.kind}</Cell>
-      <Cell width={10} {...toneProps(adapterTone(a.state))}>
-        {a.state}
-      </Cell>
-      <Cell width={9} color={a.restarts > 0 ? "yellow" : undefined}>
-        {String(a.restarts)}
-      </Cell>
-      <Cell width={10}>{sinceText(a.since, now)}</Cell>
-      <Cell width={12}>{formatAge(a.lastInboundAt, now)}</Cell>
-      <Cell>{formatAge(a.lastOutboundAt, now)}</Cell>
+      {columns.map((c) => (
+        <AdapterCell key={c.id} column={c} adapter={a} selected={selected} now={now} />
+      ))}
     </Box>
   );
 });
 
-function sinceText(since: string, now: number): string {
-  const t = Date.parse(since);
+function AdapterCell({ column, adapter: a, selected, now }: { column: AdapterColumn; adapter: AdapterStatus; selected: boolean; now: number }) {
+  const width = column.width;
+  switch (column.id) {
+    case "name":
+      return (
+        <Cell width={width} bold={selected}>
+          {a.name}
+        </Cell>
+      );
+    case "kind":
+      return <Cell width={width}>{a.kind}</Cell>;
+    case "state":
+      return (
+        <Cell width={width} {...toneProps(adapterTone(a.state))}>
+          {a.state}
+        </Cell>
+      );
+    case "restarts":
+      return (
+        <Cell width={width} color={a.restarts > 0 ? "yellow" : undefined}>
+          {String(a.restarts)}
+        </Cell>
+      );
+    case "uptime":
+      return <Cell width={width}>{uptimeText(a, now)}</Cell>;
+    case "in":
+      return <Cell width={width}>{formatShortAge(a.lastInboundAt, now)}</Cell>;
+    case "out":
+      return <Cell width={width}>{formatShortAge(a.lastOutboundAt, now)}</Cell>;
+    case "detail":
+      return <Cell width={width}>{detailCell(a, now)}</Cell>;
+  }
+}
+
+/** Time in `running`; any other state has no uptime to speak of. */
+export function uptimeText(a: AdapterStatus, now: number): string {
+  if (a.state !== "running") return "—";
+  const t = Date.parse(a.since);
   return Number.isNaN(t) ? "—" : formatDuration(now - t);
+}
+
+/** In backoff or failed: when it retries, then why it failed; the cell truncates the error. */
+function detailCell(a: AdapterStatus, now: number) {
+  if (a.state !== "backoff" && a.state !== "failed") return "";
+  const retry = formatRetry(a.nextRetryAt, now);
+  return (
+    <>
+      {retry ? <Text color="yellow">{retry}</Text> : null}
+      {retry && a.lastError ? " " : null}
+      {a.lastError ? <Text color="red">{oneLine(a.lastError)}</Text> : null}
+    </>
+  );
 }
 
 /** Why the selected adapter is unhealthy and when it will try again, if either applies. */
 function detailLine(a: AdapterStatus, now: number) {
-  if (!a.lastError && !a.nextRetryAt) return null;
+  const retry = formatRetry(a.nextRetryAt, now);
+  if (!a.lastError && !retry) return null;
   return (
     <Text wrap="truncate-end">
-      {a.lastError ? <Text color="red">last error: {a.lastError}</Text> : null}
-      {a.nextRetryAt ? <Text color="yellow">{`  retry ${formatAge(a.nextRetryAt, now)}`}</Text> : null}
+      {a.lastError ? <Text color="red">last error: {oneLine(a.lastError)}</Text> : null}
+      {retry ? <Text color="yellow">{`  ${retry}`}</Text> : null}
     </Text>
   );
 }

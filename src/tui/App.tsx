@@ -1,5 +1,5 @@
 import { Box, useApp, useInput, useStdin, useStdout } from "ink";
-import { useMemo, useReducer, useRef } from "react";
+import { useEffect, useMemo, useReducer, useRef } from "react";
 import { withUptime } from "../core/status.ts";
 import { Footer } from "./Footer.tsx";
 import { Header, headerHeight } from "./Header.tsx";
@@ -9,6 +9,7 @@ import { PaneBody } from "./PaneBody.tsx";
 import type { DashboardSource } from "./source.ts";
 import { dashboardReducer, initialDashboardState, type PaneId } from "./store.ts";
 import { Tabs } from "./Tabs.tsx";
+import { useAdapterControl } from "./useAdapterControl.ts";
 import { useClock } from "./useClock.ts";
 import { useSourceEvents } from "./useSourceEvents.ts";
 
@@ -27,20 +28,26 @@ export interface AppProps {
   built?: Partial<Record<PaneId, boolean>>;
   /** The user asked to quit (q or ctrl+c); called just before Ink exits. */
   onQuit?: () => void;
-  /** Injected clock for uptime and ages. */
+  /** Injected clock for uptime, ages, retry countdowns and how long action outcomes stay. */
   now?: () => number;
 }
 
 const DEFAULT_ROWS = 24;
+const DEFAULT_COLUMNS = 100;
 // Tabs row, footer row, and one spare: a frame as tall as the terminal makes Ink clear
 // the whole screen on every render, which flickers.
 const CHROME_ROWS = 3;
 
 /** The dashboard root: one reducer fed by the source, keys mapped to actions. */
 export function App({ source, version, built, onQuit, now = Date.now }: AppProps) {
-  const [state, dispatch] = useReducer(dashboardReducer, version, initialDashboardState);
+  const controls = source.actions !== undefined;
+  const [state, dispatch] = useReducer(dashboardReducer, version, (v) => initialDashboardState(v, controls));
   useSourceEvents(source, dispatch);
   const clock = useClock(now);
+  useEffect(() => dispatch({ kind: "controls", available: controls }), [controls]);
+  // Outcome lines expire on the clock's tick rather than on timers of their own.
+  useEffect(() => dispatch({ kind: "tick", now: clock }), [clock]);
+  useAdapterControl(state.request, source.actions, dispatch, now);
   const { exit } = useApp();
   // Ink reports `stdin.isTTY` as is, and for a pipe that is undefined, not false; useInput
   // only stays inactive on a strict `false`, so coerce.
@@ -58,7 +65,7 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
           exit();
           return;
         }
-        dispatch({ kind: "key", input, key });
+        dispatch({ kind: "key", input, key, at: now() });
       }
     },
     // Without a TTY Ink cannot enter raw mode and would throw; such a dashboard is view-only.
@@ -76,6 +83,7 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
   const gateway = useMemo(() => withUptime(state.status, clock).gateway, [rawGateway, clock]);
 
   const rows = stdout.rows || DEFAULT_ROWS;
+  const columns = stdout.columns || DEFAULT_COLUMNS;
   const bodyHeight = Math.max(3, rows - headerHeight(gateway) - CHROME_ROWS);
 
   return (
@@ -83,9 +91,13 @@ export function App({ source, version, built, onQuit, now = Date.now }: AppProps
       <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} />
       <Tabs pane={state.pane} alerts={alerts} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
-        {state.help ? <HelpOverlay mode={source.mode} /> : <PaneBody state={state} built={builtPanes} now={clock} height={bodyHeight} />}
+        {state.help ? (
+          <HelpOverlay mode={source.mode} controls={state.controls} />
+        ) : (
+          <PaneBody state={state} built={builtPanes} now={clock} height={bodyHeight} width={columns} />
+        )}
       </Box>
-      <Footer interactive={interactive} />
+      <Footer interactive={interactive} pane={state.pane} help={state.help} detail={state.detail !== null} notice={state.notice} />
     </Box>
   );
 }

@@ -5,14 +5,17 @@ import type { DashboardSource } from "./source.ts";
 const KEYS: ReadonlyArray<readonly [string, string]> = [
   ["tab / shift+tab", "next / previous pane (also ←/→ or h/l)"],
   ["1-5", "jump to a pane"],
-  ["j/k or ↓/↑", "move the selection; in Logs, scroll"],
+  ["j/k or ↓/↑", "move the selection; in Logs and adapter details, scroll"],
   ["pgdn / pgup", "move by ten rows"],
+  ["enter", "Adapters: full status and recent events of the selected one (esc closes)"],
+  ["r", "Adapters: restart the selected adapter"],
+  ["s", "Adapters: stop the selected adapter, or start it when stopped"],
   ["?", "toggle this help (esc closes it)"],
   ["q or ctrl+c", "quit the dashboard"],
 ];
 
 /** Key reference, drawn in place of the pane body. */
-export const HelpOverlay = memo(function HelpOverlay({ mode }: { mode: DashboardSource["mode"] }) {
+export const HelpOverlay = memo(function HelpOverlay({ mode, controls }: { mode: DashboardSource["mode"]; controls: boolean }) {
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1}>
       <Text bold>Keys</Text>
@@ -25,6 +28,7 @@ export const HelpOverlay = memo(function HelpOverlay({ mode }: { mode: Dashboard
         </Box>
       ))}
       <Text> </Text>
+      {controls ? null : <Text color="yellow">Read-only view: r and s are not available here.</Text>}
       <Text dimColor>
         {mode === "attached"
           ? "Attached to a running gateway: quitting leaves it running (`bosun down` stops it)."

@@ -22,7 +22,7 @@ export const MessageList = memo(function MessageList({ messages, emptyText }: Me
 });
 
 /** Memoised per line: lines never change once received, so a commit only renders new ones. */
-const MessageRow = memo(function MessageRow({ message: m }: { message: MessageLine }) {
+export const MessageRow = memo(function MessageRow({ message: m }: { message: MessageLine }) {
   return (
     <Text wrap="truncate-end">
       <Text dimColor>{formatClock(m.at)} </Text>

@@ -1,27 +1,44 @@
+import { AdapterDetail } from "./AdapterDetail.tsx";
 import { AdaptersPane } from "./AdaptersPane.tsx";
 import { InstallsPane } from "./InstallsPane.tsx";
 import { IntegrationsPane } from "./IntegrationsPane.tsx";
 import { LogsPane } from "./LogsPane.tsx";
 import { NotBuilt } from "./NotBuilt.tsx";
 import { SessionsPane } from "./SessionsPane.tsx";
-import { selectedIndex, type DashboardState, type PaneId } from "./store.ts";
+import { selectedIndex, targetAdapter, type DashboardState, type PaneId } from "./store.ts";
 
 interface PaneBodyProps {
   state: DashboardState;
   built: Record<PaneId, boolean>;
   now: number;
   height: number;
+  width: number;
 }
 
 /** The active pane, or its "not built yet" line. Only the active pane renders at all. */
-export function PaneBody({ state, built, now, height }: PaneBodyProps) {
+export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
   const pane = state.pane;
   if (!built[pane]) return <NotBuilt pane={pane} />;
   const sel = selectedIndex(state, pane);
   const { status } = state;
   switch (pane) {
-    case "adapters":
-      return <AdaptersPane adapters={status.adapters} selected={sel} messages={state.messages} now={now} height={height} />;
+    case "adapters": {
+      const open = state.detail !== null ? targetAdapter(state) : undefined;
+      if (open) {
+        return (
+          <AdapterDetail
+            adapter={open}
+            transitions={state.history[open.name]}
+            messages={state.messages}
+            scroll={state.detailScroll}
+            now={now}
+            height={height}
+            width={width}
+          />
+        );
+      }
+      return <AdaptersPane adapters={status.adapters} selected={sel} messages={state.messages} now={now} height={height} width={width} />;
+    }
     case "installs":
       return <InstallsPane installs={status.installs} selected={sel} height={height} />;
     case "sessions":

@@ -24,6 +24,27 @@ export function formatAge(iso: string | null, now: number): string {
   return `${formatDuration(d)} ago`;
 }
 
+/** Age for a narrow table cell: "12s", "4m 05s", "now", or "—" when it never happened. */
+export function formatShortAge(iso: string | null, now: number): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "—";
+  // Within a second, or "in the future" through clock skew with an attached gateway.
+  return now - t < 1000 ? "now" : formatDuration(now - t);
+}
+
+/**
+ * The live countdown to an adapter's next retry: "retry in 12s", or "retrying…" once it is
+ * due. Rounded up, so it reaches "retry in 1s" before it says "retrying…".
+ */
+export function formatRetry(iso: string | null, now: number): string | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return null;
+  const d = t - now;
+  return d > 0 ? `retry in ${formatDuration(Math.ceil(d / 1000) * 1000)}` : "retrying…";
+}
+
 /** Local wall-clock "HH:MM:SS" of an ISO timestamp. */
 export function formatClock(iso: string): string {
   const d = new Date(iso);

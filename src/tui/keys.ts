@@ -12,6 +12,14 @@ export interface KeyInfo {
   pageUp?: boolean;
   pageDown?: boolean;
   escape?: boolean;
+  return?: boolean;
+}
+
+/** What is open over the pane, since some keys mean something else there. */
+export interface KeyContext {
+  help?: boolean;
+  /** An adapter's detail view is open. */
+  detail?: boolean;
 }
 
 export type KeyCommand = UiAction | { kind: "quit" };
@@ -29,11 +37,15 @@ const BY_DIGIT: Record<string, PaneId> = {
 const PAGE = 10;
 
 /** What a key press means; null for keys the dashboard ignores. */
-export function keyToAction(input: string, key: KeyInfo, helpOpen = false): KeyCommand | null {
+export function keyToAction(input: string, key: KeyInfo, ctx: KeyContext = {}): KeyCommand | null {
   if (isQuitKey(input, key)) return { kind: "quit" };
   if (key.ctrl) return null;
   if (input === "?") return { kind: "help" };
-  if (key.escape) return helpOpen ? { kind: "help", open: false } : null;
+  if (key.escape) return ctx.help ? { kind: "help", open: false } : ctx.detail ? { kind: "detail", open: false } : null;
+  // Acting on an adapter the user cannot see (the help covers the pane) would be a surprise.
+  if (isEnter(input, key)) return ctx.help ? null : { kind: "detail", open: !ctx.detail };
+  if (input === "r") return ctx.help ? null : { kind: "control", op: "restart" };
+  if (input === "s") return ctx.help ? null : { kind: "control", op: "toggle" };
   if (key.tab) return { kind: "cycle", delta: key.shift ? -1 : 1 };
   if (key.rightArrow || input === "l") return { kind: "cycle", delta: 1 };
   if (key.leftArrow || input === "h") return { kind: "cycle", delta: -1 };
@@ -51,6 +63,10 @@ export function isQuitKey(input: string, key: KeyInfo): boolean {
   return (input === "q" && !key.ctrl) || (key.ctrl === true && input === "c");
 }
 
+function isEnter(input: string, key: KeyInfo): boolean {
+  return key.return === true || input === "\r" || input === "\n";
+}
+
 /**
  * Ink hands over a run of plain characters that arrived in one read as a single input
  * (a held-down `j` under load arrives as "jjj"). Split such runs into one key each so no
@@ -60,6 +76,7 @@ export function splitKeys(input: string, key: KeyInfo): Array<{ input: string; k
   if (input.length <= 1 || input.includes("\u001B")) return [{ input, key }];
   return Array.from(input, (ch) => {
     if (ch === "\t") return { input: "", key: { tab: true } };
+    if (ch === "\r") return { input: "", key: { return: true } };
     if (ch === "\u0003") return { input: "c", key: { ctrl: true } };
     return { input: ch, key: {} };
   });

@@ -1,16 +1,19 @@
 import type { BosunEvent, EventBus } from "../core/events.ts";
 import type { Status } from "../core/status.ts";
 
+/** What the dashboard can ask of the gateway (the same operations as the CLI subcommands). */
+export interface DashboardActions {
+  /**
+   * Restart, stop or start an adapter by name; resolves with a short outcome ("running",
+   * "still-starting", "stopped", "failed"), rejects with an Error whose message is for the user.
+   */
+  adapter(action: "restart" | "stop" | "start", name: string): Promise<string>;
+}
+
 /**
  * Where the dashboard's events come from: the in-process event bus, or an attached
  * gateway's `/v1/events` stream. Both feed the same reducer, so the two views cannot drift.
  */
-/** What the dashboard can ask of the gateway (the same operations as the CLI subcommands). */
-export interface DashboardActions {
-  /** Restart, stop or start an adapter by name; resolves with a short outcome ("running", "still-starting", "stopped", "failed"). */
-  adapter(action: "restart" | "stop" | "start", name: string): Promise<string>;
-}
-
 export interface DashboardSource {
   mode: "in-process" | "attached";
   /** Control operations; absent = a read-only view. */
@@ -23,10 +26,14 @@ export interface DashboardSource {
   subscribe(listener: (e: BosunEvent) => void, onConnection?: (connected: boolean) => void): () => void;
 }
 
-/** A source over the in-process bus: a snapshot of the current status, then every bus event. */
-export function busSource(bus: EventBus, snapshot: () => Status, now: () => number = Date.now): DashboardSource {
+/**
+ * A source over the in-process bus: a snapshot of the current status, then every bus event.
+ * `actions` (adapter control) is passed through as is; without it the view is read-only.
+ */
+export function busSource(bus: EventBus, snapshot: () => Status, now: () => number = Date.now, actions?: DashboardActions): DashboardSource {
   return {
     mode: "in-process",
+    ...(actions ? { actions } : {}),
     subscribe(listener, onConnection) {
       // The bus is synchronous and this runs in one tick, so no event can fall between
       // taking the snapshot and subscribing.

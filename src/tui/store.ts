@@ -1,5 +1,7 @@
 import type { BosunEvent, LogLevel } from "../core/events.ts";
-import { emptyStatus, reduceStatus, type Status } from "../core/status.ts";
+import { emptyStatus, reduceStatus, type AdapterStatus, type Status } from "../core/status.ts";
+import { actionFor, infoNotice, outcomeNotice, pendingNotice, READ_ONLY_NOTICE, tickNotice, type ControlRequest, type Notice } from "./control.ts";
+import { forgetAdapter, keepAdapters, noteAdapter, timelineLength, type AdapterHistory } from "./history.ts";
 import { keyToAction, type KeyInfo } from "./keys.ts";
 
 export const PANES = ["adapters", "installs", "sessions", "integrations", "logs"] as const;
@@ -52,6 +54,17 @@ export interface DashboardState {
   selected: Record<PaneId, number>;
   help: boolean;
   nextId: number;
+  /** Recent state transitions per adapter, for its detail view. */
+  history: AdapterHistory;
+  /** Name of the adapter whose detail view is open (by name, so it survives reordering). */
+  detail: string | null;
+  /** Detail view rows scrolled back from the newest event; 0 follows the tail. */
+  detailScroll: number;
+  /** The source can act on the gateway (restart/stop/start); false = read-only view. */
+  controls: boolean;
+  /** The adapter action in flight; one at a time. */
+  request: ControlRequest | null;
+  notice: Notice | null;
 }
 
 /** UI actions, also what keys translate to. */
@@ -60,16 +73,26 @@ export type UiAction =
   | { kind: "cycle"; delta: 1 | -1 }
   | { kind: "move"; delta: number }
   | { kind: "help"; open?: boolean }
+  /** Open (the selected adapter's) or close the adapter detail view; toggles without `open`. */
+  | { kind: "detail"; open?: boolean }
+  /** Act on the selected adapter; `toggle` stops it, or starts it when stopped. `at` stamps the notice. */
+  | { kind: "control"; op: "restart" | "toggle"; at?: number }
   | { kind: "connection"; connected: boolean };
 
 export type DashboardAction =
   | { kind: "event"; event: BosunEvent }
   /** Events coalesced by the subscriber so a burst costs one render, not one per event. */
   | { kind: "events"; events: readonly BosunEvent[] }
-  | { kind: "key"; input: string; key: KeyInfo }
+  /** `at` is the clock time of the press, so a notice it causes can expire on time. */
+  | { kind: "key"; input: string; key: KeyInfo; at?: number }
+  /** The clock ticked (once a second): expire notices. */
+  | { kind: "tick"; now: number }
+  /** A control request settled: with the outcome the gateway reported, or a user-readable error. */
+  | { kind: "controlDone"; id: number; outcome?: string; error?: string; at?: number }
+  | { kind: "controls"; available: boolean }
   | UiAction;
 
-export function initialDashboardState(version: string): DashboardState {
+export function initialDashboardState(version: string, controls = false): DashboardState {
   return {
     status: emptyStatus(version),
     logs: [],
@@ -80,6 +103,12 @@ export function initialDashboardState(version: string): DashboardState {
     selected: { adapters: 0, installs: 0, sessions: 0, integrations: 0, logs: 0 },
     help: false,
     nextId: 1,
+    history: {},
+    detail: null,
+    detailScroll: 0,
+    controls,
+    request: null,
+    notice: null,
   };
 }
 
@@ -91,16 +120,32 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     case "events":
       return applyEvents(state, action.events);
     case "key": {
-      const ui = keyToAction(action.input, action.key, state.help);
-      return ui && ui.kind !== "quit" ? dashboardReducer(state, ui) : state;
+      const ui = keyToAction(action.input, action.key, { help: state.help, detail: state.detail !== null });
+      if (!ui || ui.kind === "quit") return state;
+      return dashboardReducer(state, ui.kind === "control" ? { ...ui, at: action.at } : ui);
     }
     case "pane":
-      return state.pane === action.pane && !state.help ? state : { ...state, pane: action.pane, help: false };
+      return state.pane === action.pane && !state.help && state.detail === null ? state : { ...state, pane: action.pane, help: false, detail: null, detailScroll: 0 };
     case "cycle": {
       const i = PANES.indexOf(state.pane);
       const next = PANES[(i + action.delta + PANES.length) % PANES.length] ?? "adapters";
-      return { ...state, pane: next, help: false };
+      return { ...state, pane: next, help: false, detail: null, detailScroll: 0 };
     }
+    case "detail":
+      return detail(state, action.open ?? state.detail === null);
+    case "control":
+      return control(state, action.op, action.at);
+    case "controlDone": {
+      const req = state.request;
+      if (!req || req.id !== action.id) return state;
+      return { ...state, request: null, notice: outcomeNotice(req, action, action.at) };
+    }
+    case "tick": {
+      const notice = tickNotice(state.notice, action.now);
+      return notice === state.notice ? state : { ...state, notice };
+    }
+    case "controls":
+      return state.controls === action.available ? state : { ...state, controls: action.available };
     case "move":
       return move(state, action.delta);
     case "help": {
@@ -133,8 +178,40 @@ export function selectedIndex(state: DashboardState, pane: PaneId): number {
   return clamp(state.selected[pane], 0, Math.max(0, paneLength(state, pane) - 1));
 }
 
+/** The adapter r/s act on: the one in the detail view, else the selected row. */
+export function targetAdapter(state: DashboardState): AdapterStatus | undefined {
+  const { adapters } = state.status;
+  if (state.detail !== null) return adapters.find((a) => a.name === state.detail);
+  return adapters[selectedIndex(state, "adapters")];
+}
+
+function detail(state: DashboardState, open: boolean): DashboardState {
+  if (!open) return state.detail === null ? state : { ...state, detail: null, detailScroll: 0 };
+  if (state.help || state.pane !== "adapters" || state.detail !== null) return state;
+  const a = targetAdapter(state);
+  return a ? { ...state, detail: a.name, detailScroll: 0 } : state;
+}
+
+function control(state: DashboardState, op: "restart" | "toggle", at: number | undefined): DashboardState {
+  if (state.help || state.pane !== "adapters") return state;
+  const a = targetAdapter(state);
+  if (!a) return state;
+  if (!state.controls) return { ...state, notice: infoNotice(READ_ONLY_NOTICE, at) };
+  // One at a time: the line already says what is under way, and a second press of `r` while a
+  // restart runs is impatience, not a request for another restart.
+  if (state.request) return state;
+  const request: ControlRequest = { id: state.nextId, action: actionFor(op, a), name: a.name };
+  return { ...state, nextId: state.nextId + 1, request, notice: pendingNotice(request) };
+}
+
 function move(state: DashboardState, delta: number): DashboardState {
   const pane = state.pane;
+  if (pane === "adapters" && state.detail !== null) {
+    // In the detail view j/k scroll its events, which read like a log: down is newer.
+    const len = timelineLength(state.history[state.detail], state.messages, state.detail);
+    const scroll = clamp(state.detailScroll - delta, 0, Math.max(0, len - 1));
+    return scroll === state.detailScroll ? state : { ...state, detailScroll: scroll };
+  }
   // Down in a log means towards the newest line, i.e. less scrolled back.
   const d = pane === "logs" ? -delta : delta;
   const next = clamp(selectedIndex(state, pane) + d, 0, Math.max(0, paneLength(state, pane) - 1));
@@ -147,23 +224,54 @@ function applyEvents(state: DashboardState, events: readonly BosunEvent[]): Dash
   let connected = state.connected;
   let synced = state.synced;
   let nextId = state.nextId;
+  let history = state.history;
+  let detail = state.detail;
+  // Rows added to the open detail view, so a scrolled-back reader keeps their place.
+  let detailAdded = 0;
   const logs: LogLine[] = [];
   const messages: MessageLine[] = [];
   for (const e of events) {
+    const before = status;
     status = reduceStatus(status, e);
     switch (e.type) {
       case "snapshot":
         connected = true;
         synced = true;
+        history = keepAdapters(history, status.adapters);
+        for (const a of status.adapters) {
+          const prev = before.adapters.find((p) => p.name === a.name);
+          // Whatever changed while we were not looking began at `since`.
+          const at = Number.isNaN(Date.parse(a.since)) ? e.at : a.since;
+          const h = noteAdapter(history, prev, a, at, nextId);
+          if (h !== history) {
+            history = h;
+            nextId++;
+            if (a.name === detail) detailAdded++;
+          }
+        }
+        break;
+      case "adapter.state": {
+        const h = noteAdapter(history, before.adapters.find((p) => p.name === e.adapter.name), e.adapter, e.at, nextId);
+        if (h !== history) {
+          history = h;
+          nextId++;
+          if (e.adapter.name === detail) detailAdded++;
+        }
+        break;
+      }
+      case "adapter.removed":
+        history = forgetAdapter(history, e.name);
         break;
       case "log":
         logs.push({ id: nextId++, at: e.at, level: e.level, tag: e.tag, message: e.message });
         break;
       case "message.inbound":
         messages.push({ id: nextId++, at: e.at, direction: "inbound", adapter: e.adapter, conversation: e.conversation, user: e.user, text: e.text });
+        if (e.adapter === detail) detailAdded++;
         break;
       case "message.outbound":
         messages.push({ id: nextId++, at: e.at, direction: "outbound", adapter: e.adapter, conversation: e.conversation, user: null, text: e.text });
+        if (e.adapter === detail) detailAdded++;
         break;
       default:
         break;
@@ -175,6 +283,9 @@ function applyEvents(state: DashboardState, events: readonly BosunEvent[]): Dash
     // Someone reading scrolled-back lines should not have them slide away as new ones arrive.
     selected = { ...selected, logs: Math.min(selected.logs + logs.length, LOG_CAP - 1) };
   }
+  // A detail view whose adapter went away has nothing left to show.
+  if (detail !== null && !status.adapters.some((a) => a.name === detail)) detail = null;
+  const detailScroll = detail === null ? 0 : state.detailScroll > 0 ? state.detailScroll + detailAdded : 0;
   return {
     ...state,
     status,
@@ -182,6 +293,9 @@ function applyEvents(state: DashboardState, events: readonly BosunEvent[]): Dash
     synced,
     nextId,
     selected,
+    history,
+    detail,
+    detailScroll,
     logs: logs.length > 0 ? appendCapped(state.logs, logs, LOG_CAP) : state.logs,
     messages: messages.length > 0 ? appendCapped(state.messages, messages, MESSAGE_CAP) : state.messages,
   };

@@ -80,7 +80,7 @@ export class Ircd {
   ) {}
 
   /** Start ngircd on a free port (or the given one) and wait until it accepts connections. */
-  static async start(opts: { port?: number; pingTimeoutS?: number } = {}): Promise<Ircd> {
+  static async start(opts: { port?: number; pingTimeoutS?: number; password?: string } = {}): Promise<Ircd> {
     if (!NGIRCD) throw new Error("ngircd is not installed (apt-get install ngircd)");
     const port = opts.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), "bosun-ircd-"));
@@ -92,6 +92,7 @@ export class Ircd {
       "Listen = 127.0.0.1",
       `Ports = ${port}`,
       'MotdPhrase = "bosun test server"',
+      ...(opts.password ? [`Password = ${opts.password}`] : []),
       "[Limits]",
       "MaxNickLength = 30",
       "MaxConnectionsIP = 0",
@@ -250,8 +251,8 @@ export class RawIrcClient {
     public nick: string,
   ) {}
 
-  /** Connect to 127.0.0.1:port, register as `nick` and wait for 001. */
-  static async connect(port: number, nick: string): Promise<RawIrcClient> {
+  /** Connect to 127.0.0.1:port, register as `nick` (with a server password if given) and wait for 001. */
+  static async connect(port: number, nick: string, password?: string): Promise<RawIrcClient> {
     const socket = connect({ host: "127.0.0.1", port });
     const client = new RawIrcClient(socket, nick);
     socket.setEncoding("utf8");
@@ -265,6 +266,7 @@ export class RawIrcClient {
       socket.once("connect", resolve);
       socket.once("error", reject);
     });
+    if (password) client.send(`PASS ${password}`);
     client.send(`NICK ${nick}`);
     client.send(`USER ${nick} 0 * :test client`);
     await client.log.waitFor(/^:\S+ 001 /);

@@ -21,7 +21,7 @@ export interface Harness {
 }
 
 /** A telegram adapter pointed at the test server, logging into an array. */
-export function makeAdapter(server: TelegramTestServer, opts: { stateFile?: string; token?: string; apiRoot?: string; pollTimeoutS?: number } = {}): Harness {
+export function makeAdapter(server: TelegramTestServer, opts: { stateFile?: string; token?: string; apiRoot?: string; pollTimeoutS?: number; now?: () => number } = {}): Harness {
   const logs: string[] = [];
   const log = createConsola({
     level: 5,
@@ -34,7 +34,7 @@ export function makeAdapter(server: TelegramTestServer, opts: { stateFile?: stri
     poll_timeout_s: opts.pollTimeoutS ?? 1,
   });
   const stateFile = opts.stateFile ?? tempStateFile();
-  const adapter = createTelegramAdapter({ name: "tg", config, log, now: Date.now, stateFile });
+  const adapter = createTelegramAdapter({ name: "tg", config, log, now: opts.now ?? Date.now, stateFile });
   return { adapter, logs, stateFile };
 }
 

@@ -85,6 +85,25 @@ describe("telegram adapter against a local Bot API server", () => {
     expect(getUpdates()[1]!.params.offset).toBe(b.updateId + 1);
   });
 
+  test("a message the gateway never accepts is fetched and yielded again after one poll cycle; accepted ones are not", async () => {
+    const a = server.pushMessage({ chatId: CHAT, text: "lost in the store" });
+    const b = server.pushMessage({ chatId: CHAT, text: "stored fine" });
+    const h = makeAdapter(server);
+    const reader = await started(h);
+    const e1 = await reader.nextMessage();
+    const e2 = await reader.nextMessage();
+    await e2.accepted!(); // e1 is never accepted: the gateway failed to store it
+    const again = await reader.nextMessage(5_000);
+    expect(again.message.id).toBe(e1.message.id);
+    // The re-poll did not confirm "lost in the store".
+    expect(getUpdates()[1]!.params.offset).toBeUndefined();
+    expect(server.unconfirmed).toEqual([a.updateId, b.updateId]);
+    await again.accepted!();
+    expect(readState(h.stateFile).offset).toBe(b.updateId + 1);
+    await waitUntil(() => server.unconfirmed.length === 0, 5_000, "both updates confirmed");
+    expect(h.logs.join("\n")).toContain("not accepted by the gateway");
+  });
+
   test("updates without text are skipped but still move the offset", async () => {
     const h = makeAdapter(server);
     const reader = await started(h);
@@ -222,6 +241,21 @@ describe("telegram adapter against a local Bot API server", () => {
     expect(err.message).toMatch(/Telegram API getUpdates/);
     expect(await h.adapter.probe()).toBe(false);
     server = await TelegramTestServer.start(); // for afterEach
+  });
+
+  test("probe: a recent poll proves liveness; an old one falls back to getMe", async () => {
+    let skew = 0;
+    const h = makeAdapter(server, { now: () => Date.now() + skew });
+    await started(h);
+    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    const getMes = () => server.requests.filter((r) => r.method === "getMe").length;
+    expect(await h.adapter.probe()).toBe(true);
+    expect(getMes()).toBe(1); // only the one at start
+    skew = 60_000; // the last poll now looks a minute old (poll_timeout_s 1 + 15 s grace)
+    expect(await h.adapter.probe()).toBe(true);
+    expect(getMes()).toBe(2);
+    server.rejectToken = true;
+    expect(await h.adapter.probe()).toBe(false);
   });
 
   test("shutdown ends the stream cleanly and aborts the held poll", async () => {

@@ -280,3 +280,35 @@ describe("supervisor", () => {
     await manager.stopAll();
   });
 });
+
+describe("durable inbox", () => {
+  test("a redelivered message that was answered gets no second reply on a push channel; a request/response channel gets the stored one", async () => {
+    const { openDatabase } = await import("../../src/core/sessions/db.ts");
+    const { Inbox } = await import("../../src/core/sessions/inbox.ts");
+    for (const answersDuplicates of [false, true]) {
+      const clock = new FakeClock();
+      const kind = new FakeKind();
+      let turns = 0;
+      const factory = async () => (ctx: Parameters<typeof kind.factory>[0]) => Object.assign(kind.factory(ctx), { answersDuplicates });
+      const m = new AdapterManager({
+        bus: new EventBus(),
+        log: createConsola({ level: -999 }),
+        clock,
+        stateDir: "/tmp",
+        inbox: new Inbox(openDatabase(":memory:")),
+        firstStartTimeoutMs: 1000,
+        factories: { fake: factory },
+        onTurn: async (_a, msg) => ({ text: `reply ${++turns} to ${msg.text}`, error: null }),
+      });
+      await m.reconcile({ a: cfg() });
+      const conn = kind.of("a")[0]!;
+      conn.message("same-id", "hello");
+      await settle();
+      conn.message("same-id", "hello");
+      await settle();
+      expect(turns).toBe(1);
+      expect(conn.sent.map((s) => s.text)).toEqual(answersDuplicates ? ["reply 1 to hello", "reply 1 to hello"] : ["reply 1 to hello"]);
+      await m.stopAll();
+    }
+  });
+});

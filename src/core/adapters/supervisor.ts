@@ -273,7 +273,12 @@ export class Supervisor {
     }
     if (ev.accepted) Promise.resolve().then(ev.accepted).catch((err) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`));
     if (verdict.kind === "answered") {
-      void this.#deliver({ conversation: m.conversation, thread: m.thread, text: verdict.reply, replyTo: m.id, error: verdict.error });
+      // Exactly one reply per message: only request/response channels get the stored one again.
+      if (this.#adapter?.answersDuplicates) {
+        void this.#deliver({ conversation: m.conversation, thread: m.thread, text: verdict.reply, replyTo: m.id, error: verdict.error }).catch((err) =>
+          this.#d.log.warn(`${this.name}: could not resend the stored reply to ${m.id}: ${errorMessage(err)}`),
+        );
+      }
       return;
     }
     if (this.#inflight.has(m.id)) return;

@@ -53,6 +53,11 @@ export interface Adapter {
   shutdown(): Promise<void>;
   /** Cheap liveness check; false (or a throw) means the connection is dead even if nothing said so. */
   probe(): Promise<boolean>;
+  /**
+   * Request/response channels (webhook) must answer a repeated request too, from the store.
+   * Push channels leave this unset: a redelivered message that was answered gets no second reply.
+   */
+  readonly answersDuplicates?: boolean;
 }
 
 /** What a factory gets to build an adapter. */

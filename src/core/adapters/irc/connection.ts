@@ -5,7 +5,7 @@ import { connect as tlsConnect } from "node:tls";
 import type { ConsolaInstance } from "consola";
 import { SendQueue, unrefScheduler, type Scheduler } from "./flood.ts";
 import type { IrcClientOptions } from "./options.ts";
-import { formatMessage, parseMessage, sameNick, type IrcMessage } from "./parse.ts";
+import { formatMessage, formatPrivmsg, parseMessage, sameNick, type IrcMessage } from "./parse.ts";
 import { Registration, serverText } from "./register.ts";
 import { privmsgTextBudget, splitText } from "./split.ts";
 
@@ -101,8 +101,12 @@ export class IrcConnection {
       if (!this.#closed) this.fail(this.#registered ? new Error("the server closed the connection") : this.#reg.closedError());
     });
     signal.addEventListener("abort", () => void this.close(), { once: true });
-    this.#reg.begin();
     this.#armKeepalive(this.opts.pingIntervalMs);
+    try {
+      this.#reg.begin();
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
     return done;
   }
 
@@ -112,7 +116,7 @@ export class IrcConnection {
     if (!this.connected) throw new Error("not connected to the IRC server");
     const prefix = this.#selfPrefix ?? `${this.nick}!~${this.opts.username.slice(0, 10)}@${"x".repeat(MAX_HOST)}`;
     const lines = splitText(text, { maxBytes: privmsgTextBudget(target, prefix), maxChars: this.opts.maxTextChars });
-    await this.#queue.pushAll(lines.map((l) => formatMessage("PRIVMSG", [target, l])));
+    await this.#queue.pushAll(lines.map((l) => formatPrivmsg(target, l)));
   }
 
   /** Send one command now, bypassing flood control (protocol replies, JOIN, RECONNECT handling...). */
@@ -197,13 +201,20 @@ export class IrcConnection {
   }
 
   #onData(chunk: Buffer): void {
+    // After close() the server may still be talking; nothing it says matters any more.
+    if (this.#closed) return;
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     let nl: number;
     while ((nl = this.#buf.indexOf(10)) !== -1) {
       let line = this.#buf.subarray(0, nl);
       this.#buf = this.#buf.subarray(nl + 1);
       if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
-      if (line.length > 0) this.#onLine(decoder.decode(line));
+      try {
+        if (line.length > 0) this.#onLine(decoder.decode(line));
+      } catch (err) {
+        // A reply we could not write (or a handler bug) leaves the session in an unknown state.
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+      }
       if (this.#closed) return;
     }
     if (this.#buf.length > MAX_LINE_BYTES) this.fail(new Error(`the server sent a line longer than ${MAX_LINE_BYTES} bytes`));

@@ -143,6 +143,12 @@ export function formatMessage(command: string, params: readonly string[] = [], t
   return line;
 }
 
+/** `PRIVMSG target :text`, always with the ":" (the split budget counts it; some servers insist). */
+export function formatPrivmsg(target: string, text: string): string {
+  if (/[\r\n\0]/.test(text)) throw new IrcParseError("message text contains CR, LF or NUL");
+  return `${formatMessage("PRIVMSG", [target])} :${text}`;
+}
+
 /** ASCII lower case; used for channel names and nick comparison in conversation ids. */
 export function asciiLower(s: string): string {
   return s.replace(/[A-Z]/g, (c) => c.toLowerCase());

@@ -77,6 +77,8 @@ export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adap
       }
       const user = parseUser(me);
       if (!user) throw new Error("Telegram API getMe returned something that is not a User");
+      // getMe was a completed round trip: it counts as a poll for the probe until the first one returns.
+      lastPollAt = ctx.now();
       touch();
       ctx.log.info(`telegram connected as ${user.username ? `@${user.username}` : user.first_name}`);
       const q = new AsyncQueue<AdapterEvent>();

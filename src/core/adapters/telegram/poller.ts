@@ -4,7 +4,7 @@ import type { AsyncQueue } from "../../util/queue.ts";
 import type { AdapterEvent } from "../types.ts";
 import { sleep, TelegramApiError, TelegramAuthError, type TelegramApi } from "./api.ts";
 import { toInbound } from "./map.ts";
-import { advanceOffset } from "./offset.ts";
+import { Batch } from "./batch.ts";
 import { parseUpdates, type TgUpdate } from "./wire.ts";
 
 /** Extra time the HTTP request gets beyond the long-poll timeout before we call it dead. */
@@ -38,61 +38,37 @@ export function conflictError(description: string): Error {
   return err;
 }
 
-/**
- * Tracks one getUpdates batch until the gateway has accepted every message in it. The offset on
- * disk moves to just past the longest accepted prefix of the batch, so a crash never skips a
- * message that came before an accepted one.
- */
-class Batch {
-  readonly #ids: number[];
-  readonly #done = new Set<number>();
-  #prefix = 0;
-  #resolve!: () => void;
-  readonly allDone = new Promise<void>((r) => (this.#resolve = r));
-
-  constructor(
-    updates: TgUpdate[],
-    private readonly stateFile: string,
-  ) {
-    this.#ids = updates.map((u) => u.update_id);
-    if (this.#ids.length === 0) this.#resolve();
-  }
-
-  /** Mark one update handled; with `persist`, store the offset if the accepted prefix grew. */
-  markDone(id: number, persist: boolean): void {
-    this.#done.add(id);
-    const before = this.#prefix;
-    while (this.#prefix < this.#ids.length && this.#done.has(this.#ids[this.#prefix]!)) this.#prefix++;
-    if (this.#prefix === this.#ids.length) this.#resolve();
-    if (persist && this.#prefix > before) this.persist();
-  }
-
-  /** Write the offset of the accepted prefix (no-op when nothing is accepted). */
-  persist(): void {
-    if (this.#prefix > 0) advanceOffset(this.stateFile, this.#ids[this.#prefix - 1]! + 1);
-  }
-}
-
-function waitOrAbort(p: Promise<void>, signal: AbortSignal): Promise<void> {
+/** Wait for `p`, at most `ms`; true when `p` settled first. Ends early (false) on abort. */
+function waitBounded(p: Promise<void>, ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = () => resolve();
-    signal.addEventListener("abort", onAbort, { once: true });
-    void p.then(() => {
+    if (signal.aborted) return resolve(false);
+    const finish = (v: boolean) => {
+      clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
-      resolve();
-    });
+      resolve(v);
+    };
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(false), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void p.then(() => finish(true));
   });
 }
 
 /**
  * The long-polling loop. Resolves when stopped (signal, or the stream's consumer went away);
  * rejects with the reason the connection is unusable (409, 401, network, protocol errors).
- * The next batch is requested only once every message of the current one was accepted: a higher
- * offset confirms updates to Telegram, which then forgets them.
+ *
+ * A higher offset confirms updates to Telegram, which then forgets them; so the offset sent
+ * never passes a message the gateway has not accepted. When a batch is not fully accepted
+ * within one poll cycle (the gateway could not store a message), the loop polls again from the
+ * accepted prefix and re-yields what is still unaccepted: the platform delivers it again.
  */
 export async function runPoller(o: PollerOptions): Promise<void> {
   let offset = o.offset;
+  let batch: Batch | null = null;
+  // Updates accepted by this instance, so a re-poll does not hand them to the gateway twice.
+  const accepted = new Set<number>();
+  const cycleMs = Math.max(1, o.pollTimeoutS) * 1000;
   while (!o.signal.aborted && !o.queue.ended) {
     const t0 = o.now();
     let updates: TgUpdate[];
@@ -108,7 +84,7 @@ export async function runPoller(o: PollerOptions): Promise<void> {
         if (err.status === 429) {
           const waitS = Math.max(1, err.retryAfterS ?? 1);
           o.log.warn(`Telegram rate limit on getUpdates; polling again in ${waitS} s`);
-          // mutated
+          await sleep(waitS * 1000, o.signal);
           continue;
         }
       }
@@ -122,31 +98,44 @@ export async function runPoller(o: PollerOptions): Promise<void> {
       if (elapsed < MIN_EMPTY_POLL_MS) await sleep(MIN_EMPTY_POLL_MS - elapsed, o.signal);
       continue;
     }
-    const batch = new Batch(fresh, o.stateFile);
+    const current = new Batch(
+      fresh.map((u) => u.update_id),
+      o.stateFile,
+    );
+    batch = current;
     for (const update of fresh) {
-      const message = toInbound(update);
+      const id = update.update_id;
+      const message = accepted.has(id) ? undefined : toInbound(update);
       if (!message) {
-        batch.markDone(update.update_id, false);
+        current.markDone(id, false);
         continue;
       }
-      const id = update.update_id;
-      const accepted = () => {
+      const onAccepted = () => {
+        accepted.add(id);
         try {
-          batch.markDone(id, true);
+          // A late accept from before a re-poll counts for the batch in flight now.
+          batch?.markDone(id, true);
         } catch (err) {
           // Telegram is still confirmed (the gateway holds the message); a restart may redeliver it, which the gateway de-duplicates.
           o.log.warn(`could not store the Telegram update offset: ${errorMessage(err)}`);
           throw err;
         }
       };
-      o.queue.push({ type: "message", message, accepted });
+      o.queue.push({ type: "message", message, accepted: onAccepted });
     }
     try {
-      batch.persist();
+      current.persist();
     } catch (err) {
       o.log.warn(`could not store the Telegram update offset: ${errorMessage(err)}`);
     }
-    await waitOrAbort(batch.allDone, o.signal);
-    offset = fresh[fresh.length - 1]!.update_id + 1;
+    const complete = await waitBounded(current.allDone, cycleMs, o.signal);
+    if (o.signal.aborted) return;
+    if (complete) {
+      offset = fresh[fresh.length - 1]!.update_id + 1;
+    } else {
+      offset = current.nextOffset(offset);
+      o.log.warn(`${current.missing.length} Telegram message(s) not accepted by the gateway within ${cycleMs / 1000} s; fetching them again`);
+    }
+    for (const id of accepted) if (id < offset) accepted.delete(id);
   }
 }

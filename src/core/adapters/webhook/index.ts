@@ -65,6 +65,7 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
   const adapter: Adapter = {
     name: ctx.name,
     kind: "webhook",
+    answersDuplicates: true,
     get lastEventAt() {
       return lastEventAt;
     },
