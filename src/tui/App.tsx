@@ -30,6 +30,8 @@ export interface AppProps {
   onQuit?: () => void;
   /** Injected clock for uptime, ages, retry countdowns and how long action outcomes stay. */
   now?: () => number;
+  /** How often the clock ticks (countdowns, ages, notice expiry); 1 s by default. */
+  tickMs?: number;
 }
 
 const DEFAULT_ROWS = 24;
@@ -39,11 +41,11 @@ const DEFAULT_COLUMNS = 100;
 const CHROME_ROWS = 3;
 
 /** The dashboard root: one reducer fed by the source, keys mapped to actions. */
-export function App({ source, version, built, onQuit, now = Date.now }: AppProps) {
+export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1000 }: AppProps) {
   const controls = source.actions !== undefined;
   const [state, dispatch] = useReducer(dashboardReducer, version, (v) => initialDashboardState(v, controls));
   useSourceEvents(source, dispatch);
-  const clock = useClock(now);
+  const clock = useClock(now, tickMs);
   useEffect(() => dispatch({ kind: "controls", available: controls }), [controls]);
   // Outcome lines expire on the clock's tick rather than on timers of their own.
   useEffect(() => dispatch({ kind: "tick", now: clock }), [clock]);

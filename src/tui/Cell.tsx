@@ -13,7 +13,9 @@ interface CellProps {
 /** One table cell: fixed width and truncated, so a long value never breaks the row layout. */
 export function Cell({ width, color, dimColor, bold, children }: CellProps) {
   return (
-    <Box width={width} flexShrink={0} flexGrow={width === undefined ? 1 : 0} paddingRight={1}>
+    // The open-ended last column takes what is left and no more (basis 0), so a long value is
+    // truncated instead of pushing the row past the terminal's width.
+    <Box width={width} flexShrink={width === undefined ? 1 : 0} flexGrow={width === undefined ? 1 : 0} flexBasis={width === undefined ? 0 : undefined} paddingRight={1}>
       <Text wrap="truncate-end" color={color} dimColor={dimColor} bold={bold}>
         {children}
       </Text>
@@ -25,7 +27,7 @@ export function Cell({ width, color, dimColor, bold, children }: CellProps) {
 export const HeaderRow = memo(function HeaderRow({ columns }: { columns: ReadonlyArray<readonly [string, number | undefined]> }) {
   return (
     <Box>
-      <Text> </Text>
+      <Box width={1} flexShrink={0} />
       {columns.map(([title, width]) => (
         <Cell key={title} width={width} dimColor bold>
           {title}
@@ -37,5 +39,9 @@ export const HeaderRow = memo(function HeaderRow({ columns }: { columns: Readonl
 
 /** The leading cursor column: a marker on the selected row. */
 export function Marker({ on }: { on: boolean }) {
-  return <Text color="cyan">{on ? "›" : " "}</Text>;
+  return (
+    <Box width={1} flexShrink={0}>
+      <Text color="cyan">{on ? "›" : " "}</Text>
+    </Box>
+  );
 }

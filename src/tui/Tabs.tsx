@@ -1,5 +1,5 @@
-import { Box, Text } from "ink";
-import { memo } from "react";
+import { Text } from "ink";
+import { Fragment, memo } from "react";
 import { PANE_TITLES, PANES, type PaneId } from "./store.ts";
 
 interface TabsProps {
@@ -8,18 +8,21 @@ interface TabsProps {
   alerts: Partial<Record<PaneId, boolean>>;
 }
 
-/** The pane switcher: number, title, active one inverted. */
+/**
+ * The pane switcher: number, title, active one inverted. One truncated line, so a narrow
+ * terminal loses the last titles rather than the row count the body was sized for.
+ */
 export const Tabs = memo(function Tabs({ pane, alerts }: TabsProps) {
   return (
-    <Box>
+    <Text wrap="truncate-end">
       {PANES.map((p, i) => (
-        <Box key={p} marginRight={1}>
+        <Fragment key={p}>
           <Text inverse={p === pane} bold={p === pane}>
             {` ${i + 1} ${PANE_TITLES[p]}`}
             {alerts[p] ? <Text color="red">!</Text> : " "}
-          </Text>
-        </Box>
+          </Text>{" "}
+        </Fragment>
       ))}
-    </Box>
+    </Text>
   );
 });

@@ -73,6 +73,8 @@ export function establishedConnections(pid: number, port: number): number {
 export class Ircd {
   #child: ChildProcess | null = null;
   #stderr = "";
+  /** The TLS port (self-signed certificate for 127.0.0.1) when started with `tls: true`. */
+  tlsPort: number | null = null;
   private constructor(
     readonly port: number,
     readonly dir: string,
@@ -80,11 +82,20 @@ export class Ircd {
   ) {}
 
   /** Start ngircd on a free port (or the given one) and wait until it accepts connections. */
-  static async start(opts: { port?: number; pingTimeoutS?: number; password?: string } = {}): Promise<Ircd> {
+  static async start(opts: { port?: number; pingTimeoutS?: number; password?: string; tls?: boolean } = {}): Promise<Ircd> {
     if (!NGIRCD) throw new Error("ngircd is not installed (apt-get install ngircd)");
     const port = opts.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), "bosun-ircd-"));
     const ircd = new Ircd(port, dir, "irc.bosun.test");
+    const ssl: string[] = [];
+    if (opts.tls) {
+      const key = join(dir, "key.pem");
+      const cert = join(dir, "cert.pem");
+      const r = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`openssl could not make a test certificate: ${r.stderr}`);
+      ircd.tlsPort = await freePort();
+      ssl.push("[SSL]", `CertFile = ${cert}`, `KeyFile = ${key}`, `Ports = ${ircd.tlsPort}`);
+    }
     const conf = [
       "[Global]",
       `Name = ${ircd.serverName}`,
@@ -104,6 +115,7 @@ export class Ircd {
       "PAM = no",
       "Ident = no",
       "DNS = no",
+      ...ssl,
       "",
     ].join("\n");
     writeFileSync(join(dir, "ngircd.conf"), conf);
@@ -123,7 +135,7 @@ export class Ircd {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`ngircd exited (${child.exitCode ?? child.signalCode}):\n${this.#stderr}`);
-      if (await portAccepts(this.port)) return;
+      if ((await portAccepts(this.port)) && (this.tlsPort === null || (await portAccepts(this.tlsPort)))) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill("SIGKILL");

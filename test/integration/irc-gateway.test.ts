@@ -80,10 +80,12 @@ describe("irc adapter through the Gateway", () => {
       await bob.waitFor(/^:bosunbot!\S+ PRIVMSG #test :echo: ping again$/);
       // Exactly one bot connection: no connection was leaked across the restarts.
       expect(ircd.connections()).toBe(2);
+      for (const c of clients.splice(0)) await c.close();
+      await g.stop();
+      await until(() => ircd.connections() === 0, "the bot to disconnect on stop", 3_000);
     } finally {
       for (const c of clients) await c.close().catch(() => {});
       await g.stop();
-      await until(() => ircd.connections() === 0, "the bot to disconnect on stop", 3_000).catch(() => {});
       await ircd.dispose();
     }
   });

@@ -128,6 +128,7 @@ describe("twitch adapter (Twitch conventions, fake server)", () => {
     const err = await adapter.start(new AbortController().signal).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/login failed: Login authentication failed/);
+    expect((err as { code?: string }).code).toBe("auth");
     expect((err as Error).message).not.toContain(TOKEN);
     expect(logs.join("\n")).not.toContain(TOKEN);
   });
@@ -150,5 +151,11 @@ describe("twitch adapter against a real IRC server (ngircd, tls = false)", () =>
     await adapter.send({ conversation: "#twitchtest", text: "hello alice" });
     await alice.waitFor(/^:bosuntwitch!\S+ PRIVMSG #twitchtest :hello alice$/);
     expect(await adapter.probe()).toBe(true);
+
+    const wrong = await twitchAdapter(ircd.port, { username: "wrongpass", oauth_token: "not-the-token" });
+    const err = await wrong.adapter.start(new AbortController().signal).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/server closed the connection: .*password/i);
+    expect((err as { code?: string }).code).toBe("auth");
+    expect((err as Error).message).not.toContain("not-the-token");
   });
 });

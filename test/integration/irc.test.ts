@@ -194,6 +194,25 @@ describe("irc adapter against ngircd", () => {
   });
 });
 
+describe("irc adapter over TLS (ngircd with a self-signed certificate)", () => {
+  test("tls_verify = true refuses the certificate with a hint; tls_verify = false connects", async () => {
+    const own = await Ircd.start({ tls: true });
+    cleanups.push(() => own.dispose());
+    const strict = await adapterFor(ircTable(own.tlsPort!, { tls: true, channels: [] }));
+    await expect(strict.adapter.start(new AbortController().signal)).rejects.toThrow(/TLS certificate of 127\.0\.0\.1 was rejected .*tls_verify = false/);
+
+    const alice = await client("alice", "#tls", own);
+    const lax = await adapterFor(ircTable(own.tlsPort!, { tls: true, tls_verify: false, nick: "tlsbot", channels: ["#tls"] }));
+    const stream = await started(lax.adapter);
+    await alice.waitFor(/^:tlsbot!\S+ JOIN :?#tls$/);
+    alice.say("#tls", "tlsbot: over tls");
+    expect(await stream.nextMessage()).toMatchObject({ conversation: "#tls", text: "over tls" });
+    await lax.adapter.send({ conversation: "#tls", text: "encrypted hello" });
+    await alice.waitFor(/^:tlsbot!\S+ PRIVMSG #tls :encrypted hello$/);
+    expect(await lax.adapter.probe()).toBe(true);
+  });
+});
+
 describe("irc adapter when the server dies", () => {
   test("server killed: the stream ends promptly with an error; probe and send fail", async () => {
     const own = await Ircd.start();

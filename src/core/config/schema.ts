@@ -54,6 +54,10 @@ const listenSchema = z
   })
   .describe('Address to listen on, "host:port" (IPv6 as "[::1]:port").');
 
+/** A one-line secret: a CR or LF would smuggle a second protocol command. */
+const lineSecret = (description: string) =>
+  z.string().regex(/^[^\r\n]*$/, { error: "must be one line (no line breaks)" }).describe(description);
+
 const hostPortSchema = z.string().refine((s) => parseHostPort(s) !== undefined, {
   error: 'must be "host:port" with a port from 1 to 65535',
 });
@@ -143,14 +147,19 @@ export const ircAdapterSchema = z
     nick: z.string().regex(/^[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}$/, { error: "not a valid IRC nickname" }).describe("Nickname."),
     username: z.string().optional().describe("Username (ident); defaults to the nick."),
     realname: z.string().optional().describe("Real name field."),
-    password: z.string().optional().describe("Server password (PASS)."),
-    sasl_username: z.string().optional().describe("SASL PLAIN account name."),
-    sasl_password: z.string().optional().describe("SASL PLAIN password."),
-    nickserv_password: z.string().optional().describe("Password sent to NickServ IDENTIFY after connecting."),
+    password: lineSecret("Server password (PASS).").optional(),
+    sasl_username: z.string().regex(/^[^\r\n\0]+$/, { error: "must be one line" }).optional().describe("SASL PLAIN account name (needs sasl_password)."),
+    sasl_password: lineSecret("SASL PLAIN password (needs sasl_username).").optional(),
+    nickserv_password: lineSecret("Password sent to NickServ IDENTIFY after connecting.").optional(),
     channels: channelList,
     ping_interval_ms: timeoutMs(60_000, "How often bosun PINGs the server when it is quiet, in milliseconds."),
     ...floodControl(5, 500),
     ...supervision(180_000),
+  })
+  .refine((c) => (c.sasl_username === undefined) === (c.sasl_password === undefined), {
+    error: "sasl_username and sasl_password go together",
+    path: ["sasl_password"],
+    params: { hint: "set both for SASL PLAIN, or neither" },
   })
   .describe("IRC network (plain or TLS, SASL PLAIN or NickServ).");
 
@@ -161,8 +170,8 @@ export const twitchAdapterSchema = z
     server: hostPortSchema.default("irc.chat.twitch.tv:6697").describe('Twitch chat server, "host:port".'),
     tls: z.boolean().default(true).describe("Connect with TLS."),
     tls_verify: z.boolean().default(true).describe("Verify the server's TLS certificate."),
-    username: z.string().min(1).describe("The bot account's login name."),
-    oauth_token: z.string().min(1).describe('OAuth token ("oauth:..." or the bare token).'),
+    username: z.string().regex(/^[A-Za-z0-9_]{1,25}$/, { error: "must be a Twitch login: 1-25 letters, digits or _" }).describe("The bot account's login name."),
+    oauth_token: z.string().regex(/^\S+$/, { error: "must not be empty or contain spaces" }).describe('OAuth token ("oauth:..." or the bare token).'),
     channels: channelList,
     trigger_prefix: z.string().min(1).optional().describe('Only messages starting with this (e.g. "!bot") reach the agent; the prefix is stripped.'),
     ping_interval_ms: timeoutMs(60_000, "How often bosun PINGs the server when it is quiet, in milliseconds."),

@@ -63,7 +63,8 @@ export function createIrcLikeAdapter(ctx: AdapterContext, kind: "irc" | "twitch"
             }
           },
           onClose(error) {
-            if (error) ctx.log.warn(`${spec.options.host}:${spec.options.port}: ${error.message}`);
+            // The supervisor logs the reason with its retry plan; this is the protocol-level detail.
+            if (error) ctx.log.debug(`${spec.options.host}:${spec.options.port}: ${error.message}`);
             q.end(error ?? undefined);
           },
         },

@@ -6,7 +6,7 @@ import type { ConsolaInstance } from "consola";
 import { SendQueue, unrefScheduler, type Scheduler } from "./flood.ts";
 import type { IrcClientOptions } from "./options.ts";
 import { formatMessage, formatPrivmsg, parseMessage, sameNick, type IrcMessage } from "./parse.ts";
-import { Registration, serverText } from "./register.ts";
+import { authError, Registration, serverText } from "./register.ts";
 import { privmsgTextBudget, splitText } from "./split.ts";
 
 /** Longest line we buffer: 8191 bytes of IRCv3 tags plus the 512-byte message, rounded up. */
@@ -112,16 +112,11 @@ export class IrcConnection {
 
   /** Send text to a channel or nick: split into lines that fit, paced by flood control. */
   async privmsg(target: string, text: string): Promise<void> {
-    if (!/^[^\s:,\0][^\s,\0]*$/.test(target) || target.length > 200) throw new Error(`"${target.slice(0, 64)}" is not an IRC channel or nick`);
+    if (!/^[^\s:,\0][^\s,\0]*$/.test(target) || target.length > 200) throw new Error(`${JSON.stringify(target.slice(0, 64))} is not an IRC channel or nick`);
     if (!this.connected) throw new Error("not connected to the IRC server");
     const prefix = this.#selfPrefix ?? `${this.nick}!~${this.opts.username.slice(0, 10)}@${"x".repeat(MAX_HOST)}`;
     const lines = splitText(text, { maxBytes: privmsgTextBudget(target, prefix), maxChars: this.opts.maxTextChars });
     await this.#queue.pushAll(lines.map((l) => formatPrivmsg(target, l)));
-  }
-
-  /** Send one command now, bypassing flood control (protocol replies, JOIN, RECONNECT handling...). */
-  sendRaw(command: string, params: string[]): void {
-    this.#write(command, params);
   }
 
   /** PING the server; true if the matching PONG arrives within `timeoutMs`. */
@@ -240,9 +235,12 @@ export class IrcConnection {
         this.#pings.get(token)?.(true);
         break;
       }
-      case "ERROR":
-        this.fail(new Error(`the server closed the connection: ${serverText(msg.params[0]) || "no reason given"}`));
+      case "ERROR": {
+        const reason = `the server closed the connection: ${serverText(msg.params[0]) || "no reason given"}`;
+        // Refused before registration for a password reason: retrying soon won't fix the credentials.
+        this.fail(!this.#registered && /password|authenticat/i.test(reason) ? authError(reason) : new Error(reason));
         return;
+      }
     }
     if (!this.#registered) return this.#register(msg);
     this.#track(msg);

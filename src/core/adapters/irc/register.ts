@@ -16,6 +16,11 @@ const NICK_TAKEN = new Set(["432", "433", "436", "437"]);
 const SASL_FAILED = new Set(["902", "904", "905", "906"]);
 const LOGIN_FAILED_RE = /login authentication failed|improperly formatted auth|login unsuccessful/i;
 
+/** A credentials failure; `code: "auth"` tells the supervisor that retrying soon won't help. */
+export function authError(message: string): Error {
+  return Object.assign(new Error(message), { code: "auth" });
+}
+
 /** Server-provided text, shortened and stripped of control characters before it goes into an error. */
 export function serverText(s: string | undefined): string {
   const clean = (s ?? "").replace(/[\x00-\x1f\x7f]/g, "").trim();
@@ -78,16 +83,16 @@ export class Registration {
       case "421":
         return this.#unknownCommand(p[1] ?? "");
       case "464":
-        return new Error("the server rejected the password (464)");
+        return authError("the server rejected the password (464)");
       case "465":
         return new Error(`banned from this server (465): ${serverText(p[p.length - 1])}`);
       case "NOTICE": {
         this.#lastNotice = serverText(p[p.length - 1]);
-        if (LOGIN_FAILED_RE.test(this.#lastNotice)) return new Error(`login failed: ${this.#lastNotice}`);
+        if (LOGIN_FAILED_RE.test(this.#lastNotice)) return authError(`login failed: ${this.#lastNotice}`);
         return "pending";
       }
       default:
-        if (SASL_FAILED.has(msg.command)) return new Error(`SASL authentication failed (${msg.command})`);
+        if (SASL_FAILED.has(msg.command)) return authError(`SASL authentication failed (${msg.command})`);
         if (NICK_TAKEN.has(msg.command)) return this.#nickTaken(msg.command);
         return "pending";
     }
