@@ -1,7 +1,8 @@
 import type { BosunEvent, LogLevel } from "../core/events.ts";
-import { emptyStatus, reduceStatus, type AdapterStatus, type Status } from "../core/status.ts";
+import { emptyStatus, type AdapterStatus, type Status } from "../core/status.ts";
+import { applyEvents } from "./applyEvents.ts";
 import { actionFor, infoNotice, outcomeNotice, pendingNotice, READ_ONLY_NOTICE, tickNotice, type ControlRequest, type Notice } from "./control.ts";
-import { forgetAdapter, keepAdapters, noteAdapter, timelineLength, type AdapterHistory } from "./history.ts";
+import { timelineLength, type AdapterHistory } from "./history.ts";
 import { keyToAction, type KeyInfo } from "./keys.ts";
 
 export const PANES = ["adapters", "installs", "sessions", "integrations", "logs"] as const;
@@ -15,8 +16,7 @@ export const PANE_TITLES: Record<PaneId, string> = {
   logs: "Logs",
 };
 
-export const LOG_CAP = 500;
-export const MESSAGE_CAP = 200;
+export { LOG_CAP, MESSAGE_CAP } from "./applyEvents.ts";
 
 export interface LogLine {
   /** Monotonic per dashboard; a stable React key even when lines share a timestamp. */
@@ -217,94 +217,6 @@ function move(state: DashboardState, delta: number): DashboardState {
   const next = clamp(selectedIndex(state, pane) + d, 0, Math.max(0, paneLength(state, pane) - 1));
   if (next === state.selected[pane]) return state;
   return { ...state, selected: { ...state.selected, [pane]: next } };
-}
-
-function applyEvents(state: DashboardState, events: readonly BosunEvent[]): DashboardState {
-  let status = state.status;
-  let connected = state.connected;
-  let synced = state.synced;
-  let nextId = state.nextId;
-  let history = state.history;
-  let detail = state.detail;
-  // Rows added to the open detail view, so a scrolled-back reader keeps their place.
-  let detailAdded = 0;
-  const logs: LogLine[] = [];
-  const messages: MessageLine[] = [];
-  for (const e of events) {
-    const before = status;
-    status = reduceStatus(status, e);
-    switch (e.type) {
-      case "snapshot":
-        connected = true;
-        synced = true;
-        history = keepAdapters(history, status.adapters);
-        for (const a of status.adapters) {
-          const prev = before.adapters.find((p) => p.name === a.name);
-          // Whatever changed while we were not looking began at `since`.
-          const at = Number.isNaN(Date.parse(a.since)) ? e.at : a.since;
-          const h = noteAdapter(history, prev, a, at, nextId);
-          if (h !== history) {
-            history = h;
-            nextId++;
-            if (a.name === detail) detailAdded++;
-          }
-        }
-        break;
-      case "adapter.state": {
-        const h = noteAdapter(history, before.adapters.find((p) => p.name === e.adapter.name), e.adapter, e.at, nextId);
-        if (h !== history) {
-          history = h;
-          nextId++;
-          if (e.adapter.name === detail) detailAdded++;
-        }
-        break;
-      }
-      case "adapter.removed":
-        history = forgetAdapter(history, e.name);
-        break;
-      case "log":
-        logs.push({ id: nextId++, at: e.at, level: e.level, tag: e.tag, message: e.message });
-        break;
-      case "message.inbound":
-        messages.push({ id: nextId++, at: e.at, direction: "inbound", adapter: e.adapter, conversation: e.conversation, user: e.user, text: e.text });
-        if (e.adapter === detail) detailAdded++;
-        break;
-      case "message.outbound":
-        messages.push({ id: nextId++, at: e.at, direction: "outbound", adapter: e.adapter, conversation: e.conversation, user: null, text: e.text });
-        if (e.adapter === detail) detailAdded++;
-        break;
-      default:
-        break;
-    }
-  }
-  if (status === state.status && connected === state.connected && logs.length === 0 && messages.length === 0) return state;
-  let selected = state.selected;
-  if (logs.length > 0 && selected.logs > 0) {
-    // Someone reading scrolled-back lines should not have them slide away as new ones arrive.
-    selected = { ...selected, logs: Math.min(selected.logs + logs.length, LOG_CAP - 1) };
-  }
-  // A detail view whose adapter went away has nothing left to show.
-  if (detail !== null && !status.adapters.some((a) => a.name === detail)) detail = null;
-  const detailScroll = detail === null ? 0 : state.detailScroll > 0 ? state.detailScroll + detailAdded : 0;
-  return {
-    ...state,
-    status,
-    connected,
-    synced,
-    nextId,
-    selected,
-    history,
-    detail,
-    detailScroll,
-    logs: logs.length > 0 ? appendCapped(state.logs, logs, LOG_CAP) : state.logs,
-    messages: messages.length > 0 ? appendCapped(state.messages, messages, MESSAGE_CAP) : state.messages,
-  };
-}
-
-function appendCapped<T>(old: readonly T[], added: readonly T[], cap: number): T[] {
-  if (added.length >= cap) return added.slice(added.length - cap);
-  const keep = Math.max(0, old.length + added.length - cap);
-  return old.slice(keep).concat(added);
 }
 
 function clamp(n: number, lo: number, hi: number): number {
