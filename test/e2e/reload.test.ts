@@ -2,13 +2,15 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, sandbox } from "../helpers/bosun.ts";
+import { Ircd, RawIrcClient } from "../helpers/ircd.ts";
+import { TelegramTestServer } from "../helpers/telegram-server.ts";
 
 /** Poll `bosun adapters --json` until `pred` holds (the reload is asynchronous by nature). */
 async function adaptersUntil(sb: ReturnType<typeof sandbox>, pred: (list: any[]) => boolean, timeoutMs = 10_000): Promise<any[]> {
   const deadline = Date.now() + timeoutMs;
   let last: any[] = [];
   while (Date.now() < deadline) {
-    const r = sb.run(["adapters", "--json"]);
+    const r = await sb.runAsync(["adapters", "--json"]);
     last = JSON.parse(r.stdout);
     if (pred(last)) return last;
     await new Promise((res) => setTimeout(res, 50));
@@ -40,23 +42,38 @@ function ask(ws: WebSocket, text: string): Promise<string> {
 describe("hot reload under a running dist/bosun", () => {
   test("add, change and remove adapters; an invalid file is shown and changes nothing; untouched connections survive", async () => {
     const secret = "whsec-e2e-Not-To-Be-Printed-0123";
-    const sb = sandbox({ HOOK_SECRET: secret });
+    const ircd = await Ircd.start();
+    const tg = await TelegramTestServer.start();
+    const sb = sandbox({ HOOK_SECRET: secret, TG_TOKEN: tg.token });
     const [pWeb, pHook, pHook2, pExtra] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const head = `[agent]\nprovider = "echo"\n[gateway]\nreload_debounce_ms = 50\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${pWeb}"\n\n`;
+    const head =
+      `[agent]\nprovider = "echo"\n[gateway]\nreload_debounce_ms = 50\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${pWeb}"\n\n` +
+      `[adapters.chat]\nkind = "irc"\nserver = "127.0.0.1:${ircd.port}"\nnick = "reloadbot"\nchannels = ["#reload"]\n\n` +
+      `[adapters.tg]\nkind = "telegram"\ntoken = "\${TG_TOKEN}"\napi_root = "${tg.url}"\npoll_timeout_s = 1\n\n`;
+    const getMes = () => tg.requests.filter((r) => r.method === "getMe").length;
     const hook = (port: number) => `[adapters.hooks]\nkind = "webhook"\nlisten = "127.0.0.1:${port}"\nsecret = "\${HOOK_SECRET}"\n\n`;
     const path = sb.writeConfig(head + hook(pHook!));
-    expect(sb.run(["up", "--detach"]).code).toBe(0);
+    // Async: the Telegram test server lives in this process and must keep answering.
+    expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
     try {
       const ws = await openSocket(pWeb!, "keepalive");
       expect(await ask(ws, "before")).toBe("echo: before");
       let closed = false;
       ws.addEventListener("close", () => (closed = true));
-      const webSince = (await adaptersUntil(sb, (l) => l.length === 2)).find((a) => a.name === "web").since;
+      const initial = await adaptersUntil(sb, (l) => l.length === 4 && l.every((a) => a.state === "running"));
+      const webSince = initial.find((a) => a.name === "web").since;
+      // The servers' own view of the channels we must not disturb.
+      const connectionsStay = () => {
+        expect(ircd.connections()).toBe(1);
+        expect(getMes()).toBe(1);
+      };
+      connectionsStay();
 
       // add
       writeFileSync(path, head + hook(pHook!) + `[adapters.extra]\nkind = "webchat"\nlisten = "127.0.0.1:${pExtra}"\n`);
       let list = await adaptersUntil(sb, (l) => l.some((a) => a.name === "extra" && a.state === "running"));
-      expect(list.map((a) => a.name)).toEqual(["extra", "hooks", "web"]);
+      expect(list.map((a) => a.name)).toEqual(["chat", "extra", "hooks", "tg", "web"]);
+      connectionsStay();
 
       // change one adapter: only it restarts
       writeFileSync(path, head + hook(pHook2!) + `[adapters.extra]\nkind = "webchat"\nlisten = "127.0.0.1:${pExtra}"\n`);
@@ -65,11 +82,13 @@ describe("hot reload under a running dist/bosun", () => {
       while (!(await healthy()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await healthy()).toBe(true);
       await expect(fetch(`http://127.0.0.1:${pHook}/healthz`)).rejects.toThrow();
+      connectionsStay();
 
       // remove
       writeFileSync(path, head + hook(pHook2!));
       list = await adaptersUntil(sb, (l) => !l.some((a) => a.name === "extra"));
-      expect(list.map((a) => a.name)).toEqual(["hooks", "web"]);
+      expect(list.map((a) => a.name)).toEqual(["chat", "hooks", "tg", "web"]);
+      connectionsStay();
 
       // invalid: rejected whole, shown with line:col, nothing changes
       const invalid = head + hook(pHook2!) + `[adapters.broken]\nkind = "webchat"\nlisten = "nowhere"\n`;
@@ -78,14 +97,23 @@ describe("hot reload under a running dist/bosun", () => {
       let status: any;
       const until = Date.now() + 10_000;
       do {
-        status = JSON.parse(sb.run(["status", "--json"]).stdout);
+        status = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
         if (status.gateway.configError) break;
         await new Promise((r) => setTimeout(r, 50));
       } while (Date.now() < until);
       expect(status.gateway.configError).toMatchObject({ file: path, line: badLine });
       expect(status.gateway.state).toBe("running");
-      expect(status.adapters.map((a: any) => `${a.name}:${a.state}`)).toEqual(["hooks:running", "web:running"]);
-      const human = sb.run(["status"]).stdout;
+      expect(status.adapters.map((a: any) => `${a.name}:${a.state}`)).toEqual(["chat:running", "hooks:running", "tg:running", "web:running"]);
+      connectionsStay();
+
+      // The IRC channel still works on its original connection.
+      const alice = await RawIrcClient.connect(ircd.port, "alice");
+      alice.join("#reload");
+      alice.say("#reload", "reloadbot: still there?");
+      await alice.waitFor(/PRIVMSG #reload :echo: still there\?/);
+      alice.close();
+      expect(status.adapters.find((a: any) => a.name === "chat").restarts).toBe(0);
+      const human = (await sb.runAsync(["status"])).stdout;
       expect(human).toContain(`${path}:${badLine}:`);
 
       // The untouched webchat adapter kept its connection the whole time.
@@ -97,11 +125,15 @@ describe("hot reload under a running dist/bosun", () => {
       ws.close();
 
       // No secret in adapters --json, status, or the log.
-      for (const out of [sb.run(["adapters", "--json"]).stdout, sb.run(["status", "--json"]).stdout, readFileSync(join(sb.home, "logs", "bosun.log"), "utf8")]) {
+      for (const out of [(await sb.runAsync(["adapters", "--json"])).stdout, (await sb.runAsync(["status", "--json"])).stdout, readFileSync(join(sb.home, "logs", "bosun.log"), "utf8")]) {
         expect(out).not.toContain(secret);
+        expect(out).not.toContain(tg.token);
+        expect(out).not.toContain(tg.token.split(":")[1]!);
       }
     } finally {
-      sb.run(["down"]);
+      await sb.runAsync(["down"]);
+      await ircd.dispose();
+      await tg.stop();
     }
   });
 

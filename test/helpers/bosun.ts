@@ -15,6 +15,8 @@ export interface Sandbox {
   writeConfig(text: string): string;
   /** Run the binary to completion. */
   run(args: string[], opts?: { input?: string; timeoutMs?: number }): { code: number; stdout: string; stderr: string };
+  /** Run the binary without blocking this process (needed when a test server lives in this process). */
+  runAsync(args: string[], opts?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Start the binary in the background. */
   spawn(args: string[]): ChildProcess;
 }
@@ -45,6 +47,20 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
     run(args, opts = {}) {
       const r = spawnSync(BIN, args, { cwd: dir, env, input: opts.input, timeout: opts.timeoutMs ?? 20_000, encoding: "utf8" });
       return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+    },
+    runAsync(args, opts = {}) {
+      return new Promise((resolve) => {
+        const child = spawn(BIN, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout!.on("data", (d) => (stdout += d));
+        child.stderr!.on("data", (d) => (stderr += d));
+        const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 20_000);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? -1, stdout, stderr });
+        });
+      });
     },
     spawn(args) {
       return spawn(BIN, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
