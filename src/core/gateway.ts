@@ -17,6 +17,8 @@ import type { HttpServer } from "./platform/index.ts";
 import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./sessions/db.ts";
 import { Inbox } from "./sessions/inbox.ts";
+import { customEntries } from "./installs/catalog/catalog.ts";
+import { Installer, type InstallRequest } from "./installs/installer.ts";
 import { emptyStatus, reduceStatus, withUptime, type Status } from "./status.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
@@ -51,6 +53,7 @@ export class Gateway {
   #control: HttpServer | null = null;
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
+  #installer: Installer | null = null;
   #watcher: WatchHandle | null = null;
   #reloading: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
@@ -117,6 +120,18 @@ export class Gateway {
         onTurn: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
       });
       await this.#adapters.reconcile(config.adapters);
+      this.#installer = new Installer({
+        modelsDir: paths.models,
+        db: this.#db,
+        bus: this.bus,
+        log: this.log.withTag("installs"),
+        mirror: opts.env.BOSUN_MODEL_MIRROR || config.installs.mirror,
+        connectTimeoutMs: config.installs.connect_timeout_ms,
+        idleTimeoutMs: config.installs.idle_timeout_ms,
+        custom: customEntries(config.installs.custom),
+        now: () => this.#clock.now(),
+      });
+      await this.#startInstalls(config.installs.want);
       if (opts.control !== false) {
         const record: RunningRecord = { pid: process.pid, version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);
@@ -127,6 +142,42 @@ export class Gateway {
     } catch (err) {
       await this.stop("start failed");
       throw err;
+    }
+  }
+
+  /** The installer (model and voice installs under the guard). */
+  get installer(): Installer {
+    if (!this.#installer) throw new BosunError("not_ready", "the gateway is not ready");
+    return this.#installer;
+  }
+
+  /** Ask for installs; each target either starts or reports the install already running. */
+  async install(targets: string[], force = false): Promise<InstallRequest[]> {
+    const installer = this.installer;
+    for (const t of targets) installer.entry(t); // every name is checked before anything starts
+    return Promise.all(targets.map((t) => installer.request(t, { force })));
+  }
+
+  /**
+   * Publish what is installed (recovering installs interrupted by a crash) and start the wanted
+   * targets that are missing, in the background: readiness never waits for a download.
+   */
+  async #startInstalls(want: string[]): Promise<void> {
+    const installer = this.installer;
+    const known = want.filter((t) => {
+      try {
+        installer.entry(t);
+        return true;
+      } catch {
+        this.log.error(`[installs] want: unknown target "${t}" (see \`bosun catalog\`)`);
+        return false;
+      }
+    });
+    for (const s of await installer.list(known)) this.bus.emit({ type: "install.state", install: s });
+    for (const t of known) {
+      if ((await installer.status(t)).state === "installed") continue;
+      const r = await installer.request(t);
+      if (r.started) this.log.info(`installing ${t} (wanted in [installs])`);
     }
   }
 
@@ -217,6 +268,7 @@ export class Gateway {
       const steps: Array<[string, () => Promise<void> | void]> = [
         ["config watcher", () => this.#watcher?.dispose()],
         ["adapters", () => this.#adapters?.stopAll()],
+        ["installs", () => this.#installer?.cancelAll()],
         ["control API", () => this.#control?.stop()],
         ["database", () => this.#db?.close()],
       ];

@@ -215,9 +215,9 @@ lisen = "127.0.0.1:7420"
   });
 
   test("unknown top-level table lists allowed keys when nothing is close", () => {
-    const err = configError('[installs]\nwant = ["whisper:base.en"]\n');
-    expect(err.message).toBe('unknown key "installs" at the top level');
-    expect(err.hint).toContain("agent, gateway, adapters");
+    const err = configError('[plugins]\nwant = ["x"]\n');
+    expect(err.message).toBe('unknown key "plugins" at the top level');
+    expect(err.hint).toContain("agent, gateway, installs, adapters");
     expect([err.line, err.column]).toEqual([1, 2]);
   });
 

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { existsSync } from "node:fs";
 import { ControlClient } from "../../core/control/client.ts";
 import { BosunError, ConfigError } from "../../core/errors.ts";
 import type { Status } from "../../core/status.ts";
@@ -18,7 +19,13 @@ export async function fetchStatus(ctx: CliContext): Promise<Status> {
     if (!(e instanceof BosunError) || e.code !== "not_running") throw e;
   }
   try {
-    return storedStatus(VERSION, loadForCli(ctx), null);
+    const loaded = loadForCli(ctx);
+    const status = storedStatus(VERSION, loaded, null);
+    if (existsSync(ctx.paths.db)) {
+      const { openInstaller } = await import("../installer-context.ts");
+      status.installs = await openInstaller(ctx, loaded).list(loaded.config.installs.want);
+    }
+    return status;
   } catch (e) {
     if (e instanceof ConfigError) return storedStatus(VERSION, null, e.toJSON());
     throw e;

@@ -30,6 +30,7 @@ export interface GatewayConfig {
 export interface BosunConfig {
   agent: AgentConfig;
   gateway: GatewayConfig;
+  installs: InstallsConfig;
   adapters: Record<string, AdapterConfig>;
 }
 
@@ -227,11 +228,50 @@ const adapterNameSchema = z
   })
   .meta({ not: { enum: [...RESERVED_ADAPTER_NAMES] } });
 
+/** `engine:id` install targets. */
+export const INSTALL_TARGET_PATTERN = /^(whisper|piper):[\p{L}\p{N}][\p{L}\p{N}._-]{0,127}$/u;
+const targetSchema = z.string().regex(INSTALL_TARGET_PATTERN, { error: 'must be "whisper:ID" or "piper:ID", e.g. "whisper:base.en"' });
+const hexOf = (len: number, name: string) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`), { error: `must be ${len} hex characters (${name})` });
+
+/** One `[[installs.custom]]` entry: a private or fine-tuned model. */
+export const customInstallSchema = z
+  .strictObject({
+    target: targetSchema.describe('Target name, e.g. "whisper:my-model".'),
+    url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).describe("Where to download it."),
+    size: z.number().int().min(1).describe("Exact size in bytes."),
+    sha256: hexOf(64, "SHA-256").optional(),
+    sha1: hexOf(40, "SHA-1").optional(),
+    md5: hexOf(32, "MD5").optional(),
+  })
+  .refine((c) => [c.sha256, c.sha1, c.md5].filter((x) => x !== undefined).length === 1, {
+    error: "give exactly one checksum: sha256, sha1 or md5",
+    path: ["sha256"],
+  })
+  .describe("A model or voice not in the built-in catalogue.");
+
+/** [installs]: local voice models. */
+export const installsSchema = z
+  .strictObject({
+    want: z.array(targetSchema).default([]).describe("Targets installed at gateway start when missing."),
+    mirror: z
+      .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+      .default("https://huggingface.co")
+      .describe("Base URL of the model host (BOSUN_MODEL_MIRROR overrides it)."),
+    connect_timeout_ms: timeoutMs(15_000, "No response within this many milliseconds fails a download attempt."),
+    idle_timeout_ms: timeoutMs(45_000, "No data for this many milliseconds fails a download attempt (resumable)."),
+    custom: z.array(customInstallSchema).default([]).describe("Extra install targets: [[installs.custom]]."),
+  })
+  .describe("Local voice models (Whisper speech-to-text, Piper text-to-speech).");
+
+export type InstallsConfig = z.output<typeof installsSchema>;
+export type CustomInstallConfig = z.output<typeof customInstallSchema>;
+
 /** The whole bosun.toml. */
 export const configSchema = z.strictObject({
   // prefault (not default) so an absent table still gets its fields' defaults.
   agent: agentSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
+  installs: installsSchema.prefault({}),
   adapters: z
     .record(adapterNameSchema, adapterSchema)
     .prefault({})

@@ -13,6 +13,8 @@ export interface ControlHandlers {
   stop(reason?: string): Promise<void>;
   send(adapter: string, target: string, text: string): Promise<void>;
   control(action: "restart" | "stop" | "start", name: string): Promise<string>;
+  install(targets: string[], force: boolean): Promise<Array<{ started: boolean; status: unknown; holderPid?: number | null }>>;
+  installer: { cancel(target: string): boolean; uninstall(target: string): Promise<unknown> };
 }
 
 const ADAPTER_ACTION = /^POST \/v1\/adapters\/([^/]+)\/(restart|stop|start)$/;
@@ -53,6 +55,21 @@ export async function startControlServer(socketPath: string, token: string, h: C
           case "POST /v1/shutdown":
             queueMicrotask(() => void h.stop("control API"));
             return json({ ok: true }, 202);
+          case "POST /v1/installs": {
+            const body = (await req.json().catch(() => null)) as { targets?: unknown; force?: unknown } | null;
+            if (!body || !Array.isArray(body.targets) || body.targets.length === 0 || !body.targets.every((t) => typeof t === "string")) {
+              return problem(400, "bad_request", 'expected {"targets": ["engine:id", ...], "force"?: boolean}');
+            }
+            const results = await h.install(body.targets as string[], body.force === true);
+            return json({ installs: results.map((r) => ({ started: r.started, status: r.status, holderPid: r.holderPid ?? null })) }, 202);
+          }
+          case "POST /v1/installs/cancel":
+          case "POST /v1/installs/uninstall": {
+            const body = (await req.json().catch(() => null)) as { target?: unknown } | null;
+            if (!body || typeof body.target !== "string") return problem(400, "bad_request", 'expected {"target": "engine:id"}');
+            if (route.endsWith("cancel")) return json({ cancelled: h.installer.cancel(body.target) });
+            return json({ status: await h.installer.uninstall(body.target) });
+          }
           case "POST /v1/send": {
             const body = (await req.json().catch(() => null)) as { adapter?: unknown; target?: unknown; text?: unknown } | null;
             if (!body || typeof body.adapter !== "string" || typeof body.target !== "string" || typeof body.text !== "string") {
@@ -71,7 +88,10 @@ export async function startControlServer(socketPath: string, token: string, h: C
         }
         return problem(404, "not_found", `no route ${route}`);
       } catch (err) {
-        if (err instanceof BosunError) return problem(err.code === "adapter_unknown" ? 404 : 409, err.code, err.message, err.hint);
+        if (err instanceof BosunError) {
+          const status = err.code === "adapter_unknown" || err.code === "unknown_target" ? 404 : 409;
+          return problem(status, err.code, err.message, err.hint);
+        }
         return problem(500, "internal", errorMessage(err));
       }
     },

@@ -16,6 +16,18 @@ const MIGRATIONS = [
      PRIMARY KEY (adapter, message_id)
    )`,
   `CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (adapter) WHERE replied_at IS NULL`,
+  `CREATE TABLE IF NOT EXISTS installs (
+     target TEXT PRIMARY KEY,
+     state TEXT NOT NULL,
+     progress INTEGER NOT NULL DEFAULT 0,
+     downloaded INTEGER NOT NULL DEFAULT 0,
+     total INTEGER NOT NULL DEFAULT 0,
+     stage TEXT,
+     error TEXT,
+     owner_pid INTEGER,
+     verified TEXT,
+     updated_at TEXT NOT NULL
+   )`,
 ];
 
 /** Open (creating, mode 0600) the bosun database in WAL mode and apply the schema. */

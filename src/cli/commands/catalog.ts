@@ -1,0 +1,81 @@
+import { defineCommand } from "citty";
+import { BosunError, ExitCode, errorMessage } from "../../core/errors.ts";
+import { builtinCatalog, customEntries, ENGINES, filterCatalog, humanSize, type Engine } from "../../core/installs/catalog/catalog.ts";
+import type { CatalogEntry } from "../../core/installs/types.ts";
+import { didYouMean } from "../../core/util/suggest.ts";
+import { globalArgs } from "../args.ts";
+import { loadForCli } from "../config-load.ts";
+import { cliContext, type CliContext } from "../context.ts";
+import { c, err, out, printJson } from "../output.ts";
+
+/** The engine named on the command line, or a usage error. */
+export function parseEngine(raw: string | undefined): Engine | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const name = raw.toLowerCase();
+  if ((ENGINES as readonly string[]).includes(name)) return name as Engine;
+  const guess = didYouMean(name, ENGINES);
+  throw new BosunError("usage", `unknown engine "${raw}"`, {
+    exitCode: ExitCode.usage,
+    hint: `${guess ? `did you mean ${guess}? ` : ""}engines: ${ENGINES.join(", ")} (e.g. \`bosun catalog piper --filter en_US\`)`,
+  });
+}
+
+/** Sorted for reading: whisper before piper, small before large, then by name. */
+export function sortCatalog(entries: readonly CatalogEntry[]): CatalogEntry[] {
+  const rank = (e: CatalogEntry) => ENGINES.indexOf(e.engine);
+  return [...entries].sort((a, b) => rank(a) - rank(b) || a.size - b.size || a.target.localeCompare(b.target));
+}
+
+/** One table row per entry, for people. */
+export function renderCatalog(entries: readonly CatalogEntry[]): string {
+  const rows = entries.map((e) => ({
+    target: e.target,
+    size: humanSize(e.size),
+    lang: e.language,
+    quality: e.quality ?? "",
+    desc: e.custom ? `${e.description} ${c.yellow("(custom)")}` : e.description,
+  }));
+  const w = (key: "target" | "size" | "lang" | "quality", title: string) => Math.max(title.length, ...rows.map((r) => r[key].length));
+  const tw = w("target", "TARGET");
+  const sw = w("size", "SIZE");
+  const lw = w("lang", "LANGUAGE");
+  const qw = w("quality", "QUALITY");
+  const head = `${"TARGET".padEnd(tw)}  ${"SIZE".padStart(sw)}  ${"LANGUAGE".padEnd(lw)}  ${"QUALITY".padEnd(qw)}  DESCRIPTION`;
+  const lines = rows.map((r) => `${r.target.padEnd(tw)}  ${r.size.padStart(sw)}  ${r.lang.padEnd(lw)}  ${c.dim(r.quality.padEnd(qw))}  ${r.desc}`);
+  return [c.bold(head), ...lines].join("\n");
+}
+
+/** Custom entries from bosun.toml; a broken config only hides them (the catalogue is still useful). */
+function configuredCustom(ctx: CliContext, quiet: boolean): CatalogEntry[] {
+  try {
+    return customEntries(loadForCli(ctx).config.installs.custom);
+  } catch (e) {
+    if (!quiet) err(c.yellow(`custom installs not shown: ${errorMessage(e)}`));
+    return [];
+  }
+}
+
+export default defineCommand({
+  meta: { name: "catalog", description: "Installable models and voices with sizes: catalog [whisper|piper] [--filter TEXT]" },
+  args: {
+    ...globalArgs,
+    engine: { type: "positional", required: false, description: "Only this engine: whisper or piper", valueHint: "ENGINE" },
+    filter: { type: "string", description: "Only entries whose name, description or language contains every word of TEXT", valueHint: "TEXT" },
+  },
+  async run({ args }) {
+    const ctx = cliContext(args);
+    const engine = parseEngine(args.engine as string | undefined);
+    const custom = configuredCustom(ctx, !!args.quiet || !!args.json);
+    const shadowed = new Set(custom.map((e) => e.target));
+    const all = [...builtinCatalog().filter((e) => !shadowed.has(e.target)), ...custom];
+    const query = typeof args.filter === "string" ? args.filter : undefined;
+    const entries = sortCatalog(filterCatalog(all, { engine, query }));
+    if (args.json) return printJson(entries);
+    if (entries.length === 0) {
+      err(`nothing in the catalogue matches${engine ? ` engine ${engine}` : ""}${query ? ` "${query}"` : ""}`);
+      return;
+    }
+    out(renderCatalog(entries));
+    if (!args.quiet) err(c.dim(`${entries.length} ${entries.length === 1 ? "entry" : "entries"}; install one with \`bosun install TARGET\``));
+  },
+});

@@ -1,0 +1,42 @@
+import { defineCommand } from "citty";
+import type { InstallStatus } from "../../core/status.ts";
+import { globalArgs } from "../args.ts";
+import { loadForCli } from "../config-load.ts";
+import { cliContext } from "../context.ts";
+import { openInstaller } from "../installer-context.ts";
+import { c, out, printJson, stateColor } from "../output.ts";
+import { mib } from "../progress.ts";
+
+/** The installs table, for people. */
+export function renderInstalls(list: InstallStatus[]): string {
+  if (list.length === 0) return c.dim("nothing installed; `bosun catalog` lists models and voices, `bosun install TARGET` installs one");
+  const w = Math.max(6, ...list.map((s) => s.target.length));
+  const rows = list.map((s) => {
+    const progress = s.state === "installing" ? `${s.progress}%` : "";
+    const detail = s.error ? c.red(s.error) : (s.stage ?? "");
+    return `${s.target.padEnd(w)}  ${stateColor(s.state)(s.state.padEnd(10))}  ${mib(s.totalBytes).padStart(10)}  ${progress.padEnd(4)}  ${detail}`;
+  });
+  return [c.bold(`${"TARGET".padEnd(w)}  STATE       ${"SIZE".padStart(10)}`), ...rows].join("\n");
+}
+
+const ls = defineCommand({
+  meta: { name: "ls", description: "Installed, installing, broken and wanted models and voices (the default)" },
+  args: { ...globalArgs },
+  async run({ args }) {
+    const ctx = cliContext(args);
+    const loaded = loadForCli(ctx);
+    const list = await openInstaller(ctx, loaded).list(loaded.config.installs.want);
+    if (args.json) printJson(list);
+    else out(renderInstalls(list));
+  },
+});
+
+export default defineCommand({
+  meta: { name: "installs", description: "Install status of models and voices" },
+  args: { ...globalArgs },
+  subCommands: { ls },
+  async run({ rawArgs, args }) {
+    if (rawArgs.some((a) => !a.startsWith("-"))) return;
+    await ls.run!({ args, rawArgs, cmd: ls } as never);
+  },
+});

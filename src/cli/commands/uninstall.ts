@@ -1,0 +1,30 @@
+import { defineCommand } from "citty";
+import { ControlClient } from "../../core/control/client.ts";
+import { globalArgs } from "../args.ts";
+import { loadForCli } from "../config-load.ts";
+import { cliContext } from "../context.ts";
+import { openInstaller } from "../installer-context.ts";
+import { c, err, printJson } from "../output.ts";
+
+export default defineCommand({
+  meta: { name: "uninstall", description: "Remove an installed model or voice" },
+  args: {
+    ...globalArgs,
+    target: { type: "positional", required: true, description: "engine:id, e.g. whisper:base.en" },
+  },
+  async run({ args }) {
+    const ctx = cliContext(args);
+    const target = String(args.target);
+    const installer = openInstaller(ctx, loadForCli(ctx));
+    installer.entry(target);
+    let client: ControlClient | null = null;
+    try {
+      client = ControlClient.connect(ctx.paths);
+    } catch {
+      // no gateway
+    }
+    const status = client ? (await client.call<{ status: unknown }>("POST", "/v1/installs/uninstall", { target })).status : await installer.uninstall(target);
+    if (args.json) printJson(status);
+    else if (!args.quiet) err(`${c.green("✓")} ${target} removed`);
+  },
+});

@@ -1,0 +1,118 @@
+import { INSTALL_TARGET_PATTERN, type CustomInstallConfig } from "../../config/schema.ts";
+import { BosunError, ExitCode } from "../../errors.ts";
+import type { CatalogEntry, CatalogFile, Checksum, ChecksumAlgo } from "../types.ts";
+import { loadBuiltin } from "./builtin.ts";
+
+/** One `[[installs.custom]]` item from bosun.toml. */
+export type CustomInstall = CustomInstallConfig;
+
+export type Engine = CatalogEntry["engine"];
+export const ENGINES: readonly Engine[] = ["whisper", "piper"];
+
+const HEX_LENGTH: Record<ChecksumAlgo, number> = { sha1: 40, md5: 32, sha256: 64 };
+
+/** The built-in catalogue: whisper.cpp models and Piper voices shipped with bosun. */
+export function builtinCatalog(): CatalogEntry[] {
+  return [...loadBuiltin()];
+}
+
+/** The entry of `target` (custom entries shadow built-in ones of the same name), or undefined. */
+export function findEntry(target: string, custom: CatalogEntry[] = []): CatalogEntry | undefined {
+  return custom.find((e) => e.target === target) ?? loadBuiltin().find((e) => e.target === target);
+}
+
+/** Whether `hex` is a well-formed digest for `algo`. */
+export function isChecksumHex(algo: ChecksumAlgo, hex: string): boolean {
+  return hex.length === HEX_LENGTH[algo] && /^[0-9a-f]+$/.test(hex);
+}
+
+function invalid(index: number, target: string, why: string): BosunError {
+  const which = `[[installs.custom]] #${index + 1}${target ? ` (${target})` : ""}`;
+  return new BosunError("invalid_custom_install", `${which}: ${why}`, {
+    exitCode: ExitCode.config,
+    hint: 'e.g. { target = "whisper:my-model", url = "https://host/ggml-my-model.bin", size = 147964211, sha256 = "…" }',
+  });
+}
+
+function customChecksum(c: CustomInstall, index: number): Checksum {
+  const given = (["sha256", "sha1", "md5"] as const).filter((algo) => c[algo] !== undefined);
+  if (given.length !== 1) throw invalid(index, c.target, `give exactly one checksum (sha256, sha1 or md5), not ${given.length}`);
+  const algo = given[0]!;
+  const hex = String(c[algo]).toLowerCase();
+  if (!isChecksumHex(algo, hex)) throw invalid(index, c.target, `${algo} must be ${HEX_LENGTH[algo]} hex characters`);
+  return { algo, hex };
+}
+
+function customDest(url: URL, index: number, target: string): string {
+  let name: string;
+  try {
+    name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1));
+  } catch {
+    throw invalid(index, target, "the URL's file name is not valid percent-encoding");
+  }
+  // The name becomes a path under the engine's models dir: nothing that could leave it.
+  if (!name || name === "." || name === ".." || /[/\\\0]/.test(name)) {
+    throw invalid(index, target, "the URL must end in a file name (e.g. …/ggml-my-model.bin)");
+  }
+  return name;
+}
+
+/** Catalogue entries for `[[installs.custom]]` items: engine from the target, file name from the URL. */
+export function customEntries(config: readonly CustomInstall[]): CatalogEntry[] {
+  const seen = new Set<string>();
+  return config.map((c, index) => {
+    if (!INSTALL_TARGET_PATTERN.test(c.target)) throw invalid(index, "", `target "${c.target}" must be "whisper:ID" or "piper:ID"`);
+    const colon = c.target.indexOf(":");
+    const engine = c.target.slice(0, colon) as Engine;
+    const id = c.target.slice(colon + 1);
+    if (seen.has(c.target)) throw invalid(index, c.target, "this target is defined twice");
+    seen.add(c.target);
+    let url: URL;
+    try {
+      url = new URL(c.url);
+    } catch {
+      throw invalid(index, c.target, "url is not a valid URL");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw invalid(index, c.target, "url must be http:// or https://");
+    if (!Number.isSafeInteger(c.size) || c.size <= 0) throw invalid(index, c.target, "size must be the exact size in bytes (a positive integer)");
+    const file: CatalogFile = { dest: customDest(url, index, c.target), source: url.href, size: c.size, checksum: customChecksum(c, index) };
+    return { target: c.target, engine, id, description: `custom, from ${url.host}`, language: "custom", files: [file], size: c.size, custom: true };
+  });
+}
+
+/** The download URL of a file: the mirror joined with its relative source, or the source itself when absolute. */
+export function resolveUrl(file: CatalogFile, mirror: string): string {
+  if (/^https?:\/\//i.test(file.source)) return file.source;
+  // Data paths are raw (e.g. Piper's "pt_PT-tugão-medium"): encode each segment, keep the slashes.
+  const path = file.source.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
+  return `${mirror.replace(/\/+$/, "")}/${path}`;
+}
+
+/** Entries of one engine and/or matching every word of `query` (case-insensitive, in id, description or language). */
+export function filterCatalog(entries: readonly CatalogEntry[], opts: { engine?: Engine; query?: string } = {}): CatalogEntry[] {
+  const words = (opts.query ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+  return entries.filter((e) => {
+    if (opts.engine && e.engine !== opts.engine) return false;
+    const hay = `${e.target}\n${e.description}\n${e.language}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+/** Binary size for people: "512 B", "4.8 KiB", "141 MiB", "1.5 GiB". */
+export function humanSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${bytes} B`;
+  // One decimal below 10 of a unit ("1.5 GiB"), whole numbers above ("466 MiB").
+  const tenth = Math.round(value * 10) / 10;
+  const text = tenth < 10 ? String(tenth) : String(Math.round(value));
+  // Rounding can reach the next unit ("1024 MiB"): say "1 GiB" instead.
+  if (text === "1024" && unit < UNITS.length - 1) return `1 ${UNITS[unit + 1]}`;
+  return `${text} ${UNITS[unit]}`;
+}

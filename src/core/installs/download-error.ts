@@ -1,0 +1,40 @@
+/** Why a download failed. */
+export type DownloadErrorCode =
+  | "http"
+  | "size_mismatch"
+  | "checksum_mismatch"
+  | "connect_timeout"
+  | "idle_timeout"
+  | "network"
+  | "aborted"
+  | "disk";
+
+/** Failures after which the `.part` file is kept, so the next attempt resumes with a Range request. */
+const RESUMABLE: ReadonlySet<DownloadErrorCode> = new Set(["connect_timeout", "idle_timeout", "network", "aborted", "disk"]);
+
+/** A failed download; messages never contain URL credentials or query strings. */
+export class DownloadError extends Error {
+  readonly code: DownloadErrorCode;
+  /** HTTP status for code "http" (absent when the URL itself was unusable). */
+  readonly status: number | undefined;
+  constructor(code: DownloadErrorCode, message: string, opts: { status?: number; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "DownloadError";
+    this.code = code;
+    this.status = opts.status;
+  }
+  /** true when the `.part` file was kept and a retry continues where this attempt stopped. */
+  get resumable(): boolean {
+    return RESUMABLE.has(this.code);
+  }
+}
+
+/** A URL safe to show: scheme, host and path only (userinfo, query and fragment can carry tokens). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "<invalid url>";
+  }
+}

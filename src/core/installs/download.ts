@@ -1,0 +1,331 @@
+import type { Hash } from "node:crypto";
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { DownloadError, redactUrl, type DownloadErrorCode } from "./download-error.ts";
+import { hashFile, newHash } from "./hash.ts";
+import { PartWriter } from "./part-writer.ts";
+import type { DownloadOptions } from "./types.ts";
+import { Watchdog } from "./watchdog.ts";
+
+export { DownloadError, redactUrl, type DownloadErrorCode } from "./download-error.ts";
+export { verifyFile } from "./hash.ts";
+
+export interface DownloadResult {
+  /** Size of the verified file now at `dest`. */
+  bytes: number;
+  /** Bytes of an existing `.part` that were kept (0 when the download started from zero). */
+  resumedFrom: number;
+  /** Bytes that came over the network in this call. */
+  received: number;
+  /** Hex digest of the whole file, in the algorithm of `checksum`. */
+  sha: string;
+}
+
+const PROGRESS_EVERY_MS = 100;
+/** Requests per call: restarts after ignored/odd ranges and servers that cap range sizes. */
+const MAX_REQUESTS = 64;
+
+/**
+ * Download `url` to `dest`: stream into `${dest}.part` (resuming it with a Range request when the
+ * server allows), verify size and checksum while streaming, and only then rename onto `dest`.
+ */
+export async function download(opts: DownloadOptions): Promise<DownloadResult> {
+  return new Transfer(opts).run();
+}
+
+type Step = "complete" | "again";
+
+/** One call of download(): the state that survives across its requests. */
+class Transfer {
+  private readonly part: string;
+  private readonly safeUrl: string;
+  private hash: Hash;
+  /** Verified-in-order bytes of the `.part` (hashed and on disk). */
+  private have = 0;
+  private resumedFrom = 0;
+  private received = 0;
+  private resumed = false;
+  private lastProgress = -Infinity;
+
+  constructor(private readonly o: DownloadOptions) {
+    this.part = `${o.dest}.part`;
+    this.safeUrl = redactUrl(o.url);
+    this.hash = newHash(o.checksum.algo);
+  }
+
+  async run(): Promise<DownloadResult> {
+    checkUrl(this.o.url, this.safeUrl);
+    if (this.o.signal.aborted) throw aborted();
+    disk(this.part, () => mkdirSync(dirname(this.o.dest), { recursive: true, mode: 0o700 }));
+    await this.adoptPart();
+    for (let n = 0; n < MAX_REQUESTS; n++) {
+      if ((await this.request()) === "complete") return this.finalize();
+    }
+    throw new DownloadError("network", `gave up on ${this.safeUrl}: the server never sent the whole file`);
+  }
+
+  /** Hash an existing `.part` before asking for the rest, so the checksum covers the whole file. */
+  private async adoptPart(): Promise<void> {
+    let size = 0;
+    try {
+      size = statSync(this.part).size;
+    } catch {
+      return;
+    }
+    if (size > this.o.size) return this.restart();
+    if (size === 0) return;
+    try {
+      this.have = await hashFile(this.part, this.hash, size, this.o.signal);
+    } catch (err) {
+      if (this.o.signal.aborted) throw aborted();
+      throw diskError(this.part, err);
+    }
+    if (this.have !== size) this.restart();
+    this.resumedFrom = this.have;
+  }
+
+  /** Forget the `.part` and its hash; the next request fetches from byte zero. */
+  private restart(): void {
+    disk(this.part, () => rmSync(this.part, { force: true }));
+    this.hash = newHash(this.o.checksum.algo);
+    this.have = 0;
+    this.resumedFrom = 0;
+    this.resumed = false;
+  }
+
+  private async request(): Promise<Step> {
+    if (this.o.signal.aborted) throw aborted();
+    const ctrl = new AbortController();
+    let why: DownloadErrorCode | undefined;
+    const stop = (code: DownloadErrorCode) => {
+      why ??= code;
+      ctrl.abort();
+    };
+    const onAbort = () => stop("aborted");
+    this.o.signal.addEventListener("abort", onAbort, { once: true });
+    const headers: Record<string, string> = { "accept-encoding": "identity" };
+    if (this.have > 0) headers.range = `bytes=${this.have}-`;
+    const connect = setTimeout(() => stop("connect_timeout"), this.o.connectTimeoutMs);
+    try {
+      let res: Response;
+      try {
+        res = await fetch(this.o.url, { headers, signal: ctrl.signal, redirect: "follow" });
+      } catch (err) {
+        throw this.failure(why, err);
+      } finally {
+        clearTimeout(connect);
+      }
+      const start = this.accept(res);
+      if (start === undefined) {
+        await res.body?.cancel().catch(() => undefined);
+        return this.have === this.o.size ? "complete" : "again";
+      }
+      return await this.stream(res, start, ctrl, stop, () => why);
+    } finally {
+      this.o.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Check status and framing headers; returns the offset the body starts at, or undefined to skip it. */
+  private accept(res: Response): number | undefined {
+    const { size } = this.o;
+    if (res.status === 416 && this.have > 0) {
+      const total = rangeTotal(res.headers.get("content-range"));
+      if (total !== undefined && total !== size) throw this.sizeMismatch(`the server has ${total} bytes`, res);
+      // A complete .part was asked for the bytes after its end; anything else means it can't be trusted.
+      if (this.have !== size) this.restart();
+      return undefined;
+    }
+    if (res.status === 206) {
+      const cr = parseContentRange(res.headers.get("content-range"));
+      if (cr?.total !== undefined && cr.total !== size) throw this.sizeMismatch(`the server has ${cr.total} bytes`, res);
+      if (!cr || cr.start !== this.have) {
+        this.restart();
+        return undefined;
+      }
+      if (this.have > 0) this.resumed = true;
+      return cr.start;
+    }
+    if (res.status === 200) {
+      const len = res.headers.get("content-length");
+      if (len !== null && !res.headers.get("content-encoding") && Number(len) !== size) {
+        throw this.sizeMismatch(`the server sends ${len} bytes`, res);
+      }
+      if (this.have > 0) this.restart();
+      return 0;
+    }
+    void res.body?.cancel().catch(() => undefined);
+    const what = res.status === 404 ? `not found at ${this.safeUrl}` : `HTTP ${res.status} from ${this.safeUrl}`;
+    throw new DownloadError("http", what, { status: res.status });
+  }
+
+  /** Stream the body onto the `.part`, hashing in order; "again" when a capped range ended early. */
+  private async stream(res: Response, start: number, ctrl: AbortController, stop: (c: DownloadErrorCode) => void, why: () => DownloadErrorCode | undefined): Promise<Step> {
+    const { size } = this.o;
+    if (!res.body) throw new DownloadError("network", `empty response from ${this.safeUrl}`);
+    let writer: PartWriter;
+    try {
+      writer = PartWriter.open(this.part, start);
+    } catch (err) {
+      await res.body.cancel().catch(() => undefined);
+      throw diskError(this.part, err);
+    }
+    const reader = res.body.getReader();
+    const dog = new Watchdog(this.o.idleTimeoutMs, () => stop("idle_timeout"));
+    let total = start;
+    let overflow = false;
+    try {
+      for (;;) {
+        dog.arm();
+        const { done, value } = await reader.read();
+        dog.disarm();
+        if (done) break;
+        if (total + value.byteLength > size) {
+          overflow = true;
+          break;
+        }
+        this.hash.update(value);
+        total += value.byteLength;
+        this.received += value.byteLength;
+        const full = pushOrThrow(writer, value, this.part);
+        if (full) await full.catch((err) => Promise.reject(diskError(this.part, err)));
+        this.have = total;
+        this.progress(false);
+      }
+    } catch (err) {
+      dog.stop();
+      ctrl.abort();
+      await writer.abandon();
+      throw err instanceof DownloadError ? err : this.failure(why(), err);
+    }
+    dog.stop();
+    if (overflow) {
+      ctrl.abort();
+      await writer.abandon();
+      this.restart();
+      throw new DownloadError("size_mismatch", `size mismatch: ${this.safeUrl} is longer than the expected ${size} bytes`);
+    }
+    try {
+      await writer.finish(total === size);
+    } catch (err) {
+      throw diskError(this.part, err);
+    }
+    if (total === size) return "complete";
+    const end = res.status === 206 ? parseContentRange(res.headers.get("content-range"))?.end : undefined;
+    if (end !== undefined && total === end + 1 && total > start) return "again";
+    throw new DownloadError("network", `connection to ${hostOf(this.safeUrl)} ended after ${total} of ${size} bytes`);
+  }
+
+  /** Checksum verdict, then fsync + atomic rename: `dest` only ever holds a verified file. */
+  private finalize(): DownloadResult {
+    const sha = this.hash.digest("hex");
+    if (sha !== this.o.checksum.hex.toLowerCase()) {
+      disk(this.part, () => rmSync(this.part, { force: true }));
+      throw new DownloadError("checksum_mismatch", `${this.o.checksum.algo} mismatch for ${this.safeUrl}: expected ${this.o.checksum.hex}, got ${sha}`);
+    }
+    disk(this.part, () => {
+      if (this.received === 0) fsyncPath(this.part, true);
+      chmodSync(this.part, 0o600);
+      renameSync(this.part, this.o.dest);
+    });
+    fsyncPath(dirname(this.o.dest), false);
+    this.progress(true);
+    return { bytes: this.o.size, resumedFrom: this.resumedFrom, received: this.received, sha };
+  }
+
+  private progress(final: boolean): void {
+    if (!this.o.onProgress) return;
+    const now = performance.now();
+    if (!final && now - this.lastProgress < PROGRESS_EVERY_MS) return;
+    this.lastProgress = now;
+    this.o.onProgress({ bytes: this.have, total: this.o.size, received: this.received, resumed: this.resumed });
+  }
+
+  private sizeMismatch(detail: string, res: Response): DownloadError {
+    void res.body?.cancel().catch(() => undefined);
+    this.restart();
+    return new DownloadError("size_mismatch", `size mismatch for ${this.safeUrl}: expected ${this.o.size} bytes, ${detail}`);
+  }
+
+  /** Map a fetch/read rejection: our own stop reason wins, else the network failed. */
+  private failure(why: DownloadErrorCode | undefined, err: unknown): DownloadError {
+    if (why === "aborted" || (!why && this.o.signal.aborted)) return aborted();
+    if (why === "connect_timeout") return new DownloadError(why, `no response from ${hostOf(this.safeUrl)} within ${this.o.connectTimeoutMs} ms`);
+    if (why === "idle_timeout") return new DownloadError(why, `download from ${hostOf(this.safeUrl)} stalled: no data for ${this.o.idleTimeoutMs} ms`);
+    const code = (err as { code?: unknown })?.code;
+    const detail = typeof code === "string" && /^[A-Z_]+$/.test(code) ? ` (${code})` : "";
+    return new DownloadError("network", `connection to ${hostOf(this.safeUrl)} failed after ${this.have} of ${this.o.size} bytes${detail}`, { cause: err });
+  }
+}
+
+function pushOrThrow(writer: PartWriter, chunk: Uint8Array, part: string): Promise<void> | undefined {
+  try {
+    return writer.push(chunk);
+  } catch (err) {
+    throw diskError(part, err);
+  }
+}
+
+function aborted(): DownloadError {
+  return new DownloadError("aborted", "download aborted");
+}
+
+function diskError(path: string, err: unknown): DownloadError {
+  const code = (err as { code?: unknown })?.code;
+  return new DownloadError("disk", `cannot write ${path}${typeof code === "string" ? ` (${code})` : ""}`, { cause: err });
+}
+
+function disk<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw diskError(path, err);
+  }
+}
+
+/** Flush a file (data) or directory (the rename) to stable storage; directories may refuse, that's fine. */
+function fsyncPath(path: string, required: boolean): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    fsyncSync(fd);
+  } catch (err) {
+    if (required) throw err;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function checkUrl(url: string, safe: string): void {
+  let proto = "";
+  try {
+    proto = new URL(url).protocol;
+  } catch {
+    throw new DownloadError("http", `invalid download URL ${safe}`);
+  }
+  if (proto !== "http:" && proto !== "https:") throw new DownloadError("http", `unsupported URL scheme in ${safe}`);
+}
+
+function hostOf(safeUrl: string): string {
+  try {
+    return new URL(safeUrl).host;
+  } catch {
+    return safeUrl;
+  }
+}
+
+/** `bytes a-b/total` (total may be `*`); undefined when malformed. */
+function parseContentRange(h: string | null): { start: number; end: number; total: number | undefined } | undefined {
+  const m = h ? /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(h) : null;
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (end < start) return undefined;
+  return { start, end, total: m[3] === "*" ? undefined : Number(m[3]) };
+}
+
+/** The total length a 416 reports in its Content-Range. */
+function rangeTotal(h: string | null): number | undefined {
+  const m = h ? /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(h) : null;
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,269 @@
+import type { ConsolaInstance } from "consola";
+import { rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { BosunError, ExitCode, errorMessage } from "../errors.ts";
+import type { EventBus } from "../events.ts";
+import type { InstallStatus } from "../status.ts";
+import { didYouMean } from "../util/suggest.ts";
+import { builtinCatalog, resolveUrl } from "./catalog/catalog.ts";
+import { download, verifyFile } from "./download.ts";
+import { InstallGuard } from "./guard.ts";
+import { InstallStore, type StoredInstall } from "./store.ts";
+import type { CatalogEntry } from "./types.ts";
+
+export interface InstallerOptions {
+  /** `$BOSUN_HOME/models`. */
+  modelsDir: string;
+  db: DatabaseSync;
+  bus: EventBus | null;
+  log: ConsolaInstance;
+  mirror: string;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Entries from `[[installs.custom]]`. */
+  custom?: CatalogEntry[];
+  now?: () => number;
+}
+
+/** What asking for an install gave: a new job, or the status of the one already running. */
+export type InstallRequest =
+  | { started: true; status: InstallStatus; done: Promise<InstallStatus> }
+  | { started: false; status: InstallStatus; holderPid: number | null };
+
+const EMIT_EVERY_MS = 100;
+const PERSIST_EVERY_MS = 250;
+
+/**
+ * Installs models and voices under the guard (semantics §3): one install per target across
+ * tasks and processes, verified resumable downloads, persisted status with recovery.
+ */
+export class Installer {
+  readonly guard: InstallGuard;
+  #store: InstallStore;
+  #jobs = new Map<string, AbortController>();
+  #running = new Set<Promise<InstallStatus>>();
+  #entries: CatalogEntry[];
+  #now: () => number;
+
+  constructor(private readonly opts: InstallerOptions) {
+    this.#now = opts.now ?? Date.now;
+    this.#store = new InstallStore(opts.db, this.#now);
+    this.guard = new InstallGuard(join(opts.modelsDir, ".locks"));
+    const custom = opts.custom ?? [];
+    const customTargets = new Set(custom.map((e) => e.target));
+    this.#entries = [...builtinCatalog().filter((e) => !customTargets.has(e.target)), ...custom];
+  }
+
+  /** Every installable entry (built-in plus custom). */
+  entries(): CatalogEntry[] {
+    return this.#entries;
+  }
+
+  /** The entry of a target, or a usage error with a did-you-mean. */
+  entry(target: string): CatalogEntry {
+    const e = this.#entries.find((x) => x.target === target);
+    if (e) return e;
+    const guess = didYouMean(target, this.#entries.map((x) => x.target));
+    throw new BosunError("unknown_target", `unknown install target "${target}"`, {
+      exitCode: ExitCode.usage,
+      hint: guess ? `did you mean ${guess}?` : "list them with `bosun catalog`",
+    });
+  }
+
+  /** Where a target's files live. */
+  filePaths(entry: CatalogEntry): string[] {
+    return entry.files.map((f) => join(this.opts.modelsDir, entry.engine, f.dest));
+  }
+
+  /**
+   * Ask for an install. If this or another process is installing the target, nothing starts:
+   * the current status comes back. Otherwise a job starts and `done` settles when it ends.
+   */
+  async request(target: string, opts: { force?: boolean } = {}): Promise<InstallRequest> {
+    const entry = this.entry(target);
+    if (!opts.force && !this.guard.busy(target)) {
+      const current = await this.status(target);
+      if (current.state === "installed") return { started: false, status: current, holderPid: null };
+    }
+    // Check-and-claim is synchronous from here: no await between them.
+    const claim = this.guard.claim(target);
+    if (!claim.ok) {
+      const holderPid = claim.holder === "this-process" ? process.pid : claim.holder.pid || null;
+      return { started: false, status: await this.status(target), holderPid };
+    }
+    const abort = new AbortController();
+    this.#jobs.set(target, abort);
+    const queued = this.#save({ ...blank(entry), state: "queued", stage: "queued", ownerPid: process.pid });
+    const done = this.#run(entry, !!opts.force, abort.signal).finally(() => {
+      this.#jobs.delete(target);
+      this.#running.delete(done);
+      claim.release();
+    });
+    this.#running.add(done);
+    return { started: true, status: pub(queued), done };
+  }
+
+  /** Cancel a running install of this process; its `.part` stays for a later resume. */
+  cancel(target: string): boolean {
+    const job = this.#jobs.get(target);
+    job?.abort();
+    return !!job;
+  }
+
+  /** Cancel every running install and wait until each has released its claim (shutdown). */
+  async cancelAll(): Promise<void> {
+    for (const j of this.#jobs.values()) j.abort();
+    await Promise.allSettled([...this.#running]);
+  }
+
+  /** Remove a target's files and status. Refused while it is being installed. */
+  async uninstall(target: string): Promise<InstallStatus> {
+    const entry = this.entry(target);
+    const claim = this.guard.claim(target);
+    if (!claim.ok) {
+      throw new BosunError("install_busy", `${target} is being installed right now`, { hint: `cancel it first (Ctrl-C the install, or \`x\` in the dashboard)` });
+    }
+    try {
+      for (const p of this.filePaths(entry)) {
+        rmSync(p, { force: true });
+        rmSync(`${p}.part`, { force: true });
+      }
+      this.#store.delete(target);
+      const s = { ...blank(entry), state: "missing" as const };
+      this.#emit(s);
+      return s;
+    } finally {
+      claim.release();
+    }
+  }
+
+  /**
+   * The status of a target, reconciled with the disk and the lock: an `installing` whose owner is
+   * gone becomes `error` (interrupted, resumable); files that verify are `installed` even with no
+   * stored status; files that fail verification are `broken`.
+   */
+  async status(target: string): Promise<InstallStatus> {
+    const entry = this.entry(target);
+    const stored = this.#store.get(target);
+    if (stored && (stored.state === "installing" || stored.state === "queued")) {
+      if (this.guard.busy(target)) return pub(stored);
+      return pub(this.#save({ ...stored, state: "error", stage: null, error: "interrupted; install again to resume", ownerPid: null }));
+    }
+    const paths = this.filePaths(entry);
+    const stats = paths.map((p) => statOrNull(p));
+    if (stats.every((s) => s !== null)) {
+      const key = stats.map((s) => `${s!.size}:${s!.mtimeMs}`).join(",");
+      if (stored?.state === "installed" && stored.verified === key) return pub(stored);
+      const ok = (await Promise.all(entry.files.map((f, i) => verifyFile(paths[i]!, f.size, f.checksum)))).every(Boolean);
+      if (ok) return pub(this.#save({ ...blank(entry), state: "installed", progress: 100, downloadedBytes: entry.size, verified: key }));
+      return pub(this.#save({ ...blank(entry), state: "broken", error: "files on disk fail verification; reinstall with --force", verified: null }));
+    }
+    if (stored && stored.state !== "installed") return pub(stored);
+    if (stored?.state === "installed") this.#store.delete(target);
+    const partial = paths.reduce((n, p) => n + (statOrNull(`${p}.part`)?.size ?? 0), 0);
+    return { ...pub(blank(entry)), downloadedBytes: partial };
+  }
+
+  /** Targets with a stored status or files on disk, plus `extra` (e.g. the wanted ones). */
+  async list(extra: string[] = []): Promise<InstallStatus[]> {
+    const targets = new Set([...this.#store.all().map((s) => s.target), ...extra]);
+    for (const e of this.#entries) if (this.filePaths(e).some((p) => statOrNull(p) || statOrNull(`${p}.part`))) targets.add(e.target);
+    const out: InstallStatus[] = [];
+    for (const t of [...targets].sort()) {
+      try {
+        out.push(await this.status(t));
+      } catch {
+        // A stored target no longer in the catalogue: nothing to show.
+      }
+    }
+    return out;
+  }
+
+  async #run(entry: CatalogEntry, force: boolean, signal: AbortSignal): Promise<InstallStatus> {
+    let s: StoredInstall = { ...blank(entry), state: "installing", stage: "starting", ownerPid: process.pid };
+    let lastEmit = 0;
+    let lastPersist = 0;
+    const update = (patch: Partial<StoredInstall>, force = false) => {
+      s = { ...s, ...patch };
+      const now = this.#now();
+      if (force || now - lastPersist >= PERSIST_EVERY_MS) {
+        this.#store.put(s);
+        lastPersist = now;
+      }
+      if (force || now - lastEmit >= EMIT_EVERY_MS) {
+        this.#emit(pub(s));
+        lastEmit = now;
+      }
+    };
+    update({}, true);
+    const paths = this.filePaths(entry);
+    try {
+      let done = 0;
+      for (const [i, file] of entry.files.entries()) {
+        const dest = paths[i]!;
+        if (force) {
+          rmSync(dest, { force: true });
+          rmSync(`${dest}.part`, { force: true });
+        } else if (statOrNull(dest)?.size === file.size && (await verifyFile(dest, file.size, file.checksum))) {
+          done += file.size;
+          continue;
+        }
+        update({ stage: `downloading ${file.dest}` }, true);
+        const base = done;
+        await download({
+          url: resolveUrl(file, this.opts.mirror),
+          dest,
+          size: file.size,
+          checksum: file.checksum,
+          connectTimeoutMs: this.opts.connectTimeoutMs,
+          idleTimeoutMs: this.opts.idleTimeoutMs,
+          signal,
+          onProgress: (p) => {
+            const bytes = base + p.bytes;
+            update({ downloadedBytes: bytes, progress: Math.min(99, Math.floor((bytes / entry.size) * 100)) });
+          },
+        });
+        done += file.size;
+      }
+      const key = paths.map((p) => statOrNull(p)!).map((st) => `${st.size}:${st.mtimeMs}`).join(",");
+      update({ state: "installed", progress: 100, downloadedBytes: entry.size, stage: null, error: null, ownerPid: null, verified: key }, true);
+      this.opts.log.info(`installed ${entry.target} (${paths.join(", ")})`);
+    } catch (err) {
+      const cancelled = signal.aborted;
+      const message = cancelled ? "cancelled; install again to resume (the partial download is kept)" : errorMessage(err);
+      update({ state: "error", stage: null, error: message, ownerPid: null }, true);
+      if (cancelled) this.opts.log.info(`install of ${entry.target} cancelled`);
+      else this.opts.log.warn(`install of ${entry.target} failed: ${message}`);
+    }
+    return pub(s);
+  }
+
+  #save(s: StoredInstall): StoredInstall {
+    this.#store.put(s);
+    this.#emit(pub(s));
+    return s;
+  }
+
+  #emit(s: InstallStatus): void {
+    this.opts.bus?.emit({ type: "install.state", install: s });
+  }
+}
+
+function blank(entry: CatalogEntry): StoredInstall {
+  return { target: entry.target, state: "missing", progress: 0, downloadedBytes: 0, totalBytes: entry.size, stage: null, error: null, ownerPid: null, verified: null };
+}
+
+/** The public part of a stored status. */
+function pub(s: StoredInstall): InstallStatus {
+  return { target: s.target, state: s.state, progress: s.progress, downloadedBytes: s.downloadedBytes, totalBytes: s.totalBytes, stage: s.stage, error: s.error };
+}
+
+function statOrNull(p: string): { size: number; mtimeMs: number } | null {
+  try {
+    const st = statSync(p);
+    return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createConsola } from "consola";
+import { existsSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Installer } from "../../src/core/installs/installer.ts";
+import { customEntries } from "../../src/core/installs/catalog/catalog.ts";
+import { openDatabase } from "../../src/core/sessions/db.ts";
+import { generatedBytes, ModelServer, type ServedFile } from "../helpers/model-server.ts";
+import { sandbox, exited } from "../helpers/bosun.ts";
+
+let server: ModelServer;
+beforeAll(async () => {
+  server = await ModelServer.start();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+let n = 0;
+/** A fresh file on the server and a custom catalogue entry for it. */
+function served(size: number, switches = {}): { file: ServedFile; target: string; custom: string } {
+  const name = `m${++n}-${process.pid}`;
+  const file = server.addFile(`/files/${name}.bin`, { size, seed: n }, switches);
+  const target = `whisper:${name}`;
+  const custom = `[[installs.custom]]\ntarget = "${target}"\nurl = "${file.url}"\nsize = ${file.size}\nsha256 = "${file.sha256}"\n`;
+  return { file, target, custom };
+}
+
+function installer(home: string, customToml: Array<{ target: string; file: ServedFile }>) {
+  const db = openDatabase(join(home, "bosun.db"));
+  return new Installer({
+    modelsDir: join(home, "models"),
+    db,
+    bus: null,
+    log: createConsola({ level: -999 }),
+    mirror: server.url,
+    connectTimeoutMs: 2000,
+    idleTimeoutMs: 2000,
+    custom: customEntries(customToml.map(({ target, file }) => ({ target, url: file.url, size: file.size, sha256: file.sha256 }))),
+  });
+}
+
+const home = () => {
+  const h = mkdtempSync(join(tmpdir(), "bosun-inst-"));
+  mkdirSync(h, { recursive: true });
+  return h;
+};
+
+describe("install guard", () => {
+  test("32 concurrent in-process requests for one target download the body exactly once", async () => {
+    const s = served(2 * 1024 * 1024, { throttleBytesPerSec: 8 * 1024 * 1024 });
+    const inst = installer(home(), [s]);
+    const results = await Promise.all(Array.from({ length: 32 }, () => inst.request(s.target)));
+    const started = results.filter((r) => r.started);
+    expect(started).toHaveLength(1);
+    for (const r of results.filter((r) => !r.started)) expect(["queued", "installing"]).toContain(r.status.state);
+    const final = await (started[0] as { done: Promise<{ state: string }> }).done;
+    expect(final.state).toBe("installed");
+    expect(server.stats(s.file.path).fullBodies).toBe(1);
+    // A later request for an installed target starts nothing.
+    const again = await inst.request(s.target);
+    expect(again).toMatchObject({ started: false, status: { state: "installed" } });
+    expect(server.stats(s.file.path).requests).toBe(1);
+  });
+
+  test("4 concurrent `dist/bosun install` processes for one target: one download, all report installed", async () => {
+    const s = served(3 * 1024 * 1024, { throttleBytesPerSec: 6 * 1024 * 1024 });
+    const sb = sandbox();
+    sb.writeConfig(s.custom);
+    const runs = await Promise.all(Array.from({ length: 4 }, () => sb.runAsync(["install", s.target], { timeoutMs: 30_000 })));
+    for (const r of runs) expect(r.code).toBe(0);
+    expect(runs.filter((r) => /already being installed by pid \d+/.test(r.stderr)).length).toBeGreaterThanOrEqual(1);
+    expect(server.stats(s.file.path).fullBodies).toBe(1);
+    const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
+    expect(list).toEqual([expect.objectContaining({ target: s.target, state: "installed", progress: 100 })]);
+  });
+});
+
+describe("interrupted installs", () => {
+  test("kill -9 mid-download: the status says interrupted, the next run resumes with Range and verifies", async () => {
+    const s = served(4 * 1024 * 1024, { throttleBytesPerSec: 2 * 1024 * 1024 });
+    const sb = sandbox();
+    sb.writeConfig(s.custom);
+    const child = sb.spawn(["install", s.target]);
+    const part = join(sb.home, "models", "whisper", `${s.target.split(":")[1]}.bin.part`);
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(part) && statSync(part).size > 512 * 1024) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGKILL");
+    await exited(child);
+    const kept = statSync(part).size;
+    expect(kept).toBeGreaterThan(0);
+    const interrupted = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
+    expect(interrupted).toMatchObject({ state: "error" });
+    expect(interrupted.error).toContain("interrupted");
+    expect(existsSync(join(sb.home, "models", "whisper", `${s.target.split(":")[1]}.bin`))).toBe(false);
+
+    server.configure(s.file.path, { throttleBytesPerSec: undefined });
+    const r = await sb.runAsync(["install", s.target]);
+    expect(r.code).toBe(0);
+    const ranged = server.stats(s.file.path).ranged;
+    expect(ranged.length).toBeGreaterThanOrEqual(1);
+    expect(ranged.at(-1)!.status).toBe(206);
+    expect(Number(/bytes=(\d+)-/.exec(ranged.at(-1)!.range)![1])).toBeGreaterThan(0);
+    expect(server.stats(s.file.path).fullBodies).toBe(1);
+    expect(JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0].state).toBe("installed");
+  });
+
+  test("Ctrl-C cancels cleanly, keeps a resumable .part, exits 130; the next install resumes", async () => {
+    const s = served(4 * 1024 * 1024, { throttleBytesPerSec: 2 * 1024 * 1024 });
+    const sb = sandbox();
+    sb.writeConfig(s.custom);
+    const child = sb.spawn(["install", s.target]);
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    const part = join(sb.home, "models", "whisper", `${s.target.split(":")[1]}.bin.part`);
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(part) && statSync(part).size > 256 * 1024) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGINT");
+    expect(await exited(child)).toBe(130);
+    expect(stderr).toContain("partial download is kept");
+    expect(statSync(part).size).toBeGreaterThan(0);
+    const st = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
+    expect(st.state).toBe("error");
+    expect(st.error).toContain("cancelled");
+    server.configure(s.file.path, { throttleBytesPerSec: undefined });
+    expect((await sb.runAsync(["install", s.target])).code).toBe(0);
+    expect(server.stats(s.file.path).ranged.at(-1)?.status).toBe(206);
+  });
+});
+
+describe("verification", () => {
+  test("a checksum mismatch ends in error with no final file and no .part", async () => {
+    const s = served(256 * 1024, { corrupt: true });
+    const h = home();
+    const inst = installer(h, [s]);
+    const r = await inst.request(s.target);
+    const final = await (r as { done: Promise<{ state: string; error: string | null }> }).done;
+    expect(final.state).toBe("error");
+    expect(final.error).toMatch(/sha256 mismatch/);
+    expect(readdirSync(join(h, "models", "whisper"))).toEqual([]);
+  });
+
+  test("a verified file with no stored status is installed; a truncated one is broken; --force repairs it", async () => {
+    const s = served(300 * 1024);
+    const h = home();
+    const dir = join(h, "models", "whisper");
+    mkdirSync(dir, { recursive: true });
+    const dest = join(dir, `${s.target.split(":")[1]}.bin`);
+    writeFileSync(dest, generatedBytes(s.file.size, n));
+    const inst = installer(h, [s]);
+    expect((await inst.status(s.target)).state).toBe("installed");
+    expect(server.stats(s.file.path).requests).toBe(0);
+    truncateSync(dest, 1000);
+    const broken = await inst.status(s.target);
+    expect(broken.state).toBe("broken");
+    const r = await inst.request(s.target, { force: true });
+    expect((await (r as { done: Promise<{ state: string }> }).done).state).toBe("installed");
+    expect(statSync(dest).size).toBe(s.file.size);
+  });
+
+  test("404 and an unknown target are clear errors", async () => {
+    const h = home();
+    const inst = installer(h, [{ target: "whisper:gone", file: { url: `${server.url}/nope.bin`, path: "/nope.bin", size: 10, sha256: "0".repeat(64), sha1: "", md5: "" } }]);
+    const r = await inst.request("whisper:gone");
+    const final = await (r as { done: Promise<{ state: string; error: string | null }> }).done;
+    expect(final.state).toBe("error");
+    expect(final.error).toContain("not found at");
+    await expect(inst.request("whisper:bsae.en")).rejects.toThrow('unknown install target "whisper:bsae.en"');
+  });
+
+  test("the mirror replaces the base URL of catalogue entries (BOSUN_MODEL_MIRROR)", async () => {
+    const sb = sandbox({ BOSUN_MODEL_MIRROR: server.url });
+    const r = await sb.runAsync(["install", "whisper:tiny.en"]);
+    expect(r.code).toBe(1);
+    expect(server.stats("/ggerganov/whisper.cpp/resolve/main/ggml-tiny.en.bin").requests).toBe(1);
+    expect(r.stderr).toContain("not found at " + server.url + "/ggerganov/whisper.cpp/resolve/main/ggml-tiny.en.bin");
+  });
+});
+
+describe("through the gateway", () => {
+  test("`install` asks the running gateway; [installs] want installs at start; uninstall removes", async () => {
+    const wanted = served(200 * 1024);
+    const asked = served(500 * 1024);
+    const sb = sandbox();
+    sb.writeConfig(`[agent]\nprovider = "echo"\n[installs]\nwant = ["${wanted.target}"]\n${wanted.custom}${asked.custom}`);
+    expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
+    try {
+      const deadline = Date.now() + 10_000;
+      let st: any;
+      do {
+        st = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
+        if (st.installs.some((i: any) => i.target === wanted.target && i.state === "installed")) break;
+        await new Promise((r) => setTimeout(r, 50));
+      } while (Date.now() < deadline);
+      expect(st.installs).toContainEqual(expect.objectContaining({ target: wanted.target, state: "installed" }));
+
+      const r = await sb.runAsync(["install", asked.target]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("through the running gateway");
+      expect(server.stats(asked.file.path).fullBodies).toBe(1);
+      const status = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
+      expect(status.installs).toContainEqual(expect.objectContaining({ target: asked.target, state: "installed" }));
+
+      expect((await sb.runAsync(["uninstall", asked.target])).code).toBe(0);
+      const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
+      expect(list.find((i: any) => i.target === asked.target)).toBeUndefined();
+    } finally {
+      await sb.runAsync(["down"]);
+    }
+  });
+});
