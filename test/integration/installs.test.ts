@@ -70,7 +70,7 @@ describe("install guard", () => {
     const sb = sandbox();
     sb.writeConfig(s.custom);
     const runs = await Promise.all(Array.from({ length: 4 }, () => sb.runAsync(["install", s.target], { timeoutMs: 30_000 })));
-    for (const r of runs) expect(r.code).toBe(0);
+    for (const r of runs) expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
     expect(runs.filter((r) => /already being installed by pid \d+/.test(r.stderr)).length).toBeGreaterThanOrEqual(1);
     expect(server.stats(s.file.path).fullBodies).toBe(1);
     const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);

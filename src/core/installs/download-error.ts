@@ -38,3 +38,23 @@ export function redactUrl(url: string): string {
     return "<invalid url>";
   }
 }
+
+/** Reject anything but an absolute http(s) URL before touching the network. */
+export function checkUrl(url: string, safe: string): void {
+  let proto = "";
+  try {
+    proto = new URL(url).protocol;
+  } catch {
+    throw new DownloadError("http", `invalid download URL ${safe}`);
+  }
+  if (proto !== "http:" && proto !== "https:") throw new DownloadError("http", `unsupported URL scheme in ${safe}`);
+}
+
+/** host[:port] of a URL, for messages. */
+export function hostOf(safeUrl: string): string {
+  try {
+    return new URL(safeUrl).host;
+  } catch {
+    return safeUrl;
+  }
+}

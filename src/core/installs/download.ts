@@ -1,7 +1,8 @@
 import type { Hash } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { DownloadError, redactUrl, type DownloadErrorCode } from "./download-error.ts";
+import { parseContentRange, rangeTotal } from "./content-range.ts";
+import { checkUrl, DownloadError, hostOf, redactUrl, type DownloadErrorCode } from "./download-error.ts";
 import { hashFile, newHash } from "./hash.ts";
 import { PartWriter } from "./part-writer.ts";
 import type { DownloadOptions } from "./types.ts";
@@ -294,38 +295,4 @@ function fsyncPath(path: string, required: boolean): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-function checkUrl(url: string, safe: string): void {
-  let proto = "";
-  try {
-    proto = new URL(url).protocol;
-  } catch {
-    throw new DownloadError("http", `invalid download URL ${safe}`);
-  }
-  if (proto !== "http:" && proto !== "https:") throw new DownloadError("http", `unsupported URL scheme in ${safe}`);
-}
-
-function hostOf(safeUrl: string): string {
-  try {
-    return new URL(safeUrl).host;
-  } catch {
-    return safeUrl;
-  }
-}
-
-/** `bytes a-b/total` (total may be `*`); undefined when malformed. */
-function parseContentRange(h: string | null): { start: number; end: number; total: number | undefined } | undefined {
-  const m = h ? /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(h) : null;
-  if (!m) return undefined;
-  const start = Number(m[1]);
-  const end = Number(m[2]);
-  if (end < start) return undefined;
-  return { start, end, total: m[3] === "*" ? undefined : Number(m[3]) };
-}
-
-/** The total length a 416 reports in its Content-Range. */
-function rangeTotal(h: string | null): number | undefined {
-  const m = h ? /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(h) : null;
-  return m ? Number(m[1]) : undefined;
 }

@@ -35,9 +35,11 @@ export function openDatabase(path: string): DatabaseSync {
   if (path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "a", 0o600));
   if (path !== ":memory:") chmodSync(path, 0o600);
   const db = new DatabaseSync(path);
+  // First: several processes (gateway, `bosun install`s) open the file at once, and switching to
+  // WAL or creating tables must wait for the others rather than fail with "database is locked".
+  db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
-  db.exec("PRAGMA busy_timeout = 5000");
   for (const sql of MIGRATIONS) db.exec(sql);
   return db;
 }
