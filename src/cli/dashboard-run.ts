@@ -2,6 +2,7 @@ import type { BosunEvent } from "../core/events.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { busSource, type DashboardSource } from "../tui/source.ts";
 import { loadTui } from "./load-tui.ts";
+import { pickerEntries, requestOutcome } from "./install-actions.ts";
 import { VERSION } from "./version.ts";
 
 /** The dashboard over an in-process gateway; log records from before it mounted are replayed. */
@@ -9,7 +10,13 @@ export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEven
   const inner = busSource(gateway.bus, () => gateway.snapshot());
   const source: DashboardSource = {
     mode: inner.mode,
-    actions: { adapter: async (action, name) => String(await gateway.control(action, name)) },
+    actions: {
+      adapter: async (action, name) => String(await gateway.control(action, name)),
+      catalog: async () => pickerEntries(gateway.installer.entries()),
+      install: async (target) => requestOutcome((await gateway.install([target]))[0]!),
+      cancelInstall: async (target) => (gateway.installer.cancel(target) ? "cancelling" : "not running here"),
+      uninstall: async (target) => (await gateway.installer.uninstall(target)).state,
+    },
     subscribe(listener, onConnection) {
       let replayed = false;
       return inner.subscribe((e) => {

@@ -45,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return await runNamed(name, rest);
   } catch (e) {
+    if ((e as { code?: string } | null)?.code === "EPIPE") return ExitCode.ok;
     return reportError(e, json);
   }
 }

@@ -7,6 +7,17 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.exit(0);
 }
 
+// A reader that went away (`bosun install --json | head -3`) ends us quietly, as SIGPIPE would.
+const isEpipe = (e: unknown) => (e as { code?: string } | null)?.code === "EPIPE";
+process.stdout.on("error", (e) => {
+  if (isEpipe(e)) process.exit(0);
+});
+process.on("uncaughtException", (e) => {
+  if (isEpipe(e)) process.exit(0);
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
+
 const { run } = await import("./dispatch.ts");
 const code = await run(argv);
 // Let a large output (e.g. `config schema` into a pipe) flush, but never wait on a reader that left.

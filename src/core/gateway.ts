@@ -151,6 +151,11 @@ export class Gateway {
     return this.#installer;
   }
 
+  /** The installable entries (built-in catalogue plus `[[installs.custom]]`). */
+  catalog(): unknown[] {
+    return this.installer.entries();
+  }
+
   /** Ask for installs; each target either starts or reports the install already running. */
   async install(targets: string[], force = false): Promise<InstallRequest[]> {
     const installer = this.installer;

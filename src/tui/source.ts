@@ -8,6 +8,14 @@ export interface DashboardActions {
    * "still-starting", "stopped", "failed"), rejects with an Error whose message is for the user.
    */
   adapter(action: "restart" | "stop" | "start", name: string): Promise<string>;
+  /** Installable entries (built-in catalogue plus custom ones), for the picker. */
+  catalog?(): Promise<Array<{ target: string; engine: string; description: string; language: string; quality?: string; size: number }>>;
+  /** Start installing a target; resolves with a short outcome ("installing", "already installed", "already being installed by pid N"). */
+  install?(target: string): Promise<string>;
+  /** Cancel a running install (the partial download is kept). */
+  cancelInstall?(target: string): Promise<string>;
+  /** Remove an installed target. */
+  uninstall?(target: string): Promise<string>;
 }
 
 /**

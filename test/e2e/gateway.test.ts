@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { exited, freePort, sandbox, waitForLine, webchatTurn } from "../helpers/bosun.ts";
+import { BIN, exited, freePort, sandbox, waitForLine, webchatTurn } from "../helpers/bosun.ts";
 import { listeningAddresses } from "../helpers/net.ts";
 
 const webConfig = (port: number) => `[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`;
@@ -189,6 +189,14 @@ describe("commands", () => {
     const badFlag = sb.run(["status", "--jsno"]);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain("--json");
+  });
+
+  test("a reader that goes away (| head) ends the command quietly, with no stack trace", () => {
+    const sb = sandbox();
+    const { spawnSync } = require("node:child_process");
+    const r = spawnSync("bash", ["-c", `"${BIN}" catalog --json | head -c 10 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { cwd: sb.dir, env: sb.env, encoding: "utf8" });
+    expect(r.stdout.trim()).toBe("rc=0");
+    expect(r.stderr).not.toContain("EPIPE");
   });
 
   test("without a TTY, bare bosun prints status; dashboard needs a gateway", () => {

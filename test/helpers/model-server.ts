@@ -22,10 +22,14 @@ export interface Switches {
   corrupt?: boolean;
   /** Send `bytes` body bytes (default 1), then stall `stallMs` (default: until the client goes away). */
   trickle?: boolean | { bytes?: number; stallMs?: number };
+  /** Answer every request for the file with this status and a short text body (e.g. 503). */
+  failStatus?: number;
   /** Wait this long before sending response headers (Infinity = never). */
   stallHeadersMs?: number;
   /** Omit Content-Length (chunked transfer encoding), so only the body's end tells the length. */
   chunked?: boolean;
+  /** Serve at most this many bytes per 206 (like CDNs that cap ranges); the client must ask again. */
+  maxRangeBytes?: number;
   /** Body chunk size in bytes (default 256 KiB). */
   chunkBytes?: number;
 }
@@ -195,19 +199,19 @@ export class ModelServer {
     return info;
   }
 
-  /** Change switches of the server (no path) or of one file; merged over what is set. */
+  /** Change switches of the server (no path) or of one file; merged over what is set. Setting a drop switch re-arms its count. */
   configure(switches: Switches): void;
   configure(path: string, switches: Switches): void;
   configure(a: string | Switches, b?: Switches): void {
     if (typeof a !== "string") {
       this.defaults = { ...this.defaults, ...a };
-      this.dropsLeft.clear();
+      if ("dropAfterBytes" in a || "dropTimes" in a) this.dropsLeft.clear();
       return;
     }
     const e = this.files.get(a.startsWith("/") ? a : `/${a}`);
     if (!e) throw new Error(`no file at ${a}`);
     e.switches = { ...e.switches, ...b };
-    this.dropsLeft.delete(e.info.path);
+    if (b && ("dropAfterBytes" in b || "dropTimes" in b)) this.dropsLeft.delete(e.info.path);
   }
 
   /** Counters of one path (zeros when never requested). */
@@ -254,6 +258,11 @@ export class ModelServer {
       res.writeHead(404, { "content-type": "text/plain" }).end("Entry not found");
       return;
     }
+    if (sw.failStatus !== undefined) {
+      if (range) stats.ranged.push({ range, status: sw.failStatus });
+      res.writeHead(sw.failStatus, { "content-type": "text/plain" }).end(`status ${sw.failStatus}`);
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
@@ -272,6 +281,7 @@ export class ModelServer {
       }
       if (r) {
         ({ start, end } = r);
+        if (sw.maxRangeBytes !== undefined) end = Math.min(end, start + sw.maxRangeBytes - 1);
         status = 206;
         headers["content-range"] = `bytes ${start}-${end}/${entry.size}`;
       }

@@ -15,6 +15,7 @@ export interface ControlHandlers {
   control(action: "restart" | "stop" | "start", name: string): Promise<string>;
   install(targets: string[], force: boolean): Promise<Array<{ started: boolean; status: unknown; holderPid?: number | null }>>;
   installer: { cancel(target: string): boolean; uninstall(target: string): Promise<unknown> };
+  catalog(): unknown[];
 }
 
 const ADAPTER_ACTION = /^POST \/v1\/adapters\/([^/]+)\/(restart|stop|start)$/;
@@ -55,6 +56,8 @@ export async function startControlServer(socketPath: string, token: string, h: C
           case "POST /v1/shutdown":
             queueMicrotask(() => void h.stop("control API"));
             return json({ ok: true }, 202);
+          case "GET /v1/catalog":
+            return json(h.catalog());
           case "POST /v1/installs": {
             const body = (await req.json().catch(() => null)) as { targets?: unknown; force?: unknown } | null;
             if (!body || !Array.isArray(body.targets) || body.targets.length === 0 || !body.targets.every((t) => typeof t === "string")) {

@@ -9,8 +9,8 @@ export type DownloadErrorCode =
   | "aborted"
   | "disk";
 
-/** Failures after which the `.part` file is kept, so the next attempt resumes with a Range request. */
-const RESUMABLE: ReadonlySet<DownloadErrorCode> = new Set(["connect_timeout", "idle_timeout", "network", "aborted", "disk"]);
+/** Failures that discard the `.part` (its bytes are known to be wrong); every other failure keeps it. */
+const DISCARDS_PART: ReadonlySet<DownloadErrorCode> = new Set(["size_mismatch", "checksum_mismatch"]);
 
 /** A failed download; messages never contain URL credentials or query strings. */
 export class DownloadError extends Error {
@@ -23,9 +23,9 @@ export class DownloadError extends Error {
     this.code = code;
     this.status = opts.status;
   }
-  /** true when the `.part` file was kept and a retry continues where this attempt stopped. */
-  get resumable(): boolean {
-    return RESUMABLE.has(this.code);
+  /** true when any `.part` file was kept, so a retry continues where this attempt stopped. */
+  get partKept(): boolean {
+    return !DISCARDS_PART.has(this.code);
   }
 }
 

@@ -255,7 +255,8 @@ class Transfer {
     if (why === "idle_timeout") return new DownloadError(why, `download from ${hostOf(this.safeUrl)} stalled: no data for ${this.o.idleTimeoutMs} ms`);
     const code = (err as { code?: unknown })?.code;
     const detail = typeof code === "string" && /^[A-Z_]+$/.test(code) ? ` (${code})` : "";
-    return new DownloadError("network", `connection to ${hostOf(this.safeUrl)} failed after ${this.have} of ${this.o.size} bytes${detail}`, { cause: err });
+    // No `cause`: runtime fetch errors carry the full URL, credentials and query included.
+    return new DownloadError("network", `connection to ${hostOf(this.safeUrl)} failed after ${this.have} of ${this.o.size} bytes${detail}`);
   }
 }
 
