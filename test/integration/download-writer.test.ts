@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PartWriter } from "../../src/core/installs/part-writer.ts";
+import { generatedBytes } from "../helpers/model-server.ts";
+
+function tempPath(): string {
+  return join(mkdtempSync(join(tmpdir(), "bosun-pw-")), "model.bin.part");
+}
+
+/** Push `data` in `chunk`-sized pieces, honouring backpressure; returns how often push asked to wait. */
+async function pushAll(w: PartWriter, data: Buffer, chunk: number): Promise<number> {
+  let waits = 0;
+  for (let off = 0; off < data.length; off += chunk) {
+    const wait = w.push(data.subarray(off, off + chunk));
+    if (wait) {
+      waits++;
+      await wait;
+    }
+  }
+  return waits;
+}
+
+describe("PartWriter", () => {
+  test("fast writes go straight to disk, in order, with mode 0600", async () => {
+    const path = tempPath();
+    const data = generatedBytes(3_000_000, 5);
+    const w = PartWriter.open(path, 0);
+    expect(await pushAll(w, data, 64 * 1024)).toBe(0);
+    expect(w.inBackground).toBe(false);
+    await w.finish(true);
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  test("after slow writes it moves to a bounded background queue and still writes every byte in order", async () => {
+    const path = tempPath();
+    const data = generatedBytes(40 << 20, 6);
+    // Every direct write counts as slow, so the switch happens after the third chunk.
+    const w = PartWriter.open(path, 0, { slowWriteMs: -1 });
+    const waits = await pushAll(w, data, 256 * 1024);
+    expect(w.inBackground).toBe(true);
+    // 40 MiB through a 16 MiB queue: the reader was told to wait at least once.
+    expect(waits).toBeGreaterThan(0);
+    await w.finish(true);
+    expect(w.written).toBe(data.length);
+    expect(readFileSync(path).equals(data)).toBe(true);
+  });
+
+  test("continuing at an offset truncates whatever followed it", async () => {
+    const path = tempPath();
+    const data = generatedBytes(500_000, 7);
+    writeFileSync(path, Buffer.concat([data.subarray(0, 200_000), Buffer.alloc(400_000, 9)]));
+    const w = PartWriter.open(path, 200_000);
+    await pushAll(w, data.subarray(200_000), 50_000);
+    await w.finish(false);
+    expect(readFileSync(path).equals(data)).toBe(true);
+  });
+
+  test("abandon keeps the queued prefix", async () => {
+    const path = tempPath();
+    const data = generatedBytes(4 << 20, 8);
+    const w = PartWriter.open(path, 0, { slowWriteMs: -1 });
+    await pushAll(w, data, 128 * 1024);
+    await w.abandon();
+    expect(readFileSync(path).equals(data)).toBe(true);
+  });
+
+  test("a failing disk surfaces as a thrown write error", async () => {
+    if (!existsSync("/dev/full")) return;
+    const w = PartWriter.open("/dev/full", 0);
+    expect(() => w.push(new Uint8Array(4096))).toThrow(/ENOSPC|no space/i);
+    await w.abandon();
+  });
+});
