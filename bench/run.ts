@@ -1,10 +1,11 @@
 // Benchmarks of the built binary: prints one JSON object on stdout, progress on stderr.
-// Usage: bun run bench/run.ts [--quick] [--only base,reconcile,adapters50,webhook]
+// Usage: bun run bench/run.ts [--quick] [--only base,reconcile,adapters50,webhook,install]
 // (assumes dist/bosun is built; `bun run bench` builds first)
 import { existsSync, statSync } from "node:fs";
 import { arch, cpus, release, type } from "node:os";
 import { resolve } from "node:path";
 import { benchAdapters50 } from "./adapters50.ts";
+import { benchInstall } from "./install.ts";
 import { freePort, idleWindow, mustRun, progress, round, rssMb, summary } from "./lib.ts";
 import { benchReconcile } from "./reconcile.ts";
 import { renderConfig, Sandbox } from "./sandbox.ts";
@@ -12,13 +13,13 @@ import { benchWebchat } from "./webchat.ts";
 import { benchWebhook } from "./webhook.ts";
 
 const BIN = resolve(import.meta.dir, "../dist/bosun");
-const SECTIONS = ["base", "reconcile", "adapters50", "webhook"] as const;
+const SECTIONS = ["base", "reconcile", "adapters50", "webhook", "install"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.argv.includes("--quick");
 const N = quick
-  ? { cli: 5, starts: 3, idleMs: 2_000, messages: 200, conversations: 10, each: 20, edits: 3, starts50: 2, hookSeq: 300, hookPar: 800 }
-  : { cli: 30, starts: 5, idleMs: 10_000, messages: 1_000, conversations: 10, each: 100, edits: 10, starts50: 3, hookSeq: 2_000, hookPar: 5_000 };
+  ? { cli: 5, starts: 3, idleMs: 2_000, messages: 200, conversations: 10, each: 20, edits: 3, starts50: 2, hookSeq: 300, hookPar: 800, installMiB: 256, installRuns: 1 }
+  : { cli: 30, starts: 5, idleMs: 10_000, messages: 1_000, conversations: 10, each: 100, edits: 10, starts50: 3, hookSeq: 2_000, hookPar: 5_000, installMiB: 1_024, installRuns: 3 };
 
 function onlyArg(): Section[] {
   const i = process.argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
@@ -130,6 +131,7 @@ async function main() {
       }
     }
   }
+  if (only.includes("install")) result.install = await section("install", (sb) => benchInstall(sb, BIN, N.installMiB, N.installRuns));
   if (problems.length) result.problems = problems;
   return result;
 }

@@ -1,12 +1,18 @@
 import type { AdapterStatus } from "../core/status.ts";
 import { oneLine } from "./format.ts";
+import type { DashboardState } from "./store.ts";
 
 export type AdapterAction = "restart" | "stop" | "start";
+export type InstallAction = "install" | "cancel" | "uninstall";
+export type ControlAction = AdapterAction | InstallAction;
 
-/** An adapter action the user asked for; App runs it through the source's actions. */
+/**
+ * An action on the gateway the user asked for; App runs it through the source's actions.
+ * `name` is the adapter's name, or the install target.
+ */
 export interface ControlRequest {
   id: number;
-  action: AdapterAction;
+  action: ControlAction;
   name: string;
 }
 
@@ -27,13 +33,27 @@ export interface Notice {
 export const NOTICE_MS = 5000;
 
 export const READ_ONLY_NOTICE = "read-only view: this dashboard cannot restart or stop adapters";
+export const READ_ONLY_INSTALLS_NOTICE = "read-only view: this dashboard cannot install or remove models";
 
-const VERB: Record<AdapterAction, string> = { restart: "restarting", stop: "stopping", start: "starting" };
+const VERB: Record<ControlAction, string> = {
+  restart: "restarting",
+  stop: "stopping",
+  start: "starting",
+  install: "requesting",
+  cancel: "cancelling",
+  uninstall: "uninstalling",
+};
 
 /** `s` stops an adapter unless it is already stopped, in which case it starts it. */
 export function actionFor(op: "restart" | "toggle", adapter: AdapterStatus): AdapterAction {
   if (op === "restart") return "restart";
   return adapter.state === "stopped" ? "start" : "stop";
+}
+
+/** Record a request (one at a time; the caller checks) and say that it is under way. */
+export function withRequest(state: DashboardState, action: ControlAction, name: string): DashboardState {
+  const request: ControlRequest = { id: state.nextId, action, name };
+  return { ...state, nextId: state.nextId + 1, request, notice: pendingNotice(request) };
 }
 
 export function pendingNotice(req: ControlRequest): Notice {
@@ -45,12 +65,20 @@ export function outcomeNotice(req: ControlRequest, result: { outcome?: string; e
   const expiresAt = at === undefined ? null : at + NOTICE_MS;
   if (result.error !== undefined) return { text: oneLine(result.error) || `${req.action} ${req.name} failed`, tone: "error", expiresAt };
   const outcome = result.outcome ?? "";
-  const tone: NoticeTone = outcome === "failed" ? "error" : outcome === "still-starting" ? "warn" : "ok";
-  return { text: `${req.name}: ${outcome.replace(/-/g, " ")}`, tone, expiresAt };
+  // An uninstall answers with the state it left behind; "missing" is what success looks like.
+  if (req.action === "uninstall" && outcome === "missing") return { text: `${req.name}: uninstalled`, tone: "ok", expiresAt };
+  return { text: `${req.name}: ${outcome.replace(/-/g, " ")}`, tone: outcomeTone(outcome), expiresAt };
 }
 
-export function infoNotice(text: string, at: number | undefined): Notice {
-  return { text, tone: "info", expiresAt: at === undefined ? null : at + NOTICE_MS };
+function outcomeTone(outcome: string): NoticeTone {
+  if (outcome === "failed" || outcome === "error" || outcome === "broken") return "error";
+  // Nothing went wrong, but it did not do what was asked either.
+  if (outcome === "still-starting" || outcome.startsWith("already being") || outcome.startsWith("not running")) return "warn";
+  return "ok";
+}
+
+export function infoNotice(text: string, at: number | undefined, ms = NOTICE_MS): Notice {
+  return { text, tone: "info", expiresAt: at === undefined ? null : at + ms };
 }
 
 /** A clock tick: stamp a fresh notice with its expiry, or drop an expired one. Same object when nothing changes. */

@@ -65,6 +65,43 @@ export function formatBytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
+// Switch to GiB a little before 1024 MiB so a size never needs five digits before the point.
+const GIB_FROM = 1000 * MIB;
+
+/** "141.0 MiB", "1.50 GiB": install sizes, in the binary units the catalogue uses. */
+export function formatMiB(bytes: number): string {
+  return bytes >= GIB_FROM ? `${(bytes / GIB).toFixed(2)} GiB` : `${(bytes / MIB).toFixed(1)} MiB`;
+}
+
+/** "60.0/148.0 MiB": downloaded of total, both in the total's unit so they compare at a glance. */
+export function formatMiBPair(done: number, total: number): string {
+  if (total >= GIB_FROM) return `${(done / GIB).toFixed(2)}/${(total / GIB).toFixed(2)} GiB`;
+  return `${(done / MIB).toFixed(1)}/${(total / MIB).toFixed(1)} MiB`;
+}
+
+/** "12.3 MiB/s", "512 KiB/s", "123 MiB/s": at most ten characters. */
+export function formatSpeed(bytesPerSecond: number): string {
+  const b = Math.max(0, bytesPerSecond);
+  if (b < MIB) return `${Math.round(b / 1024)} KiB/s`;
+  const m = b / MIB;
+  if (m < 100) return `${m.toFixed(1)} MiB/s`;
+  if (m < 1000) return `${Math.round(m)} MiB/s`;
+  return `${(b / GIB).toFixed(1)} GiB/s`;
+}
+
+/** Time left, rounded up to the second so it never says 0s while bytes remain. */
+export function formatEta(ms: number): string {
+  return formatDuration(Math.ceil(ms / 1000) * 1000);
+}
+
+/** How many of `width` bar cells are filled at `percent`; floored, so a bar is only full when done. */
+export function barFill(percent: number, width: number): number {
+  const p = Math.min(100, Math.max(0, percent));
+  return Math.floor((p / 100) * width);
+}
+
 /** A fixed-width text progress bar, e.g. "[#####-----]". */
 export function progressBar(percent: number, width = 10): string {
   const p = Math.min(100, Math.max(0, percent));

@@ -13,6 +13,10 @@ export interface KeyInfo {
   pageDown?: boolean;
   escape?: boolean;
   return?: boolean;
+  backspace?: boolean;
+  /** What most terminals send for Backspace (0x7f); Ink calls it delete. */
+  delete?: boolean;
+  meta?: boolean;
 }
 
 /** What is open over the pane, since some keys mean something else there. */
@@ -20,6 +24,8 @@ export interface KeyContext {
   help?: boolean;
   /** An adapter's detail view is open. */
   detail?: boolean;
+  /** The catalogue picker is open: printable keys type into its filter. */
+  picker?: boolean;
 }
 
 export type KeyCommand = UiAction | { kind: "quit" };
@@ -38,7 +44,8 @@ const PAGE = 10;
 
 /** What a key press means; null for keys the dashboard ignores. */
 export function keyToAction(input: string, key: KeyInfo, ctx: KeyContext = {}): KeyCommand | null {
-  if (isQuitKey(input, key)) return { kind: "quit" };
+  if (isQuitKey(input, key, ctx.picker)) return { kind: "quit" };
+  if (ctx.picker) return pickerKey(input, key);
   if (key.ctrl) return null;
   if (input === "?") return { kind: "help" };
   if (key.escape) return ctx.help ? { kind: "help", open: false } : ctx.detail ? { kind: "detail", open: false } : null;
@@ -46,6 +53,9 @@ export function keyToAction(input: string, key: KeyInfo, ctx: KeyContext = {}): 
   if (isEnter(input, key)) return ctx.help ? null : { kind: "detail", open: !ctx.detail };
   if (input === "r") return ctx.help ? null : { kind: "control", op: "restart" };
   if (input === "s") return ctx.help ? null : { kind: "control", op: "toggle" };
+  if (input === "i") return ctx.help ? null : { kind: "pick" };
+  if (input === "x") return ctx.help ? null : { kind: "cancelInstall" };
+  if (input === "u") return ctx.help ? null : { kind: "uninstall" };
   if (key.tab) return { kind: "cycle", delta: key.shift ? -1 : 1 };
   if (key.rightArrow || input === "l") return { kind: "cycle", delta: 1 };
   if (key.leftArrow || input === "h") return { kind: "cycle", delta: -1 };
@@ -58,9 +68,31 @@ export function keyToAction(input: string, key: KeyInfo, ctx: KeyContext = {}): 
   return null;
 }
 
-/** `q` and ctrl+c quit; Ink's own ctrl+c exit is off so quitting always goes through here. */
-export function isQuitKey(input: string, key: KeyInfo): boolean {
-  return (input === "q" && !key.ctrl) || (key.ctrl === true && input === "c");
+/**
+ * The picker's keys. Letters (j and k too) type into the filter, so moving is on the arrows
+ * and ctrl+n / ctrl+p, as in a shell's history search.
+ */
+function pickerKey(input: string, key: KeyInfo): KeyCommand | null {
+  if (key.escape) return { kind: "picker", op: "close" };
+  if (isEnter(input, key)) return { kind: "picker", op: "choose" };
+  if (key.backspace || key.delete) return { kind: "picker", op: "erase" };
+  if (key.upArrow || (key.ctrl && input === "p")) return { kind: "picker", op: "move", delta: -1 };
+  if (key.downArrow || (key.ctrl && input === "n")) return { kind: "picker", op: "move", delta: 1 };
+  if (key.pageUp) return { kind: "picker", op: "move", delta: -PAGE };
+  if (key.pageDown) return { kind: "picker", op: "move", delta: PAGE };
+  if (key.ctrl && input === "u") return { kind: "picker", op: "clear" };
+  if (key.ctrl || key.meta || key.tab) return null;
+  // Control characters never belong in a filter.
+  const text = input.replace(/[\u0000-\u001F\u007F]/g, "");
+  return text ? { kind: "picker", op: "type", text } : null;
+}
+
+/**
+ * `q` and ctrl+c quit; Ink's own ctrl+c exit is off so quitting always goes through here.
+ * While something is being typed (`typing`), `q` is a letter and only ctrl+c quits.
+ */
+export function isQuitKey(input: string, key: KeyInfo, typing = false): boolean {
+  return (input === "q" && !key.ctrl && !typing) || (key.ctrl === true && input === "c");
 }
 
 function isEnter(input: string, key: KeyInfo): boolean {
@@ -77,7 +109,11 @@ export function splitKeys(input: string, key: KeyInfo): Array<{ input: string; k
   return Array.from(input, (ch) => {
     if (ch === "\t") return { input: "", key: { tab: true } };
     if (ch === "\r") return { input: "", key: { return: true } };
-    if (ch === "\u0003") return { input: "c", key: { ctrl: true } };
+    if (ch === "\u007F") return { input: "", key: { delete: true } };
+    if (ch === "\b") return { input: "", key: { backspace: true } };
+    const code = ch.charCodeAt(0);
+    // ctrl+letter (ctrl+c, ctrl+n, ...) arrives as the letter's code minus 96.
+    if (code >= 1 && code <= 26 && ch !== "\n") return { input: String.fromCharCode(code + 96), key: { ctrl: true } };
     return { input: ch, key: {} };
   });
 }

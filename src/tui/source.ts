@@ -1,6 +1,16 @@
 import type { BosunEvent, EventBus } from "../core/events.ts";
 import type { Status } from "../core/status.ts";
 
+/** One installable model or voice, as the catalogue picker lists it. */
+export interface CatalogItem {
+  target: string;
+  engine: string;
+  description: string;
+  language: string;
+  quality?: string;
+  size: number;
+}
+
 /** What the dashboard can ask of the gateway (the same operations as the CLI subcommands). */
 export interface DashboardActions {
   /**
@@ -9,7 +19,7 @@ export interface DashboardActions {
    */
   adapter(action: "restart" | "stop" | "start", name: string): Promise<string>;
   /** Installable entries (built-in catalogue plus custom ones), for the picker. */
-  catalog?(): Promise<Array<{ target: string; engine: string; description: string; language: string; quality?: string; size: number }>>;
+  catalog?(): Promise<CatalogItem[]>;
   /** Start installing a target; resolves with a short outcome ("installing", "already installed", "already being installed by pid N"). */
   install?(target: string): Promise<string>;
   /** Cancel a running install (the partial download is kept). */

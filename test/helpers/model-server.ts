@@ -342,7 +342,7 @@ export class ModelServer {
       if (trickle.stallMs === undefined) return;
       await sleep(trickle.stallMs);
       if (closed) return;
-      return this.pump(p, { ...e }, { ...sw, trickle: false, dropAfterBytes: undefined }, res, start + sent, length - sent, stats);
+      return this.pump(p, e, { ...sw, trickle: false, dropAfterBytes: undefined }, res, start + sent, length - sent, stats);
     }
     if (drop && sent < length) {
       stats.drops++;

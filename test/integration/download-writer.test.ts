@@ -1,12 +1,19 @@
-import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PartWriter } from "../../src/core/installs/part-writer.ts";
 import { generatedBytes } from "../helpers/model-server.ts";
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 function tempPath(): string {
-  return join(mkdtempSync(join(tmpdir(), "bosun-pw-")), "model.bin.part");
+  const dir = mkdtempSync(join(tmpdir(), "bosun-pw-"));
+  dirs.push(dir);
+  return join(dir, "model.bin.part");
 }
 
 /** Push `data` in `chunk`-sized pieces, honouring backpressure; returns how often push asked to wait. */
@@ -26,7 +33,7 @@ describe("PartWriter", () => {
   test("fast writes go straight to disk, in order, with mode 0600", async () => {
     const path = tempPath();
     const data = generatedBytes(3_000_000, 5);
-    const w = PartWriter.open(path, 0);
+    const w = PartWriter.open(path, 0, { slowWriteMs: 10_000 });
     expect(await pushAll(w, data, 64 * 1024)).toBe(0);
     expect(w.inBackground).toBe(false);
     await w.finish(true);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { download, DownloadError, verifyFile, type DownloadResult } from "../../src/core/installs/download.ts";
@@ -8,12 +8,20 @@ import { generatedBytes, ModelServer, type ServedFile, type Switches } from "../
 
 let server: ModelServer;
 let nextId = 0;
+const dirs: string[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bosun-dl-"));
+  dirs.push(dir);
+  return dir;
+}
 
 beforeAll(async () => {
   server = await ModelServer.start();
 });
 afterAll(async () => {
   await server.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 interface Case {
@@ -28,7 +36,7 @@ interface Case {
 function fresh(size: number, switches: Switches = {}): Case {
   const id = ++nextId;
   const file = server.addFile(`/models/f${id}.bin`, { size, seed: id }, switches);
-  const dir = mkdtempSync(join(tmpdir(), "bosun-dl-"));
+  const dir = tempDir();
   const dest = join(dir, "models", "whisper", `f${id}.bin`);
   return {
     file,
@@ -361,7 +369,7 @@ describe("download", () => {
 
   test("a destination that cannot be created is a disk error", async () => {
     const c = fresh(1_000);
-    const blocker = join(mkdtempSync(join(tmpdir(), "bosun-dl-")), "a-file");
+    const blocker = join(tempDir(), "a-file");
     writeFileSync(blocker, "x");
     const err = await failure(download(c.opts({ dest: join(blocker, "sub", "model.bin") })));
     expect(err.code).toBe("disk");

@@ -4,11 +4,11 @@ import type { DashboardActions } from "./source.ts";
 import type { DashboardAction } from "./store.ts";
 
 /**
- * Runs the adapter action the reducer asked for (the reducer stays pure: a key press only
- * records the request) and reports how it settled, stamped with the clock so the outcome
- * line expires on the clock's tick.
+ * Runs the action the reducer asked for (the reducer stays pure: a key press only records
+ * the request) and reports how it settled, stamped with the clock so the outcome line
+ * expires on the clock's tick.
  */
-export function useAdapterControl(
+export function useControl(
   request: ControlRequest | null,
   actions: DashboardActions | undefined,
   dispatch: Dispatch<DashboardAction>,
@@ -27,7 +27,7 @@ export function useAdapterControl(
     }
     let pending: Promise<string>;
     try {
-      pending = actions.adapter(request.action, request.name);
+      pending = runControl(actions, request);
     } catch (e) {
       pending = Promise.reject(e);
     }
@@ -36,4 +36,27 @@ export function useAdapterControl(
       (e: unknown) => settle({ error: e instanceof Error ? e.message : String(e) }),
     );
   }, [request, actions, dispatch, now]);
+}
+
+/** The source operation behind a request; the install ones are optional on a source. */
+function runControl(actions: DashboardActions, req: ControlRequest): Promise<string> {
+  switch (req.action) {
+    case "restart":
+    case "stop":
+    case "start":
+      return actions.adapter(req.action, req.name);
+    case "install":
+      if (!actions.install) return unsupported("install models");
+      return actions.install(req.name);
+    case "cancel":
+      if (!actions.cancelInstall) return unsupported("cancel installs");
+      return actions.cancelInstall(req.name);
+    case "uninstall":
+      if (!actions.uninstall) return unsupported("uninstall models");
+      return actions.uninstall(req.name);
+  }
+}
+
+function unsupported(what: string): Promise<string> {
+  return Promise.reject(new Error(`this dashboard cannot ${what}; use the bosun command instead`));
 }
