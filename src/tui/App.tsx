@@ -9,14 +9,15 @@ import { PaneBody } from "./PaneBody.tsx";
 import type { DashboardSource } from "./source.ts";
 import { dashboardReducer, initialDashboardState, type PaneId } from "./store.ts";
 import { Tabs } from "./Tabs.tsx";
-import { useAdapterControl } from "./useAdapterControl.ts";
+import { useCatalog } from "./useCatalog.ts";
 import { useClock } from "./useClock.ts";
+import { useControl } from "./useControl.ts";
 import { useSourceEvents } from "./useSourceEvents.ts";
 
 /** Panes whose backing part exists today; the rest show a "not built yet" line. */
 export const DEFAULT_BUILT: Record<PaneId, boolean> = {
   adapters: true,
-  installs: false,
+  installs: true,
   sessions: false,
   integrations: false,
   logs: true,
@@ -49,26 +50,36 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   useEffect(() => dispatch({ kind: "controls", available: controls }), [controls]);
   // Outcome lines expire on the clock's tick rather than on timers of their own.
   useEffect(() => dispatch({ kind: "tick", now: clock }), [clock]);
-  useAdapterControl(state.request, source.actions, dispatch, now);
+  useControl(state.request, source.actions, dispatch, now);
+  useCatalog(state.catalog.loading, source.actions, dispatch);
   const { exit } = useApp();
   // Ink reports `stdin.isTTY` as is, and for a pipe that is undefined, not false; useInput
   // only stays inactive on a strict `false`, so coerce.
   const interactive = useStdin().isRawModeSupported === true;
   const { stdout } = useStdout();
   const quitting = useRef(false);
+  // The state as of the last key handled. Whether `q` quits depends on whether the picker is
+  // open, and a key earlier in the same read (an `i`, an esc) may have just changed that.
+  const latest = useRef(state);
+  latest.current = state;
 
   useInput(
     (rawInput, rawKey) => {
+      let s = latest.current;
       for (const { input, key } of splitKeys(rawInput, rawKey)) {
         if (quitting.current) return;
-        if (isQuitKey(input, key)) {
+        if (isQuitKey(input, key, s.picker !== null)) {
           quitting.current = true;
           onQuit?.();
           exit();
           return;
         }
-        dispatch({ kind: "key", input, key, at: now() });
+        const action = { kind: "key", input, key, at: now() } as const;
+        // The reducer is pure, so running it here only predicts what React will compute.
+        s = dashboardReducer(s, action);
+        dispatch(action);
       }
+      latest.current = s;
     },
     // Without a TTY Ink cannot enter raw mode and would throw; such a dashboard is view-only.
     { isActive: interactive },
@@ -99,7 +110,14 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
           <PaneBody state={state} built={builtPanes} now={clock} height={bodyHeight} width={columns} />
         )}
       </Box>
-      <Footer interactive={interactive} pane={state.pane} help={state.help} detail={state.detail !== null} notice={state.notice} />
+      <Footer
+        interactive={interactive}
+        pane={state.pane}
+        help={state.help}
+        detail={state.detail !== null}
+        picker={state.picker !== null}
+        notice={state.notice}
+      />
     </Box>
   );
 }

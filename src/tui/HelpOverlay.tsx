@@ -10,6 +10,8 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
   ["enter", "Adapters: full status and recent events of the selected one (esc closes)"],
   ["r", "Adapters: restart the selected adapter"],
   ["s", "Adapters: stop the selected adapter, or start it when stopped"],
+  ["i", "Installs: pick from the catalogue (type to filter, ↑/↓ move, enter installs)"],
+  ["x / u", "Installs: cancel the selected install / uninstall it (press u twice)"],
   ["?", "toggle this help (esc closes it)"],
   ["q or ctrl+c", "quit the dashboard"],
 ];
@@ -28,7 +30,7 @@ export const HelpOverlay = memo(function HelpOverlay({ mode, controls }: { mode:
         </Box>
       ))}
       <Text> </Text>
-      {controls ? null : <Text color="yellow">Read-only view: r and s are not available here.</Text>}
+      {controls ? null : <Text color="yellow">Read-only view: r, s, i, x and u are not available here.</Text>}
       <Text dimColor>
         {mode === "attached"
           ? "Attached to a running gateway: quitting leaves it running (`bosun down` stops it)."

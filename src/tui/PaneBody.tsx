@@ -1,5 +1,6 @@
 import { AdapterDetail } from "./AdapterDetail.tsx";
 import { AdaptersPane } from "./AdaptersPane.tsx";
+import { CatalogPicker } from "./CatalogPicker.tsx";
 import { InstallsPane } from "./InstallsPane.tsx";
 import { IntegrationsPane } from "./IntegrationsPane.tsx";
 import { LogsPane } from "./LogsPane.tsx";
@@ -15,7 +16,7 @@ interface PaneBodyProps {
   width: number;
 }
 
-/** The active pane, or its "not built yet" line. Only the active pane renders at all. */
+/** The active pane (or the catalogue picker over Installs), or its "not built yet" line. Only the active pane renders at all. */
 export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
   const pane = state.pane;
   if (!built[pane]) return <NotBuilt pane={pane} />;
@@ -40,7 +41,10 @@ export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
       return <AdaptersPane adapters={status.adapters} selected={sel} messages={state.messages} now={now} height={height} width={width} />;
     }
     case "installs":
-      return <InstallsPane installs={status.installs} selected={sel} height={height} />;
+      if (state.picker) {
+        return <CatalogPicker picker={state.picker} catalog={state.catalog} installs={status.installs} height={height} width={width} />;
+      }
+      return <InstallsPane installs={status.installs} selected={sel} rates={state.rates} now={now} height={height} width={width} />;
     case "sessions":
       return <SessionsPane sessions={status.sessions} />;
     case "integrations":

@@ -1,6 +1,7 @@
 import type { BosunEvent } from "../core/events.ts";
 import { reduceStatus } from "../core/status.ts";
 import { forgetAdapter, keepAdapters, noteAdapter } from "./history.ts";
+import { noteInstall, snapshotRates } from "./installRates.ts";
 import type { DashboardState, LogLine, MessageLine } from "./store.ts";
 
 export const LOG_CAP = 500;
@@ -8,7 +9,7 @@ export const MESSAGE_CAP = 200;
 
 /**
  * Events into dashboard state: status through core's reduceStatus, plus what only the
- * dashboard keeps (log and message lines, per-adapter transitions). Returns the same state
+ * dashboard keeps (log and message lines, per-adapter transitions, download speeds). Returns the same state
  * object when nothing changed, so React skips the render.
  */
 export function applyEvents(state: DashboardState, events: readonly BosunEvent[]): DashboardState {
@@ -18,6 +19,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
   let nextId = state.nextId;
   let history = state.history;
   let detail = state.detail;
+  let rates = state.rates;
   // Rows added to the open detail view, so a scrolled-back reader keeps their place.
   let detailAdded = 0;
   const logs: LogLine[] = [];
@@ -30,6 +32,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         connected = true;
         synced = true;
         history = keepAdapters(history, status.adapters);
+        rates = snapshotRates(rates, status.installs, e.at);
         for (const a of status.adapters) {
           const prev = before.adapters.find((p) => p.name === a.name);
           // Whatever changed while we were not looking began at `since`.
@@ -51,6 +54,9 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         }
         break;
       }
+      case "install.state":
+        rates = noteInstall(rates, e.install, e.at);
+        break;
       case "adapter.removed":
         history = forgetAdapter(history, e.name);
         break;
@@ -69,7 +75,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         break;
     }
   }
-  if (status === state.status && connected === state.connected && logs.length === 0 && messages.length === 0) return state;
+  if (status === state.status && rates === state.rates && connected === state.connected && logs.length === 0 && messages.length === 0) return state;
   let selected = state.selected;
   if (logs.length > 0 && selected.logs > 0) {
     // Someone reading scrolled-back lines should not have them slide away as new ones arrive.
@@ -88,6 +94,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
     history,
     detail,
     detailScroll,
+    rates,
     logs: logs.length > 0 ? appendCapped(state.logs, logs, LOG_CAP) : state.logs,
     messages: messages.length > 0 ? appendCapped(state.messages, messages, MESSAGE_CAP) : state.messages,
   };

@@ -1,9 +1,14 @@
 import type { BosunEvent, LogLevel } from "../core/events.ts";
 import { emptyStatus, type AdapterStatus, type Status } from "../core/status.ts";
 import { applyEvents } from "./applyEvents.ts";
-import { actionFor, infoNotice, outcomeNotice, pendingNotice, READ_ONLY_NOTICE, tickNotice, type ControlRequest, type Notice } from "./control.ts";
+import { actionFor, infoNotice, outcomeNotice, READ_ONLY_NOTICE, tickNotice, withRequest, type ControlRequest, type Notice } from "./control.ts";
 import { timelineLength, type AdapterHistory } from "./history.ts";
-import { keyToAction, type KeyInfo } from "./keys.ts";
+import { cancelInstall, confirmPrompt, dropConfirm, tickConfirm, uninstallInstall, type UninstallConfirm } from "./installControl.ts";
+import type { InstallRates } from "./installRates.ts";
+import { keyToAction, type KeyCommand, type KeyInfo } from "./keys.ts";
+import { catalogDone, EMPTY_CATALOG, openPicker, pickerKey, type CatalogCache, type PickerOp, type PickerState } from "./picker.ts";
+import { clamp, paneLength, selectedIndex } from "./selection.ts";
+import type { CatalogItem } from "./source.ts";
 
 export const PANES = ["adapters", "installs", "sessions", "integrations", "logs"] as const;
 export type PaneId = (typeof PANES)[number];
@@ -17,6 +22,7 @@ export const PANE_TITLES: Record<PaneId, string> = {
 };
 
 export { LOG_CAP, MESSAGE_CAP } from "./applyEvents.ts";
+export { paneLength, selectedIndex } from "./selection.ts";
 
 export interface LogLine {
   /** Monotonic per dashboard; a stable React key even when lines share a timestamp. */
@@ -60,11 +66,18 @@ export interface DashboardState {
   detail: string | null;
   /** Detail view rows scrolled back from the newest event; 0 follows the tail. */
   detailScroll: number;
-  /** The source can act on the gateway (restart/stop/start); false = read-only view. */
+  /** The source can act on the gateway (adapters, installs); false = read-only view. */
   controls: boolean;
-  /** The adapter action in flight; one at a time. */
+  /** The action on the gateway in flight (adapter or install); one at a time. */
   request: ControlRequest | null;
   notice: Notice | null;
+  /** Download speed samples per install target, from successive install.state events. */
+  rates: InstallRates;
+  /** The catalogue picker over the Installs pane, when open. */
+  picker: PickerState | null;
+  catalog: CatalogCache;
+  /** An uninstall waiting for its second `u`. */
+  confirm: UninstallConfirm | null;
 }
 
 /** UI actions, also what keys translate to. */
@@ -77,6 +90,11 @@ export type UiAction =
   | { kind: "detail"; open?: boolean }
   /** Act on the selected adapter; `toggle` stops it, or starts it when stopped. `at` stamps the notice. */
   | { kind: "control"; op: "restart" | "toggle"; at?: number }
+  /** Installs: open the catalogue picker (i), cancel the selected install (x), uninstall it (u, twice). */
+  | { kind: "pick"; at?: number }
+  | { kind: "cancelInstall"; at?: number }
+  | { kind: "uninstall"; at?: number }
+  | PickerOp
   | { kind: "connection"; connected: boolean };
 
 export type DashboardAction =
@@ -85,11 +103,13 @@ export type DashboardAction =
   | { kind: "events"; events: readonly BosunEvent[] }
   /** `at` is the clock time of the press, so a notice it causes can expire on time. */
   | { kind: "key"; input: string; key: KeyInfo; at?: number }
-  /** The clock ticked (once a second): expire notices. */
+  /** The clock ticked (once a second): expire notices and lapsed uninstall confirmations. */
   | { kind: "tick"; now: number }
   /** A control request settled: with the outcome the gateway reported, or a user-readable error. */
   | { kind: "controlDone"; id: number; outcome?: string; error?: string; at?: number }
   | { kind: "controls"; available: boolean }
+  /** The catalogue load `id` settled. */
+  | { kind: "catalogDone"; id: number; entries?: readonly CatalogItem[]; error?: string }
   | UiAction;
 
 export function initialDashboardState(version: string, controls = false): DashboardState {
@@ -109,6 +129,10 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     controls,
     request: null,
     notice: null,
+    rates: {},
+    picker: null,
+    catalog: EMPTY_CATALOG,
+    confirm: null,
   };
 }
 
@@ -120,29 +144,46 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     case "events":
       return applyEvents(state, action.events);
     case "key": {
-      const ui = keyToAction(action.input, action.key, { help: state.help, detail: state.detail !== null });
+      const ui = keyToAction(action.input, action.key, { help: state.help, detail: state.detail !== null, picker: state.picker !== null });
       if (!ui || ui.kind === "quit") return state;
-      return dashboardReducer(state, ui.kind === "control" ? { ...ui, at: action.at } : ui);
+      // Only a second `u` confirms an uninstall; anything else in between withdraws the offer.
+      const s = ui.kind === "uninstall" ? state : dropConfirm(state);
+      return dashboardReducer(s, stamp(ui, action.at));
     }
     case "pane":
-      return state.pane === action.pane && !state.help && state.detail === null ? state : { ...state, pane: action.pane, help: false, detail: null, detailScroll: 0 };
+      return state.pane === action.pane && !state.help && state.detail === null && state.picker === null
+        ? state
+        : { ...state, pane: action.pane, help: false, detail: null, detailScroll: 0, picker: null };
     case "cycle": {
       const i = PANES.indexOf(state.pane);
       const next = PANES[(i + action.delta + PANES.length) % PANES.length] ?? "adapters";
-      return { ...state, pane: next, help: false, detail: null, detailScroll: 0 };
+      return { ...state, pane: next, help: false, detail: null, detailScroll: 0, picker: null };
     }
     case "detail":
       return detail(state, action.open ?? state.detail === null);
     case "control":
       return control(state, action.op, action.at);
+    case "pick":
+      return openPicker(state, action.at);
+    case "picker":
+      return pickerKey(state, action);
+    case "catalogDone":
+      return catalogDone(state, action.id, action);
+    case "cancelInstall":
+      return cancelInstall(state, action.at);
+    case "uninstall":
+      return uninstallInstall(state, action.at);
     case "controlDone": {
       const req = state.request;
       if (!req || req.id !== action.id) return state;
       return { ...state, request: null, notice: outcomeNotice(req, action, action.at) };
     }
     case "tick": {
-      const notice = tickNotice(state.notice, action.now);
-      return notice === state.notice ? state : { ...state, notice };
+      let notice = tickNotice(state.notice, action.now);
+      const confirm = tickConfirm(state.confirm, action.now);
+      // A lapsed confirmation takes its prompt along, so the footer never offers what `u` won't do.
+      if (state.confirm && !confirm && notice?.text === confirmPrompt(state.confirm.target)) notice = null;
+      return notice === state.notice && confirm === state.confirm ? state : { ...state, notice, confirm };
     }
     case "controls":
       return state.controls === action.available ? state : { ...state, controls: action.available };
@@ -155,27 +196,6 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     case "connection":
       return state.connected === action.connected ? state : { ...state, connected: action.connected };
   }
-}
-
-/** Number of selectable rows in a pane; selection is clamped against it. */
-export function paneLength(state: DashboardState, pane: PaneId): number {
-  switch (pane) {
-    case "adapters":
-      return state.status.adapters.length;
-    case "installs":
-      return state.status.installs.length;
-    case "sessions":
-      return 0;
-    case "integrations":
-      return state.status.integrations.length;
-    case "logs":
-      return state.logs.length;
-  }
-}
-
-/** The selection of a pane clamped to its current length (rows can vanish under the cursor). */
-export function selectedIndex(state: DashboardState, pane: PaneId): number {
-  return clamp(state.selected[pane], 0, Math.max(0, paneLength(state, pane) - 1));
 }
 
 /** The adapter r/s act on: the one in the detail view, else the selected row. */
@@ -200,8 +220,7 @@ function control(state: DashboardState, op: "restart" | "toggle", at: number | u
   // One at a time: the line already says what is under way, and a second press of `r` while a
   // restart runs is impatience, not a request for another restart.
   if (state.request) return state;
-  const request: ControlRequest = { id: state.nextId, action: actionFor(op, a), name: a.name };
-  return { ...state, nextId: state.nextId + 1, request, notice: pendingNotice(request) };
+  return withRequest(state, actionFor(op, a), a.name);
 }
 
 function move(state: DashboardState, delta: number): DashboardState {
@@ -219,6 +238,16 @@ function move(state: DashboardState, delta: number): DashboardState {
   return { ...state, selected: { ...state.selected, [pane]: next } };
 }
 
-function clamp(n: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, n));
+/** Keys whose effect (a notice, a confirmation window) depends on when they were pressed get the press time. */
+function stamp(ui: Exclude<KeyCommand, { kind: "quit" }>, at: number | undefined): UiAction {
+  switch (ui.kind) {
+    case "control":
+    case "pick":
+    case "cancelInstall":
+    case "uninstall":
+    case "picker":
+      return { ...ui, at };
+    default:
+      return ui;
+  }
 }

@@ -27,7 +27,7 @@ const GATEWAY: Record<GatewayState, Tone> = {
 const INSTALL: Record<InstallState, Tone> = {
   installed: { color: "green" },
   queued: { color: "yellow" },
-  installing: { color: "yellow" },
+  installing: { color: "cyan" },
   missing: { dim: true },
   broken: { color: "red" },
   error: { color: "red" },

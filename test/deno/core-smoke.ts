@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { parseConfig } from "../../src/core/config/load.ts";
 import { Gateway } from "../../src/core/gateway.ts";
 import { runtimeName } from "../../src/core/platform/index.ts";
+import { createHasher } from "../../src/core/installs/hasher.ts";
+import { createHash } from "node:crypto";
 
 const port = Number(process.argv[2] ?? 0) || 7499;
 const text = `[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`;
@@ -33,4 +35,15 @@ const reply = await new Promise<string>((resolve, reject) => {
 });
 const state = gateway.snapshot().adapters[0]?.state;
 await gateway.stop();
-console.log(JSON.stringify({ runtime: runtimeName(), adapters: Object.keys(loaded.config.adapters), state, reply }));
+
+// The install verifier's hashing thread (a module worker) works here too.
+const hasher = createHasher("sha256", 64 << 20);
+const ref = createHash("sha256");
+for (let i = 0; i < 4; i++) {
+  const chunk = new Uint8Array(1 << 20).fill(i);
+  ref.update(chunk);
+  hasher.update(chunk, true);
+}
+const workerHash = (await hasher.digest()) === ref.digest("hex");
+hasher.dispose();
+console.log(JSON.stringify({ runtime: runtimeName(), adapters: Object.keys(loaded.config.adapters), state, reply, workerHash }));

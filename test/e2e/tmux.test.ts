@@ -28,7 +28,7 @@ describe.skipIf(!have("tmux"))("dashboard in a real terminal (tmux, dist/bosun)"
     t.keys("5");
     await t.waitFor((s) => s.includes("gateway ready"), "the Logs pane");
     t.keys("2");
-    await t.waitFor((s) => /not built yet/i.test(s), "the Installs pane placeholder");
+    await t.waitFor((s) => /Nothing installed yet|TARGET\s+STATE/.test(s), "the Installs pane");
     t.keys("?");
     await t.waitFor((s) => s.includes("Keys"), "the help overlay");
     t.keys("Escape");

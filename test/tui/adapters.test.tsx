@@ -204,7 +204,7 @@ describe("adapter control keys", () => {
     m.clock.t += 10_000;
     await waitForFrame(m.lastFrame, "read-only view", true);
     await press(m, "s", "read-only view");
-    await press(m, "?", "Read-only view: r and s are not available");
+    await press(m, "?", "Read-only view: r, s, i, x and u are not available");
   });
 });
 

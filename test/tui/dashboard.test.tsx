@@ -130,19 +130,23 @@ describe("dashboard", () => {
     await press(m, "\t\t", "Sessions arrive with the session runtime");
   });
 
-  test("2 switches to Installs, which says it is not built yet; tab and shift+tab cycle", async () => {
+  test("2 switches to Installs; a pane not built yet says so; tab and shift+tab cycle", async () => {
     const m = mount();
     await waitForFrame(m.lastFrame, "● running");
-    const f = await press(m, "2", "Installs arrive with the model installer (not built yet).");
+    const f = await press(m, "2", "Nothing installed yet — press i to pick a model or voice.");
     expect(f).not.toContain("webchat");
     await press(m, "\t", "Sessions arrive with the session runtime (not built yet).");
-    await press(m, "\u001B[Z", "Installs arrive with the model installer");
+    await press(m, "\u001B[Z", "Nothing installed yet");
     await press(m, "1", "webchat");
     await press(m, "\u001B[Z", "No log lines yet.");
   });
 
-  test("a built Installs pane renders installs from status", async () => {
-    const m = mount(undefined, { built: { installs: true } });
+  test("the Installs pane renders installs from status; turned off, it says it is not built", async () => {
+    const off = mount(undefined, { built: { installs: false } });
+    await waitForFrame(off.lastFrame, "● running");
+    await press(off, "2", "Installs arrive with the model installer (not built yet).");
+    off.unmount();
+    const m = mount();
     await waitForFrame(m.lastFrame, "● running");
     await press(m, "2", "Nothing installed yet");
     m.bus.emit({
@@ -150,8 +154,8 @@ describe("dashboard", () => {
       install: { target: "whisper:base.en", state: "installing", progress: 40, downloadedBytes: 60 * 1024 * 1024, totalBytes: 148 * 1024 * 1024, stage: "downloading", error: null },
     });
     const f = await waitForFrame(m.lastFrame, "installing");
-    expect(f).toMatch(/whisper:base\.en\s+installing\s+\[####------\] 40%/);
-    expect(f).toContain("60 MB / 148 MB");
+    expect(f).toMatch(/whisper:base\.en\s+installing\s+█+░+  40%/);
+    expect(f).toContain("60.0/148.0 MiB");
   });
 
   test("logs pane shows log events with level and tag, and scrolls back with k", async () => {

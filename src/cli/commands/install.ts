@@ -35,6 +35,8 @@ export default defineCommand({
       // No gateway: install in this process, under the same guard.
     }
     const mine: string[] = [];
+    // A job of ours that ends wakes the follow loop at once rather than at the next poll.
+    let wake: () => void = () => {};
     if (client) {
       note(c.dim("installing through the running gateway"));
       const r = await client.call<{ installs: Array<{ started: boolean; status: InstallStatus; holderPid: number | null }> }>("POST", "/v1/installs", { targets, force: !!args.force });
@@ -42,6 +44,7 @@ export default defineCommand({
     } else {
       for (const t of targets) {
         const r = await installer.request(t, { force: !!args.force });
+        if (r.started) void r.done.then(() => wake());
         record(t, r.started, r.status, r.started ? null : r.holderPid);
       }
     }
@@ -67,7 +70,10 @@ export default defineCommand({
       statuses = await Promise.all(targets.map((t) => installer.status(t)));
       view.update(statuses);
       if (statuses.every(isTerminal)) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, POLL_MS);
+      });
     }
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);

@@ -1,9 +1,9 @@
-import type { Hash } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseContentRange, rangeTotal } from "./content-range.ts";
 import { checkUrl, DownloadError, hostOf, redactUrl, type DownloadErrorCode } from "./download-error.ts";
-import { hashFile, newHash } from "./hash.ts";
+import { hashFile } from "./hash.ts";
+import { createHasher, type StreamHasher } from "./hasher.ts";
 import { PartWriter } from "./part-writer.ts";
 import type { DownloadOptions } from "./types.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -40,7 +40,7 @@ type Step = "complete" | "again";
 class Transfer {
   private readonly part: string;
   private readonly safeUrl: string;
-  private hash: Hash;
+  private hash: StreamHasher;
   /** Verified-in-order bytes of the `.part` (hashed and on disk). */
   private have = 0;
   private resumedFrom = 0;
@@ -51,16 +51,24 @@ class Transfer {
   constructor(private readonly o: DownloadOptions) {
     this.part = `${o.dest}.part`;
     this.safeUrl = redactUrl(o.url);
-    this.hash = newHash(o.checksum.algo);
+    this.hash = createHasher(o.checksum.algo, o.size);
   }
 
   async run(): Promise<DownloadResult> {
+    try {
+      return await this.attempt();
+    } finally {
+      this.hash.dispose();
+    }
+  }
+
+  private async attempt(): Promise<DownloadResult> {
     checkUrl(this.o.url, this.safeUrl);
     if (this.o.signal.aborted) throw aborted();
     disk(this.part, () => mkdirSync(dirname(this.o.dest), { recursive: true, mode: 0o700 }));
     await this.adoptPart();
     for (let n = 0; n < MAX_REQUESTS; n++) {
-      if ((await this.request()) === "complete") return this.finalize();
+      if ((await this.request()) === "complete") return await this.finalize();
     }
     throw new DownloadError("network", `gave up on ${this.safeUrl}: the server never sent the whole file`);
   }
@@ -88,7 +96,8 @@ class Transfer {
   /** Forget the `.part` and its hash; the next request fetches from byte zero. */
   private restart(): void {
     disk(this.part, () => rmSync(this.part, { force: true }));
-    this.hash = newHash(this.o.checksum.algo);
+    this.hash.dispose();
+    this.hash = createHasher(this.o.checksum.algo, this.o.size);
     this.have = 0;
     this.resumedFrom = 0;
     this.resumed = false;
@@ -185,10 +194,12 @@ class Transfer {
           overflow = true;
           break;
         }
-        this.hash.update(value);
         total += value.byteLength;
         this.received += value.byteLength;
+        // A chunk written synchronously is ours to give away: it moves to the hashing thread uncopied.
+        const direct = !writer.inBackground;
         const full = pushOrThrow(writer, value, this.part);
+        this.hash.update(value, direct);
         if (full) await full.catch((err) => Promise.reject(diskError(this.part, err)));
         this.have = total;
         this.progress(false);
@@ -218,8 +229,8 @@ class Transfer {
   }
 
   /** Checksum verdict, then fsync + atomic rename: `dest` only ever holds a verified file. */
-  private finalize(): DownloadResult {
-    const sha = this.hash.digest("hex");
+  private async finalize(): Promise<DownloadResult> {
+    const sha = await this.hash.digest();
     if (sha !== this.o.checksum.hex.toLowerCase()) {
       disk(this.part, () => rmSync(this.part, { force: true }));
       throw new DownloadError("checksum_mismatch", `${this.o.checksum.algo} mismatch for ${this.safeUrl}: expected ${this.o.checksum.hex}, got ${sha}`);

@@ -14,7 +14,7 @@ export function newHash(algo: ChecksumAlgo): Hash {
  * Feed the first `length` bytes of `path` into `hash` in fixed-size reads; returns the bytes read
  * (less than `length` when the file is shorter). Rejects with the signal's reason once it aborts.
  */
-export async function hashFile(path: string, hash: Hash, length: number, signal?: AbortSignal): Promise<number> {
+export async function hashFile(path: string, hash: Hash | { update(chunk: Uint8Array): unknown }, length: number, signal?: AbortSignal): Promise<number> {
   const fh = await open(path, "r");
   try {
     const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, Math.max(length, 1)));
