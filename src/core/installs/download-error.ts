@@ -1,3 +1,5 @@
+import { safeUrl } from "../util/url.ts";
+
 /** Why a download failed. */
 export type DownloadErrorCode =
   | "http"
@@ -30,14 +32,7 @@ export class DownloadError extends Error {
 }
 
 /** A URL safe to show: scheme, host and path only (userinfo, query and fragment can carry tokens). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return "<invalid url>";
-  }
-}
+export const redactUrl = (url: string): string => safeUrl(url, "<invalid url>");
 
 /** Reject anything but an absolute http(s) URL before touching the network. */
 export function checkUrl(url: string, safe: string): void {

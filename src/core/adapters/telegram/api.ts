@@ -1,3 +1,5 @@
+import { systemClock } from "../../util/clock.ts";
+
 /**
  * Minimal Bot API client: `POST {api_root}/bot{token}/{method}` with a JSON body, typed errors,
  * per-call deadlines, and no token in any error message.
@@ -109,15 +111,4 @@ export class TelegramApi {
 }
 
 /** Sleep `ms`, ending early (resolved) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => systemClock.sleep(ms, signal);

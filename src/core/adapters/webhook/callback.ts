@@ -1,18 +1,12 @@
 import type { ConsolaInstance } from "consola";
+import { safeUrl } from "../../util/url.ts";
 import { SIGNATURE_HEADER, signBody } from "./signature.ts";
 
 /** How long one callback POST may take. */
 export const CALLBACK_TIMEOUT_MS = 10_000;
 
 /** A callback URL as it may appear in a log line: no credentials, query or fragment (they may hold tokens). */
-export function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return "(invalid URL)";
-  }
-}
+export const describeUrl = (url: string): string => safeUrl(url);
 
 function scrub(message: string, url: string): string {
   return message.split(url).join(describeUrl(url));
