@@ -4,6 +4,7 @@ import { AdapterManager, type ReconcileResult } from "./adapters/manager.ts";
 import type { StartOutcome } from "./adapters/supervisor.ts";
 import { Agent, type Reply } from "./agent.ts";
 import { parseConfig, type LoadedConfig } from "./config/load.ts";
+import type { BosunConfig } from "./config/schema.ts";
 import { watchConfig, type WatchHandle } from "./config/watch.ts";
 import { createToken } from "./control/auth.ts";
 import type { RunningRecord } from "./control/client.ts";
@@ -54,6 +55,8 @@ export class Gateway {
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
   #installer: Installer | null = null;
+  /** Installers replaced by a reload whose jobs may still run (cancelled at shutdown). */
+  #retired: Installer[] = [];
   #watcher: WatchHandle | null = null;
   #reloading: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
@@ -120,17 +123,7 @@ export class Gateway {
         onTurn: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
       });
       await this.#adapters.reconcile(config.adapters);
-      this.#installer = new Installer({
-        modelsDir: paths.models,
-        db: this.#db,
-        bus: this.bus,
-        log: this.log.withTag("installs"),
-        mirror: opts.env.BOSUN_MODEL_MIRROR || config.installs.mirror,
-        connectTimeoutMs: config.installs.connect_timeout_ms,
-        idleTimeoutMs: config.installs.idle_timeout_ms,
-        custom: customEntries(config.installs.custom),
-        now: () => this.#clock.now(),
-      });
+      this.#installer = this.#newInstaller(config.installs);
       await this.#startInstalls(config.installs.want);
       if (opts.control !== false) {
         const record: RunningRecord = { pid: process.pid, version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
@@ -143,6 +136,20 @@ export class Gateway {
       await this.stop("start failed");
       throw err;
     }
+  }
+
+  #newInstaller(cfg: BosunConfig["installs"]): Installer {
+    return new Installer({
+      modelsDir: this.paths.models,
+      db: this.#db!,
+      bus: this.bus,
+      log: this.log.withTag("installs"),
+      mirror: this.opts.env.BOSUN_MODEL_MIRROR || cfg.mirror,
+      connectTimeoutMs: cfg.connect_timeout_ms,
+      idleTimeoutMs: cfg.idle_timeout_ms,
+      custom: customEntries(cfg.custom),
+      now: () => this.#clock.now(),
+    });
   }
 
   /** The installer (model and voice installs under the guard). */
@@ -228,7 +235,15 @@ export class Gateway {
     }
     this.redactor.set([...new Set([...this.#loaded.secrets, ...loaded.secrets])]);
     const agentChanged = JSON.stringify(loaded.config.agent) !== JSON.stringify(this.#loaded.config.agent);
+    const installsChanged = JSON.stringify(loaded.config.installs) !== JSON.stringify(this.#loaded.config.installs);
     this.#loaded = loaded;
+    if (installsChanged && this.#installer) {
+      // Running jobs finish on the old installer; the guard is process-wide, so nothing downloads twice.
+      const old = this.#installer;
+      this.#installer = this.#newInstaller(loaded.config.installs);
+      void this.#startInstalls(loaded.config.installs.want).catch((err) => this.log.error(`[installs] after reload: ${errorMessage(err)}`));
+      this.#retired.push(old);
+    }
     if (agentChanged && this.#agent) {
       const choice = await selectProvider(loaded.config.agent, this.opts.env);
       this.#agent.setProvider(choice.provider, loaded.config.agent.system_prompt);
@@ -273,7 +288,7 @@ export class Gateway {
       const steps: Array<[string, () => Promise<void> | void]> = [
         ["config watcher", () => this.#watcher?.dispose()],
         ["adapters", () => this.#adapters?.stopAll()],
-        ["installs", () => this.#installer?.cancelAll()],
+        ["installs", async () => void (await Promise.all([this.#installer, ...this.#retired].map((i) => i?.cancelAll())))],
         ["control API", () => this.#control?.stop()],
         ["database", () => this.#db?.close()],
       ];

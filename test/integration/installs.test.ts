@@ -203,6 +203,19 @@ describe("through the gateway", () => {
       const status = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
       expect(status.installs).toContainEqual(expect.objectContaining({ target: asked.target, state: "installed" }));
 
+      // Editing [installs] under the running gateway applies: a newly wanted target gets installed.
+      const later = served(100 * 1024);
+      sb.writeConfig(`[agent]\nprovider = "echo"\n[gateway]\nreload_debounce_ms = 50\n[installs]\nwant = ["${wanted.target}", "${later.target}"]\n${wanted.custom}${asked.custom}${later.custom}`);
+      const until = Date.now() + 10_000;
+      let installed = false;
+      while (!installed && Date.now() < until) {
+        const st2 = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
+        installed = st2.installs.some((i: any) => i.target === later.target && i.state === "installed");
+        if (!installed) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(installed).toBe(true);
+      expect(server.stats(later.file.path).fullBodies).toBe(1);
+
       expect((await sb.runAsync(["uninstall", asked.target])).code).toBe(0);
       const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
       expect(list.find((i: any) => i.target === asked.target)).toBeUndefined();
