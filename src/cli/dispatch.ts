@@ -1,4 +1,5 @@
 import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
+import { stripVTControlCharacters } from "node:util";
 import { BosunError, ExitCode } from "../core/errors.ts";
 import { didYouMean } from "../core/util/suggest.ts";
 import { COMMANDS } from "./commands.ts";
@@ -56,7 +57,9 @@ async function runNamed(name: string, rawArgs: string[]): Promise<number> {
   const target = sub?.cmd ?? cmd;
   const args = sub ? sub.rawArgs : rawArgs;
   if (args.includes("--help") || args.includes("-h")) {
-    out(await renderUsage(target, sub ? cmd : undefined));
+    const usage = await renderUsage(target, sub ? cmd : undefined);
+    const color = process.stdout.isTTY === true && !process.env.NO_COLOR && !args.includes("--no-color");
+    out(color ? usage : stripVTControlCharacters(usage));
     return ExitCode.ok;
   }
   await checkFlags(target, args, sub ? `${name} ${sub.name}` : name);

@@ -183,6 +183,7 @@ describe("commands", () => {
     const upHelp = sb.run(["up", "--help"]);
     expect(upHelp.code).toBe(0);
     expect(upHelp.stdout).toContain("--detach");
+    expect(upHelp.stdout).not.toContain("\x1b["); // no colour codes into a pipe
     const bad = sb.run(["stauts"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("bosun status");
