@@ -329,7 +329,17 @@ export class ModelServer {
       const ok = last ? await new Promise<boolean>((r) => res.write(buf, () => r(true))) : res.write(buf);
       sent += n;
       stats.bytesSent += n;
-      if (!ok) await new Promise<void>((r) => { res.once("drain", r); res.once("close", r); });
+      if (!ok) {
+        await new Promise<void>((r) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            r();
+          };
+          res.once("drain", done);
+          res.once("close", done);
+        });
+      }
       if (rate) {
         const due = t0 + (sent / rate) * 1000;
         const wait = due - Date.now();

@@ -5,6 +5,8 @@ import { checkUrl, DownloadError, hostOf, redactUrl, type DownloadErrorCode } fr
 import { hashFile } from "./hash.ts";
 import { createHasher, type StreamHasher } from "./hasher.ts";
 import { PartWriter } from "./part-writer.ts";
+import { hasNativeFileWriter, nativeWriteResponse } from "../platform/index.ts";
+import { startTailHasher } from "./tail-hasher.ts";
 import type { DownloadOptions } from "./types.ts";
 import { Watchdog } from "./watchdog.ts";
 
@@ -20,11 +22,19 @@ export interface DownloadResult {
   received: number;
   /** Hex digest of the whole file, in the algorithm of `checksum`. */
   sha: string;
+  /** How the last body was written: "native" (runtime writer + hashing worker) or "stream" (JS loop). */
+  via: "native" | "stream";
 }
 
 const PROGRESS_EVERY_MS = 100;
 /** Requests per call: restarts after ignored/odd ranges and servers that cap range sizes. */
 const MAX_REQUESTS = 64;
+/**
+ * Fresh bodies at least this large go through the runtime's native file writer while a worker
+ * hashes the file as it grows (1 GiB on 2 cores: ~1.0 s against curl's ~1.0 s, where hashing in
+ * the receive loop took ~1.4 s). Resumes and small files take the JS path.
+ */
+export const NATIVE_MIN_BYTES = 8 << 20;
 
 /**
  * Download `url` to `dest`: stream into `${dest}.part` (resuming it with a Range request when the
@@ -47,6 +57,7 @@ class Transfer {
   private received = 0;
   private resumed = false;
   private lastProgress = -Infinity;
+  private via: "native" | "stream" = "stream";
 
   constructor(private readonly o: DownloadOptions) {
     this.part = `${o.dest}.part`;
@@ -130,6 +141,10 @@ class Transfer {
         await res.body?.cancel().catch(() => undefined);
         return this.have === this.o.size ? "complete" : "again";
       }
+      if (start === 0 && this.o.size >= NATIVE_MIN_BYTES) {
+        const native = await this.streamNative(res, ctrl, stop, () => why);
+        if (native) return native;
+      }
       return await this.stream(res, start, ctrl, stop, () => why);
     } finally {
       this.o.signal.removeEventListener("abort", onAbort);
@@ -169,8 +184,82 @@ class Transfer {
     throw new DownloadError("http", what, { status: res.status });
   }
 
+  /**
+   * The native path for a fresh body: the runtime writes the `.part` itself and a worker hashes the
+   * file behind it; progress and the idle timeout follow the file's growth. Returns null when the
+   * runtime has no native writer (the caller streams in JS instead).
+   */
+  private async streamNative(res: Response, ctrl: AbortController, stop: (c: DownloadErrorCode) => void, why: () => DownloadErrorCode | undefined): Promise<Step | null> {
+    const { size } = this.o;
+    // Only with a declared length equal to the expected size: a body without one could run on, and
+    // only the JS loop can stop it mid-way.
+    if (!res.body || !hasNativeFileWriter() || res.status !== 200 || res.headers.get("content-length") !== String(size)) return null;
+    this.via = "native";
+    try {
+      // Created here with 0600: the native writer truncates and keeps the mode of an existing file.
+      closeSync(openSync(this.part, "w", 0o600));
+    } catch (err) {
+      await res.body.cancel().catch(() => undefined);
+      throw diskError(this.part, err);
+    }
+    let lastGrowth = performance.now();
+    let written = 0;
+    const tail = startTailHasher(this.part, size, this.o.checksum.algo, (p) => {
+      if (p.written > written) {
+        written = p.written;
+        lastGrowth = performance.now();
+        this.have = Math.min(p.written, size);
+        this.received = this.have;
+        this.progress(false);
+      }
+    });
+    const idle = setInterval(() => {
+      if (performance.now() - lastGrowth > this.o.idleTimeoutMs) stop("idle_timeout");
+    }, Math.min(1000, Math.max(25, this.o.idleTimeoutMs / 4)));
+    let n: number;
+    try {
+      n = await nativeWriteResponse(this.part, res)!;
+    } catch (err) {
+      tail.dispose();
+      throw this.failure(why(), err);
+    } finally {
+      clearInterval(idle);
+    }
+    if (ctrl.signal.aborted) {
+      tail.dispose();
+      throw this.failure(why(), new Error("aborted"));
+    }
+    if (n > size) {
+      tail.dispose();
+      this.restart();
+      throw new DownloadError("size_mismatch", `size mismatch: ${this.safeUrl} is longer than the expected ${size} bytes`);
+    }
+    if (n < size) {
+      tail.dispose();
+      this.have = n;
+      throw new DownloadError("network", `connection to ${hostOf(this.safeUrl)} ended after ${n} of ${size} bytes`);
+    }
+    let hex: string;
+    try {
+      hex = await tail.digest();
+    } finally {
+      tail.dispose();
+    }
+    try {
+      fsyncPath(this.part, true);
+    } catch (err) {
+      throw diskError(this.part, err);
+    }
+    this.have = size;
+    this.received = size;
+    this.hash.dispose();
+    this.hash = { update() {}, digest: async () => hex, dispose() {} };
+    return "complete";
+  }
+
   /** Stream the body onto the `.part`, hashing in order; "again" when a capped range ended early. */
   private async stream(res: Response, start: number, ctrl: AbortController, stop: (c: DownloadErrorCode) => void, why: () => DownloadErrorCode | undefined): Promise<Step> {
+    this.via = "stream";
     const { size } = this.o;
     if (!res.body) throw new DownloadError("network", `empty response from ${this.safeUrl}`);
     let writer: PartWriter;
@@ -242,7 +331,7 @@ class Transfer {
     });
     fsyncPath(dirname(this.o.dest), false);
     this.progress(true);
-    return { bytes: this.o.size, resumedFrom: this.resumedFrom, received: this.received, sha };
+    return { bytes: this.o.size, resumedFrom: this.resumedFrom, received: this.received, sha, via: this.via };
   }
 
   private progress(final: boolean): void {

@@ -122,3 +122,18 @@ async function serveDeno(opts: ServeOptions): Promise<HttpServer> {
     },
   };
 }
+
+/**
+ * Whether the runtime can stream a response body straight into a file natively (Bun: no JS per
+ * chunk); nativeWriteResponse then resolves with the bytes written.
+ */
+export function hasNativeFileWriter(): boolean {
+  return typeof (globalThis as any).Bun?.write === "function";
+}
+
+/** See hasNativeFileWriter. */
+export function nativeWriteResponse(path: string, res: Response): Promise<number> | null {
+  const B = (globalThis as any).Bun;
+  if (!B?.write) return null;
+  return B.write(path, res) as Promise<number>;
+}

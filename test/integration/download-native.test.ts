@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { download, DownloadError, NATIVE_MIN_BYTES } from "../../src/core/installs/download.ts";
+import type { DownloadOptions, DownloadProgress } from "../../src/core/installs/types.ts";
+import { generatedBytes, ModelServer, type Switches } from "../helpers/model-server.ts";
+
+// Large fresh bodies take the native path: the runtime writes the .part, a worker hashes behind it.
+const SIZE = NATIVE_MIN_BYTES + (2 << 20);
+let server: ModelServer;
+let id = 1000;
+const dirs: string[] = [];
+beforeAll(async () => {
+  server = await ModelServer.start();
+});
+afterAll(async () => {
+  await server.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function fresh(switches: Switches = {}, algo: "sha256" | "sha1" | "md5" = "sha256") {
+  const n = ++id;
+  const file = server.addFile(`/native/f${n}.bin`, { size: SIZE, seed: n }, switches);
+  const dir = mkdtempSync(join(tmpdir(), "bosun-native-"));
+  dirs.push(dir);
+  const dest = join(dir, "whisper", `f${n}.bin`);
+  const opts = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
+    url: file.url,
+    dest,
+    size: SIZE,
+    checksum: { algo, hex: file[algo] },
+    connectTimeoutMs: 5_000,
+    idleTimeoutMs: 5_000,
+    signal: new AbortController().signal,
+    ...extra,
+  });
+  return { n, file, dest, part: `${dest}.part`, opts };
+}
+
+async function failure(p: Promise<unknown>): Promise<DownloadError> {
+  const e = await p.then(() => null, (err) => err);
+  expect(e).toBeInstanceOf(DownloadError);
+  return e as DownloadError;
+}
+
+describe("native download path", () => {
+  for (const algo of ["sha256", "sha1", "md5"] as const) {
+    test(`${algo}: a fresh large download is written natively, verified, 0600, renamed, no .part`, async () => {
+      const c = fresh({}, algo);
+      const seen: DownloadProgress[] = [];
+      const r = await download(c.opts({ onProgress: (p) => seen.push(p) }));
+      expect(r.via).toBe("native");
+      expect(r.bytes).toBe(SIZE);
+      expect(existsSync(c.part)).toBe(false);
+      expect(statSync(c.dest).mode & 0o777).toBe(0o600);
+      expect(Buffer.compare(readFileSync(c.dest), generatedBytes(SIZE, c.n))).toBe(0);
+      expect(seen.at(-1)!.bytes).toBe(SIZE);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).toBeGreaterThanOrEqual(seen[i - 1]!.bytes);
+    });
+  }
+
+  test("a corrupted body fails the checksum; neither the file nor the .part is left", async () => {
+    const c = fresh({ corrupt: true });
+    const err = await failure(download(c.opts()));
+    expect(err.code).toBe("checksum_mismatch");
+    expect(existsSync(c.part)).toBe(false);
+    expect(existsSync(c.dest)).toBe(false);
+  });
+
+  test("a dropped connection keeps the .part; the next call resumes with Range and verifies", async () => {
+    const c = fresh({ dropAfterBytes: 3 << 20 });
+    const err = await failure(download(c.opts()));
+    expect(err.code).toBe("network");
+    const kept = statSync(c.part).size;
+    expect(kept).toBeGreaterThan(0);
+    const r = await download(c.opts());
+    expect(r.resumedFrom).toBeGreaterThan(0);
+    expect(server.stats(c.file.path).ranged.at(-1)!.status).toBe(206);
+    expect(Buffer.compare(readFileSync(c.dest), generatedBytes(SIZE, c.n))).toBe(0);
+  });
+
+  test("a trickle slower than the idle timeout: idle_timeout, .part kept", async () => {
+    const c = fresh({ trickle: { bytes: 1000 } });
+    const t0 = performance.now();
+    const err = await failure(download(c.opts({ idleTimeoutMs: 300 })));
+    expect(err.code).toBe("idle_timeout");
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(existsSync(c.part)).toBe(true);
+  });
+
+  test("abort mid-body rejects promptly with aborted and keeps the .part", async () => {
+    const c = fresh({ throttleBytesPerSec: 4 << 20 });
+    const ac = new AbortController();
+    const p = download(c.opts({ signal: ac.signal, onProgress: (pr) => pr.bytes > 1 << 20 && ac.abort() }));
+    const t0 = performance.now();
+    const err = await failure(p);
+    expect(err.code).toBe("aborted");
+    expect(performance.now() - t0).toBeLessThan(4_000);
+    expect(statSync(c.part).size).toBeGreaterThan(0);
+  });
+
+  test("a chunked body (no declared length) takes the JS path, which can stop it past the size", async () => {
+    const c = fresh({ chunked: true });
+    const r = await download(c.opts());
+    expect(r.via).toBe("stream");
+  });
+});
