@@ -4,7 +4,6 @@ import { AdapterManager, type ReconcileResult } from "./adapters/manager.ts";
 import type { StartOutcome } from "./adapters/supervisor.ts";
 import { Agent, type Reply } from "./agent.ts";
 import { parseConfig, type LoadedConfig } from "./config/load.ts";
-import type { BosunConfig } from "./config/schema.ts";
 import { watchConfig, type WatchHandle } from "./config/watch.ts";
 import { createToken } from "./control/auth.ts";
 import type { RunningRecord } from "./control/client.ts";
@@ -18,8 +17,8 @@ import type { HttpServer } from "./platform/index.ts";
 import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./sessions/db.ts";
 import { Inbox } from "./sessions/inbox.ts";
-import { customEntries } from "./installs/catalog/catalog.ts";
-import { Installer, type InstallRequest } from "./installs/installer.ts";
+import type { Installer, InstallRequest } from "./installs/installer.ts";
+import { InstallService } from "./installs/service.ts";
 import { emptyStatus, reduceStatus, withUptime, type Status } from "./status.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
@@ -54,9 +53,7 @@ export class Gateway {
   #control: HttpServer | null = null;
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
-  #installer: Installer | null = null;
-  /** Installers replaced by a reload whose jobs may still run (cancelled at shutdown). */
-  #retired: Installer[] = [];
+  #installs: InstallService | null = null;
   #watcher: WatchHandle | null = null;
   #reloading: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
@@ -123,8 +120,11 @@ export class Gateway {
         onTurn: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
       });
       await this.#adapters.reconcile(config.adapters);
-      this.#installer = this.#newInstaller(config.installs);
-      await this.#startInstalls(config.installs.want);
+      this.#installs = new InstallService(
+        { modelsDir: paths.models, db: this.#db, bus: this.bus, log: this.log.withTag("installs"), env: opts.env, now: () => this.#clock.now() },
+        config.installs,
+      );
+      await this.#installs.start();
       if (opts.control !== false) {
         const record: RunningRecord = { pid: process.pid, version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);
@@ -138,24 +138,10 @@ export class Gateway {
     }
   }
 
-  #newInstaller(cfg: BosunConfig["installs"]): Installer {
-    return new Installer({
-      modelsDir: this.paths.models,
-      db: this.#db!,
-      bus: this.bus,
-      log: this.log.withTag("installs"),
-      mirror: this.opts.env.BOSUN_MODEL_MIRROR || cfg.mirror,
-      connectTimeoutMs: cfg.connect_timeout_ms,
-      idleTimeoutMs: cfg.idle_timeout_ms,
-      custom: customEntries(cfg.custom),
-      now: () => this.#clock.now(),
-    });
-  }
-
   /** The installer (model and voice installs under the guard). */
   get installer(): Installer {
-    if (!this.#installer) throw new BosunError("not_ready", "the gateway is not ready");
-    return this.#installer;
+    if (!this.#installs) throw new BosunError("not_ready", "the gateway is not ready");
+    return this.#installs.installer;
   }
 
   /** The installable entries (built-in catalogue plus `[[installs.custom]]`). */
@@ -165,32 +151,8 @@ export class Gateway {
 
   /** Ask for installs; each target either starts or reports the install already running. */
   async install(targets: string[], force = false): Promise<InstallRequest[]> {
-    const installer = this.installer;
-    for (const t of targets) installer.entry(t); // every name is checked before anything starts
-    return Promise.all(targets.map((t) => installer.request(t, { force })));
-  }
-
-  /**
-   * Publish what is installed (recovering installs interrupted by a crash) and start the wanted
-   * targets that are missing, in the background: readiness never waits for a download.
-   */
-  async #startInstalls(want: string[]): Promise<void> {
-    const installer = this.installer;
-    const known = want.filter((t) => {
-      try {
-        installer.entry(t);
-        return true;
-      } catch {
-        this.log.error(`[installs] want: unknown target "${t}" (see \`bosun catalog\`)`);
-        return false;
-      }
-    });
-    for (const s of await installer.list(known)) this.bus.emit({ type: "install.state", install: s });
-    for (const t of known) {
-      if ((await installer.status(t)).state === "installed") continue;
-      const r = await installer.request(t);
-      if (r.started) this.log.info(`installing ${t} (wanted in [installs])`);
-    }
+    if (!this.#installs) throw new BosunError("not_ready", "the gateway is not ready");
+    return this.#installs.install(targets, force);
   }
 
   /** Answer one message as the agent would in a channel. */
@@ -235,15 +197,8 @@ export class Gateway {
     }
     this.redactor.set([...new Set([...this.#loaded.secrets, ...loaded.secrets])]);
     const agentChanged = JSON.stringify(loaded.config.agent) !== JSON.stringify(this.#loaded.config.agent);
-    const installsChanged = JSON.stringify(loaded.config.installs) !== JSON.stringify(this.#loaded.config.installs);
     this.#loaded = loaded;
-    if (installsChanged && this.#installer) {
-      // Running jobs finish on the old installer; the guard is process-wide, so nothing downloads twice.
-      const old = this.#installer;
-      this.#installer = this.#newInstaller(loaded.config.installs);
-      void this.#startInstalls(loaded.config.installs.want).catch((err) => this.log.error(`[installs] after reload: ${errorMessage(err)}`));
-      this.#retired.push(old);
-    }
+    this.#installs?.reload(loaded.config.installs);
     if (agentChanged && this.#agent) {
       const choice = await selectProvider(loaded.config.agent, this.opts.env);
       this.#agent.setProvider(choice.provider, loaded.config.agent.system_prompt);
@@ -288,7 +243,7 @@ export class Gateway {
       const steps: Array<[string, () => Promise<void> | void]> = [
         ["config watcher", () => this.#watcher?.dispose()],
         ["adapters", () => this.#adapters?.stopAll()],
-        ["installs", async () => void (await Promise.all([this.#installer, ...this.#retired].map((i) => i?.cancelAll())))],
+        ["installs", () => this.#installs?.stop()],
         ["control API", () => this.#control?.stop()],
         ["database", () => this.#db?.close()],
       ];
