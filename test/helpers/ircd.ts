@@ -40,34 +40,8 @@ function portAccepts(port: number): Promise<boolean> {
   });
 }
 
-/** Established TCP connections that process `pid` holds on local port `port` (read from /proc). */
-export function establishedConnections(pid: number, port: number): number {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch {
-      // fd closed meanwhile
-    }
-  }
-  let n = 0;
-  for (const file of ["tcp", "tcp6"]) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/net/${file}`, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.trim().split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const local = cols[1] ?? "";
-      // 01 = ESTABLISHED
-      if (cols[3] === "01" && inodes.has(cols[9] ?? "") && parseInt(local.split(":")[1] ?? "", 16) === port) n++;
-    }
-  }
-  return n;
-}
+export { establishedConnections } from "./net.ts";
+import { establishedConnections } from "./net.ts";
 
 /** A real ngircd on 127.0.0.1 with a generated config, for integration tests. */
 export class Ircd {

@@ -1,7 +1,16 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
-/** Local addresses of the TCP sockets `pid` is listening on, e.g. ["127.0.0.1:7420"]. */
-export function listeningAddresses(pid: number): string[] {
+/** One TCP socket held by a process, as /proc lists it. */
+export interface ProcSocket {
+  /** Local address as /proc writes it: hex address ":" hex port. */
+  local: string;
+  /** /proc state code: "0A" listening, "01" established. */
+  state: string;
+  v6: boolean;
+}
+
+/** The TCP sockets process `pid` holds (its fds' socket inodes matched against /proc/PID/net/tcp{,6}). */
+export function tcpSockets(pid: number): ProcSocket[] {
   const inodes = new Set<string>();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
@@ -11,17 +20,32 @@ export function listeningAddresses(pid: number): string[] {
       // fd closed meanwhile
     }
   }
-  const out: string[] = [];
+  const out: ProcSocket[] = [];
   for (const file of ["tcp", "tcp6"]) {
-    const lines = readFileSync(`/proc/${pid}/net/${file}`, "utf8").trim().split("\n").slice(1);
-    for (const line of lines) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/net/${file}`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.trim().split("\n").slice(1)) {
       const cols = line.trim().split(/\s+/);
-      const [local, , state, , , , , , , inode] = cols;
-      if (state !== "0A" || !inode || !inodes.has(inode) || !local) continue;
-      out.push(decodeAddress(local, file === "tcp6"));
+      if (cols[1] && cols[3] && inodes.has(cols[9] ?? "")) out.push({ local: cols[1], state: cols[3], v6: file === "tcp6" });
     }
   }
   return out;
+}
+
+/** Local addresses of the TCP sockets `pid` is listening on, e.g. ["127.0.0.1:7420"]. */
+export function listeningAddresses(pid: number): string[] {
+  return tcpSockets(pid)
+    .filter((s) => s.state === "0A")
+    .map((s) => decodeAddress(s.local, s.v6));
+}
+
+/** Established TCP connections that process `pid` holds on local port `port`. */
+export function establishedConnections(pid: number, port: number): number {
+  return tcpSockets(pid).filter((s) => s.state === "01" && parseInt(s.local.split(":")[1] ?? "", 16) === port).length;
 }
 
 function decodeAddress(hex: string, v6: boolean): string {
