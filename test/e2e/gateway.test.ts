@@ -141,6 +141,17 @@ describe("config errors (dist/bosun)", () => {
     expect(st.gateway.configError).toEqual(expect.objectContaining({ line: 6, column: 1 }));
   });
 
+  test("an unknown wanted install target is a config error at its line and column, with a did-you-mean", () => {
+    const sb = sandbox();
+    const path = sb.writeConfig(`[installs]\nwant = [\n  "whisper:base.en",\n  "whisper:bsae.en",\n]\n`);
+    const r = sb.run(["config", "check"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${path}:4:3`);
+    expect(r.stderr).toContain('did you mean "whisper:base.en"');
+    sb.writeConfig(`[installs]\nwant = ["whisper:base.en", "piper:en_US-lessac-medium"]\n`);
+    expect(sb.run(["config", "check"]).code).toBe(0);
+  });
+
   test("a TOML syntax error names its line and column", () => {
     const sb = sandbox();
     const path = sb.writeConfig(`[agent]\nprovider = "echo\n`);

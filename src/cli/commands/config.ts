@@ -10,9 +10,11 @@ import { c, err, out, printJson } from "../output.ts";
 const check = defineCommand({
   meta: { name: "check", description: "Validate the config; exit 3 with file:line:col when it is invalid" },
   args: { ...globalArgs },
-  run({ args }) {
+  async run({ args }) {
     const ctx = cliContext(args);
     const loaded = loadConfig({ flag: args.config, env: ctx.env, cwd: ctx.cwd });
+    const { checkInstallTargets } = await import("../../core/installs/check-config.ts");
+    checkInstallTargets(loaded);
     const adapters = Object.keys(loaded.config.adapters);
     if (args.json) printJson({ valid: true, path: loaded.path, source: loaded.source, adapters });
     else if (!args.quiet) out(`${c.green("✓")} ${loaded.path ?? "embedded default"} is valid (${adapters.length} adapter${adapters.length === 1 ? "" : "s"}: ${adapters.join(", ") || "none"})`);

@@ -27,6 +27,7 @@ export default defineCommand({
     let loaded: LoadedConfig | null = null;
     try {
       loaded = loadConfig({ flag: args.config, env: ctx.env, cwd: ctx.cwd });
+      (await import("../../core/installs/check-config.ts")).checkInstallTargets(loaded);
       checks.push({ name: "config", outcome: "ok", detail: `${loaded.path ?? "embedded default"} is valid` });
     } catch (e) {
       const detail = e instanceof ConfigError ? `${e.location}: ${e.message}` : errorMessage(e);
