@@ -6,7 +6,7 @@ import type { AdapterStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
 import { busSource, type DashboardActions } from "../../src/tui/source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
-import { plain, runningStatus, waitForFrame, waitForInput, waitUntil } from "./helpers.ts";
+import { plain, press, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
 
 const T0 = Date.parse("2025-06-01T12:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -48,19 +48,7 @@ function fakeActions(reply: (action: string, name: string) => Promise<string> = 
   return { actions, calls };
 }
 
-async function press(m: Mounted, keys: string, expected: string) {
-  await waitForInput(m.stdin);
-  m.stdin.write(keys);
-  return waitForFrame(m.lastFrame, expected);
-}
 
-async function waitForMatch(m: Mounted, re: RegExp): Promise<string> {
-  await waitUntil(
-    () => re.test(m.frame()),
-    () => `frame never matched ${re}; last frame:\n${m.frame()}`,
-  );
-  return m.frame();
-}
 
 afterEach(() => cleanup());
 

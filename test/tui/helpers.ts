@@ -67,3 +67,25 @@ export function runningStatus(overrides: { startedAt?: string } = {}): Status {
     integrations: [],
   };
 }
+
+/** A mounted dashboard as the key-driving helpers need it. */
+export interface Driven {
+  stdin: EventEmitter & { write(data: string): unknown };
+  lastFrame: () => string | undefined;
+}
+
+/** Type `keys` once Ink listens, then wait until the frame shows `expected`. */
+export async function press(m: Driven, keys: string, expected: string): Promise<string> {
+  await waitForInput(m.stdin);
+  m.stdin.write(keys);
+  return waitForFrame(m.lastFrame, expected);
+}
+
+/** Wait until the (plain) frame matches `re`; returns it. */
+export async function waitForMatch(m: { frame(): string }, re: RegExp): Promise<string> {
+  await waitUntil(
+    () => re.test(m.frame()),
+    () => `frame never matched ${re}; last frame:\n${m.frame()}`,
+  );
+  return m.frame();
+}

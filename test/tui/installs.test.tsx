@@ -6,7 +6,7 @@ import type { InstallStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
 import { busSource, type CatalogItem, type DashboardActions } from "../../src/tui/source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
-import { plain, runningStatus, waitForFrame, waitForInput, waitUntil } from "./helpers.ts";
+import { plain, press, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
 
 const T0 = Date.parse("2025-06-01T12:00:00.000Z");
 const MiB = 1024 * 1024;
@@ -88,19 +88,7 @@ async function mountOn(installs: InstallStatus[], opts: MountOptions = {}) {
 
 type Mounted = Awaited<ReturnType<typeof mountEmpty>>;
 
-async function press(m: Pick<Mounted, "stdin" | "lastFrame">, keys: string, expected: string) {
-  await waitForInput(m.stdin);
-  m.stdin.write(keys);
-  return waitForFrame(m.lastFrame, expected);
-}
 
-async function waitForMatch(m: Mounted, re: RegExp): Promise<string> {
-  await waitUntil(
-    () => re.test(m.frame()),
-    () => `frame never matched ${re}; last frame:\n${m.frame()}`,
-  );
-  return m.frame();
-}
 
 /** The table row of `target` in the current frame. */
 function row(m: Mounted, target: string): string {

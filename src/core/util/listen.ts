@@ -1,12 +1,21 @@
-/** Split a `host:port` / `[v6]:port` listen address. Validation happened in the config schema. */
+import { parseHostPort } from "../config/listen.ts";
+
+/** Split a `host:port` / `[v6]:port` listen address (the config schema's parser; validated there already). */
 export function parseListen(listen: string): { hostname: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]+):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`listen address "${listen}" is not host:port`);
-  return { hostname: m[1]!, port: Number(m[2]) };
+  const hp = parseHostPort(listen);
+  if (!hp) throw new Error(`listen address "${listen}" is not host:port`);
+  return { hostname: hp.host, port: hp.port };
 }
 
 /** URL base for a listen address (brackets IPv6). */
 export function listenUrl(hostname: string, port: number, scheme = "http"): string {
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   return `${scheme}://${host}:${port}`;
+}
+
+/** The address a server reaches itself at: a wildcard listen is probed over loopback. */
+export function selfHost(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::" || hostname === "[::]") return "::1";
+  return hostname;
 }

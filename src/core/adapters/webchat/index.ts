@@ -1,6 +1,6 @@
 import type { WebchatAdapterConfig } from "../../config/schema.ts";
 import { serve, type HttpServer, type WsPeer } from "../../platform/index.ts";
-import { listenUrl, parseListen } from "../../util/listen.ts";
+import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage } from "../types.ts";
 import { chatPage } from "./page.ts";
@@ -116,7 +116,7 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
     async probe() {
       if (!server) return false;
       try {
-        const res = await fetch(`${listenUrl(hostname === "0.0.0.0" ? "127.0.0.1" : hostname, server.port)}/healthz`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`${listenUrl(selfHost(hostname), server.port)}/healthz`, { signal: AbortSignal.timeout(2000) });
         return res.ok;
       } catch {
         return false;

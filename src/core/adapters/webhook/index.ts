@@ -1,6 +1,6 @@
 import type { WebhookAdapterConfig } from "../../config/schema.ts";
 import { serve, type HttpServer } from "../../platform/index.ts";
-import { listenUrl, parseListen } from "../../util/listen.ts";
+import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
 import { postCallback } from "./callback.ts";
@@ -16,12 +16,6 @@ const CALLBACK_DRAIN_MS = 2_000;
 const REQUEST_DRAIN_MS = 1_000;
 
 /** Where the adapter can reach its own server (a wildcard listen address is reached on loopback). */
-function selfHost(hostname: string): string {
-  if (hostname === "0.0.0.0") return "127.0.0.1";
-  if (hostname === "::" || hostname === "[::]") return "::1";
-  return hostname;
-}
-
 function settledWithin(promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<void>((r) => (timer = setTimeout(r, ms)));
