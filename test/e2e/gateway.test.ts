@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { BIN, exited, freePort, sandbox, waitForLine, webchatTurn } from "../helpers/bosun.ts";
-import { listeningAddresses } from "../helpers/net.ts";
+import { listeningAddresses } from "../helpers/proc.ts";
 
 const webConfig = (port: number) => `[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`;
 

@@ -40,8 +40,8 @@ function portAccepts(port: number): Promise<boolean> {
   });
 }
 
-export { establishedConnections } from "./net.ts";
-import { establishedConnections } from "./net.ts";
+export { establishedConnections } from "./proc.ts";
+import { establishedConnections } from "./proc.ts";
 
 /** A real ngircd on 127.0.0.1 with a generated config, for integration tests. */
 export class Ircd {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { download, DownloadError, NATIVE_MIN_BYTES } from "../../src/core/installs/download.ts";
 import type { DownloadOptions, DownloadProgress } from "../../src/core/installs/types.ts";
 import { generatedBytes, ModelServer, type Switches } from "../helpers/model-server.ts";
+import { openFilesUnder } from "../helpers/proc.ts";
 
 // Large fresh bodies take the native path: the runtime writes the .part, a worker hashes behind it.
 const SIZE = NATIVE_MIN_BYTES + (2 << 20);
@@ -35,7 +36,7 @@ function fresh(switches: Switches = {}, algo: "sha256" | "sha1" | "md5" = "sha25
     signal: new AbortController().signal,
     ...extra,
   });
-  return { n, file, dest, part: `${dest}.part`, opts };
+  return { n, file, dir, dest, part: `${dest}.part`, opts };
 }
 
 async function failure(p: Promise<unknown>): Promise<DownloadError> {
@@ -66,6 +67,15 @@ describe("native download path", () => {
     expect(err.code).toBe("checksum_mismatch");
     expect(existsSync(c.part)).toBe(false);
     expect(existsSync(c.dest)).toBe(false);
+    expect(openFilesUnder(c.dir)).toEqual([]);
+  });
+
+  test("with a background fdatasync every 512 KiB the file is byte-exact and nothing stays open on it", async () => {
+    const c = fresh();
+    const r = await download(c.opts({ writebackBytes: 512 << 10 }));
+    expect(r.via).toBe("native");
+    expect(Buffer.compare(readFileSync(c.dest), generatedBytes(SIZE, c.n))).toBe(0);
+    expect(openFilesUnder(c.dir)).toEqual([]);
   });
 
   test("a dropped connection keeps the .part; the next call resumes with Range and verifies", async () => {
@@ -98,6 +108,8 @@ describe("native download path", () => {
     expect(err.code).toBe("aborted");
     expect(performance.now() - t0).toBeLessThan(4_000);
     expect(statSync(c.part).size).toBeGreaterThan(0);
+    // The hashing worker has closed its descriptor by the time the download settles.
+    expect(openFilesUnder(c.dir)).toEqual([]);
   });
 
   test("a chunked body (no declared length) takes the JS path, which can stop it past the size", async () => {

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PartWriter } from "../../src/core/installs/part-writer.ts";
 import { generatedBytes } from "../helpers/model-server.ts";
+import { openFilesUnder } from "../helpers/proc.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -53,6 +54,28 @@ describe("PartWriter", () => {
     await w.finish(true);
     expect(w.written).toBe(data.length);
     expect(readFileSync(path).equals(data)).toBe(true);
+  });
+
+  for (const mode of ["direct", "background"] as const) {
+    test(`${mode} writes with a background fdatasync every 256 KiB keep every byte and close the file`, async () => {
+      const path = tempPath();
+      const data = generatedBytes(12 << 20, 8);
+      const w = PartWriter.open(path, 0, { slowWriteMs: mode === "direct" ? 10_000 : -1, writebackBytes: 256 << 10 });
+      await pushAll(w, data, 100_000);
+      expect(w.inBackground).toBe(mode === "background");
+      await w.finish(true);
+      expect(readFileSync(path).equals(data)).toBe(true);
+      expect(openFilesUnder(dirname(path))).toEqual([]);
+    });
+  }
+
+  test("abandon during a background fdatasync still closes the file", async () => {
+    const path = tempPath();
+    const w = PartWriter.open(path, 0, { slowWriteMs: 10_000, writebackBytes: 1 });
+    w.push(generatedBytes(1 << 20, 9));
+    await w.abandon();
+    expect(statSync(path).size).toBe(1 << 20);
+    expect(openFilesUnder(dirname(path))).toEqual([]);
   });
 
   test("continuing at an offset truncates whatever followed it", async () => {

@@ -212,7 +212,7 @@ class Transfer {
         this.received = this.have;
         this.progress(false);
       }
-    });
+    }, this.o.writebackBytes);
     const idle = setInterval(() => {
       if (performance.now() - lastGrowth > this.o.idleTimeoutMs) stop("idle_timeout");
     }, Math.min(1000, Math.max(25, this.o.idleTimeoutMs / 4)));
@@ -220,22 +220,22 @@ class Transfer {
     try {
       n = await nativeWriteResponse(this.part, res)!;
     } catch (err) {
-      tail.dispose();
+      await tail.dispose();
       throw this.failure(why(), err);
     } finally {
       clearInterval(idle);
     }
     if (ctrl.signal.aborted) {
-      tail.dispose();
+      await tail.dispose();
       throw this.failure(why(), new Error("aborted"));
     }
     if (n > size) {
-      tail.dispose();
+      await tail.dispose();
       this.restart();
       throw new DownloadError("size_mismatch", `size mismatch: ${this.safeUrl} is longer than the expected ${size} bytes`);
     }
     if (n < size) {
-      tail.dispose();
+      await tail.dispose();
       this.have = n;
       throw new DownloadError("network", `connection to ${hostOf(this.safeUrl)} ended after ${n} of ${size} bytes`);
     }
@@ -243,7 +243,7 @@ class Transfer {
     try {
       hex = await tail.digest();
     } finally {
-      tail.dispose();
+      await tail.dispose();
     }
     try {
       fsyncPath(this.part, true);
@@ -264,7 +264,7 @@ class Transfer {
     if (!res.body) throw new DownloadError("network", `empty response from ${this.safeUrl}`);
     let writer: PartWriter;
     try {
-      writer = PartWriter.open(this.part, start);
+      writer = PartWriter.open(this.part, start, { writebackBytes: this.o.writebackBytes });
     } catch (err) {
       await res.body.cancel().catch(() => undefined);
       throw diskError(this.part, err);

@@ -1,4 +1,11 @@
-import { closeSync, fsync, openSync, close, ftruncateSync, writev, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsync, openSync, close, ftruncateSync, writev, writeSync } from "node:fs";
+
+/**
+ * Every this many bytes written, start an fdatasync in the background. Writeback then runs alongside
+ * the download instead of all at once in the fsync before the rename: on 1 GiB that final fsync went
+ * from ~0.45 s to ~0.01 s with the download keeping its pace (`npm run bench -- --only install`).
+ */
+export const WRITEBACK_EVERY_BYTES = 64 << 20;
 
 /** Queue bound in background mode: the network may run this far ahead of the disk. */
 const HIGH_WATER = 16 << 20;
@@ -25,17 +32,21 @@ export class PartWriter {
   private running: Promise<void> | undefined;
   private failure: unknown;
   private resumeReader: (() => void) | undefined;
+  private syncedTo: number;
+  private syncing: Promise<void> | undefined;
 
   private constructor(
     private readonly fd: number,
     start: number,
     private readonly slowWriteMs: number,
+    private readonly writebackBytes: number,
   ) {
     this.pos = start;
+    this.syncedTo = start;
   }
 
   /** Open `path` to continue at byte `start` (0 truncates / creates with mode 0600). */
-  static open(path: string, start: number, opts: { slowWriteMs?: number } = {}): PartWriter {
+  static open(path: string, start: number, opts: { slowWriteMs?: number; writebackBytes?: number } = {}): PartWriter {
     const fd = openSync(path, start === 0 ? "w" : "r+", 0o600);
     try {
       if (start > 0) ftruncateSync(fd, start);
@@ -43,7 +54,7 @@ export class PartWriter {
       closeSync(fd);
       throw err;
     }
-    return new PartWriter(fd, start, opts.slowWriteMs ?? SLOW_WRITE_MS);
+    return new PartWriter(fd, start, opts.slowWriteMs ?? SLOW_WRITE_MS, opts.writebackBytes ?? WRITEBACK_EVERY_BYTES);
   }
 
   /** Bytes on disk so far (the start offset plus every completed write). */
@@ -64,6 +75,7 @@ export class PartWriter {
       let off = 0;
       while (off < chunk.byteLength) off += writeSync(this.fd, chunk, off, chunk.byteLength - off, this.pos + off);
       this.pos += off;
+      this.writeback();
       if (performance.now() - t0 > this.slowWriteMs && ++this.slowWrites >= SLOW_WRITES_BEFORE_BACKGROUND) this.background = true;
       return undefined;
     }
@@ -96,8 +108,22 @@ export class PartWriter {
     await this.close().catch(() => undefined);
   }
 
-  private close(): Promise<void> {
+  private async close(): Promise<void> {
+    // Never close the fd under a running fdatasync (the number could be reused meanwhile).
+    if (this.syncing) await this.syncing;
     return new Promise((resolve, reject) => close(this.fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Start a background fdatasync once `writebackBytes` more are written; its errors surface in the final fsync. */
+  private writeback(): void {
+    if (this.syncing || this.pos - this.syncedTo < this.writebackBytes) return;
+    this.syncedTo = this.pos;
+    this.syncing = new Promise<void>((resolve) =>
+      fdatasync(this.fd, () => {
+        this.syncing = undefined;
+        resolve();
+      }),
+    );
   }
 
   private async flush(): Promise<void> {
@@ -131,6 +157,7 @@ export class PartWriter {
       if (n <= 0) throw new Error("write made no progress");
       this.pos += n;
       left -= n;
+      this.writeback();
       if (left > 0) bufs = skip(bufs, n);
     }
   }

@@ -62,4 +62,6 @@ export interface DownloadOptions {
   idleTimeoutMs: number;
   signal: AbortSignal;
   onProgress?: (p: DownloadProgress) => void;
+  /** Start a background fdatasync every this many bytes (default WRITEBACK_EVERY_BYTES, 64 MiB). */
+  writebackBytes?: number;
 }

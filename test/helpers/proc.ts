@@ -59,3 +59,17 @@ function decodeAddress(hex: string, v6: boolean): string {
   if (addr === "0000000000000000FFFF00000100007F") return `[::ffff:127.0.0.1]:${p}`;
   return `[${addr}]:${p}`;
 }
+
+/** This process's open file descriptors whose target lies under `dir` (Linux /proc). */
+export function openFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(`${dir}/`)) out.push(target);
+    } catch {
+      // closed between the listing and the readlink
+    }
+  }
+  return out;
+}
