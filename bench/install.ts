@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statfsSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { download } from "../src/core/installs/download.ts";
-import { percentile, progress, round } from "./lib.ts";
+import { freePort, percentile, progress, round, sleep } from "./lib.ts";
 import type { Sandbox } from "./sandbox.ts";
 
 type Algo = "sha256" | "sha1" | "md5";
@@ -41,6 +41,7 @@ export interface TransferFigures {
 export interface InstallFigures {
   sizeMiB: number;
   checksumAlgo: Algo;
+  /** The server of the main comparison: nginx when installed, else Bun's sendfile server. */
   server: string;
   curl: TransferFigures & { fsyncS: number };
   bosun: TransferFigures & { maxRssMb: number | null };
@@ -51,6 +52,11 @@ export interface InstallFigures {
   /** download() called in the bench process: the downloader without the CLI around it. */
   downloadFn: TransferFigures;
   otherAlgos: Record<"sha1" | "md5", TransferFigures & { maxRssMb: number | null }>;
+  /**
+   * The same curl / `bosun install` (sha256) pairing against a server that pushes every byte through
+   * JS, so it needs a core of its own on the same machine as the client.
+   */
+  cpuBoundServer: { server: string; curl: TransferFigures; bosun: TransferFigures; ratio: number };
   hashOnly: { sha256S: number; sha1S: number; md5S: number };
 }
 
@@ -141,9 +147,30 @@ function hashOnly(path: string, algo: Algo, expect: string): number {
   return ms;
 }
 
-/** Start bench/file-server.ts on the file; resolves once it printed its port. */
-async function startServer(file: string): Promise<{ port: number; proc: ReturnType<typeof Bun.spawn> }> {
-  const proc = Bun.spawn([process.execPath, SERVER, file], { stdout: "pipe", stderr: "inherit" });
+/** Where the bench serves the file from: nginx when installed, else one of bench/file-server.ts's modes. */
+type ServerKind = "nginx" | "sendfile" | "stream";
+
+interface FileServer {
+  kind: ServerKind;
+  /** What the JSON says the server was. */
+  label: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const LABELS: Record<ServerKind, string> = {
+  nginx: "nginx (sendfile), one worker process",
+  sendfile: "Bun.serve with Bun.file (sendfile) in its own bun process",
+  stream: "node:http piping fs.createReadStream (8 MiB reads) in its own bun process: every byte passes through JS",
+};
+
+function nginxBinary(): string | null {
+  return Bun.which("nginx") ?? ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].find((p) => existsSync(p)) ?? null;
+}
+
+/** Print-the-port servers: resolves once bench/file-server.ts printed its port. */
+async function startBunServer(kind: "sendfile" | "stream", file: string): Promise<FileServer> {
+  const proc = Bun.spawn([process.execPath, SERVER, `--${kind}`, file], { stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let text = "";
   const deadline = setTimeout(() => proc.kill(), 15_000);
@@ -159,7 +186,60 @@ async function startServer(file: string): Promise<{ port: number; proc: ReturnTy
   }
   const port = Number(text.trim());
   if (!Number.isInteger(port) || port <= 0) throw new Error(`file server printed "${text.trim()}" instead of a port`);
-  return { port, proc };
+  return { kind, label: LABELS[kind], port, stop: async () => void (proc.kill(), await proc.exited) };
+}
+
+/** nginx in the foreground on a free port, serving `file` for every path; resolves once it answers. */
+async function startNginx(bin: string, file: string, scratch: string): Promise<FileServer> {
+  const port = await freePort();
+  const prefix = mkdtempSync(join(scratch, "nginx-"));
+  const conf = join(prefix, "nginx.conf");
+  // master_process off: one process that keeps the bench's user, so it can read the 0700 temp dir.
+  writeFileSync(
+    conf,
+    [
+      "daemon off;",
+      "master_process off;",
+      `pid ${prefix}/nginx.pid;`,
+      `error_log ${prefix}/error.log warn;`,
+      "events { worker_connections 64; }",
+      "http {",
+      "  access_log off;",
+      "  sendfile on;",
+      "  default_type application/octet-stream;",
+      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${prefix};`),
+      `  server { listen 127.0.0.1:${port}; root ${dirname(file)}; location / { try_files /${basename(file)} =404; } }`,
+      "}",
+    ].join("\n"),
+  );
+  const proc = Bun.spawn([bin, "-p", prefix, "-c", conf], { stdout: "ignore", stderr: "pipe" });
+  const stop = async () => void (proc.kill(), await proc.exited);
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`nginx exited ${proc.exitCode}: ${(await new Response(proc.stderr).text()).trim()}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/probe`, { method: "HEAD" }).then((r) => r.ok, () => false);
+    if (ok) return { kind: "nginx", label: LABELS.nginx, port, stop };
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(`nginx did not answer on 127.0.0.1:${port} within 10 s`);
+    }
+    await sleep(50);
+  }
+}
+
+/** BENCH_INSTALL_SERVER=nginx|sendfile picks the main comparison's server; by default nginx when installed. */
+function mainServerKind(): ServerKind {
+  const want = process.env.BENCH_INSTALL_SERVER;
+  if (want === "nginx" || want === "sendfile") return want;
+  if (want) throw new Error(`BENCH_INSTALL_SERVER must be nginx or sendfile, not "${want}"`);
+  return nginxBinary() ? "nginx" : "sendfile";
+}
+
+function startFileServer(kind: ServerKind, file: string, scratch: string): Promise<FileServer> {
+  if (kind !== "nginx") return startBunServer(kind, file);
+  const bin = nginxBinary();
+  if (!bin) throw new Error("nginx is not installed");
+  return startNginx(bin, file, scratch);
 }
 
 function config(port: number, bytes: number, sums: Record<Algo, string>): string {
@@ -176,10 +256,15 @@ function figures(ms: number[], cpuS: number[], sizeMiB: number): TransferFigures
   return { medianS: secs(med), mbPerS: round(sizeMiB / (med / 1000)), cpuS: round(percentile(cpuS, 50)), runsS: ms.map(secs) };
 }
 
+type Samples = { ms: number[]; cpu: number[]; rss: number[] };
+const samples = (): Samples => ({ ms: [], cpu: [], rss: [] });
+
 /**
- * Model downloads against curl: a `sizeMiB` file of random bytes served from 127.0.0.1, fetched
- * `runs` times each by `curl -s -o`, by `bosun install TARGET --force` (sha256, then sha1 and md5)
- * and by download() in this process, interleaved, with `sync` (untimed) before every run.
+ * Model downloads against curl: a `sizeMiB` file of random bytes served from 127.0.0.1 (by nginx
+ * when installed, else by Bun's sendfile server), fetched `runs` times each by `curl -s -o`, by
+ * `bosun install TARGET --force` (sha256, then sha1 and md5) and by download() in this process,
+ * interleaved, with `sync` (untimed) before every run. Then curl and `bosun install` (sha256) again
+ * against a server that streams every byte through JS, `runs` times each.
  */
 export async function benchInstall(sb: Sandbox, bin: string, sizeMiB: number, runs: number): Promise<InstallFigures> {
   const bytes = sizeMiB * 1024 * 1024;
@@ -187,7 +272,7 @@ export async function benchInstall(sb: Sandbox, bin: string, sizeMiB: number, ru
   const models = join(sb.env.BOSUN_HOME!, "models");
   const curlOut = join(sb.dir, "curl-out.bin");
   const fnOut = join(sb.dir, "download-fn-out.bin");
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let server: FileServer | undefined;
   try {
     const need = 2 * bytes + SLACK_BYTES;
     for (const dir of new Set([srcDir, sb.dir])) {
@@ -197,17 +282,14 @@ export async function benchInstall(sb: Sandbox, bin: string, sizeMiB: number, ru
     const src = join(srcDir, "bench.bin");
     progress(`install: generating ${sizeMiB} MiB of random bytes in ${srcDir}`);
     const sums = generate(src, bytes);
-    server = await startServer(src);
-    const base = `http://127.0.0.1:${server.port}`;
-    sb.writeConfig(config(server.port, bytes, sums));
     const dest = (algo: Algo) => join(models, TARGETS[algo].engine, TARGETS[algo].file);
 
     const curl = () => {
       rmSync(curlOut, { force: true });
       settle();
-      const r = childRun(["curl", "-s", "-o", curlOut, `${base}/bench.bin`], sb.dir, sb.env, sb.dir);
+      const r = childRun(["curl", "-s", "-o", curlOut, `http://127.0.0.1:${server!.port}/bench.bin`], sb.dir, sb.env, sb.dir);
       if (r.code !== 0 || sizeOf(curlOut) !== bytes) throw new Error(`curl exited ${r.code} with ${sizeOf(curlOut)} of ${bytes} bytes: ${r.stderr.trim()}`);
-      // What durability would add to curl: bosun fsyncs the .part before its rename.
+      // What durability would add to curl: bosun's .part is on disk before its rename.
       const t0 = performance.now();
       const fd = openSync(curlOut, "r");
       try {
@@ -236,7 +318,7 @@ export async function benchInstall(sb: Sandbox, bin: string, sizeMiB: number, ru
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const r = await download({
-        url: `${base}/download-fn-out.bin`,
+        url: `http://127.0.0.1:${server!.port}/download-fn-out.bin`,
         dest: fnOut,
         size: bytes,
         checksum: { algo: "sha256", hex: sums.sha256 },
@@ -250,15 +332,22 @@ export async function benchInstall(sb: Sandbox, bin: string, sizeMiB: number, ru
       rmSync(fnOut, { force: true });
       return { ms, cpuS: (cpu.user + cpu.system) / 1e6 };
     };
+    const use = async (kind: ServerKind) => {
+      await server?.stop();
+      server = undefined;
+      server = await startFileServer(kind, src, srcDir);
+      sb.writeConfig(config(server.port, bytes, sums));
+      progress(`install: serving from ${server.label}; warm-up (curl to /dev/null, one bosun install)`);
+      const warm = childRun(["curl", "-s", "-o", "/dev/null", `http://127.0.0.1:${server.port}/bench.bin`], sb.dir, sb.env, sb.dir);
+      if (warm.code !== 0) throw new Error(`curl warm-up exited ${warm.code}: ${warm.stderr.trim()}`);
+      bosun("sha256");
+      return server;
+    };
 
-    progress(`install: warm-up (curl to /dev/null, one bosun install)`);
-    const warm = childRun(["curl", "-s", "-o", "/dev/null", `${base}/bench.bin`], sb.dir, sb.env, sb.dir);
-    if (warm.code !== 0) throw new Error(`curl warm-up exited ${warm.code}: ${warm.stderr.trim()}`);
-    bosun("sha256");
-
-    const c = { ms: [] as number[], cpu: [] as number[], fsync: [] as number[] };
-    const b = Object.fromEntries(ALGOS.map((a) => [a, { ms: [] as number[], cpu: [] as number[], rss: [] as number[] }])) as Record<Algo, { ms: number[]; cpu: number[]; rss: number[] }>;
-    const fn = { ms: [] as number[], cpu: [] as number[] };
+    const main = await use(mainServerKind());
+    const c = { ...samples(), fsync: [] as number[] };
+    const b = Object.fromEntries(ALGOS.map((a) => [a, samples()])) as Record<Algo, Samples>;
+    const fn = samples();
     for (let i = 0; i < runs; i++) {
       progress(`install: run ${i + 1}/${runs}: curl, bosun install (sha256), download(), bosun install (sha1, md5)`);
       const cr = curl();
@@ -274,32 +363,44 @@ export async function benchInstall(sb: Sandbox, bin: string, sizeMiB: number, ru
       }
     }
 
+    const busy = await use("stream");
+    const bc = samples();
+    const bb = samples();
+    for (let i = 0; i < runs; i++) {
+      progress(`install: cpu-bound server, run ${i + 1}/${runs}: curl, bosun install (sha256)`);
+      const cr = curl();
+      bc.ms.push(cr.ms), bc.cpu.push(cr.cpuS);
+      const br = bosun("sha256");
+      bb.ms.push(br.ms), bb.cpu.push(br.cpuS);
+    }
+
     progress(`install: hashing the file alone (sha256, sha1, md5) x${runs}`);
     const hashMs = Object.fromEntries(ALGOS.map((a) => [a, [] as number[]])) as Record<Algo, number[]>;
     for (let i = 0; i < runs; i++) for (const algo of ALGOS) hashMs[algo].push(hashOnly(src, algo, sums[algo]));
 
     const withRss = (algo: Algo) => ({ ...figures(b[algo].ms, b[algo].cpu, sizeMiB), maxRssMb: b[algo].rss.length ? Math.max(...b[algo].rss) : null });
-    const curlFig = { ...figures(c.ms, c.cpu, sizeMiB), fsyncS: secs(percentile(c.fsync, 50)) };
-    const bosunFig = withRss("sha256");
     const ratio = round(percentile(c.ms, 50) / percentile(b.sha256.ms, 50));
     return {
       sizeMiB,
       checksumAlgo: "sha256",
-      server: "node:http in its own bun process, fs.createReadStream with 8 MiB reads",
-      curl: curlFig,
-      bosun: bosunFig,
+      server: main.label,
+      curl: { ...figures(c.ms, c.cpu, sizeMiB), fsyncS: secs(percentile(c.fsync, 50)) },
+      bosun: withRss("sha256"),
       ratio,
       minRatio: MIN_RATIO,
       meetsTarget: ratio >= MIN_RATIO,
       downloadFn: figures(fn.ms, fn.cpu, sizeMiB),
       otherAlgos: { sha1: withRss("sha1"), md5: withRss("md5") },
+      cpuBoundServer: {
+        server: busy.label,
+        curl: figures(bc.ms, bc.cpu, sizeMiB),
+        bosun: figures(bb.ms, bb.cpu, sizeMiB),
+        ratio: round(percentile(bc.ms, 50) / percentile(bb.ms, 50)),
+      },
       hashOnly: { sha256S: secs(percentile(hashMs.sha256, 50)), sha1S: secs(percentile(hashMs.sha1, 50)), md5S: secs(percentile(hashMs.md5, 50)) },
     };
   } finally {
-    if (server) {
-      server.proc.kill();
-      await server.proc.exited;
-    }
+    await server?.stop();
     // The big files go whatever happened; a failed section keeps only the small sandbox.
     rmSync(srcDir, { recursive: true, force: true });
     rmSync(models, { recursive: true, force: true });

@@ -19,7 +19,7 @@ type Section = (typeof SECTIONS)[number];
 const quick = process.argv.includes("--quick");
 const N = quick
   ? { cli: 5, starts: 3, idleMs: 2_000, messages: 200, conversations: 10, each: 20, edits: 3, starts50: 2, hookSeq: 300, hookPar: 800, installMiB: 256, installRuns: 1 }
-  : { cli: 30, starts: 5, idleMs: 10_000, messages: 1_000, conversations: 10, each: 100, edits: 10, starts50: 3, hookSeq: 2_000, hookPar: 5_000, installMiB: 1_024, installRuns: 3 };
+  : { cli: 30, starts: 5, idleMs: 10_000, messages: 1_000, conversations: 10, each: 100, edits: 10, starts50: 3, hookSeq: 2_000, hookPar: 5_000, installMiB: 1_024, installRuns: 5 };
 
 function onlyArg(): Section[] {
   const i = process.argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
