@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, fdatasync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PartWriter } from "../../src/core/installs/part-writer.ts";
+import type { SyncFn } from "../../src/core/installs/writeback.ts";
 import { generatedBytes } from "../helpers/model-server.ts";
 import { openFilesUnder } from "../helpers/proc.ts";
 
@@ -57,23 +58,60 @@ describe("PartWriter", () => {
   });
 
   for (const mode of ["direct", "background"] as const) {
-    test(`${mode} writes with a background fdatasync every 256 KiB keep every byte and close the file`, async () => {
+    test(`${mode} writes start a background fdatasync every 256 KiB, keep every byte and close the file`, async () => {
       const path = tempPath();
       const data = generatedBytes(12 << 20, 8);
-      const w = PartWriter.open(path, 0, { slowWriteMs: mode === "direct" ? 10_000 : -1, writebackBytes: 256 << 10 });
+      let syncs = 0;
+      const sync: SyncFn = (fd, done) => {
+        syncs++;
+        fdatasync(fd, done);
+      };
+      const w = PartWriter.open(path, 0, { slowWriteMs: mode === "direct" ? 10_000 : -1, writebackBytes: 256 << 10, sync });
       await pushAll(w, data, 100_000);
       expect(w.inBackground).toBe(mode === "background");
       await w.finish(true);
+      expect(syncs).toBeGreaterThan(0);
+      expect(w.writebacks).toBe(syncs);
       expect(readFileSync(path).equals(data)).toBe(true);
       expect(openFilesUnder(dirname(path))).toEqual([]);
     });
   }
 
-  test("abandon during a background fdatasync still closes the file", async () => {
+  test("a failed background writeback fails finish, though the fsync after it would succeed", async () => {
     const path = tempPath();
-    const w = PartWriter.open(path, 0, { slowWriteMs: 10_000, writebackBytes: 1 });
+    const eio = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    const w = PartWriter.open(path, 0, { slowWriteMs: 10_000, writebackBytes: 1, sync: (_fd, done) => queueMicrotask(() => done(eio)) });
+    await pushAll(w, generatedBytes(1 << 20, 10), 64 << 10);
+    await expect(w.finish(true)).rejects.toMatchObject({ code: "EIO" });
+    expect(openFilesUnder(dirname(path))).toEqual([]);
+  });
+
+  test("a file system that cannot sync (EINVAL) is not an error", async () => {
+    const path = tempPath();
+    const einval = Object.assign(new Error("EINVAL"), { code: "EINVAL" });
+    const w = PartWriter.open(path, 0, { slowWriteMs: 10_000, writebackBytes: 1, sync: (_fd, done) => done(einval) });
+    await pushAll(w, generatedBytes(1 << 20, 11), 64 << 10);
+    await w.finish(true);
+    expect(statSync(path).size).toBe(1 << 20);
+  });
+
+  test("the file is closed only after the fdatasync in flight returned", async () => {
+    const path = tempPath();
+    let release: (() => void) | undefined;
+    const sync: SyncFn = (fd, done) => {
+      release = () => fdatasync(fd, done);
+    };
+    const w = PartWriter.open(path, 0, { slowWriteMs: 10_000, writebackBytes: 1, sync });
     w.push(generatedBytes(1 << 20, 9));
-    await w.abandon();
+    expect(release).toBeDefined();
+    let closed = false;
+    const abandoned = w.abandon().then(() => (closed = true));
+    // Let every queued callback run: the close must still be waiting for the sync.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    expect(openFilesUnder(dirname(path))).toEqual([path]);
+    release!();
+    await abandoned;
     expect(statSync(path).size).toBe(1 << 20);
     expect(openFilesUnder(dirname(path))).toEqual([]);
   });

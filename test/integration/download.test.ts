@@ -74,7 +74,7 @@ describe("download", () => {
   test("a fresh download verifies, renames, and leaves no .part", async () => {
     const c = fresh(1_500_000);
     const r = await download(c.opts());
-    expect(r).toEqual({ bytes: c.file.size, resumedFrom: 0, received: c.file.size, sha: c.file.sha256, via: "stream" });
+    expect(r).toEqual({ bytes: c.file.size, resumedFrom: 0, received: c.file.size, sha: c.file.sha256, via: "stream", writebacks: 0 });
     expect(readFileSync(c.dest).equals(c.bytes)).toBe(true);
     expect(existsSync(c.part)).toBe(false);
     expect(mode(c.dest)).toBe(0o600);
@@ -188,7 +188,7 @@ describe("download", () => {
     mkdirSync(join(c.dest, ".."), { recursive: true });
     writeFileSync(c.part, c.bytes);
     const r = await download(c.opts());
-    expect(r).toEqual({ bytes: c.file.size, resumedFrom: c.file.size, received: 0, sha: c.file.sha256, via: "stream" });
+    expect(r).toEqual({ bytes: c.file.size, resumedFrom: c.file.size, received: 0, sha: c.file.sha256, via: "stream", writebacks: 0 });
     const s = server.stats(c.file.path);
     expect(s.ranged).toEqual([{ range: `bytes=${c.file.size}-`, status: 416 }]);
     expect(s.bytesSent).toBe(0);

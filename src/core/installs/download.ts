@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, closeSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseContentRange, rangeTotal } from "./content-range.ts";
 import { checkUrl, DownloadError, hostOf, redactUrl, type DownloadErrorCode } from "./download-error.ts";
@@ -9,6 +9,7 @@ import { hasNativeFileWriter, nativeWriteResponse } from "../platform/index.ts";
 import { startTailHasher } from "./tail-hasher.ts";
 import type { DownloadOptions } from "./types.ts";
 import { Watchdog } from "./watchdog.ts";
+import { Writeback } from "./writeback.ts";
 
 export { DownloadError, redactUrl, type DownloadErrorCode } from "./download-error.ts";
 export { verifyFile } from "./hash.ts";
@@ -24,6 +25,8 @@ export interface DownloadResult {
   sha: string;
   /** How the last body was written: "native" (runtime writer + hashing worker) or "stream" (JS loop). */
   via: "native" | "stream";
+  /** Background fdatasyncs that completed while the body was written (see WRITEBACK_EVERY_BYTES). */
+  writebacks: number;
 }
 
 const PROGRESS_EVERY_MS = 100;
@@ -58,6 +61,7 @@ class Transfer {
   private resumed = false;
   private lastProgress = -Infinity;
   private via: "native" | "stream" = "stream";
+  private writebacks = 0;
 
   constructor(private readonly o: DownloadOptions) {
     this.part = `${o.dest}.part`;
@@ -195,24 +199,54 @@ class Transfer {
     // only the JS loop can stop it mid-way.
     if (!res.body || !hasNativeFileWriter() || res.status !== 200 || res.headers.get("content-length") !== String(size)) return null;
     this.via = "native";
+    // Created here with 0600 (the native writer truncates and keeps the mode of an existing file), and
+    // kept open: background writebacks and the final fsync go through this fd, which was open before
+    // any byte was written, so a lost write is reported to it.
+    let fd: number;
     try {
-      // Created here with 0600: the native writer truncates and keeps the mode of an existing file.
-      closeSync(openSync(this.part, "w", 0o600));
+      fd = openSync(this.part, "w", 0o600);
     } catch (err) {
       await res.body.cancel().catch(() => undefined);
       throw diskError(this.part, err);
     }
+    const wb = new Writeback(fd, 0, this.o.writebackBytes);
+    try {
+      const hex = await this.writeNative(res, ctrl, stop, why, wb);
+      try {
+        await wb.settle();
+        // The runtime's writer truncates in place; should it ever replace the file, sync the new one.
+        if (fstatSync(fd).ino === statSync(this.part).ino) fsyncSync(fd);
+        else fsyncPath(this.part, true);
+      } catch (err) {
+        throw diskError(this.part, err);
+      }
+      this.writebacks += wb.count;
+      this.have = size;
+      this.received = size;
+      this.hash.dispose();
+      this.hash = { update() {}, digest: async () => hex, dispose() {} };
+      return "complete";
+    } finally {
+      await wb.quiesce();
+      closeSync(fd);
+    }
+  }
+
+  /** The runtime writes the body onto the `.part` while a worker hashes behind it; resolves with the digest. */
+  private async writeNative(res: Response, ctrl: AbortController, stop: (c: DownloadErrorCode) => void, why: () => DownloadErrorCode | undefined, wb: Writeback): Promise<string> {
+    const { size } = this.o;
     let lastGrowth = performance.now();
     let written = 0;
     const tail = startTailHasher(this.part, size, this.o.checksum.algo, (p) => {
       if (p.written > written) {
         written = p.written;
         lastGrowth = performance.now();
+        wb.advance(written);
         this.have = Math.min(p.written, size);
         this.received = this.have;
         this.progress(false);
       }
-    }, this.o.writebackBytes);
+    });
     const idle = setInterval(() => {
       if (performance.now() - lastGrowth > this.o.idleTimeoutMs) stop("idle_timeout");
     }, Math.min(1000, Math.max(25, this.o.idleTimeoutMs / 4)));
@@ -239,22 +273,11 @@ class Transfer {
       this.have = n;
       throw new DownloadError("network", `connection to ${hostOf(this.safeUrl)} ended after ${n} of ${size} bytes`);
     }
-    let hex: string;
     try {
-      hex = await tail.digest();
+      return await tail.digest();
     } finally {
       await tail.dispose();
     }
-    try {
-      fsyncPath(this.part, true);
-    } catch (err) {
-      throw diskError(this.part, err);
-    }
-    this.have = size;
-    this.received = size;
-    this.hash.dispose();
-    this.hash = { update() {}, digest: async () => hex, dispose() {} };
-    return "complete";
   }
 
   /** Stream the body onto the `.part`, hashing in order; "again" when a capped range ended early. */
@@ -310,6 +333,8 @@ class Transfer {
       await writer.finish(total === size);
     } catch (err) {
       throw diskError(this.part, err);
+    } finally {
+      this.writebacks += writer.writebacks;
     }
     if (total === size) return "complete";
     const end = res.status === 206 ? parseContentRange(res.headers.get("content-range"))?.end : undefined;
@@ -331,7 +356,7 @@ class Transfer {
     });
     fsyncPath(dirname(this.o.dest), false);
     this.progress(true);
-    return { bytes: this.o.size, resumedFrom: this.resumedFrom, received: this.received, sha, via: this.via };
+    return { bytes: this.o.size, resumedFrom: this.resumedFrom, received: this.received, sha, via: this.via, writebacks: this.writebacks };
   }
 
   private progress(final: boolean): void {

@@ -1,4 +1,3 @@
-import { WRITEBACK_EVERY_BYTES } from "./part-writer.ts";
 import type { ChecksumAlgo } from "./types.ts";
 
 /** What the tail hasher reports while the file grows. */
@@ -18,62 +17,56 @@ export interface TailHasher {
 }
 
 // Reads the file behind the writer in big blocks (a page-cache copy) and hashes them; a short read
-// means the writer hasn't got there yet, so it waits a moment and tries again. Every syncEvery bytes
-// it starts an fdatasync of what is there (WRITEBACK_EVERY_BYTES); the callback form runs it on the
-// runtime's thread pool, so hashing goes on while the disk catches up. The worker closes its own fd
-// (after any fdatasync in flight) before it reports: "d" with the digest, or "x" once `stop[0]` is set.
+// means the writer hasn't got there yet, so it waits a moment and tries again. The worker closes its
+// own fd before it reports: "d" with the digest, or "x" once stop[0] is set (checked between reads).
 const WORKER_SOURCE = `
 import { createHash } from "node:crypto";
-import { openSync, readSync, fstatSync, statSync, closeSync, fdatasync } from "node:fs";
+import { openSync, readSync, fstatSync, statSync, closeSync } from "node:fs";
 self.onmessage = async (e) => {
-  const { path, size, algo, syncEvery, stop } = e.data;
+  const { path, size, algo, stop } = e.data;
   const flag = new Int32Array(stop);
-  let fd = openSync(path, "r");
-  let h = createHash(algo);
-  const buf = Buffer.allocUnsafe(4 << 20);
-  let pos = 0;
-  let last = 0;
-  let synced = 0;
-  let syncing = null;
-  const release = async () => {
-    if (syncing) await syncing;
-    closeSync(fd);
+  let fd = -1;
+  const release = () => {
+    if (fd >= 0) closeSync(fd);
+    fd = -1;
   };
+  let hex = null;
   try {
+    fd = openSync(path, "r");
+    let h = createHash(algo);
+    const buf = Buffer.allocUnsafe(4 << 20);
+    let pos = 0;
+    let last = 0;
     while (pos < size && Atomics.load(flag, 0) === 0) {
       const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
       if (n > 0) {
         h.update(buf.subarray(0, n));
         pos += n;
-        if (!syncing && pos - synced >= syncEvery) {
-          synced = pos;
-          syncing = new Promise((r) => fdatasync(fd, () => { syncing = null; r(); }));
-        }
       } else {
         // A writer that replaced the file (a new inode) would leave us reading the old one forever.
+        let now = null;
         try {
-          if (statSync(path).ino !== fstatSync(fd).ino) {
-            await release();
-            fd = openSync(path, "r");
-            h = createHash(algo);
-            pos = 0;
-            synced = 0;
-          }
+          now = statSync(path);
         } catch {}
+        if (now && now.ino !== fstatSync(fd).ino) {
+          release();
+          fd = openSync(path, "r");
+          h = createHash(algo);
+          pos = 0;
+        }
         await new Promise((r) => setTimeout(r, 5));
       }
-      const now = Date.now();
-      if (now - last >= 50) {
-        last = now;
+      const t = Date.now();
+      if (t - last >= 50) {
+        last = t;
         self.postMessage({ t: "p", written: fstatSync(fd).size, hashed: pos });
       }
     }
-  } catch (err) {
-    await release();
-    throw err;
+    if (pos >= size) hex = h.digest("hex");
+  } finally {
+    release();
   }
-  await release();
-  self.postMessage(pos >= size ? { t: "d", hex: h.digest("hex") } : { t: "x" });
+  self.postMessage(hex !== null ? { t: "d", hex } : { t: "x" });
 };
 `;
 
@@ -82,11 +75,8 @@ const STOP_GRACE_MS = 2_000;
 
 let workerUrl: string | null = null;
 
-/**
- * Start hashing `path` (which must exist) as it grows to `size` bytes, with a background fdatasync
- * every `writebackBytes`.
- */
-export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, onProgress: (p: TailProgress) => void, writebackBytes = WRITEBACK_EVERY_BYTES): TailHasher {
+/** Start hashing `path` (which must exist) as it grows to `size` bytes. */
+export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, onProgress: (p: TailProgress) => void): TailHasher {
   workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const worker = new Worker(workerUrl, { type: "module" });
   let resolveDigest!: (hex: string) => void;
@@ -98,9 +88,11 @@ export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, 
   digest.catch(() => undefined);
   const stop = new Int32Array(new SharedArrayBuffer(4));
   let grace: ReturnType<typeof setTimeout> | undefined;
+  let finished = false;
   let markEnded!: () => void;
   const ended = new Promise<void>((r) => (markEnded = r));
   const end = () => {
+    finished = true;
     markEnded();
     clearTimeout(grace);
     worker.terminate();
@@ -116,7 +108,7 @@ export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, 
     rejectDigest(e instanceof ErrorEvent ? (e.error ?? new Error(e.message)) : new Error("hash worker failed"));
     end();
   };
-  worker.postMessage({ path, size, algo, syncEvery: writebackBytes, stop: stop.buffer });
+  worker.postMessage({ path, size, algo, stop: stop.buffer });
   let disposed = false;
   return {
     digest: () => digest,
@@ -124,6 +116,8 @@ export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, 
       if (!disposed) {
         disposed = true;
         rejectDigest(new Error("hashing stopped"));
+      }
+      if (!finished && grace === undefined) {
         // Ask the worker to close its fd and say "x"; terminate it regardless after a grace period.
         Atomics.store(stop, 0, 1);
         grace = setTimeout(end, STOP_GRACE_MS);

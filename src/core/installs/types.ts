@@ -62,6 +62,6 @@ export interface DownloadOptions {
   idleTimeoutMs: number;
   signal: AbortSignal;
   onProgress?: (p: DownloadProgress) => void;
-  /** Start a background fdatasync every this many bytes (default WRITEBACK_EVERY_BYTES, 64 MiB). */
+  /** Start a background fdatasync every this many bytes written (default WRITEBACK_EVERY_BYTES in writeback.ts, 64 MiB). */
   writebackBytes?: number;
 }
