@@ -1,7 +1,8 @@
 /**
  * Runs bosun's core under Deno: parse and validate a config, start the gateway with a webchat
  * adapter (Deno.serve through the platform seam), send one message over a real WebSocket and
- * print the echo agent's reply as JSON, then a verified download through the JS write loop. Used by test/unit/deno.test.ts and `npm run deno:check`.
+ * print the echo agent's reply, then run a verified download through the JS write loop; prints one
+ * JSON line. Used by test/unit/deno.test.ts and `npm run deno:check`.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
