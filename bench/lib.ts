@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+// One free-port helper for the tests and the benchmarks.
+import { freePort } from "../test/helpers/bosun.ts";
+
+export { freePort };
 
 /** Round to two decimals so the JSON stays readable. */
 export const round = (n: number): number => Math.round(n * 100) / 100;
@@ -63,18 +66,6 @@ export function clockTicks(): number {
   const r = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
   const n = Number(r.stdout?.trim());
   return Number.isFinite(n) && n > 0 ? n : 100;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { render as inkRender } from "ink";
 import { cleanup, render } from "ink-testing-library";
 import { EventBus } from "../../src/core/events.ts";
 import type { AdapterStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
 import { busSource, type DashboardActions } from "../../src/tui/source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
-import { plain, press, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
+import { plain, press, renderInTerminal, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
 
 const T0 = Date.parse("2025-06-01T12:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -91,12 +90,7 @@ describe("adapters table", () => {
     s.adapters[0] = web({ state: "backoff", lastError: "EADDRINUSE", nextRetryAt: iso(T0 + 5_000) });
     const term = fakeTerminal(false);
     term.stdout.columns = 60;
-    const instance = inkRender(<App source={busSource(bus, () => s, () => T0)} version="0.1.0" now={() => T0} />, {
-      ...term.io,
-      debug: true,
-      exitOnCtrlC: false,
-      patchConsole: false,
-    });
+    const instance = renderInTerminal(<App source={busSource(bus, () => s, () => T0)} version="0.1.0" now={() => T0} />, term);
     try {
       await waitUntil(
         () => plain(term.stdout.written).includes("retry in 5s"),
@@ -122,6 +116,11 @@ describe("adapter control keys", () => {
     const m = mount({ actions: a.actions });
     await waitForFrame(m.lastFrame, "webchat");
     await press(m, "r", "restarting web…");
+    // The line shows as soon as the key is handled; the action runs in an effect after that render.
+    await waitUntil(
+      () => a.calls.length > 0,
+      () => "the restart was never asked for",
+    );
     expect(a.calls).toEqual(["restart web"]);
     release("running");
     expect(await waitForFrame(m.lastFrame, "web: running")).not.toContain("restarting web…");

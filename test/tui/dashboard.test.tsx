@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { render as inkRender } from "ink";
 import { cleanup, render } from "ink-testing-library";
 import { EventBus } from "../../src/core/events.ts";
 import type { Status } from "../../src/core/status.ts";
@@ -7,7 +6,7 @@ import { App } from "../../src/tui/App.tsx";
 import { runDashboard } from "../../src/tui/run.tsx";
 import { busSource, type DashboardSource } from "../../src/tui/source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
-import { plain, runningStatus, waitForFrame, waitForInput, waitUntil } from "./helpers.ts";
+import { plain, renderInTerminal, runningStatus, waitForFrame, waitForInput, waitUntil } from "./helpers.ts";
 
 /** An in-test source over a real EventBus, counting subscriptions so unmounting is observable. */
 function testSource(status: Status = runningStatus()) {
@@ -224,7 +223,7 @@ describe("dashboard", () => {
   ])("with stdin.isTTY %s it renders read-only and never touches raw mode", async (_, isTTY) => {
     const t = testSource();
     const term = fakeTerminal(isTTY);
-    const instance = inkRender(<App source={t.source} version="0.1.0" />, { ...term.io, debug: true, exitOnCtrlC: false, patchConsole: false });
+    const instance = renderInTerminal(<App source={t.source} version="0.1.0" />, term);
     try {
       // "● running" arrives via an effect, so by then Ink has also run useInput's effects.
       await waitUntil(

@@ -1,6 +1,25 @@
 import { stripVTControlCharacters } from "node:util";
 import type { EventEmitter } from "node:events";
+import type { ReactElement } from "react";
+import { render as inkRender, type Instance } from "ink";
 import type { Status } from "../../src/core/status.ts";
+import type { CatalogItem } from "../../src/tui/source.ts";
+import type { fakeTerminal } from "./fakeTerminal.ts";
+
+export const MiB = 1024 * 1024;
+
+/** A small catalogue for the picker: two Whisper models, two Piper voices. */
+export const CATALOG: CatalogItem[] = [
+  { target: "whisper:base.en", engine: "whisper", description: "English-only, base", language: "en", quality: "base", size: 148 * MiB },
+  { target: "whisper:large-v3", engine: "whisper", description: "Multilingual, large-v3", language: "multilingual", quality: "large-v3", size: 2950 * MiB },
+  { target: "piper:en_US-lessac-medium", engine: "piper", description: "English (United States), lessac, medium", language: "en_US", quality: "medium", size: 63 * MiB },
+  { target: "piper:de_DE-thorsten-high", engine: "piper", description: "German (Germany), thorsten, high", language: "de_DE", quality: "high", size: 114 * MiB },
+];
+
+/** Render with real Ink into a fake terminal (its size and TTY-ness), as the dashboard runs. */
+export function renderInTerminal(element: ReactElement, term: ReturnType<typeof fakeTerminal>): Instance {
+  return inkRender(element, { ...term.io, debug: true, exitOnCtrlC: false, patchConsole: false });
+}
 
 /** Poll until `check` returns true, or fail with `describe()` once the deadline passes. */
 export async function waitUntil(check: () => boolean, describe: () => string, timeoutMs = 3000): Promise<void> {

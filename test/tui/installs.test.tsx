@@ -1,22 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { render as inkRender } from "ink";
 import { cleanup, render } from "ink-testing-library";
 import { EventBus } from "../../src/core/events.ts";
 import type { InstallStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
 import { busSource, type CatalogItem, type DashboardActions } from "../../src/tui/source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
-import { plain, press, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
+import { CATALOG, MiB, plain, press, renderInTerminal, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
 
 const T0 = Date.parse("2025-06-01T12:00:00.000Z");
-const MiB = 1024 * 1024;
-
-const CATALOG: CatalogItem[] = [
-  { target: "whisper:base.en", engine: "whisper", description: "English-only, base", language: "en", quality: "base", size: 148 * MiB },
-  { target: "whisper:large-v3", engine: "whisper", description: "Multilingual, large-v3", language: "multilingual", quality: "large-v3", size: 2950 * MiB },
-  { target: "piper:en_US-lessac-medium", engine: "piper", description: "English (United States), lessac, medium", language: "en_US", quality: "medium", size: 63 * MiB },
-  { target: "piper:de_DE-thorsten-high", engine: "piper", description: "German (Germany), thorsten, high", language: "de_DE", quality: "high", size: 114 * MiB },
-];
 
 function install(target: string, patch: Partial<InstallStatus> = {}): InstallStatus {
   return { target, state: "missing", progress: 0, downloadedBytes: 0, totalBytes: 0, stage: null, error: null, ...patch };
@@ -168,12 +159,7 @@ describe("installs table", () => {
       const s = statusWith([downloading("piper:en_US-lessac-medium", 40)]);
       const term = fakeTerminal(true);
       term.stdout.columns = columns;
-      const instance = inkRender(<App source={busSource(bus, () => s, () => T0)} version="0.1.0" now={() => T0} />, {
-        ...term.io,
-        debug: true,
-        exitOnCtrlC: false,
-        patchConsole: false,
-      });
+      const instance = renderInTerminal(<App source={busSource(bus, () => s, () => T0)} version="0.1.0" now={() => T0} />, term);
       try {
         await waitForInput(term.stdin);
         term.stdin.write("2");

@@ -8,24 +8,15 @@ import { CONFIRM_MS } from "../../src/tui/installControl.ts";
 import { installPace, noteInstall, snapshotRates, STALL_MS, type InstallRates } from "../../src/tui/installRates.ts";
 import { isQuitKey, keyToAction, splitKeys } from "../../src/tui/keys.ts";
 import { filterCatalog } from "../../src/tui/picker.ts";
-import type { CatalogItem } from "../../src/tui/source.ts";
 import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "../../src/tui/store.ts";
 import { installTone } from "../../src/tui/theme.ts";
-import { runningStatus } from "./helpers.ts";
+import { CATALOG, MiB, runningStatus } from "./helpers.ts";
 
 const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
-const MiB = 1024 * 1024;
 const ev = (e: BosunEvent): DashboardAction => ({ kind: "event", event: e });
 const key = (input: string, k: Parameters<typeof keyToAction>[1] = {}, at?: number): DashboardAction => ({ kind: "key", input, key: k, at });
 const run = (s: DashboardState, ...actions: DashboardAction[]) => actions.reduce(dashboardReducer, s);
-
-const CATALOG: CatalogItem[] = [
-  { target: "whisper:base.en", engine: "whisper", description: "English-only, base", language: "en", quality: "base", size: 148 * MiB },
-  { target: "whisper:large-v3", engine: "whisper", description: "Multilingual, large-v3", language: "multilingual", quality: "large-v3", size: 2950 * MiB },
-  { target: "piper:en_US-lessac-medium", engine: "piper", description: "English (United States), lessac", language: "en_US", quality: "medium", size: 63 * MiB },
-  { target: "piper:de_DE-thorsten-high", engine: "piper", description: "German (Germany), thorsten", language: "de_DE", quality: "high", size: 114 * MiB },
-];
 
 function install(target: string, patch: Partial<InstallStatus> = {}): InstallStatus {
   return { target, state: "installed", progress: 100, downloadedBytes: 0, totalBytes: 148 * MiB, stage: null, error: null, ...patch };

@@ -26,20 +26,20 @@ export class PartWriter {
   private running: Promise<void> | undefined;
   private failure: unknown;
   private resumeReader: (() => void) | undefined;
-  private readonly writeback: Writeback;
 
   private constructor(
     private readonly fd: number,
     start: number,
     private readonly slowWriteMs: number,
-    writeback: { every?: number; sync?: SyncFn },
+    private readonly writeback: Writeback,
   ) {
     this.pos = start;
-    this.writeback = new Writeback(fd, start, writeback.every, writeback.sync);
   }
 
-  /** Open `path` to continue at byte `start` (0 truncates / creates with mode 0600). */
-  /** `writebackBytes`: background fdatasync interval (see Writeback); `sync` replaces fdatasync (tests). */
+  /**
+   * Open `path` to continue at byte `start` (0 truncates / creates with mode 0600). `writebackBytes`
+   * is the background fdatasync interval (see Writeback); `sync` replaces fdatasync (tests).
+   */
   static open(path: string, start: number, opts: { slowWriteMs?: number; writebackBytes?: number; sync?: SyncFn } = {}): PartWriter {
     const fd = openSync(path, start === 0 ? "w" : "r+", 0o600);
     try {
@@ -48,7 +48,7 @@ export class PartWriter {
       closeSync(fd);
       throw err;
     }
-    return new PartWriter(fd, start, opts.slowWriteMs ?? SLOW_WRITE_MS, { every: opts.writebackBytes, sync: opts.sync });
+    return new PartWriter(fd, start, opts.slowWriteMs ?? SLOW_WRITE_MS, new Writeback(fd, start, opts.writebackBytes, opts.sync));
   }
 
   /** Background syncs that completed so far. */

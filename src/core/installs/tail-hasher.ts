@@ -109,14 +109,10 @@ export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, 
     end();
   };
   worker.postMessage({ path, size, algo, stop: stop.buffer });
-  let disposed = false;
   return {
     digest: () => digest,
     dispose() {
-      if (!disposed) {
-        disposed = true;
-        rejectDigest(new Error("hashing stopped"));
-      }
+      rejectDigest(new Error("hashing stopped")); // no-op once the digest has settled
       if (!finished && grace === undefined) {
         // Ask the worker to close its fd and say "x"; terminate it regardless after a grace period.
         Atomics.store(stop, 0, 1);
