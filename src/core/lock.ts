@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { pidAlive } from "./util/process.ts";
 
 export interface LockHolder {
@@ -20,14 +20,35 @@ export function acquireLock(path: string, pid = process.pid, now = () => new Dat
     if (tryCreate(path, pid, now)) return { ok: true, release: () => releaseIfOurs(path, pid) };
     const holder = readHolder(path);
     if (holder && holder.pid !== pid && pidAlive(holder.pid)) return { ok: false, holder };
-    // An unreadable lock that was just created is being written by its owner right now.
+    // An unreadable lock that was just created may be being written by its owner right now (on a
+    // file system without hard links, where creation and content are two steps).
     if (!holder && youngerThan(path, 2_000)) return { ok: false, holder: { pid: 0, startedAt: "" } };
     takeOverStale(path, holder);
   }
   return { ok: false, holder: readHolder(path) ?? { pid: 0, startedAt: "" } };
 }
 
+/**
+ * Create the lock with its content in one step: write a private temporary file, then hard-link it
+ * to the lock path (which fails if the lock exists), so no reader ever sees a half-written lock.
+ * Where hard links are not supported, fall back to an exclusive create followed by the write.
+ */
 function tryCreate(path: string, pid: number, now: () => string): boolean {
+  const body = JSON.stringify({ pid, startedAt: now() });
+  const tmp = `${path}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    writeFileSync(tmp, body, { mode: 0o600, flag: "wx" });
+    try {
+      linkSync(tmp, path);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return false;
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw err;
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   let fd: number;
   try {
     fd = openSync(path, "wx", 0o600);
@@ -36,7 +57,7 @@ function tryCreate(path: string, pid: number, now: () => string): boolean {
     throw err;
   }
   try {
-    writeSync(fd, JSON.stringify({ pid, startedAt: now() }));
+    writeSync(fd, body);
   } finally {
     closeSync(fd);
   }

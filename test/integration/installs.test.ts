@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Installer } from "../../src/core/installs/installer.ts";
 import { customEntries } from "../../src/core/installs/catalog/catalog.ts";
+import { InstallStore } from "../../src/core/installs/store.ts";
 import { openDatabase } from "../../src/core/sessions/db.ts";
 import { generatedBytes, ModelServer, type ServedFile } from "../helpers/model-server.ts";
 import { sandbox, exited } from "../helpers/bosun.ts";
@@ -28,8 +29,7 @@ function served(size: number, switches = {}): { file: ServedFile; target: string
   return { file, target, custom };
 }
 
-function installer(home: string, customToml: Array<{ target: string; file: ServedFile }>) {
-  const db = openDatabase(join(home, "bosun.db"));
+function installer(home: string, customToml: Array<{ target: string; file: ServedFile }>, db = openDatabase(join(home, "bosun.db"))) {
   return new Installer({
     modelsDir: join(home, "models"),
     db,
@@ -75,6 +75,47 @@ describe("install guard", () => {
     expect(server.stats(s.file.path).fullBodies).toBe(1);
     const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
     expect(list).toEqual([expect.objectContaining({ target: s.target, state: "installed", progress: 100 })]);
+  });
+});
+
+describe("following another process's install", () => {
+  // The status row says `installing`; the owner's lock is gone by the time a follower looks at it.
+  function follower() {
+    const s = served(64 * 1024);
+    const h = home();
+    const dir = join(h, "models", "whisper");
+    mkdirSync(dir, { recursive: true });
+    const db = openDatabase(join(h, "bosun.db"));
+    const inst = installer(h, [s], db);
+    const other = new InstallStore(db);
+    const row = { target: s.target, state: "installing" as const, progress: 50, downloadedBytes: 32 * 1024, totalBytes: s.file.size, stage: "downloading", error: null, ownerPid: 999_999, verified: null };
+    other.put(row);
+    return { s, inst, other, row, dest: join(dir, `${s.target.split(":")[1]}.bin`) };
+  }
+
+  test("an owner that finishes between the follower's read and its lock check is installed, not interrupted", async () => {
+    const { s, inst, other, row, dest } = follower();
+    inst.guard.busy = () => {
+      // The owner completes right now: final file in place, status saved, lock released.
+      writeFileSync(dest, generatedBytes(s.file.size, n));
+      other.put({ ...row, state: "installed", progress: 100, downloadedBytes: s.file.size, stage: null, ownerPid: null });
+      return false;
+    };
+    expect(await inst.status(s.target)).toMatchObject({ state: "installed", error: null });
+  });
+
+  test("a new owner that claims the target meanwhile keeps its status", async () => {
+    const { s, inst, other, row } = follower();
+    inst.guard.busy = () => {
+      other.put({ ...row, state: "queued", ownerPid: 999_998 });
+      return false;
+    };
+    expect(await inst.status(s.target)).toMatchObject({ state: "queued" });
+  });
+
+  test("an owner that is simply gone is reported as interrupted", async () => {
+    const { s, inst } = follower();
+    expect(await inst.status(s.target)).toMatchObject({ state: "error", error: "interrupted; install again to resume" });
   });
 });
 

@@ -145,10 +145,15 @@ export class Installer {
    */
   async status(target: string): Promise<InstallStatus> {
     const entry = this.entry(target);
-    const stored = this.#store.get(target);
-    if (stored && (stored.state === "installing" || stored.state === "queued")) {
+    let stored = this.#store.get(target);
+    if (stored && inFlight(stored)) {
       if (this.guard.busy(target)) return pub(stored);
-      return pub(this.#save({ ...stored, state: "error", stage: null, error: "interrupted; install again to resume", ownerPid: null }));
+      // No one holds the target now: its owner died, or finished (and released) since the read
+      // above. Only a row still showing that owner in flight is marked interrupted; then re-read.
+      const changed = this.#store.interrupt(target, stored.ownerPid, "interrupted; install again to resume");
+      stored = this.#store.get(target);
+      if (changed && stored) this.#emit(pub(stored));
+      if (stored && stored.state !== "installed") return pub(stored);
     }
     const paths = this.filePaths(entry);
     const stats = paths.map((p) => statOrNull(p));
@@ -252,6 +257,10 @@ export class Installer {
 
 function blank(entry: CatalogEntry): StoredInstall {
   return { target: entry.target, state: "missing", progress: 0, downloadedBytes: 0, totalBytes: entry.size, stage: null, error: null, ownerPid: null, verified: null };
+}
+
+function inFlight(s: StoredInstall): boolean {
+  return s.state === "installing" || s.state === "queued";
 }
 
 /** The public part of a stored status. */

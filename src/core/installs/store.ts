@@ -27,6 +27,7 @@ export class InstallStore {
   #all: StatementSync;
   #put: StatementSync;
   #del: StatementSync;
+  #interrupt: StatementSync;
   constructor(db: DatabaseSync, private readonly now: () => number = Date.now) {
     this.#get = db.prepare(`SELECT * FROM installs WHERE target = ?`);
     this.#all = db.prepare(`SELECT * FROM installs ORDER BY target`);
@@ -38,6 +39,10 @@ export class InstallStore {
          verified = excluded.verified, updated_at = excluded.updated_at`,
     );
     this.#del = db.prepare(`DELETE FROM installs WHERE target = ?`);
+    this.#interrupt = db.prepare(
+      `UPDATE installs SET state = 'error', stage = NULL, error = ?, owner_pid = NULL, updated_at = ?
+       WHERE target = ? AND state IN ('queued', 'installing') AND owner_pid IS ?`,
+    );
   }
 
   /** The stored status of a target, if any. */
@@ -54,6 +59,15 @@ export class InstallStore {
   /** Write a status (whole). */
   put(s: StoredInstall): void {
     this.#put.run(s.target, s.state, s.progress, s.downloadedBytes, s.totalBytes, s.stage, s.error, s.ownerPid, s.verified, new Date(this.now()).toISOString());
+  }
+
+  /**
+   * Mark an in-flight install whose owner is gone as an `error`, only if the row still shows that
+   * owner in flight: an owner that finished, or a new one that claimed the target, since the row
+   * was read keeps its status. True when the row was changed.
+   */
+  interrupt(target: string, ownerPid: number | null, error: string): boolean {
+    return Number(this.#interrupt.run(error, new Date(this.now()).toISOString(), target, ownerPid).changes) > 0;
   }
 
   /** Forget a target (after uninstall). */
