@@ -257,7 +257,10 @@ describe("through the gateway", () => {
       expect(installed).toBe(true);
       expect(server.stats(later.file.path).fullBodies).toBe(1);
 
-      expect((await sb.runAsync(["uninstall", asked.target])).code).toBe(0);
+      const removed = await sb.runAsync(["uninstall", asked.target]);
+      expect(removed).toMatchObject({ code: 0, stderr: expect.stringContaining(`${asked.target} removed`) });
+      const again = await sb.runAsync(["uninstall", asked.target]);
+      expect(again).toMatchObject({ code: 0, stderr: expect.stringContaining("is not installed; nothing to remove") });
       const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
       expect(list.find((i: any) => i.target === asked.target)).toBeUndefined();
     } finally {

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { existsSync } from "node:fs";
 import { ControlClient } from "../../core/control/client.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
@@ -16,7 +17,8 @@ export default defineCommand({
     const ctx = cliContext(args);
     const target = String(args.target);
     const installer = openInstaller(ctx, loadForCli(ctx));
-    installer.entry(target);
+    const entry = installer.entry(target);
+    const present = installer.filePaths(entry).some((p) => existsSync(p) || existsSync(`${p}.part`));
     let client: ControlClient | null = null;
     try {
       client = ControlClient.connect(ctx.paths);
@@ -25,6 +27,6 @@ export default defineCommand({
     }
     const status = client ? (await client.call<{ status: unknown }>("POST", "/v1/installs/uninstall", { target })).status : await installer.uninstall(target);
     if (args.json) printJson(status);
-    else if (!args.quiet) err(`${c.green("✓")} ${target} removed`);
+    else if (!args.quiet) err(present ? `${c.green("✓")} ${target} removed` : `${target} is not installed; nothing to remove`);
   },
 });
