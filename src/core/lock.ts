@@ -1,5 +1,5 @@
 import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { pidAlive } from "./util/process.ts";
+import { pidAlive, sleepSync } from "./util/process.ts";
 
 export interface LockHolder {
   pid: number;
@@ -10,22 +10,34 @@ export type LockResult = { ok: true; release: () => void } | { ok: false; holder
 
 /** A takeover guard older than this belongs to a process that died mid-takeover. */
 const TAKEOVER_STALE_MS = 5_000;
+/** An unreadable lock younger than this may still be being written by its owner. */
+const UNREADABLE_GRACE_MS = 2_000;
+const ATTEMPTS = 50;
+
+/** What a lock path holds right now. */
+type LockFile = { kind: "absent" } | { kind: "unreadable"; mtimeMs: number } | { kind: "held"; holder: LockHolder };
+
+/** The holder reported when the lock is contended but its owner can't be named (yet). */
+const UNKNOWN: LockHolder = { pid: 0, startedAt: "" };
 
 /**
  * Take an exclusive lock file holding our pid and start time. A lock whose pid is dead is stale
- * and is taken over; a live one is reported back so the caller can name the holder.
+ * and is taken over; a live one is reported back so the caller can name the holder. A holder
+ * that can't be named (a lock being written, or a takeover still contended after every attempt)
+ * is reported as pid 0: busy, by someone unknown. A dead pid is never reported as the holder.
  */
 export function acquireLock(path: string, pid = process.pid, now = () => new Date().toISOString()): LockResult {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (tryCreate(path, pid, now)) return { ok: true, release: () => releaseIfOurs(path, pid) };
-    const holder = readHolder(path);
-    if (holder && holder.pid !== pid && pidAlive(holder.pid)) return { ok: false, holder };
-    // An unreadable lock that was just created may be being written by its owner right now (on a
-    // file system without hard links, where creation and content are two steps).
-    if (!holder && youngerThan(path, 2_000)) return { ok: false, holder: { pid: 0, startedAt: "" } };
-    takeOverStale(path, holder);
+    const seen = inspect(path);
+    if (seen.kind === "absent") continue; // released between our create and our read: try again
+    if (seen.kind === "held" && seen.holder.pid !== pid && pidAlive(seen.holder.pid)) return { ok: false, holder: seen.holder };
+    if (seen.kind === "unreadable" && Date.now() - seen.mtimeMs < UNREADABLE_GRACE_MS) return { ok: false, holder: UNKNOWN };
+    // Stale. Whoever holds the takeover guard removes it; the others give that one a moment.
+    if (!takeOverStale(path, seen)) sleepSync(1 + Math.floor(Math.random() * 4));
   }
-  return { ok: false, holder: readHolder(path) ?? { pid: 0, startedAt: "" } };
+  const last = inspect(path);
+  return { ok: false, holder: last.kind === "held" && pidAlive(last.holder.pid) ? last.holder : UNKNOWN };
 }
 
 /**
@@ -65,11 +77,12 @@ function tryCreate(path: string, pid: number, now: () => string): boolean {
 }
 
 /**
- * Remove a stale lock under a short exclusive guard, re-checking that the file still holds the
- * stale owner we saw: without the guard two processes could both delete, and one would delete
- * the other's fresh lock.
+ * Remove a stale lock under a short exclusive guard, re-checking that the file still holds exactly
+ * what we saw: without the guard two processes could both delete, and one would delete the
+ * other's fresh lock. An absent lock is never "removed": a new owner may be creating it right
+ * now. False when another process holds the guard.
  */
-function takeOverStale(path: string, seen: LockHolder | undefined): void {
+function takeOverStale(path: string, seen: LockFile): boolean {
   const guard = `${path}.takeover`;
   let fd: number;
   try {
@@ -80,35 +93,54 @@ function takeOverStale(path: string, seen: LockHolder | undefined): void {
     } catch {
       // gone already
     }
-    return;
+    return false;
   }
   closeSync(fd);
   try {
-    const now = readHolder(path);
-    const same = (!now && !seen) || (now && seen && now.pid === seen.pid && now.startedAt === seen.startedAt);
+    const now = inspect(path);
+    // While the stale file exists no one else can create the lock, and only guard holders
+    // remove stale files: so if it is unchanged now, removing it removes only what we saw.
+    const same =
+      (now.kind === "held" && seen.kind === "held" && now.holder.pid === seen.holder.pid && now.holder.startedAt === seen.holder.startedAt) ||
+      (now.kind === "unreadable" && seen.kind === "unreadable" && now.mtimeMs === seen.mtimeMs);
     if (same) rmSync(path, { force: true });
   } finally {
     rmSync(guard, { force: true });
   }
+  return true;
 }
 
-function youngerThan(path: string, ms: number): boolean {
+function inspect(path: string): LockFile {
+  let text: string;
+  let mtimeMs: number;
   try {
-    return Date.now() - statSync(path).mtimeMs < ms;
-  } catch {
-    return false;
+    mtimeMs = statSync(path).mtimeMs;
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "absent" };
+    throw err;
   }
+  const holder = parseHolder(text);
+  return holder ? { kind: "held", holder } : { kind: "unreadable", mtimeMs };
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const v = JSON.parse(text);
+    if (typeof v?.pid === "number") return { pid: v.pid, startedAt: String(v.startedAt ?? "") };
+  } catch {
+    // half-written or garbage
+  }
+  return undefined;
 }
 
 /** Read a lock file's holder, if it parses. */
 export function readHolder(path: string): LockHolder | undefined {
   try {
-    const v = JSON.parse(readFileSync(path, "utf8"));
-    if (typeof v?.pid === "number") return { pid: v.pid, startedAt: String(v.startedAt ?? "") };
+    return parseHolder(readFileSync(path, "utf8"));
   } catch {
-    // missing or half-written
+    return undefined; // missing
   }
-  return undefined;
 }
 
 function releaseIfOurs(path: string, pid: number): void {

@@ -26,6 +26,8 @@ export interface Switches {
   failStatus?: number;
   /** Wait this long before sending response headers (Infinity = never). */
   stallHeadersMs?: number;
+  /** Send nothing for a request until this settles (a test opens the gate when it is ready). */
+  hold?: Promise<unknown>;
   /** Omit Content-Length (chunked transfer encoding), so only the body's end tells the length. */
   chunked?: boolean;
   /** Serve at most this many bytes per 206 (like CDNs that cap ranges); the client must ask again. */
@@ -150,6 +152,7 @@ export class ModelServer {
   private server!: Server;
   private readonly files = new Map<string, Entry>();
   private readonly counters = new Map<string, PathStats>();
+  private requestWaiters: Array<{ path: string; n: number; resolve: () => void }> = [];
   private readonly dropsLeft = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
   private base = "";
@@ -221,6 +224,13 @@ export class ModelServer {
     return s ? { ...s, ranged: [...s.ranged] } : { requests: 0, fullBodies: 0, ranged: [], bytesSent: 0, drops: 0 };
   }
 
+  /** Resolves once the path has had `n` requests (counting those already made). */
+  requested(path: string, n = 1): Promise<void> {
+    const p = path.startsWith("/") ? path : `/${path}`;
+    if (this.stats(p).requests >= n) return Promise.resolve();
+    return new Promise((resolve) => this.requestWaiters.push({ path: p, n, resolve }));
+  }
+
   /** Forget all counters. */
   resetStats(): void {
     this.counters.clear();
@@ -245,9 +255,14 @@ export class ModelServer {
     const p = new URL(req.url ?? "/", this.base).pathname;
     const stats = this.statsFor(p);
     stats.requests++;
+    this.requestWaiters = this.requestWaiters.filter((w) => (w.path === p && stats.requests >= w.n ? (w.resolve(), false) : true));
     const entry = this.files.get(p);
     const sw: Switches = { ...this.defaults, ...(entry?.switches ?? {}) };
     const range = req.headers.range;
+    if (sw.hold) {
+      await sw.hold;
+      if (res.destroyed || req.socket.destroyed) return;
+    }
     if (sw.stallHeadersMs !== undefined && sw.stallHeadersMs > 0) {
       if (!Number.isFinite(sw.stallHeadersMs)) return; // never answer; close() cuts the socket
       await sleep(sw.stallHeadersMs);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Installer } from "../../src/core/installs/installer.ts";
 import { customEntries } from "../../src/core/installs/catalog/catalog.ts";
-import { InstallStore } from "../../src/core/installs/store.ts";
+import { InstallStore, type StoredInstall } from "../../src/core/installs/store.ts";
 import { openDatabase } from "../../src/core/sessions/db.ts";
 import { generatedBytes, ModelServer, type ServedFile } from "../helpers/model-server.ts";
 import { sandbox, exited } from "../helpers/bosun.ts";
@@ -66,12 +66,34 @@ describe("install guard", () => {
   });
 
   test("4 concurrent `dist/bosun install` processes for one target: one download, all report installed", async () => {
-    const s = served(3 * 1024 * 1024, { throttleBytesPerSec: 6 * 1024 * 1024 });
+    // The server holds its answer until all four have settled who installs: one owner whose
+    // request has arrived, three followers naming it. Then it answers, and every process must
+    // end with the file installed.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const s = served(3 * 1024 * 1024, { hold: gate });
     const sb = sandbox();
     sb.writeConfig(s.custom);
-    const runs = await Promise.all(Array.from({ length: 4 }, () => sb.runAsync(["install", s.target], { timeoutMs: 30_000 })));
-    for (const r of runs) expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
-    expect(runs.filter((r) => /already being installed by pid \d+/.test(r.stderr)).length).toBeGreaterThanOrEqual(1);
+    let followers = 0;
+    let allFollowing!: () => void;
+    const settled = new Promise<void>((r) => (allFollowing = r));
+    const procs = Array.from({ length: 4 }, () => {
+      const child = sb.spawn(["install", s.target]);
+      let stderr = "";
+      child.stderr!.on("data", (d) => {
+        const before = /already being installed by pid \d+/.test(stderr);
+        stderr += d;
+        if (!before && /already being installed by pid \d+/.test(stderr) && ++followers === 3) allFollowing();
+      });
+      return { child, stderr: () => stderr, code: exited(child) };
+    });
+    let timer!: ReturnType<typeof setTimeout>;
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), 20_000)));
+    const who = await Promise.race([Promise.all([settled, server.requested(s.file.path)]).then(() => "settled" as const), timeout]);
+    clearTimeout(timer);
+    open();
+    expect({ who, followers, requests: server.stats(s.file.path).requests }).toEqual({ who: "settled", followers: 3, requests: 1 });
+    for (const p of procs) expect({ code: await p.code, stderr: p.stderr() }).toMatchObject({ code: 0 });
     expect(server.stats(s.file.path).fullBodies).toBe(1);
     const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
     expect(list).toEqual([expect.objectContaining({ target: s.target, state: "installed", progress: 100 })]);
@@ -79,8 +101,9 @@ describe("install guard", () => {
 });
 
 describe("following another process's install", () => {
-  // The status row says `installing`; the owner's lock is gone by the time a follower looks at it.
-  function follower() {
+  // Another process's install, seen from this one: its status row and its lock, with the moment
+  // the lock is looked at taken over by the test (`holder`) to interleave the other process.
+  function follower(row: Partial<StoredInstall> = {}) {
     const s = served(64 * 1024);
     const h = home();
     const dir = join(h, "models", "whisper");
@@ -88,27 +111,30 @@ describe("following another process's install", () => {
     const db = openDatabase(join(h, "bosun.db"));
     const inst = installer(h, [s], db);
     const other = new InstallStore(db);
-    const row = { target: s.target, state: "installing" as const, progress: 50, downloadedBytes: 32 * 1024, totalBytes: s.file.size, stage: "downloading", error: null, ownerPid: 999_999, verified: null };
-    other.put(row);
-    return { s, inst, other, row, dest: join(dir, `${s.target.split(":")[1]}.bin`) };
+    const base: StoredInstall = { target: s.target, state: "installing", progress: 50, downloadedBytes: 32 * 1024, totalBytes: s.file.size, stage: "downloading", error: null, ownerPid: OTHER.pid, verified: null, ...row };
+    other.put(base);
+    const dest = join(dir, `${s.target.split(":")[1]}.bin`);
+    const finish = () => writeFileSync(dest, generatedBytes(s.file.size, n));
+    return { s, inst, other, base, finish };
   }
+  const OTHER = { pid: 999_999, startedAt: "t0" };
 
   test("an owner that finishes between the follower's read and its lock check is installed, not interrupted", async () => {
-    const { s, inst, other, row, dest } = follower();
-    inst.guard.busy = () => {
+    const { s, inst, other, base, finish } = follower();
+    inst.guard.holder = () => {
       // The owner completes right now: final file in place, status saved, lock released.
-      writeFileSync(dest, generatedBytes(s.file.size, n));
-      other.put({ ...row, state: "installed", progress: 100, downloadedBytes: s.file.size, stage: null, ownerPid: null });
-      return false;
+      finish();
+      other.put({ ...base, state: "installed", progress: 100, downloadedBytes: s.file.size, stage: null });
+      return null;
     };
     expect(await inst.status(s.target)).toMatchObject({ state: "installed", error: null });
   });
 
   test("a new owner that claims the target meanwhile keeps its status", async () => {
-    const { s, inst, other, row } = follower();
-    inst.guard.busy = () => {
-      other.put({ ...row, state: "queued", ownerPid: 999_998 });
-      return false;
+    const { s, inst, other, base } = follower();
+    inst.guard.holder = () => {
+      other.put({ ...base, state: "queued", ownerPid: 999_998 });
+      return null;
     };
     expect(await inst.status(s.target)).toMatchObject({ state: "queued" });
   });
@@ -116,6 +142,31 @@ describe("following another process's install", () => {
   test("an owner that is simply gone is reported as interrupted", async () => {
     const { s, inst } = follower();
     expect(await inst.status(s.target)).toMatchObject({ state: "error", error: "interrupted; install again to resume" });
+  });
+
+  test("an owner that holds the lock but has not written its first status yet: queued, not the error of an earlier run", async () => {
+    const { s, inst } = follower({ state: "error", error: "interrupted; install again to resume", ownerPid: null });
+    inst.guard.holder = () => OTHER;
+    expect(await inst.status(s.target)).toMatchObject({ state: "queued", error: null });
+  });
+
+  test("an owner that has saved its final status but not yet released the lock: reported as it ended", async () => {
+    const { s, inst, finish } = follower({ state: "installed", progress: 100, stage: null, downloadedBytes: 64 * 1024 });
+    finish();
+    inst.guard.holder = () => OTHER;
+    expect(await inst.status(s.target)).toMatchObject({ state: "installed" });
+  });
+
+  test("a status found by verifying files is not saved over a row another process wrote meanwhile", async () => {
+    // The row says installed but the file changed since it was verified: status() re-verifies.
+    const { s, inst, other, base, finish } = follower({ state: "installed", progress: 100, stage: null, verified: "stale" });
+    finish();
+    inst.guard.holder = () => {
+      other.put({ ...base, state: "queued", stage: "queued", ownerPid: 999_998 }); // `install --force` elsewhere
+      return null;
+    };
+    expect(await inst.status(s.target)).toMatchObject({ state: "queued" });
+    expect(other.get(s.target)).toMatchObject({ state: "queued", ownerPid: 999_998 });
   });
 });
 

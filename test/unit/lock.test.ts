@@ -43,13 +43,14 @@ describe("acquireLock", () => {
     expect(acquireLock(path).ok).toBe(true);
   });
 
-  test("many concurrent takeovers of one stale lock end with exactly one owner", async () => {
+  test("many concurrent takeovers of one stale lock end with exactly one owner; no loser names the dead pid", async () => {
     const d = dir();
     const path = join(d, "x.lock");
-    writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 999, startedAt: "dead" }));
+    const dead = 2 ** 22 + 999;
+    writeFileSync(path, JSON.stringify({ pid: dead, startedAt: "dead" }));
     const script = join(d, "take.ts");
-    writeFileSync(script, `import { acquireLock } from ${JSON.stringify(join(import.meta.dir, "../../src/core/lock.ts"))};\nconst r = acquireLock(${JSON.stringify(path)});\nconsole.log(r.ok ? "won" : "lost");\nif (r.ok) await new Promise((res) => setTimeout(res, 1500));\n`);
-    const runs = Array.from({ length: 6 }, () =>
+    writeFileSync(script, `import { acquireLock } from ${JSON.stringify(join(import.meta.dir, "../../src/core/lock.ts"))};\nconst r = acquireLock(${JSON.stringify(path)});\nconsole.log(r.ok ? "won" : "lost:" + r.holder.pid);\nif (r.ok) await new Promise((res) => setTimeout(res, 1500));\n`);
+    const runs = Array.from({ length: 8 }, () =>
       new Promise<string>((res) => {
         const c = spawn(process.execPath, [script]);
         let out = "";
@@ -59,6 +60,7 @@ describe("acquireLock", () => {
     );
     const results = await Promise.all(runs);
     expect(results.filter((r) => r === "won")).toHaveLength(1);
+    expect(results.filter((r) => r === `lost:${dead}`)).toEqual([]);
   });
 
   test("pidAlive", () => {

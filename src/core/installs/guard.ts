@@ -40,11 +40,16 @@ export class InstallGuard {
     };
   }
 
+  /** Who holds the target now: this process, another live one, or no one. */
+  holder(target: string): "this-process" | LockHolder | null {
+    if (slots.has(this.lockPath(target))) return "this-process";
+    const h = readHolder(this.lockPath(target));
+    return h && pidAlive(h.pid) ? h : null;
+  }
+
   /** True while some live process (this one included) holds the target. */
   busy(target: string): boolean {
-    if (slots.has(this.lockPath(target))) return true;
-    const h = readHolder(this.lockPath(target));
-    return !!h && pidAlive(h.pid);
+    return this.holder(target) !== null;
   }
 
   /** The lock file of a target: `<engine>_<id>.lock` with anything unsafe replaced. */

@@ -92,6 +92,12 @@ export class Installer {
       const holderPid = claim.holder === "this-process" ? process.pid : claim.holder.pid || null;
       return { started: false, status: await this.status(target), holderPid };
     }
+    // An owner that finished between the check above and the claim: nothing to do.
+    const finished = opts.force ? null : this.#installedUnchanged(entry);
+    if (finished) {
+      claim.release();
+      return { started: false, status: pub(finished), holderPid: null };
+    }
     const abort = new AbortController();
     this.#jobs.set(target, abort);
     const queued = this.#save({ ...blank(entry), state: "queued", stage: "queued", ownerPid: process.pid });
@@ -146,28 +152,52 @@ export class Installer {
   async status(target: string): Promise<InstallStatus> {
     const entry = this.entry(target);
     let stored = this.#store.get(target);
+    const holder = this.guard.holder(target);
     if (stored && inFlight(stored)) {
-      if (this.guard.busy(target)) return pub(stored);
+      if (holder) return pub(stored);
       // No one holds the target now: its owner died, or finished (and released) since the read
-      // above. Only a row still showing that owner in flight is marked interrupted; then re-read.
-      const changed = this.#store.interrupt(target, stored.ownerPid, "interrupted; install again to resume");
+      // above. Only a row still as read is marked interrupted; then re-read.
+      const changed = this.#store.interrupt(stored, "interrupted; install again to resume");
       stored = this.#store.get(target);
       if (changed && stored) this.#emit(pub(stored));
       if (stored && stored.state !== "installed") return pub(stored);
+    } else if (holder && holder !== "this-process" && stored?.ownerPid !== holder.pid) {
+      // Another process has claimed the target and not yet written its first status: whatever
+      // the row says is from before, and the install is in flight. (An owner's final status
+      // names it, so one that has finished but not yet released is reported as it ended.)
+      return { ...pub(blank(entry)), state: "queued", stage: "queued", downloadedBytes: this.#partialBytes(entry) };
     }
     const paths = this.filePaths(entry);
-    const stats = paths.map((p) => statOrNull(p));
-    if (stats.every((s) => s !== null)) {
-      const key = stats.map((s) => `${s!.size}:${s!.mtimeMs}`).join(",");
+    const key = filesKey(paths);
+    if (key !== null) {
       if (stored?.state === "installed" && stored.verified === key) return pub(stored);
       const ok = (await Promise.all(entry.files.map((f, i) => verifyFile(paths[i]!, f.size, f.checksum)))).every(Boolean);
-      if (ok) return pub(this.#save({ ...blank(entry), state: "installed", progress: 100, downloadedBytes: entry.size, verified: key }));
-      return pub(this.#save({ ...blank(entry), state: "broken", error: "files on disk fail verification; reinstall with --force", verified: null }));
+      const found: StoredInstall = ok
+        ? { ...blank(entry), state: "installed", progress: 100, downloadedBytes: entry.size, verified: key }
+        : { ...blank(entry), state: "broken", error: "files on disk fail verification; reinstall with --force", verified: null };
+      // Saved only if no one wrote the row while we verified (an install that started or ended).
+      if (this.#store.putIf(found, stored)) {
+        this.#emit(pub(found));
+        return pub(found);
+      }
+      const now = this.#store.get(target);
+      return pub(now ?? blank(entry));
     }
     if (stored && stored.state !== "installed") return pub(stored);
-    if (stored?.state === "installed") this.#store.delete(target);
-    const partial = paths.reduce((n, p) => n + (statOrNull(`${p}.part`)?.size ?? 0), 0);
-    return { ...pub(blank(entry)), downloadedBytes: partial };
+    if (stored?.state === "installed") this.#store.deleteIf(stored);
+    return { ...pub(blank(entry)), downloadedBytes: this.#partialBytes(entry) };
+  }
+
+  /** Bytes already in the `.part` files of a target. */
+  #partialBytes(entry: CatalogEntry): number {
+    return this.filePaths(entry).reduce((n, p) => n + (statOrNull(`${p}.part`)?.size ?? 0), 0);
+  }
+
+  /** The stored `installed` status, if the files are still exactly those that were verified. */
+  #installedUnchanged(entry: CatalogEntry): StoredInstall | null {
+    const stored = this.#store.get(entry.target);
+    if (stored?.state !== "installed" || !stored.verified) return null;
+    return filesKey(this.filePaths(entry)) === stored.verified ? stored : null;
   }
 
   /** Targets with a stored status or files on disk, plus `extra` (e.g. the wanted ones). */
@@ -231,13 +261,13 @@ export class Installer {
         });
         done += file.size;
       }
-      const key = paths.map((p) => statOrNull(p)!).map((st) => `${st.size}:${st.mtimeMs}`).join(",");
-      update({ state: "installed", progress: 100, downloadedBytes: entry.size, stage: null, error: null, ownerPid: null, verified: key }, true);
+      const key = filesKey(paths);
+      update({ state: "installed", progress: 100, downloadedBytes: entry.size, stage: null, error: null, verified: key }, true);
       this.opts.log.info(`installed ${entry.target} (${paths.join(", ")})`);
     } catch (err) {
       const cancelled = signal.aborted;
       const message = cancelled ? "cancelled; install again to resume (the partial download is kept)" : errorMessage(err);
-      update({ state: "error", stage: null, error: message, ownerPid: null }, true);
+      update({ state: "error", stage: null, error: message }, true);
       if (cancelled) this.opts.log.info(`install of ${entry.target} cancelled`);
       else this.opts.log.warn(`install of ${entry.target} failed: ${message}`);
     }
@@ -266,6 +296,12 @@ function inFlight(s: StoredInstall): boolean {
 /** The public part of a stored status. */
 function pub(s: StoredInstall): InstallStatus {
   return { target: s.target, state: s.state, progress: s.progress, downloadedBytes: s.downloadedBytes, totalBytes: s.totalBytes, stage: s.stage, error: s.error };
+}
+
+/** `size:mtimeMs` of every file, the key under which a verification is remembered; null if one is missing. */
+function filesKey(paths: string[]): string | null {
+  const stats = paths.map((p) => statOrNull(p));
+  return stats.every((st) => st !== null) ? stats.map((st) => `${st!.size}:${st!.mtimeMs}`).join(",") : null;
 }
 
 function statOrNull(p: string): { size: number; mtimeMs: number } | null {

@@ -25,3 +25,8 @@ function isZombie(pid: number): boolean {
     return false;
   }
 }
+
+/** Block this thread for `ms` (brief waits in code that must stay synchronous, such as lock contention). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

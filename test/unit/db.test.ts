@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../../src/core/sessions/db.ts";
+
+const dir = () => mkdtempSync(join(tmpdir(), "bosun-db-"));
+
+describe("openDatabase", () => {
+  test("a new file: mode 0600, WAL, the schema applied once", () => {
+    const path = join(dir(), "bosun.db");
+    const db = openDatabase(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect((db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe("wal");
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(tables).toEqual(["inbox", "installs"]);
+    const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+    expect(version).toBeGreaterThan(0);
+    db.close();
+    // Opening again changes nothing.
+    const again = openDatabase(path);
+    expect((again.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(version);
+    again.close();
+  });
+
+  test("a database from before schema versions (tables, user_version 0) is brought up to date, keeping its rows", () => {
+    const path = join(dir(), "bosun.db");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE installs (target TEXT PRIMARY KEY, state TEXT NOT NULL, progress INTEGER NOT NULL DEFAULT 0,
+      downloaded INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0, stage TEXT, error TEXT, owner_pid INTEGER,
+      verified TEXT, updated_at TEXT NOT NULL)`);
+    old.exec(`INSERT INTO installs (target, state, updated_at) VALUES ('whisper:base.en', 'installed', 'then')`);
+    old.close();
+    const db = openDatabase(path);
+    const cols = (db.prepare("PRAGMA table_info(installs)").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(cols).toContain("rev");
+    expect(db.prepare("SELECT target, state, rev FROM installs").all()).toEqual([{ target: "whisper:base.en", state: "installed", rev: 0 }]);
+    expect((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'inbox'").get() as { n: number }).n).toBe(1);
+    db.close();
+    // A schema that is current but unversioned (user_version reset) is not broken by re-applying.
+    const again = new DatabaseSync(path);
+    again.exec("PRAGMA user_version = 0");
+    again.close();
+    openDatabase(path).close();
+  });
+
+  test("8 processes opening one new database at once all succeed (no 'database is locked')", async () => {
+    const d = dir();
+    const path = join(d, "bosun.db");
+    const script = join(d, "open.ts");
+    // Each child loads everything, says "ready", then opens on "go": the opens start together.
+    writeFileSync(
+      script,
+      `import { openDatabase } from ${JSON.stringify(join(import.meta.dir, "../../src/core/sessions/db.ts"))};\n` +
+        `console.log("ready");\n` +
+        `for await (const _ of console) break;\n` +
+        `const db = openDatabase(${JSON.stringify(path)});\n` +
+        `db.prepare("INSERT INTO installs (target, state, updated_at) VALUES (?, 'missing', 'now')").run("t" + process.pid);\n` +
+        `console.log("ok");\n`,
+    );
+    const children = Array.from({ length: 8 }, () => {
+      const c = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "pipe"] });
+      let out = "";
+      let ready!: () => void;
+      const isReady = new Promise<void>((r) => (ready = r));
+      c.stdout.on("data", (b) => {
+        out += b;
+        if (out.includes("ready")) ready();
+      });
+      c.stderr.on("data", (b) => (out += b));
+      const done = new Promise<{ code: number | null; out: string }>((res) => c.on("exit", (code) => res({ code, out: out.replace("ready", "").trim() })));
+      return { c, isReady, done };
+    });
+    await Promise.all(children.map((x) => x.isReady));
+    for (const x of children) x.c.stdin.end("go\n");
+    const runs = await Promise.all(children.map((x) => x.done));
+    for (const r of runs) expect(r).toEqual({ code: 0, out: "ok" });
+    const db = new DatabaseSync(path);
+    expect((db.prepare("SELECT count(*) AS n FROM installs").get() as { n: number }).n).toBe(8);
+    db.close();
+  });
+});
