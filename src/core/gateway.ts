@@ -11,6 +11,7 @@ import { startControlServer } from "./control/server.ts";
 import { BosunError, ConfigError, errorMessage } from "./errors.ts";
 import { EventBus } from "./events.ts";
 import { acquireLock } from "./lock.ts";
+import { ownStartTicks } from "./util/process.ts";
 import { createLogger, Redactor } from "./log.ts";
 import { pathsFor, type Paths } from "./paths.ts";
 import type { HttpServer } from "./platform/index.ts";
@@ -126,7 +127,7 @@ export class Gateway {
       );
       await this.#installs.start();
       if (opts.control !== false) {
-        const record: RunningRecord = { pid: process.pid, version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
+        const record: RunningRecord = { pid: process.pid, ...(ownStartTicks === null ? {} : { procStart: ownStartTicks }), version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);
       }
       this.#watch();

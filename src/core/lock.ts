@@ -1,9 +1,11 @@
 import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { pidAlive, sleepSync } from "./util/process.ts";
+import { ownStartTicks, processAlive, processStartTicks, sleepSync } from "./util/process.ts";
 
 export interface LockHolder {
   pid: number;
   startedAt: string;
+  /** The holder's process start (ticks since boot), to tell it from a later process reusing the pid. */
+  procStart?: number;
 }
 
 export type LockResult = { ok: true; release: () => void } | { ok: false; holder: LockHolder };
@@ -21,23 +23,24 @@ type LockFile = { kind: "absent" } | { kind: "unreadable"; mtimeMs: number } | {
 const UNKNOWN: LockHolder = { pid: 0, startedAt: "" };
 
 /**
- * Take an exclusive lock file holding our pid and start time. A lock whose pid is dead is stale
- * and is taken over; a live one is reported back so the caller can name the holder. A holder
- * that can't be named (a lock being written, or a takeover still contended after every attempt)
- * is reported as pid 0: busy, by someone unknown. A dead pid is never reported as the holder.
+ * Take an exclusive lock file holding our pid and start time. A lock whose process is gone (its
+ * pid dead, or reused by an unrelated process) is stale and is taken over; a live one is reported
+ * back so the caller can name the holder. A holder that can't be named (a lock being written, or
+ * a takeover still contended after every attempt) is reported as pid 0: busy, by someone
+ * unknown. A dead pid is never reported as the holder.
  */
 export function acquireLock(path: string, pid = process.pid, now = () => new Date().toISOString()): LockResult {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (tryCreate(path, pid, now)) return { ok: true, release: () => releaseIfOurs(path, pid) };
     const seen = inspect(path);
     if (seen.kind === "absent") continue; // released between our create and our read: try again
-    if (seen.kind === "held" && seen.holder.pid !== pid && pidAlive(seen.holder.pid)) return { ok: false, holder: seen.holder };
+    if (seen.kind === "held" && seen.holder.pid !== pid && holderAlive(seen.holder)) return { ok: false, holder: seen.holder };
     if (seen.kind === "unreadable" && Date.now() - seen.mtimeMs < UNREADABLE_GRACE_MS) return { ok: false, holder: UNKNOWN };
     // Stale. Whoever holds the takeover guard removes it; the others give that one a moment.
     if (!takeOverStale(path, seen)) sleepSync(1 + Math.floor(Math.random() * 4));
   }
   const last = inspect(path);
-  return { ok: false, holder: last.kind === "held" && pidAlive(last.holder.pid) ? last.holder : UNKNOWN };
+  return { ok: false, holder: last.kind === "held" && holderAlive(last.holder) ? last.holder : UNKNOWN };
 }
 
 /**
@@ -46,7 +49,8 @@ export function acquireLock(path: string, pid = process.pid, now = () => new Dat
  * Where hard links are not supported, fall back to an exclusive create followed by the write.
  */
 function tryCreate(path: string, pid: number, now: () => string): boolean {
-  const body = JSON.stringify({ pid, startedAt: now() });
+  const procStart = pid === process.pid ? ownStartTicks : processStartTicks(pid);
+  const body = JSON.stringify({ pid, startedAt: now(), ...(procStart === null ? {} : { procStart }) });
   const tmp = `${path}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     writeFileSync(tmp, body, { mode: 0o600, flag: "wx" });
@@ -127,11 +131,18 @@ function inspect(path: string): LockFile {
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const v = JSON.parse(text);
-    if (typeof v?.pid === "number") return { pid: v.pid, startedAt: String(v.startedAt ?? "") };
+    if (typeof v?.pid === "number") {
+      return { pid: v.pid, startedAt: String(v.startedAt ?? ""), ...(Number.isSafeInteger(v.procStart) ? { procStart: v.procStart as number } : {}) };
+    }
   } catch {
     // half-written or garbage
   }
   return undefined;
+}
+
+/** True while the holder's process runs: its pid is alive and was not reused by another process. */
+export function holderAlive(h: LockHolder): boolean {
+  return processAlive(h.pid, h.procStart);
 }
 
 /** Read a lock file's holder, if it parses. */

@@ -81,6 +81,28 @@ describe("gateway lifecycle (dist/bosun)", () => {
     expect(sb.run(["down"]).code).toBe(0);
   });
 
+  test("a lock and record left before a reboot, whose pid now belongs to another process, are stale", async () => {
+    const sb = sandbox();
+    sb.writeConfig(webConfig(await freePort()));
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const { spawn } = await import("node:child_process");
+    const { processStartTicks } = await import("../../src/core/util/process.ts");
+    // An unrelated live process now has the pid the old gateway had; it started at another time.
+    const other = spawn("sleep", ["30"]);
+    try {
+      const procStart = processStartTicks(other.pid!)! + 1;
+      mkdirSync(join(sb.home, "run"), { recursive: true });
+      writeFileSync(join(sb.home, "run", "gateway.lock"), JSON.stringify({ pid: other.pid, startedAt: "2020-01-01T00:00:00Z", procStart }));
+      writeFileSync(join(sb.home, "run", "gateway.json"), JSON.stringify({ pid: other.pid, procStart, version: "0", socket: join(sb.home, "run", "bosun.sock"), configPath: null, startedAt: "2020-01-01T00:00:00Z" }));
+      expect(JSON.parse(sb.run(["status", "--json"]).stdout).gateway.state).toBe("stopped");
+      expect(sb.run(["up", "--detach"]).code).toBe(0);
+      expect(sb.run(["down"]).code).toBe(0);
+      expect(other.exitCode).toBeNull(); // `down` stopped our gateway, not the process that has the old pid
+    } finally {
+      other.kill();
+    }
+  });
+
   test("the control socket answers 401 without the token", async () => {
     const sb = sandbox();
     sb.writeConfig(webConfig(await freePort()));

@@ -157,6 +157,20 @@ describe("following another process's install", () => {
     expect(await inst.status(s.target)).toMatchObject({ state: "installed" });
   });
 
+  test("a request that claims the target just after its owner finished does not install it again", async () => {
+    const s = served(128 * 1024);
+    const h = home();
+    const owner = installer(h, [s]);
+    const r = await owner.request(s.target);
+    expect(await (r as { done: Promise<{ state: string }> }).done).toMatchObject({ state: "installed" });
+    const late = installer(h, [s]);
+    late.guard.busy = () => true; // it looked while the owner still held the target
+    const again = await late.request(s.target);
+    expect(again).toMatchObject({ started: false, status: { state: "installed" } });
+    expect(server.stats(s.file.path).requests).toBe(1);
+    expect(existsSync(late.guard.lockPath(s.target))).toBe(false); // the claim was released
+  });
+
   test("a status found by verifying files is not saved over a row another process wrote meanwhile", async () => {
     // The row says installed but the file changed since it was verified: status() re-verifies.
     const { s, inst, other, base, finish } = follower({ state: "installed", progress: 100, stage: null, verified: "stale" });

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acquireLock } from "../../src/core/lock.ts";
-import { pidAlive } from "../../src/core/util/process.ts";
+import { pidAlive, processStartTicks } from "../../src/core/util/process.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "bosun-lock-"));
 
@@ -33,6 +33,28 @@ describe("acquireLock", () => {
     expect(JSON.parse(readFileSync(path, "utf8")).pid).toBe(process.pid);
     if (r.ok) r.release();
     expect(existsSync(path)).toBe(false);
+  });
+
+  test("a lock whose pid now belongs to another process (started at another time) is stale", async () => {
+    const path = join(dir(), "x.lock");
+    const other = spawn("sleep", ["30"]);
+    try {
+      await new Promise((r) => other.once("spawn", r));
+      const start = processStartTicks(other.pid!);
+      expect(start).not.toBeNull();
+      // Same pid, same start: the holder itself, alive.
+      writeFileSync(path, JSON.stringify({ pid: other.pid, startedAt: "t0", procStart: start }));
+      const held = acquireLock(path);
+      expect(held).toMatchObject({ ok: false, holder: { pid: other.pid, procStart: start } });
+      // Same pid, another start: a reuse of the pid; the lock is taken over.
+      writeFileSync(path, JSON.stringify({ pid: other.pid, startedAt: "t0", procStart: start! - 100 }));
+      const r = acquireLock(path);
+      expect(r.ok).toBe(true);
+      expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ pid: process.pid, procStart: processStartTicks(process.pid) });
+      if (r.ok) r.release();
+    } finally {
+      other.kill();
+    }
   });
 
   test("an unparseable old lock is stale", () => {

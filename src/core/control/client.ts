@@ -4,7 +4,7 @@ import { BosunError, ExitCode } from "../errors.ts";
 import type { Paths } from "../paths.ts";
 import type { Status } from "../status.ts";
 import { readJson } from "../util/fsx.ts";
-import { pidAlive } from "../util/process.ts";
+import { processAlive } from "../util/process.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -14,12 +14,14 @@ export interface RunningRecord {
   socket: string;
   configPath: string | null;
   startedAt: string;
+  /** The gateway's process start (ticks since boot), to tell it from a later process reusing the pid. */
+  procStart?: number;
 }
 
 /** The running record, if its process is alive (a record left by a crash is ignored). */
 export function readRunningRecord(paths: Paths): RunningRecord | undefined {
   const rec = readJson<RunningRecord>(paths.record);
-  if (!rec || typeof rec.pid !== "number" || !pidAlive(rec.pid)) return undefined;
+  if (!rec || typeof rec.pid !== "number" || !processAlive(rec.pid, rec.procStart)) return undefined;
   return rec;
 }
 

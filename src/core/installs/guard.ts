@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import { acquireLock, readHolder, type LockHolder } from "../lock.ts";
+import { acquireLock, holderAlive, readHolder, type LockHolder } from "../lock.ts";
 import { ensurePrivateDir } from "../util/fsx.ts";
-import { pidAlive } from "../util/process.ts";
 
 export type Claim = { ok: true; release: () => void } | { ok: false; holder: LockHolder | "this-process" };
 
@@ -44,7 +43,7 @@ export class InstallGuard {
   holder(target: string): "this-process" | LockHolder | null {
     if (slots.has(this.lockPath(target))) return "this-process";
     const h = readHolder(this.lockPath(target));
-    return h && pidAlive(h.pid) ? h : null;
+    return h && holderAlive(h) ? h : null;
   }
 
   /** True while some live process (this one included) holds the target. */
