@@ -1,4 +1,5 @@
 import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { BosunError, errorMessage } from "./errors.ts";
 import { ownStartTicks, processAlive, processStartTicks, sleepSync } from "./util/process.ts";
 
 export interface LockHolder {
@@ -14,7 +15,7 @@ export type LockResult = { ok: true; release: () => void } | { ok: false; holder
 const TAKEOVER_STALE_MS = 5_000;
 /** An unreadable lock younger than this may still be being written by its owner. */
 const UNREADABLE_GRACE_MS = 2_000;
-const ATTEMPTS = 50;
+const ATTEMPTS = 20;
 
 /** What a lock path holds right now. */
 type LockFile = { kind: "absent" } | { kind: "unreadable"; mtimeMs: number } | { kind: "held"; holder: LockHolder };
@@ -121,8 +122,11 @@ function inspect(path: string): LockFile {
     mtimeMs = statSync(path).mtimeMs;
     text = readFileSync(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "absent" };
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { kind: "absent" };
+    throw new BosunError("lock_unreadable", `cannot read the lock file ${path} (${code ?? errorMessage(err)})`, {
+      hint: "check its owner and permissions; if no bosun is running, remove it",
+    });
   }
   const holder = parseHolder(text);
   return holder ? { kind: "held", holder } : { kind: "unreadable", mtimeMs };

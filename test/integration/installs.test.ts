@@ -88,7 +88,7 @@ describe("install guard", () => {
       return { child, stderr: () => stderr, code: exited(child) };
     });
     let timer!: ReturnType<typeof setTimeout>;
-    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), 20_000)));
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), 10_000)));
     const who = await Promise.race([Promise.all([settled, server.requested(s.file.path)]).then(() => "settled" as const), timeout]);
     clearTimeout(timer);
     open();
@@ -115,9 +115,10 @@ describe("following another process's install", () => {
     other.put(base);
     const dest = join(dir, `${s.target.split(":")[1]}.bin`);
     const finish = () => writeFileSync(dest, generatedBytes(s.file.size, n));
-    return { s, inst, other, base, finish };
+    return { s, inst, other, base, finish, db };
   }
-  const OTHER = { pid: 999_999, startedAt: "t0" };
+  // The holder of the lock: a live process known by its start, that claimed a minute ago.
+  const OTHER = { pid: 999_999, startedAt: new Date(Date.now() - 60_000).toISOString(), procStart: 12_345 };
 
   test("an owner that finishes between the follower's read and its lock check is installed, not interrupted", async () => {
     const { s, inst, other, base, finish } = follower();
@@ -169,6 +170,21 @@ describe("following another process's install", () => {
     expect(again).toMatchObject({ started: false, status: { state: "installed" } });
     expect(server.stats(s.file.path).requests).toBe(1);
     expect(existsSync(late.guard.lockPath(s.target))).toBe(false); // the claim was released
+  });
+
+  test("a final status from an earlier run of a process with the holder's pid is not taken for the holder's", async () => {
+    const { s, inst, finish, db } = follower();
+    finish();
+    new InstallStore(db, () => Date.parse("2020-01-01T00:00:00Z")).put({ target: s.target, state: "installed", progress: 100, downloadedBytes: s.file.size, totalBytes: s.file.size, stage: null, error: null, ownerPid: OTHER.pid, verified: null });
+    inst.guard.holder = () => OTHER;
+    expect(await inst.status(s.target)).toMatchObject({ state: "queued" });
+  });
+
+  test("a lock naming a live process but no process start (an older bosun's) does not make an installed target read queued", async () => {
+    const { s, inst, finish } = follower({ state: "installed", progress: 100, stage: null, ownerPid: null });
+    finish();
+    inst.guard.holder = () => ({ pid: OTHER.pid, startedAt: OTHER.startedAt });
+    expect(await inst.status(s.target)).toMatchObject({ state: "installed" });
   });
 
   test("a status found by verifying files is not saved over a row another process wrote meanwhile", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acquireLock } from "../../src/core/lock.ts";
@@ -57,6 +57,13 @@ describe("acquireLock", () => {
     }
   });
 
+  test("a lock path that can't be read is a clear error, not a takeover", () => {
+    const path = join(dir(), "x.lock");
+    mkdirSync(path);
+    expect(() => acquireLock(path)).toThrow(`cannot read the lock file ${path} (EISDIR)`);
+    expect(existsSync(path)).toBe(true);
+  });
+
   test("an unparseable old lock is stale", () => {
     const path = join(dir(), "x.lock");
     writeFileSync(path, "garbage");
@@ -71,16 +78,37 @@ describe("acquireLock", () => {
     const dead = 2 ** 22 + 999;
     writeFileSync(path, JSON.stringify({ pid: dead, startedAt: "dead" }));
     const script = join(d, "take.ts");
-    writeFileSync(script, `import { acquireLock } from ${JSON.stringify(join(import.meta.dir, "../../src/core/lock.ts"))};\nconst r = acquireLock(${JSON.stringify(path)});\nconsole.log(r.ok ? "won" : "lost:" + r.holder.pid);\nif (r.ok) await new Promise((res) => setTimeout(res, 1500));\n`);
-    const runs = Array.from({ length: 8 }, () =>
-      new Promise<string>((res) => {
-        const c = spawn(process.execPath, [script]);
-        let out = "";
-        c.stdout.on("data", (b) => (out += b));
-        c.on("exit", () => res(out.trim()));
-      }),
+    // Each child loads, says "ready", takes the lock on "go", says how it went, and holds what it
+    // won until its stdin ends: every attempt overlaps every other.
+    writeFileSync(
+      script,
+      `import { acquireLock } from ${JSON.stringify(join(import.meta.dir, "../../src/core/lock.ts"))};\n` +
+        `const lines = console[Symbol.asyncIterator]();\n` +
+        `console.log("ready");\n` +
+        `await lines.next();\n` +
+        `const r = acquireLock(${JSON.stringify(path)});\n` +
+        `console.log(r.ok ? "won" : "lost:" + r.holder.pid);\n` +
+        `await lines.next();\n`,
     );
-    const results = await Promise.all(runs);
+    const children = Array.from({ length: 8 }, () => {
+      const c = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "inherit"] });
+      let out = "";
+      let lines = 0;
+      const waiters: Array<[number, () => void]> = [];
+      c.stdout.on("data", (b) => {
+        out += b;
+        lines = out.split("\n").length - 1;
+        for (const [n, r] of waiters.splice(0)) if (lines >= n) r(); else waiters.push([n, r]);
+      });
+      const line = (n: number) => new Promise<void>((r) => (lines >= n ? r() : waiters.push([n, r])));
+      return { c, line, result: () => out.split("\n")[1]! };
+    });
+    await Promise.all(children.map((x) => x.line(1)));
+    for (const x of children) x.c.stdin.write("go\n");
+    await Promise.all(children.map((x) => x.line(2)));
+    const results = children.map((x) => x.result());
+    for (const x of children) x.c.stdin.end();
+    await Promise.all(children.map((x) => new Promise((r) => (x.c.exitCode !== null ? r(null) : x.c.once("exit", r)))));
     expect(results.filter((r) => r === "won")).toHaveLength(1);
     expect(results.filter((r) => r === `lost:${dead}`)).toEqual([]);
   });

@@ -8,6 +8,7 @@ import type { InstallStatus } from "../status.ts";
 import { didYouMean } from "../util/suggest.ts";
 import { builtinCatalog, resolveUrl } from "./catalog/catalog.ts";
 import { download, verifyFile } from "./download.ts";
+import type { LockHolder } from "../lock.ts";
 import { InstallGuard } from "./guard.ts";
 import { InstallStore, type StoredInstall } from "./store.ts";
 import type { CatalogEntry } from "./types.ts";
@@ -161,10 +162,12 @@ export class Installer {
       stored = this.#store.get(target);
       if (changed && stored) this.#emit(pub(stored));
       if (stored && stored.state !== "installed") return pub(stored);
-    } else if (holder && holder !== "this-process" && stored?.ownerPid !== holder.pid) {
+    } else if (holder && holder !== "this-process" && holder.procStart !== undefined && !writtenByHolder(stored, holder)) {
       // Another process has claimed the target and not yet written its first status: whatever
       // the row says is from before, and the install is in flight. (An owner's final status
       // names it, so one that has finished but not yet released is reported as it ended.)
+      // Only a holder known by its process start is trusted this far: a lock without one may
+      // name an unrelated process that reused a dead owner's pid, and would read queued forever.
       return { ...pub(blank(entry)), state: "queued", stage: "queued", downloadedBytes: this.#partialBytes(entry) };
     }
     const paths = this.filePaths(entry);
@@ -287,6 +290,11 @@ export class Installer {
 
 function blank(entry: CatalogEntry): StoredInstall {
   return { target: entry.target, state: "missing", progress: 0, downloadedBytes: 0, totalBytes: entry.size, stage: null, error: null, ownerPid: null, verified: null };
+}
+
+/** True when the row was written by the lock's holder after it claimed the target. */
+function writtenByHolder(stored: StoredInstall | undefined, holder: LockHolder): boolean {
+  return !!stored && stored.ownerPid === holder.pid && (stored.updatedAt ?? "") >= holder.startedAt;
 }
 
 function inFlight(s: StoredInstall): boolean {

@@ -12,6 +12,8 @@ export interface StoredInstall extends InstallStatus {
   verified: string | null;
   /** The row's revision when it was read (absent for a status not read from the store). */
   rev?: number;
+  /** When the row was last written (ISO 8601), as read. */
+  updatedAt?: string;
 }
 
 interface Row {
@@ -25,6 +27,7 @@ interface Row {
   owner_pid: number | null;
   verified: string | null;
   rev: number;
+  updated_at: string;
 }
 
 /** Persisted install statuses (semantics §3), shared by the gateway and one-shot CLI processes. */
@@ -121,5 +124,6 @@ function fromRow(r: Row): StoredInstall {
     ownerPid: r.owner_pid,
     verified: r.verified,
     rev: r.rev,
+    updatedAt: r.updated_at,
   };
 }
