@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { download } from "../../src/core/installs/download.ts";
+import { webchatTurn } from "../helpers/webchat.ts";
 
 const port = Number(process.argv[2] ?? 0) || 7499;
 const text = `[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`;
@@ -23,20 +24,7 @@ const home = mkdtempSync(join(tmpdir(), "bosun-deno-"));
 const gateway = new Gateway({ home, loaded, env: {}, version: "smoke", control: false });
 await gateway.start();
 
-const reply = await new Promise<string>((resolve, reject) => {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?conversation=deno`);
-  const timer = setTimeout(() => reject(new Error("no reply")), 5000);
-  ws.onopen = () => ws.send(JSON.stringify({ type: "message", id: "1", text: "hello from deno" }));
-  ws.onmessage = (ev) => {
-    const m = JSON.parse(String(ev.data));
-    if (m.type === "message") {
-      clearTimeout(timer);
-      ws.close();
-      resolve(m.text);
-    }
-  };
-  ws.onerror = () => reject(new Error("websocket error"));
-});
+const reply = await webchatTurn(port, "deno", "hello from deno", 5000);
 const state = gateway.snapshot().adapters[0]?.state;
 await gateway.stop();
 

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+export { webchatTurn } from "./webchat.ts";
 
 /** The built binary under test (e2e tests always run the real artifact). */
 export const BIN = resolve(import.meta.dir, "../../dist/bosun");
@@ -106,29 +107,6 @@ export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 15_000)
   });
 }
 
-/** One webchat exchange over a real WebSocket: send `text`, resolve with the agent's reply. */
-export function webchatTurn(port: number, conversation: string, text: string, timeoutMs = 10_000): Promise<string> {
-  return new Promise((res, rej) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?conversation=${conversation}`);
-    const timer = setTimeout(() => {
-      ws.close();
-      rej(new Error("no reply from webchat"));
-    }, timeoutMs);
-    ws.onopen = () => ws.send(JSON.stringify({ type: "message", id: crypto.randomUUID(), text }));
-    ws.onmessage = (ev) => {
-      const m = JSON.parse(String(ev.data));
-      if (m.type === "message") {
-        clearTimeout(timer);
-        ws.close();
-        res(m.text);
-      }
-    };
-    ws.onerror = () => {
-      clearTimeout(timer);
-      rej(new Error("websocket error"));
-    };
-  });
-}
 
 /** True when `git`-style 'which' finds a program. */
 export function have(program: string): boolean {

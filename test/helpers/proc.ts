@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** One TCP socket held by a process, as /proc lists it. */
@@ -72,4 +73,51 @@ export function openFilesUnder(dir: string): string[] {
     }
   }
   return out;
+}
+
+/** A child started by `spawnTogether`. */
+export interface GatedChild {
+  child: ChildProcess;
+  /** Resolves with the child's stdout lines after "ready", once there are at least `n`. */
+  lines(n: number): Promise<string[]>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Start `n` copies of a script so that their work overlaps: each must print "ready" once loaded
+ * and then wait for a line on stdin (`for await (const _ of console) break;`); when all are
+ * ready, every one gets "go" at once. Stdin stays open; `child.stdin.end()` closes it.
+ */
+export async function spawnTogether(script: string, n: number): Promise<GatedChild[]> {
+  const children = Array.from({ length: n }, () => {
+    const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    const waiters: Array<() => void> = [];
+    const linesNow = () => out.split("\n").slice(0, -1);
+    const wake = () => {
+      for (const w of waiters.splice(0)) w();
+    };
+    child.stdout!.on("data", (b) => {
+      out += b;
+      wake();
+    });
+    child.stderr!.on("data", (b) => {
+      out += b;
+      wake();
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => (wake(), r(code))));
+    const atLeast = (k: number): Promise<string[]> =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (linesNow().length >= k) resolve(linesNow());
+          else if (child.exitCode !== null) reject(new Error(`child exited (${child.exitCode}) after: ${out.trim()}`));
+          else waiters.push(check);
+        };
+        check();
+      });
+    return { child, atLeast, exited };
+  });
+  await Promise.all(children.map((c) => c.atLeast(1)));
+  for (const c of children) c.child.stdin!.write("go\n");
+  return children.map(({ child, atLeast, exited }) => ({ child, exited, lines: async (k: number) => (await atLeast(k + 1)).slice(1) }));
 }

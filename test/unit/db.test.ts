@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../../src/core/sessions/db.ts";
+import { spawnTogether } from "../helpers/proc.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "bosun-db-"));
 
@@ -60,22 +60,8 @@ describe("openDatabase", () => {
         `db.prepare("INSERT INTO installs (target, state, updated_at) VALUES (?, 'missing', 'now')").run("t" + process.pid);\n` +
         `console.log("ok");\n`,
     );
-    const children = Array.from({ length: 8 }, () => {
-      const c = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "pipe"] });
-      let out = "";
-      let ready!: () => void;
-      const isReady = new Promise<void>((r) => (ready = r));
-      c.stdout.on("data", (b) => {
-        out += b;
-        if (out.includes("ready")) ready();
-      });
-      c.stderr.on("data", (b) => (out += b));
-      const done = new Promise<{ code: number | null; out: string }>((res) => c.on("exit", (code) => res({ code, out: out.replace("ready", "").trim() })));
-      return { c, isReady, done };
-    });
-    await Promise.all(children.map((x) => x.isReady));
-    for (const x of children) x.c.stdin.end("go\n");
-    const runs = await Promise.all(children.map((x) => x.done));
+    const children = await spawnTogether(script, 8);
+    const runs = await Promise.all(children.map(async (x) => ({ code: await x.exited, out: (await x.lines(0)).join("\n") })));
     for (const r of runs) expect(r).toEqual({ code: 0, out: "ok" });
     const db = new DatabaseSync(path);
     expect((db.prepare("SELECT count(*) AS n FROM installs").get() as { n: number }).n).toBe(8);

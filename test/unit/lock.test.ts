@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acquireLock } from "../../src/core/lock.ts";
 import { pidAlive, processStartTicks } from "../../src/core/util/process.ts";
+import { spawnTogether } from "../helpers/proc.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "bosun-lock-"));
 
@@ -90,25 +91,10 @@ describe("acquireLock", () => {
         `console.log(r.ok ? "won" : "lost:" + r.holder.pid);\n` +
         `await lines.next();\n`,
     );
-    const children = Array.from({ length: 8 }, () => {
-      const c = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "inherit"] });
-      let out = "";
-      let lines = 0;
-      const waiters: Array<[number, () => void]> = [];
-      c.stdout.on("data", (b) => {
-        out += b;
-        lines = out.split("\n").length - 1;
-        for (const [n, r] of waiters.splice(0)) if (lines >= n) r(); else waiters.push([n, r]);
-      });
-      const line = (n: number) => new Promise<void>((r) => (lines >= n ? r() : waiters.push([n, r])));
-      return { c, line, result: () => out.split("\n")[1]! };
-    });
-    await Promise.all(children.map((x) => x.line(1)));
-    for (const x of children) x.c.stdin.write("go\n");
-    await Promise.all(children.map((x) => x.line(2)));
-    const results = children.map((x) => x.result());
-    for (const x of children) x.c.stdin.end();
-    await Promise.all(children.map((x) => new Promise((r) => (x.c.exitCode !== null ? r(null) : x.c.once("exit", r)))));
+    const children = await spawnTogether(script, 8);
+    const results = await Promise.all(children.map(async (x) => (await x.lines(1))[0]));
+    for (const x of children) x.child.stdin!.end();
+    await Promise.all(children.map((x) => x.exited));
     expect(results.filter((r) => r === "won")).toHaveLength(1);
     expect(results.filter((r) => r === `lost:${dead}`)).toEqual([]);
   });

@@ -173,7 +173,7 @@ export class Installer {
     const paths = this.filePaths(entry);
     const key = filesKey(paths);
     if (key !== null) {
-      if (stored?.state === "installed" && stored.verified === key) return pub(stored);
+      if (stored && stillVerified(stored, key)) return pub(stored);
       const ok = (await Promise.all(entry.files.map((f, i) => verifyFile(paths[i]!, f.size, f.checksum)))).every(Boolean);
       const found: StoredInstall = ok
         ? { ...blank(entry), state: "installed", progress: 100, downloadedBytes: entry.size, verified: key }
@@ -199,8 +199,7 @@ export class Installer {
   /** The stored `installed` status, if the files are still exactly those that were verified. */
   #installedUnchanged(entry: CatalogEntry): StoredInstall | null {
     const stored = this.#store.get(entry.target);
-    if (stored?.state !== "installed" || !stored.verified) return null;
-    return filesKey(this.filePaths(entry)) === stored.verified ? stored : null;
+    return stored && stillVerified(stored, filesKey(this.filePaths(entry))) ? stored : null;
   }
 
   /** Targets with a stored status or files on disk, plus `extra` (e.g. the wanted ones). */
@@ -304,6 +303,11 @@ function inFlight(s: StoredInstall): boolean {
 /** The public part of a stored status. */
 function pub(s: StoredInstall): InstallStatus {
   return { target: s.target, state: s.state, progress: s.progress, downloadedBytes: s.downloadedBytes, totalBytes: s.totalBytes, stage: s.stage, error: s.error };
+}
+
+/** True when the row is `installed` and the files are exactly those it verified (same key). */
+function stillVerified(stored: StoredInstall, key: string | null): boolean {
+  return stored.state === "installed" && key !== null && stored.verified === key;
 }
 
 /** `size:mtimeMs` of every file, the key under which a verification is remembered; null if one is missing. */

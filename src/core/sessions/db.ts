@@ -47,7 +47,8 @@ export function openDatabase(path: string): DatabaseSync {
   db.exec("PRAGMA busy_timeout = 5000");
   // WAL is a property of the file, so only the first opener switches. SQLite does not call the
   // busy handler for that switch (it would risk a deadlock), so a busy answer is retried here.
-  if (path !== ":memory:") retryBusy(() => (db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode === "wal" || (db.exec("PRAGMA journal_mode = WAL"), true));
+  const journalMode = () => (db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode;
+  if (path !== ":memory:" && journalMode() !== "wal") retryBusy(() => db.exec("PRAGMA journal_mode = WAL"));
   db.exec("PRAGMA synchronous = NORMAL");
   migrate(db);
   return db;
