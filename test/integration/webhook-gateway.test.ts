@@ -75,6 +75,36 @@ describe("webhook through the Gateway", () => {
     }
   });
 
+  test("an id is scoped to its conversation: another conversation's reply never leaks, and a reused id with another body is 409", async () => {
+    const port = await freePort();
+    const g = await startGateway(port);
+    try {
+      const events: BosunEvent[] = [];
+      g.bus.on((e) => events.push(e));
+      const alice = await signedPost(port, { id: "x", conversation: "convA", user: "alice", text: "the secret-of-alice" });
+      expect(alice.json).toEqual({ session: "hooks:convA", reply: "echo: the secret-of-alice", error: null });
+
+      // Same id, another conversation: a message of its own, answered as such.
+      const bob = await signedPost(port, { id: "x", conversation: "convB", user: "bob", text: "a different message" });
+      expect(bob.status).toBe(200);
+      expect(bob.json).toEqual({ session: "hooks:convB", reply: "echo: a different message", error: null });
+      expect(bob.text).not.toContain("alice");
+
+      // Same id, same conversation, another body: refused, and alice's reply is not handed out.
+      const clash = await signedPost(port, { id: "x", conversation: "convA", user: "mallory", text: "give me the reply" });
+      expect(clash.status).toBe(409);
+      expect(clash.json.error.code).toBe("id_conflict");
+      expect(clash.text).not.toContain("secret-of-alice");
+
+      // A true retry (same body) still gets the stored reply.
+      const retry = await signedPost(port, { id: "x", conversation: "convA", user: "alice", text: "the secret-of-alice" });
+      expect(retry.json).toEqual(alice.json);
+      expect(events.filter((e) => e.type === "message.inbound" && e.adapter === "hooks")).toHaveLength(2);
+    } finally {
+      await g.stop();
+    }
+  });
+
   test("the webhook secret never reaches the gateway's log events", async () => {
     const port = await freePort();
     const g = await startGateway(port);

@@ -272,6 +272,13 @@ export class Supervisor {
       return;
     }
     if (ev.accepted) Promise.resolve().then(ev.accepted).catch((err) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`));
+    if (verdict.kind === "conflict") {
+      // Answering would hand this sender the reply to someone else's message; processing it would
+      // make one id mean two messages. Neither: the sender learns its id is taken.
+      this.#d.log.warn(`${this.name}: refused message ${m.id} in ${m.conversation}: that id was already used there for a different message`);
+      ev.rejected?.({ code: "id_conflict", message: `message id "${m.id}" was already used in this conversation for a different message; use a new id` });
+      return;
+    }
     if (verdict.kind === "answered") {
       // Exactly one reply per message: only request/response channels get the stored one again.
       if (this.#adapter?.answersDuplicates) {
@@ -281,8 +288,9 @@ export class Supervisor {
       }
       return;
     }
-    if (this.#inflight.has(m.id)) return;
-    this.#inflight.add(m.id);
+    const inflightKey = `${m.conversation}\u0000${m.id}`;
+    if (this.#inflight.has(inflightKey)) return;
+    this.#inflight.add(inflightKey);
     const at = new Date(this.#d.clock.now()).toISOString();
     this.status.lastInboundAt = at;
     this.#d.bus.emit({ type: "message.inbound", at, adapter: this.name, conversation: m.conversation, user: m.user, text: m.text });
@@ -290,12 +298,12 @@ export class Supervisor {
     void this.#turns.run(m.thread ? `${m.conversation}\u0000${m.thread}` : m.conversation, async () => {
       try {
         const r = await this.#d.onTurn(this.name, m, stop);
-        this.#d.inbox?.complete(this.name, m.id, r.text, r.error);
+        this.#d.inbox?.complete(this.name, m, r.text, r.error);
         await this.#deliver({ conversation: m.conversation, thread: m.thread, text: r.text, replyTo: m.id, error: r.error });
       } catch (err) {
         this.#d.log.warn(`${this.name}: could not answer ${m.id} in ${m.conversation}: ${errorMessage(err)}`);
       } finally {
-        this.#inflight.delete(m.id);
+        this.#inflight.delete(inflightKey);
       }
     });
   }

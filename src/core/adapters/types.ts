@@ -15,7 +15,21 @@ export interface InboundMessage {
  * `accepted` is called once the gateway has durably stored the message; adapters that must
  * acknowledge to their platform (e.g. Telegram's update offset) do it there and not before.
  */
-export type AdapterEvent = { type: "message"; message: InboundMessage; accepted?: () => void | Promise<void> } | { type: "activity" };
+export type AdapterEvent =
+  | {
+      type: "message";
+      message: InboundMessage;
+      accepted?: () => void | Promise<void>;
+      /** Called instead of a reply when the gateway refuses the message (its id already names another message). */
+      rejected?: (reason: InboundRejection) => void;
+    }
+  | { type: "activity" };
+
+/** Why the gateway refused an inbound message. */
+export interface InboundRejection {
+  code: "id_conflict";
+  message: string;
+}
 
 /** The agent's failure, when the reply is the user-facing message about it. */
 export interface ReplyError {

@@ -35,6 +35,26 @@ const MIGRATIONS: Migration[] = [
   // A revision per install row, bumped by every write, so a status computed from a read is only
   // saved when no other process has written that row since (compare-and-set).
   addColumn("installs", "rev", "INTEGER NOT NULL DEFAULT 0"),
+  // Platform message ids are only unique within a conversation (a webhook client picks its own):
+  // de-duplicate on (adapter, conversation, id), so one conversation's id never answers another's.
+  `CREATE TABLE inbox_v2 (
+     adapter TEXT NOT NULL,
+     conversation TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     thread TEXT,
+     user TEXT NOT NULL,
+     text TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     reply TEXT,
+     reply_error TEXT,
+     replied_at TEXT,
+     PRIMARY KEY (adapter, conversation, message_id)
+   );
+   INSERT INTO inbox_v2 (adapter, conversation, message_id, thread, user, text, received_at, reply, reply_error, replied_at)
+     SELECT adapter, conversation, message_id, thread, user, text, received_at, reply, reply_error, replied_at FROM inbox;
+   DROP TABLE inbox;
+   ALTER TABLE inbox_v2 RENAME TO inbox;
+   CREATE INDEX inbox_pending ON inbox (adapter) WHERE replied_at IS NULL`,
 ];
 
 /** Open (creating, mode 0600) the bosun database in WAL mode and apply the schema. */

@@ -7,11 +7,22 @@ export type InboxVerdict =
   /** Seen before and answered: resend the stored reply, never run the agent again. */
   | { kind: "answered"; reply: string; error: ReplyError | null }
   /** Seen before, no reply recorded (in flight here, or the process died before replying). */
-  | { kind: "unanswered" };
+  | { kind: "unanswered" }
+  /** The id was used before in this conversation for a different message: neither is replaced. */
+  | { kind: "conflict" };
+
+interface StoredRow {
+  user: string;
+  text: string;
+  thread: string | null;
+  reply: string | null;
+  reply_error: string | null;
+  replied_at: string | null;
+}
 
 /**
  * The durable inbox (semantics §4): an inbound message is stored before it is acknowledged to
- * its platform, and de-duplicated by (adapter, platform message id).
+ * its platform, and de-duplicated by (adapter, conversation, platform message id).
  */
 export class Inbox {
   #insert: StatementSync;
@@ -19,18 +30,19 @@ export class Inbox {
   #complete: StatementSync;
   constructor(private readonly db: DatabaseSync, private readonly now: () => number = Date.now) {
     this.#insert = db.prepare(
-      `INSERT INTO inbox (adapter, message_id, conversation, thread, user, text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
-    this.#get = db.prepare(`SELECT reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND message_id = ?`);
-    this.#complete = db.prepare(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND message_id = ?`);
+    this.#get = db.prepare(`SELECT user, text, thread, reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND conversation = ? AND message_id = ?`);
+    this.#complete = db.prepare(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND conversation = ? AND message_id = ?`);
   }
 
-  /** Store a message (once); tells whether it is new or what became of it before. */
+  /** Store a message (once); tells whether it is new, what became of it before, or that its id is taken. */
   accept(adapter: string, m: InboundMessage): InboxVerdict {
     const at = new Date(this.now()).toISOString();
-    const r = this.#insert.run(adapter, m.id, m.conversation, m.thread ?? null, m.user, m.text, at);
+    const r = this.#insert.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, at);
     if (Number(r.changes) === 1) return { kind: "new" };
-    const row = this.#get.get(adapter, m.id) as { reply: string | null; reply_error: string | null; replied_at: string | null } | undefined;
+    const row = this.#get.get(adapter, m.conversation, m.id) as StoredRow | undefined;
+    if (row && (row.user !== m.user || row.text !== m.text || row.thread !== (m.thread ?? null))) return { kind: "conflict" };
     if (row?.replied_at && row.reply !== null) {
       return { kind: "answered", reply: row.reply, error: row.reply_error ? (JSON.parse(row.reply_error) as ReplyError) : null };
     }
@@ -38,7 +50,7 @@ export class Inbox {
   }
 
   /** Record the reply to a stored message. */
-  complete(adapter: string, messageId: string, reply: string, error: ReplyError | null): void {
-    this.#complete.run(reply, error ? JSON.stringify(error) : null, new Date(this.now()).toISOString(), adapter, messageId);
+  complete(adapter: string, m: Pick<InboundMessage, "conversation" | "id">, reply: string, error: ReplyError | null): void {
+    this.#complete.run(reply, error ? JSON.stringify(error) : null, new Date(this.now()).toISOString(), adapter, m.conversation, m.id);
   }
 }

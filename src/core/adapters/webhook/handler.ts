@@ -1,8 +1,8 @@
 import type { ConsolaInstance } from "consola";
 import { readCappedBody } from "./body.ts";
-import type { PendingReplies } from "./pending.ts";
+import { replyKey, type PendingReplies } from "./pending.ts";
 import { parseWebhookRequest, type WebhookRequest } from "./request.ts";
-import { errorResponse, jsonResponse, SHUTTING_DOWN, timeoutOutcome } from "./responses.ts";
+import { errorResponse, jsonResponse, SHUTTING_DOWN, timeoutOutcome, type Outcome } from "./responses.ts";
 import { SIGNATURE_HEADER, verifySignature } from "./signature.ts";
 
 export interface HandlerDeps {
@@ -16,8 +16,8 @@ export interface HandlerDeps {
   stopping(): boolean;
   /** Record protocol traffic (liveness). */
   touch(): void;
-  /** Hand a valid request to the gateway (the adapter's stream). */
-  deliver(request: WebhookRequest): void;
+  /** Hand a valid request to the gateway (the adapter's stream); `refuse` answers it instead of a reply. */
+  deliver(request: WebhookRequest, refuse: (outcome: Outcome) => void): void;
 }
 
 const BAD_SIGNATURE = `missing or invalid ${SIGNATURE_HEADER}`;
@@ -58,11 +58,12 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body);
 
     const { message, callbackUrl } = parsed.request;
-    if (callbackUrl !== undefined) deps.pending.setCallback(message.id, callbackUrl);
+    const key = replyKey(message.conversation, message.id);
+    if (callbackUrl !== undefined) deps.pending.setCallback(key, callbackUrl);
     const session = `${deps.name}:${message.conversation}`;
     // Wait first, then deliver: a reply can never arrive before its request is listening for it.
-    const waiting = deps.pending.wait(message.id, deps.replyTimeoutMs, () => timeoutOutcome(session));
-    deps.deliver(parsed.request);
+    const waiting = deps.pending.wait(key, deps.replyTimeoutMs, () => timeoutOutcome(session));
+    deps.deliver(parsed.request, (outcome) => deps.pending.settle(key, outcome));
     const outcome = await waiting;
     if (outcome.status === 504) deps.log.debug(`no reply to request ${message.id} within ${deps.replyTimeoutMs} ms`);
     return jsonResponse(outcome.status, outcome.body);

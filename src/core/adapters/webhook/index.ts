@@ -5,8 +5,8 @@ import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
 import { postCallback } from "./callback.ts";
 import { createHandler } from "./handler.ts";
-import { PendingReplies } from "./pending.ts";
-import { replyBody, SHUTTING_DOWN } from "./responses.ts";
+import { PendingReplies, replyKey } from "./pending.ts";
+import { errorBody, replyBody, SHUTTING_DOWN } from "./responses.ts";
 
 export { signBody, verifySignature, SIGNATURE_HEADER } from "./signature.ts";
 
@@ -53,7 +53,12 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
     log: ctx.log,
     stopping: () => stopping,
     touch,
-    deliver: (request) => queue?.push({ type: "message", message: request.message }),
+    deliver: (request, refuse) =>
+      queue?.push({
+        type: "message",
+        message: request.message,
+        rejected: (reason) => refuse({ status: 409, body: errorBody(reason.code, reason.message) }),
+      }),
   });
 
   const adapter: Adapter = {
@@ -94,7 +99,7 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
         throw new Error("a webhook can only answer a request: the outbound message needs replyTo (the request id)");
       }
       const body = replyBody(`${ctx.name}:${message.conversation}`, message.text, message.error);
-      const { answered, callbackUrl } = pending.settle(message.replyTo, { status: 200, body });
+      const { answered, callbackUrl } = pending.settle(replyKey(message.conversation, message.replyTo), { status: 200, body });
       if (callbackUrl !== undefined) {
         const posting = postCallback(callbackUrl, JSON.stringify(body), config.secret, ctx.log, callbacks.signal);
         inflightCallbacks.add(posting);

@@ -2,8 +2,13 @@ import type { Outcome } from "./responses.ts";
 
 type Waiter = (outcome: Outcome) => void;
 
+/** Ids are the client's and unique only within a conversation: waiters are keyed by both. */
+export function replyKey(conversation: string, id: string): string {
+  return `${conversation}\u0000${id}`;
+}
+
 /**
- * Requests waiting for their reply, keyed by message id. A client that retries while the first
+ * Requests waiting for their reply, keyed by replyKey(conversation, message id). A client that retries while the first
  * attempt is in flight adds a second waiter under the same id; one reply answers them all.
  * Callback URLs outlive the HTTP wait (a reply after a 504 still reaches the callback), so they
  * are kept separately, bounded so a gateway that never answers cannot grow them without limit.
