@@ -1,5 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hashFile } from "../../src/core/installs/hash.ts";
 import { createHasher, inlineHasher } from "../../src/core/installs/hasher.ts";
 
 describe("stream hashers", () => {
@@ -22,6 +26,36 @@ describe("stream hashers", () => {
       h.dispose();
     });
   }
+
+  test("a Buffer that is not given stays the caller's: reused for the next chunk, every byte still counts", async () => {
+    // Buffer#slice is a view, not a copy: a hasher that sliced and transferred would empty it.
+    const ref = createHash("sha256");
+    const h = createHasher("sha256", 64 << 20);
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let i = 0; i < 6; i++) {
+      buf.fill(i + 1);
+      ref.update(buf);
+      h.update(buf.subarray(0, buf.length));
+      expect(buf.byteLength).toBe(1 << 20);
+      expect(buf[0]).toBe(i + 1);
+    }
+    expect(await h.digest()).toBe(ref.digest("hex"));
+    h.dispose();
+  });
+
+  test("hashFile feeds a worker hasher every byte of a file larger than one read (4 MiB)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bosun-hash-"));
+    try {
+      const data = new Uint8Array(10_000_000).map((_, i) => (i * 7 + (i >> 12)) & 0xff);
+      writeFileSync(join(dir, "f"), data);
+      const h = createHasher("sha256", 64 << 20);
+      expect(await hashFile(join(dir, "f"), h, data.byteLength)).toBe(data.byteLength);
+      expect(await h.digest()).toBe(createHash("sha256").update(data).digest("hex"));
+      h.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("small downloads hash inline; inline and worker agree", async () => {
     const data = new TextEncoder().encode("hello bosun");

@@ -70,7 +70,9 @@ function workerHasher(algo: ChecksumAlgo): StreamHasher {
   return {
     update(chunk, give = false) {
       const owned = give && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
-      const c = owned ? chunk : chunk.slice();
+      // Anything not given is copied. Not with .slice(): on a Buffer that is a view, and transferring
+      // its memory would empty the caller's buffer (hashFile's reused read buffer then read as EOF).
+      const c = owned ? chunk : new Uint8Array(chunk);
       const buf = c.buffer as ArrayBuffer;
       worker.postMessage({ t: "u", b: buf, o: c.byteOffset, l: c.byteLength }, [buf]);
     },
