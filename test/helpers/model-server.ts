@@ -5,8 +5,10 @@
  * stalled headers, throttling). Counters let a test assert exactly what went over the wire.
  */
 import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { dirname } from "node:path";
 
 /** Ways to misbehave; set per server (start / configure) or per file (addFile / configure(path)). */
 export interface Switches {
@@ -215,6 +217,27 @@ export class ModelServer {
     if (!e) throw new Error(`no file at ${a}`);
     e.switches = { ...e.switches, ...b };
     if (b && ("dropAfterBytes" in b || "dropTimes" in b)) this.dropsLeft.delete(e.info.path);
+  }
+
+  /**
+   * Write the first `length` genuine bytes of the file at `path` to `dest` (a kept `.part`), in
+   * blocks, so a prefix of a large generated file never sits in memory whole.
+   */
+  writePrefix(path: string, dest: string, length: number): void {
+    const e = this.files.get(path.startsWith("/") ? path : `/${path}`);
+    if (!e) throw new Error(`no file at ${path}`);
+    if (length > e.size) throw new Error(`${path} has only ${e.size} bytes`);
+    mkdirSync(dirname(dest), { recursive: true });
+    const fd = openSync(dest, "w", 0o600);
+    try {
+      for (let off = 0; off < length; ) {
+        const block = e.read(off, Math.min(8 * BLOCK, length - off));
+        for (let done = 0; done < block.length; ) done += writeSync(fd, block, done, block.length - done, off + done);
+        off += block.length;
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Counters of one path (zeros when never requested). */
