@@ -26,6 +26,12 @@ export interface AdapterStatus {
   nextRetryAt: string | null;
   lastInboundAt: string | null;
   lastOutboundAt: string | null;
+  /**
+   * Messages received / sent through this adapter since the gateway started. Counted by
+   * reduceStatus from message events (the supervisor does not know them), so every view agrees.
+   */
+  messagesIn?: number;
+  messagesOut?: number;
   /** Fingerprint of the adapter's config (secrets hashed); changes exactly when a restart is needed. */
   fingerprint?: string;
 }
@@ -84,8 +90,11 @@ export function reduceStatus(s: Status, e: BosunEvent): Status {
     case "adapter.state": {
       const i = s.adapters.findIndex((a) => a.name === e.adapter.name);
       const adapters = s.adapters.slice();
-      if (i === -1) adapters.push(e.adapter);
-      else adapters[i] = e.adapter;
+      const prev = adapters[i];
+      // The event is the supervisor's view, which has no counts: keep the ones folded so far.
+      const next = { ...e.adapter, messagesIn: e.adapter.messagesIn ?? prev?.messagesIn ?? 0, messagesOut: e.adapter.messagesOut ?? prev?.messagesOut ?? 0 };
+      if (i === -1) adapters.push(next);
+      else adapters[i] = next;
       adapters.sort((a, b) => a.name.localeCompare(b.name));
       return { ...s, adapters };
     }
@@ -93,10 +102,16 @@ export function reduceStatus(s: Status, e: BosunEvent): Status {
       return { ...s, adapters: s.adapters.filter((a) => a.name !== e.name) };
     case "message.inbound":
     case "message.outbound": {
-      const field = e.type === "message.inbound" ? "lastInboundAt" : "lastOutboundAt";
+      const inbound = e.type === "message.inbound";
       return {
         ...s,
-        adapters: s.adapters.map((a) => (a.name === e.adapter ? { ...a, [field]: e.at } : a)),
+        adapters: s.adapters.map((a) =>
+          a.name !== e.adapter
+            ? a
+            : inbound
+              ? { ...a, lastInboundAt: e.at, messagesIn: (a.messagesIn ?? 0) + 1 }
+              : { ...a, lastOutboundAt: e.at, messagesOut: (a.messagesOut ?? 0) + 1 },
+        ),
       };
     }
     case "install.state": {
