@@ -9,7 +9,9 @@ import { customEntries } from "../../src/core/installs/catalog/catalog.ts";
 import { InstallStore, type StoredInstall } from "../../src/core/installs/store.ts";
 import { openDatabase } from "../../src/core/sessions/db.ts";
 import { generatedBytes, ModelServer, type ServedFile } from "../helpers/model-server.ts";
-import { sandbox, exited } from "../helpers/bosun.ts";
+import { sandbox, exited, type Sandbox } from "../helpers/bosun.ts";
+import { until } from "../helpers/ircd.ts";
+import { verifyFile } from "../../src/core/installs/download.ts";
 
 let server: ModelServer;
 beforeAll(async () => {
@@ -201,54 +203,75 @@ describe("following another process's install", () => {
 });
 
 describe("interrupted installs", () => {
-  test("kill -9 mid-download: the status says interrupted, the next run resumes with Range and verifies", async () => {
-    const s = served(4 * 1024 * 1024, { throttleBytesPerSec: 2 * 1024 * 1024 });
-    const sb = sandbox();
-    sb.writeConfig(s.custom);
-    const child = sb.spawn(["install", s.target]);
-    const part = join(sb.home, "models", "whisper", `${s.target.split(":")[1]}.bin.part`);
-    const deadline = Date.now() + 10_000;
-    while (!(existsSync(part) && statSync(part).size > 512 * 1024) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill("SIGKILL");
-    await exited(child);
-    const kept = statSync(part).size;
-    expect(kept).toBeGreaterThan(0);
-    const interrupted = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
-    expect(interrupted).toMatchObject({ state: "error" });
-    expect(interrupted.error).toContain("interrupted");
-    expect(existsSync(join(sb.home, "models", "whisper", `${s.target.split(":")[1]}.bin`))).toBe(false);
+  // The server sends the first AT bytes of a body and then stalls with the connection open, so the
+  // interruption lands mid-body at a known byte whatever the machine's speed. Both sizes are above
+  // every threshold of the download path's first 18 MB (4 MiB reads, the 8 MiB native path).
+  const SIZE = 48_000_000;
+  const AT = 18_000_000;
+  const sizeOf = (p: string) => (existsSync(p) ? statSync(p).size : -1);
+  const partOf = (sb: Sandbox, target: string) => join(sb.home, "models", "whisper", `${target.split(":")[1]}.bin.part`);
 
-    server.configure(s.file.path, { throttleBytesPerSec: undefined });
-    const r = await sb.runAsync(["install", s.target]);
-    expect(r.code).toBe(0);
-    const ranged = server.stats(s.file.path).ranged;
-    expect(ranged.length).toBeGreaterThanOrEqual(1);
-    expect(ranged.at(-1)!.status).toBe(206);
-    expect(Number(/bytes=(\d+)-/.exec(ranged.at(-1)!.range)![1])).toBeGreaterThan(0);
-    expect(server.stats(s.file.path).fullBodies).toBe(1);
-    expect(JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0].state).toBe("installed");
-  });
-
-  test("Ctrl-C cancels cleanly, keeps a resumable .part, exits 130; the next install resumes", async () => {
-    const s = served(4 * 1024 * 1024, { throttleBytesPerSec: 2 * 1024 * 1024 });
+  /** A stalling file, a sandbox configured for it, and `bosun install` running until the .part holds AT bytes. */
+  async function stalledInstall(config = "") {
+    const s = served(SIZE, { trickle: { bytes: AT } });
     const sb = sandbox();
-    sb.writeConfig(s.custom);
+    sb.writeConfig(config + s.custom);
+    if (config) expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
     const child = sb.spawn(["install", s.target]);
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
-    const part = join(sb.home, "models", "whisper", `${s.target.split(":")[1]}.bin.part`);
-    const deadline = Date.now() + 10_000;
-    while (!(existsSync(part) && statSync(part).size > 256 * 1024) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const part = partOf(sb, s.target);
+    await until(() => sizeOf(part) === AT, `${part} to hold ${AT} bytes`, 20_000);
+    return { s, sb, child, part, stderr: () => stderr };
+  }
+
+  /** `bosun install` again: one Range request for the rest, nothing sent twice, installed and verified. */
+  async function expectResumed(s: ReturnType<typeof served>, sb: Sandbox) {
+    server.configure(s.file.path, { trickle: false });
+    const r = await sb.runAsync(["install", s.target]);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
+    const st = server.stats(s.file.path);
+    expect({ fullBodies: st.fullBodies, ranged: st.ranged, bytesSent: st.bytesSent }).toEqual({ fullBodies: 1, ranged: [{ range: `bytes=${AT}-`, status: 206 }], bytesSent: SIZE });
+    expect(JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)).toEqual([expect.objectContaining({ target: s.target, state: "installed", progress: 100, error: null })]);
+    const dest = partOf(sb, s.target).slice(0, -".part".length);
+    expect(await verifyFile(dest, SIZE, { algo: "sha256", hex: s.file.sha256 })).toBe(true);
+    expect(existsSync(partOf(sb, s.target))).toBe(false);
+  }
+
+  test("kill -9 in the middle of a 48 MB install: interrupted; the next install asks once for the rest and verifies", async () => {
+    const { s, sb, child, part } = await stalledInstall();
+    child.kill("SIGKILL");
+    await exited(child);
+    expect(sizeOf(part)).toBe(AT);
+    const interrupted = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
+    expect(interrupted).toMatchObject({ state: "error", error: expect.stringContaining("interrupted") });
+    expect(existsSync(part.slice(0, -".part".length))).toBe(false);
+    await expectResumed(s, sb);
+  });
+
+  test("Ctrl-C cancels cleanly, keeps the .part, exits 130; the next install asks once for the rest", async () => {
+    const { s, sb, child, part, stderr } = await stalledInstall();
     child.kill("SIGINT");
     expect(await exited(child)).toBe(130);
-    expect(stderr).toContain("partial download is kept");
-    expect(statSync(part).size).toBeGreaterThan(0);
+    expect(stderr()).toContain("partial download is kept");
+    expect(sizeOf(part)).toBe(AT);
     const st = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
-    expect(st.state).toBe("error");
-    expect(st.error).toContain("cancelled");
-    server.configure(s.file.path, { throttleBytesPerSec: undefined });
-    expect((await sb.runAsync(["install", s.target])).code).toBe(0);
-    expect(server.stats(s.file.path).ranged.at(-1)?.status).toBe(206);
+    expect(st).toMatchObject({ state: "error", error: expect.stringContaining("cancelled") });
+    await expectResumed(s, sb);
+  });
+
+  test("cancelled in the running gateway (Ctrl-C on an install it runs): the next install asks once for the rest", async () => {
+    const { s, sb, child, part } = await stalledInstall('[agent]\nprovider = "echo"\n');
+    try {
+      child.kill("SIGINT"); // the command asks the gateway to cancel, then follows the install to its end
+      expect(await exited(child)).toBe(130);
+      const st = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
+      expect(st).toMatchObject({ state: "error", error: expect.stringContaining("cancelled") });
+      expect(sizeOf(part)).toBe(AT);
+      await expectResumed(s, sb);
+    } finally {
+      await sb.runAsync(["down"]);
+    }
   });
 });
 
