@@ -36,16 +36,24 @@ export type EventInput = BosunEvent extends infer E ? (E extends BosunEvent ? Om
 
 type Listener = (e: BosunEvent) => void;
 
+/** How many recent log records the bus keeps for subscribers that arrive late. */
+export const RECENT_LOGS = 200;
+
 /** Typed, synchronous event bus. A throwing listener never breaks the emitter or other listeners. */
 export class EventBus {
   #listeners = new Set<Listener>();
   #now: () => number;
-  constructor(now: () => number = Date.now) {
+  #recentLogs: EventOf<"log">[] = [];
+  #recentCap: number;
+  constructor(now: () => number = Date.now, recentLogs = RECENT_LOGS) {
     this.#now = now;
+    this.#recentCap = recentLogs;
   }
   /** Publish an event to every subscriber; returns the stamped event. */
   emit(input: EventInput): BosunEvent {
     const e = { ...input, at: input.at ?? new Date(this.#now()).toISOString() } as BosunEvent;
+    // An attached dashboard opened later starts with the recent log, not an empty pane.
+    if (e.type === "log" && this.#recentCap > 0 && this.#recentLogs.push(e) > this.#recentCap) this.#recentLogs.shift();
     for (const l of this.#listeners) {
       try {
         l(e);
@@ -54,6 +62,10 @@ export class EventBus {
       }
     }
     return e;
+  }
+  /** The last log records emitted (at most RECENT_LOGS), oldest first; already redacted like every log event. */
+  recentLogs(): EventOf<"log">[] {
+    return this.#recentLogs.slice();
   }
   /** Subscribe to every event; returns the unsubscribe function. */
   on(listener: Listener): () => void {

@@ -20,6 +20,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
   let history = state.history;
   let detail = state.detail;
   let rates = state.rates;
+  let replayUntil = state.logReplayUntil;
   // Rows added to the open detail view, so a scrolled-back reader keeps their place.
   let detailAdded = 0;
   const logs: LogLine[] = [];
@@ -31,6 +32,9 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
       case "snapshot":
         connected = true;
         synced = true;
+        // A (re)attached stream repeats the gateway's recent log after its snapshot; what we
+        // already show up to here must not appear twice.
+        replayUntil = (logs.at(-1) ?? state.logs.at(-1))?.at ?? null;
         history = keepAdapters(history, status.adapters);
         rates = snapshotRates(rates, status.installs, e.at);
         for (const a of status.adapters) {
@@ -61,6 +65,10 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         history = forgetAdapter(history, e.name);
         break;
       case "log":
+        if (replayUntil !== null) {
+          if (e.at < replayUntil || (e.at === replayUntil && shown(state.logs, logs, e))) break;
+          if (e.at > replayUntil) replayUntil = null;
+        }
         logs.push({ id: nextId++, at: e.at, level: e.level, tag: e.tag, message: e.message });
         break;
       case "message.inbound":
@@ -75,7 +83,9 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         break;
     }
   }
-  if (status === state.status && rates === state.rates && connected === state.connected && logs.length === 0 && messages.length === 0) return state;
+  if (status === state.status && rates === state.rates && connected === state.connected && replayUntil === state.logReplayUntil && logs.length === 0 && messages.length === 0) {
+    return state;
+  }
   let selected = state.selected;
   if (logs.length > 0 && selected.logs > 0) {
     // Someone reading scrolled-back lines should not have them slide away as new ones arrive.
@@ -95,9 +105,21 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
     detail,
     detailScroll,
     rates,
+    logReplayUntil: replayUntil,
     logs: logs.length > 0 ? appendCapped(state.logs, logs, LOG_CAP) : state.logs,
     messages: messages.length > 0 ? appendCapped(state.messages, messages, MESSAGE_CAP) : state.messages,
   };
+}
+
+/** Whether a line with the same time and content is already shown (scanning back only over that time). */
+function shown(old: readonly LogLine[], added: readonly LogLine[], e: { at: string; level: string; tag: string; message: string }): boolean {
+  for (const list of [added, old]) {
+    for (let i = list.length - 1; i >= 0 && list[i]!.at >= e.at; i--) {
+      const l = list[i]!;
+      if (l.at === e.at && l.level === e.level && l.tag === e.tag && l.message === e.message) return true;
+    }
+  }
+  return false;
 }
 
 function appendCapped<T>(old: readonly T[], added: readonly T[], cap: number): T[] {

@@ -47,6 +47,11 @@ export interface MessageLine {
 export interface DashboardState {
   status: Status;
   logs: LogLine[];
+  /**
+   * After a snapshot: the time of the newest line already shown. Log records up to it that
+   * a re-attached stream repeats (its recent-log replay) are skipped; null once past it.
+   */
+  logReplayUntil: string | null;
   messages: MessageLine[];
   /** False until the first snapshot, and while an attached source has lost the gateway. */
   connected: boolean;
@@ -116,6 +121,7 @@ export function initialDashboardState(version: string, controls = false): Dashbo
   return {
     status: emptyStatus(version),
     logs: [],
+    logReplayUntil: null,
     messages: [],
     connected: false,
     synced: false,

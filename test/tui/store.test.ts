@@ -47,6 +47,21 @@ describe("dashboardReducer: events", () => {
     expect(new Set(s.logs.map((l) => l.id)).size).toBe(LOG_CAP);
   });
 
+  test("a re-attached stream's replay of the recent log does not repeat lines already shown", () => {
+    const at = (s: number) => `2025-01-01T00:00:${String(s).padStart(2, "0")}.000Z`;
+    const line = (s: number, message: string): BosunEvent => ({ type: "log", at: at(s), level: "info", tag: "t", message });
+    const snapshot: BosunEvent = { type: "snapshot", at: at(30), status: STATUS };
+    // First attach: the backlog is all new.
+    let s = dashboardReducer(initialDashboardState("0.1.0"), { kind: "events", events: [snapshot, line(1, "a"), line(2, "b"), line(2, "c")] });
+    s = dashboardReducer(s, { kind: "connection", connected: false });
+    // Reattached: the gateway replays its recent log, including lines logged while we were away.
+    s = dashboardReducer(s, { kind: "events", events: [snapshot] });
+    s = dashboardReducer(s, { kind: "events", events: [line(1, "a"), line(2, "b"), line(2, "c"), line(2, "d"), line(5, "e")] });
+    s = dashboardReducer(s, ev(line(5, "e again")));
+    expect(s.logs.map((l) => l.message)).toEqual(["a", "b", "c", "d", "e", "e again"]);
+    expect(s.logReplayUntil).toBeNull();
+  });
+
   test("a batch of events equals applying them one by one", () => {
     const events: BosunEvent[] = [];
     for (let i = 0; i < LOG_CAP + 5; i++) events.push(log(`l${i}`));

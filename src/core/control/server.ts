@@ -110,7 +110,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
   };
 }
 
-/** Server-sent events: a snapshot first, then every bus event, with heartbeats. */
+/** Server-sent events: a snapshot first, the recent log records, then every bus event, with heartbeats. */
 function eventStream(h: ControlHandlers, streams: Set<() => void>): Response {
   const enc = new TextEncoder();
   let cleanup = () => {};
@@ -124,6 +124,9 @@ function eventStream(h: ControlHandlers, streams: Set<() => void>): Response {
         }
       };
       write({ type: "snapshot", at: new Date().toISOString(), status: h.snapshot() });
+      // Then the recent log, so a dashboard attaching to a quiet gateway has lines to show.
+      // All of this and the subscription run in one tick of a synchronous bus: nothing falls between.
+      for (const l of h.bus.recentLogs()) write(l);
       const off = h.bus.on(write);
       const beat = setInterval(() => {
         try {
