@@ -235,8 +235,16 @@ lisen = "127.0.0.1:7420"
       expect(err.message).toContain("host:port");
       expect([err.line, err.column]).toEqual([3, 1]);
     }
-    for (const listen of ["127.0.0.1:1", "localhost:65535", "[::1]:7420", "0.0.0.0:80", "my-host.lan:8080"]) {
+    for (const listen of ["127.0.0.1:1", "localhost:65535", "[::1]:7420", "127.8.9.10:80"]) {
       expect(checkConfigText(`${WEB}listen = "${listen}"\n`, "x.toml", {})).toBeNull();
+    }
+    // Beyond loopback the chat needs a token, or an explicit public = true.
+    for (const listen of ["0.0.0.0:80", "my-host.lan:8080", "[::]:7420", "192.0.2.1:7420"]) {
+      const err = configError(`${WEB}listen = "${listen}"\n`);
+      expect(err.key).toBe("adapters.web.listen");
+      expect(err.message).toContain("needs an access_token");
+      expect(checkConfigText(`${WEB}listen = "${listen}"\naccess_token = "0123456789abcdef0123"\n`, "x.toml", {})).toBeNull();
+      expect(checkConfigText(`${WEB}listen = "${listen}"\npublic = true\n`, "x.toml", {})).toBeNull();
     }
   });
 

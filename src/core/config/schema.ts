@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isLoopbackHost } from "../util/origin.ts";
 import { parseHostPort } from "./listen.ts";
 
 /** Keys whose values are secrets wherever they appear; collected for log redaction. */
@@ -54,6 +55,12 @@ const listenSchema = z
     params: { hint: `e.g. listen = "${DEFAULT_WEBCHAT_LISTEN}"` },
   })
   .describe('Address to listen on, "host:port" (IPv6 as "[::1]:port").');
+
+/** Whether a listen address is reachable from this machine only. */
+export function isLoopbackListen(listen: string): boolean {
+  const hp = parseHostPort(listen);
+  return hp !== undefined && isLoopbackHost(hp.host);
+}
 
 /** A one-line secret: a CR or LF would smuggle a second protocol command. */
 const lineSecret = (description: string) =>
@@ -122,7 +129,28 @@ export const webchatAdapterSchema = z
     kind: z.literal("webchat"),
     listen: listenSchema.default(DEFAULT_WEBCHAT_LISTEN),
     title: z.string().optional().describe("Page title of the chat."),
+    access_token: z
+      .string()
+      .min(16, { error: "must be at least 16 characters" })
+      .regex(/^[\x21-\x7e]+$/, { error: "must be printable ASCII without spaces (it travels in a URL)" })
+      .optional()
+      .describe('Token the chat page must present (open it as http://HOST:PORT/#token=...); required when listening beyond loopback unless public = true. Usually "${BOSUN_WEBCHAT_TOKEN}".'),
+    public: z.boolean().default(false).describe("Serve the chat beyond loopback without an access token: anyone who can reach it can use the agent."),
+    allowed_origins: z
+      .array(z.url({ protocol: /^https?$/, error: 'must be an origin such as "https://chat.example.com"' }))
+      .default([])
+      .describe("Other origins whose pages may open the chat's WebSocket (default: only the chat page itself)."),
+    allowed_hosts: z
+      .array(z.string().regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, { error: "must be a host name or address, without a port" }))
+      .default([])
+      .describe("Extra Host names the chat answers to (a LAN name, a reverse proxy's name); loopback names and the listen address always work."),
     ...supervision(300_000),
+  })
+  // An unparsable listen is reported by its own check; this one speaks only of a valid address.
+  .refine((c) => c.public || c.access_token !== undefined || parseHostPort(c.listen) === undefined || isLoopbackListen(c.listen), {
+    error: "a webchat listening beyond loopback needs an access_token (or public = true)",
+    path: ["listen"],
+    params: { hint: 'add access_token = "${BOSUN_WEBCHAT_TOKEN}" (open the chat as http://HOST:PORT/#token=...), or listen = "127.0.0.1:PORT"' },
   })
   .describe("Browser chat served over HTTP and WebSocket.");
 

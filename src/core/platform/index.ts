@@ -26,6 +26,39 @@ export interface ServeOptions {
   /** Path of a unix socket to listen on. */
   unix?: string;
   fetch(req: Request, upgrade: Upgrade): Response | undefined | Promise<Response | undefined>;
+  /** Largest WebSocket message accepted; a larger one closes that connection (1009). Default 1 MiB. */
+  maxWsMessageBytes?: number;
+  /**
+   * Told about an exception thrown by a handler. The server answers 500 (HTTP) or closes that
+   * one WebSocket (1011) and goes on: no handler error may stop the process.
+   */
+  onError?(err: unknown): void;
+}
+
+const DEFAULT_MAX_WS_MESSAGE = 1024 * 1024;
+
+/** Run one WebSocket callback; an exception closes that socket only. */
+function guarded(opts: ServeOptions, peer: WsPeer | null, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    opts.onError?.(err);
+    try {
+      peer?.close(1011, "internal error");
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** Run the fetch handler; an exception (thrown or rejected) becomes a 500. */
+async function guardedFetch(opts: ServeOptions, req: Request, upgrade: Upgrade): Promise<Response | undefined> {
+  try {
+    return await opts.fetch(req, upgrade);
+  } catch (err) {
+    opts.onError?.(err);
+    return new Response("internal error", { status: 500 });
+  }
 }
 
 export interface HttpServer {
@@ -74,18 +107,26 @@ function serveBun(opts: ServeOptions): HttpServer {
     fetch(req: Request, srv: any) {
       const upgrade: Upgrade = (r, handlers) =>
         srv.upgrade(r, { data: { handlers } }) ? undefined : new Response("WebSocket upgrade failed", { status: 400 });
-      return opts.fetch(req, upgrade);
+      return guardedFetch(opts, req, upgrade);
+    },
+    error(err: unknown) {
+      opts.onError?.(err);
+      return new Response("internal error", { status: 500 });
     },
     websocket: {
       idleTimeout: 0,
+      maxPayloadLength: opts.maxWsMessageBytes ?? DEFAULT_MAX_WS_MESSAGE,
       open(ws: BunWsLike) {
-        ws.data.handlers.open?.(peerOf(ws));
+        const peer = peerOf(ws);
+        guarded(opts, peer, () => ws.data.handlers.open?.(peer));
       },
       message(ws: BunWsLike, msg: string | Uint8Array) {
-        ws.data.handlers.message?.(peerOf(ws), typeof msg === "string" ? msg : new TextDecoder().decode(msg));
+        const peer = peerOf(ws);
+        guarded(opts, peer, () => ws.data.handlers.message?.(peer, typeof msg === "string" ? msg : new TextDecoder().decode(msg)));
       },
       close(ws: BunWsLike) {
-        ws.data.handlers.close?.(peerOf(ws));
+        const peer = peerOf(ws);
+        guarded(opts, null, () => ws.data.handlers.close?.(peer));
       },
     },
   });
@@ -101,13 +142,19 @@ async function serveDeno(opts: ServeOptions): Promise<HttpServer> {
   const handler = async (req: Request) => {
     const upgrade: Upgrade = (r, handlers) => {
       const { socket, response } = Deno.upgradeWebSocket(r);
+      const max = opts.maxWsMessageBytes ?? DEFAULT_MAX_WS_MESSAGE;
       const peer: WsPeer = { send: (d) => socket.send(d), close: (c, r2) => socket.close(c, r2) };
-      socket.onopen = () => handlers.open?.(peer);
-      socket.onmessage = (ev: MessageEvent) => handlers.message?.(peer, String(ev.data));
-      socket.onclose = () => handlers.close?.(peer);
+      socket.onopen = () => guarded(opts, peer, () => handlers.open?.(peer));
+      socket.onmessage = (ev: MessageEvent) => {
+        const data = typeof ev.data === "string" ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer);
+        // Deno has no payload limit of its own: enforce the same one Bun does, with the same close code.
+        if (data.length > max) return void socket.close(1009, "message too big");
+        guarded(opts, peer, () => handlers.message?.(peer, data));
+      };
+      socket.onclose = () => guarded(opts, null, () => handlers.close?.(peer));
       return response;
     };
-    return (await opts.fetch(req, upgrade)) ?? new Response(null, { status: 500 });
+    return (await guardedFetch(opts, req, upgrade)) ?? new Response(null, { status: 500 });
   };
   let resolveListen!: (port: number) => void;
   const listening = new Promise<number>((r) => (resolveListen = r));

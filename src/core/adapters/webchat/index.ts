@@ -1,22 +1,36 @@
 import type { WebchatAdapterConfig } from "../../config/schema.ts";
 import { serve, type HttpServer, type WsPeer } from "../../platform/index.ts";
+import { errorMessage } from "../../errors.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage } from "../types.ts";
+import { tokenMatches } from "./auth.ts";
+import { FAVICON_SVG } from "./favicon.ts";
+import { parseFrame } from "./frames.ts";
 import { chatPage } from "./page.ts";
+import { hostAllowed, originAllowed } from "../../util/origin.ts";
 
 /** Longest message text accepted from a browser. */
-const MAX_TEXT = 16_000;
+export const MAX_TEXT = 16_000;
+/** Largest WebSocket message: MAX_TEXT characters JSON-escaped, plus the envelope. */
+const MAX_FRAME_BYTES = 128 * 1024;
 const CONVERSATION_RE = /^[A-Za-z0-9_-]{1,128}$/;
+/** Close code for a missing or wrong access token (4000-4999 are the application's). */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+const PAGE_CSP = "default-src 'self' 'unsafe-inline'; img-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'";
+const refuse = (status: number, text: string) => new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 /**
- * The webchat adapter: a chat page at `/` and a WebSocket at `/ws?conversation=ID`.
- * Each browser keeps its conversation id, so a reload continues the same session.
+ * The webchat adapter: a chat page at `/` and a WebSocket at `/ws?conversation=ID[&token=T]`.
+ * Each browser keeps its conversation id, so a reload continues the same session. Every request
+ * must name this server in Host (DNS rebinding); an upgrade must come from the chat page's own
+ * origin or an allowed one; beyond loopback it must carry the access token.
  */
 export function createWebchatAdapter(ctx: AdapterContext): Adapter {
   const config = ctx.config as WebchatAdapterConfig;
   const { hostname, port } = parseListen(config.listen);
-  const page = chatPage(config.title ?? "bosun");
+  const page = chatPage(config.title ?? "bosun", { maxChars: MAX_TEXT });
   let server: HttpServer | null = null;
   let queue: AsyncQueue<AdapterEvent> | null = null;
   const peers = new Map<string, Set<WsPeer>>();
@@ -24,31 +38,63 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
   const touch = () => {
     lastEventAt = ctx.now();
   };
+  const sendTo = (ws: WsPeer, frame: unknown) => ws.send(JSON.stringify(frame));
+  const at = () => new Date(ctx.now()).toISOString();
 
   const onFrame = (conversation: string, ws: WsPeer, raw: string) => {
     touch();
-    let frame: { type?: unknown; id?: unknown; text?: unknown };
-    try {
-      frame = JSON.parse(raw);
-    } catch {
-      ws.send(JSON.stringify({ type: "error", message: "frame is not JSON" }));
-      return;
-    }
+    const frame = parseFrame(raw, MAX_TEXT);
+    if (frame.type === "invalid") return sendTo(ws, { type: "error", message: frame.message });
     if (frame.type === "ping") {
-      ws.send(JSON.stringify({ type: "pong" }));
+      sendTo(ws, { type: "pong" });
       queue?.push({ type: "activity" });
       return;
     }
-    if (frame.type !== "message" || typeof frame.text !== "string" || frame.text.trim() === "") {
-      ws.send(JSON.stringify({ type: "error", message: 'expected {"type":"message","text":"..."}' }));
-      return;
+    const id = frame.id ?? crypto.randomUUID();
+    const { text } = frame;
+    queue?.push({
+      type: "message",
+      message: { id, conversation, user: "web", text },
+      // Stored durably: only now is it "sent" for the page, and shown in the conversation's other tabs.
+      accepted: () => {
+        sendTo(ws, { type: "ack", id });
+        const mirror = JSON.stringify({ type: "message", role: "user", id, text, at: at() });
+        for (const other of peers.get(conversation) ?? []) if (other !== ws) other.send(mirror);
+      },
+      rejected: (reason) => sendTo(ws, { type: "error", id, message: reason.message }),
+    });
+  };
+
+  const upgradeChat = (req: Request, url: URL, upgrade: Parameters<Parameters<typeof serve>[0]["fetch"]>[1]) => {
+    const conversation = url.searchParams.get("conversation") ?? "";
+    if (!CONVERSATION_RE.test(conversation)) return refuse(400, "conversation id required");
+    if (!originAllowed(req.headers.get("origin"), req.headers.get("host"), config.allowed_origins)) {
+      ctx.log.debug(`refused a WebSocket from another origin`);
+      return refuse(403, "this origin may not use the chat");
     }
-    if (frame.text.length > MAX_TEXT) {
-      ws.send(JSON.stringify({ type: "error", message: `message longer than ${MAX_TEXT} characters` }));
-      return;
+    if (config.access_token !== undefined && !tokenMatches(url.searchParams.get("token"), config.access_token)) {
+      // Upgrade, then close with a code the page understands: a refused upgrade is invisible to it.
+      return upgrade(req, {
+        open(ws) {
+          sendTo(ws, { type: "error", code: "unauthorized", message: "access token missing or wrong: open the chat link with #token=..." });
+          ws.close(CLOSE_UNAUTHORIZED, "access token required");
+        },
+      });
     }
-    const id = typeof frame.id === "string" && frame.id.length <= 128 ? frame.id : crypto.randomUUID();
-    queue?.push({ type: "message", message: { id, conversation, user: "web", text: frame.text } });
+    return upgrade(req, {
+      open(ws) {
+        touch();
+        let set = peers.get(conversation);
+        if (!set) peers.set(conversation, (set = new Set()));
+        set.add(ws);
+      },
+      message: (ws, data) => onFrame(conversation, ws, data),
+      close(ws) {
+        const set = peers.get(conversation);
+        set?.delete(ws);
+        if (set?.size === 0) peers.delete(conversation);
+      },
+    });
   };
 
   return {
@@ -63,33 +109,26 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
       server = await serve({
         hostname,
         port,
+        maxWsMessageBytes: MAX_FRAME_BYTES,
+        onError: (err) => ctx.log.error(`webchat: a request failed: ${errorMessage(err)}`),
         fetch(req, upgrade) {
+          if (!hostAllowed(req.headers.get("host"), { listenHost: hostname, allowedHosts: config.allowed_hosts })) {
+            return refuse(421, "this server does not answer to that host name");
+          }
           const url = new URL(req.url);
-          if (url.pathname === "/ws") {
-            const conversation = url.searchParams.get("conversation") ?? "";
-            if (!CONVERSATION_RE.test(conversation)) return new Response("conversation id required", { status: 400 });
-            return upgrade(req, {
-              open(ws) {
-                touch();
-                let set = peers.get(conversation);
-                if (!set) peers.set(conversation, (set = new Set()));
-                set.add(ws);
-              },
-              message: (ws, data) => onFrame(conversation, ws, data),
-              close(ws) {
-                const set = peers.get(conversation);
-                set?.delete(ws);
-                if (set?.size === 0) peers.delete(conversation);
-              },
+          const read = req.method === "GET" || req.method === "HEAD";
+          if (url.pathname === "/ws") return upgradeChat(req, url, upgrade);
+          if (url.pathname === "/healthz" && read) return new Response("ok");
+          if ((url.pathname === "/favicon.svg" || url.pathname === "/favicon.ico") && read) {
+            return new Response(FAVICON_SVG, { headers: { "content-type": "image/svg+xml", "cache-control": "max-age=86400" } });
+          }
+          if (url.pathname === "/") {
+            if (!read) return new Response("use GET", { status: 405, headers: { allow: "GET, HEAD" } });
+            return new Response(req.method === "HEAD" ? null : page, {
+              headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" },
             });
           }
-          if (url.pathname === "/healthz") return new Response("ok");
-          if (url.pathname === "/" && req.method === "GET") {
-            return new Response(page, {
-              headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:" },
-            });
-          }
-          return new Response("not found", { status: 404 });
+          return refuse(404, "not found");
         },
       });
       touch();
@@ -101,7 +140,7 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
     async send(message: OutboundMessage) {
       const set = peers.get(message.conversation);
       if (!set || set.size === 0) throw new Error(`no browser is connected to conversation ${message.conversation}`);
-      const frame = JSON.stringify({ type: "message", role: "agent", text: message.text, at: new Date(ctx.now()).toISOString() });
+      const frame = JSON.stringify({ type: "message", role: "agent", text: message.text, at: at() });
       for (const ws of set) ws.send(frame);
       touch();
     },

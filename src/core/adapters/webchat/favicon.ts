@@ -1,0 +1,2 @@
+/** The chat page's icon: a ship's wheel in the page's accent colour, small enough to inline. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="11" fill="none" stroke="#2f6fde" stroke-width="3"/><circle cx="16" cy="16" r="3.5" fill="#2f6fde"/><g stroke="#2f6fde" stroke-width="2.5" stroke-linecap="round"><path d="M16 1v8M16 23v8M1 16h8M23 16h8M5.4 5.4l5.6 5.6M21 21l5.6 5.6M26.6 5.4L21 11M11 21l-5.6 5.6"/></g></svg>`;

@@ -1,0 +1,25 @@
+/** A browser frame, checked: nothing about its shape is trusted. */
+export type ChatFrame =
+  | { type: "message"; id: string | undefined; text: string }
+  | { type: "ping" }
+  | { type: "invalid"; message: string };
+
+const EXPECTED = 'expected {"type":"message","text":"..."} or {"type":"ping"}';
+const MAX_ID = 128;
+
+/** Parse one WebSocket text frame. Any JSON value (null, numbers, arrays...) yields a result, never a throw. */
+export function parseFrame(raw: string, maxText: number): ChatFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { type: "invalid", message: "frame is not JSON" };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { type: "invalid", message: EXPECTED };
+  const frame = value as Record<string, unknown>;
+  if (frame.type === "ping") return { type: "ping" };
+  if (frame.type !== "message" || typeof frame.text !== "string" || frame.text.trim() === "") return { type: "invalid", message: EXPECTED };
+  if (frame.text.length > maxText) return { type: "invalid", message: `message longer than ${maxText} characters` };
+  const id = typeof frame.id === "string" && frame.id.length > 0 && frame.id.length <= MAX_ID ? frame.id : undefined;
+  return { type: "message", id, text: frame.text };
+}
