@@ -5,6 +5,7 @@ import { BosunError, ConfigError, ExitCode, errorMessage } from "../errors.ts";
 import { discoverConfigPath, type ConfigSource, type DiscoverOptions } from "./discover.ts";
 import { interpolate } from "./interpolate.ts";
 import { firstIssueError } from "./issues.ts";
+import { checkListenCollisions } from "./listen-collisions.ts";
 import { configSchema, DEFAULT_WEBCHAT_LISTEN, type BosunConfig } from "./schema.ts";
 import { collectSecrets } from "./secrets.ts";
 
@@ -31,6 +32,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   const data = interpolate(raw, env, { file, text: body });
   const result = configSchema.safeParse(data);
   if (!result.success) throw firstIssueError(result.error.issues, { schema: configSchema, data, file, text: body });
+  checkListenCollisions(result.data.adapters, { file, text: body });
   return { config: result.data, path: file, source, hash: sha256(text), secrets: collectSecrets(result.data) };
 }
 
