@@ -3,7 +3,9 @@ import type { DatabaseSync } from "node:sqlite";
 import { AdapterManager, type ReconcileResult } from "./adapters/manager.ts";
 import type { StartOutcome } from "./adapters/supervisor.ts";
 import { Agent, type Reply } from "./agent.ts";
+import { exposureWarnings } from "./config/exposure.ts";
 import { parseConfig, type LoadedConfig } from "./config/load.ts";
+import type { BosunConfig } from "./config/schema.ts";
 import { watchConfig, type WatchHandle } from "./config/watch.ts";
 import { createToken } from "./control/auth.ts";
 import type { RunningRecord } from "./control/client.ts";
@@ -121,6 +123,7 @@ export class Gateway {
         onTurn: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
       });
       await this.#adapters.reconcile(config.adapters);
+      this.#warnExposure(config);
       this.#installs = new InstallService(
         { modelsDir: paths.models, db: this.#db, bus: this.bus, log: this.log.withTag("installs"), env: opts.env, now: () => this.#clock.now() },
         config.installs,
@@ -207,9 +210,14 @@ export class Gateway {
     }
     const t0 = this.#clock.now();
     const r: ReconcileResult = await this.adapters.reconcile(loaded.config.adapters);
+    this.#warnExposure(loaded.config);
     this.bus.emit({ type: "config.reloaded", configPath: path });
     const summary = (["added", "replaced", "removed"] as const).map((k) => (r[k].length ? `${k} ${r[k].join(", ")}` : "")).filter(Boolean);
     this.log.info(`config reloaded in ${this.#clock.now() - t0} ms: ${summary.join("; ") || "no adapter changes"}`);
+  }
+
+  #warnExposure(config: BosunConfig): void {
+    for (const w of exposureWarnings(config)) this.log.warn(w.message);
   }
 
   #watch(): void {

@@ -164,6 +164,28 @@ describe("webchat access token and allowed origins (dist/bosun)", () => {
     }
   });
 
+  test("listening beyond loopback with a token: config check, doctor and up warn; the chat still needs the token", async () => {
+    const sb = sandbox({ WEB_TOKEN: TOKEN });
+    const port = await freePort();
+    sb.writeConfig(`[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "0.0.0.0:${port}"\naccess_token = "\${WEB_TOKEN}"\n`);
+    const check = sb.run(["config", "check"]);
+    expect(check.code).toBe(0);
+    expect(check.stderr).toContain(`warning: [adapters.web] listens on 0.0.0.0:${port}, beyond loopback`);
+    expect(JSON.parse(sb.run(["config", "check", "--json"]).stdout).warnings).toHaveLength(1);
+    const doctor = JSON.parse(sb.run(["doctor", "--json"]).stdout);
+    expect(doctor.checks).toContainEqual(expect.objectContaining({ name: "exposure web", outcome: "warn" }));
+    const up = sb.run(["up", "--detach"]);
+    try {
+      expect(up.code).toBe(0);
+      expect(up.stderr).toContain("beyond loopback");
+      const ws = await RawWs.open(port, "/ws?conversation=lan");
+      expect(await ws.closeCode()).toBe(4401);
+      expect(up.stderr + check.stderr + JSON.stringify(doctor)).not.toContain(TOKEN);
+    } finally {
+      sb.run(["down"]);
+    }
+  });
+
   test("listening beyond loopback without access_token (or public = true) is a config error at the listen line", () => {
     const sb = sandbox();
     sb.writeConfig(`[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "0.0.0.0:7999"\n`);

@@ -16,8 +16,13 @@ const check = defineCommand({
     const { checkInstallTargets } = await import("../../core/installs/check-config.ts");
     checkInstallTargets(loaded);
     const adapters = Object.keys(loaded.config.adapters);
-    if (args.json) printJson({ valid: true, path: loaded.path, source: loaded.source, adapters });
-    else if (!args.quiet) out(`${c.green("✓")} ${loaded.path ?? "embedded default"} is valid (${adapters.length} adapter${adapters.length === 1 ? "" : "s"}: ${adapters.join(", ") || "none"})`);
+    const { exposureWarnings } = await import("../../core/config/exposure.ts");
+    const warnings = exposureWarnings(loaded.config).map((w) => w.message);
+    if (args.json) printJson({ valid: true, path: loaded.path, source: loaded.source, adapters, warnings });
+    else if (!args.quiet) {
+      out(`${c.green("✓")} ${loaded.path ?? "embedded default"} is valid (${adapters.length} adapter${adapters.length === 1 ? "" : "s"}: ${adapters.join(", ") || "none"})`);
+      for (const w of warnings) err(`${c.yellow("warning:")} ${w}`);
+    }
   },
 });
 

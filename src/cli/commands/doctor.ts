@@ -40,6 +40,9 @@ export default defineCommand({
       for (const [name, a] of Object.entries(loaded.config.adapters)) {
         if ("listen" in a && typeof a.listen === "string") checks.push(await portCheck(name, a.listen, !!running));
       }
+      for (const w of (await import("../../core/config/exposure.ts")).exposureWarnings(loaded.config)) {
+        checks.push({ name: `exposure ${w.adapter}`, outcome: "warn", detail: w.message, hint: `listen = "127.0.0.1:PORT" keeps it on this machine` });
+      }
       checks.push(await providerCheck(loaded, ctx));
     }
     if (args.json) printJson({ ok: checks.every((x) => x.outcome !== "fail"), checks });

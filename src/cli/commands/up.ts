@@ -5,7 +5,7 @@ import { ConfigError, BosunError, ExitCode } from "../../core/errors.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext, type CliContext } from "../context.ts";
-import { err, formatLog, printJson } from "../output.ts";
+import { c, err, formatLog, printJson } from "../output.ts";
 import { VERSION } from "../version.ts";
 import { detach } from "../detach.ts";
 
@@ -25,7 +25,12 @@ export default defineCommand({
     const daemon = ctx.env[DAEMON_ENV] === "1";
     if (daemon) return runDaemonChild(ctx);
     const loaded = loadForCli(ctx);
-    if (args.detach) return detach(ctx, loaded.path);
+    if (args.detach) {
+      // The daemon logs these to its file; the person starting it must see them here.
+      const { exposureWarnings } = await import("../../core/config/exposure.ts");
+      if (!ctx.flags.quiet && !ctx.flags.json) for (const w of exposureWarnings(loaded.config)) err(`${c.yellow("warning:")} ${w.message}`);
+      return detach(ctx, loaded.path);
+    }
     const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !args.json;
     const gateway = newGateway(ctx, loaded);
     const logs: BosunEvent[] = [];

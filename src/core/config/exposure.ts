@@ -1,0 +1,29 @@
+import { formatHostPort, parseHostPort } from "./listen.ts";
+import { isLoopbackListen, type BosunConfig } from "./schema.ts";
+
+/** A listener reachable from beyond this machine, said plainly (config check, doctor and up print these). */
+export interface ExposureWarning {
+  adapter: string;
+  listen: string;
+  message: string;
+}
+
+/**
+ * Every adapter that listens beyond loopback. Such a config is valid only when made explicit
+ * (the schema requires the webchat's access_token or public = true); these warnings make sure the
+ * user sees it each time, not only when writing the file.
+ */
+export function exposureWarnings(config: BosunConfig): ExposureWarning[] {
+  const out: ExposureWarning[] = [];
+  for (const [name, a] of Object.entries(config.adapters)) {
+    if (!("listen" in a) || typeof a.listen !== "string" || isLoopbackListen(a.listen)) continue;
+    const hp = parseHostPort(a.listen);
+    const listen = hp ? formatHostPort(hp) : a.listen;
+    let how: string;
+    if (a.kind === "webchat") how = a.public ? "public = true: anyone who can reach it can chat with the agent and spend its provider budget" : "the chat page needs its access token";
+    else if (a.kind === "webhook") how = "requests must carry a valid signature";
+    else how = "reachable by anyone on the network";
+    out.push({ adapter: name, listen, message: `[adapters.${name}] listens on ${listen}, beyond loopback: reachable from the network; ${how}` });
+  }
+  return out;
+}
