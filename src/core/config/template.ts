@@ -33,6 +33,10 @@ export const CONFIG_TEMPLATE = `# bosun.toml: configuration of the bosun gateway
 kind = "webchat"
 listen = "127.0.0.1:7420"                    # open http://127.0.0.1:7420 in a browser
 # title = "bosun"
+# Beyond loopback (e.g. listen = "0.0.0.0:7420") the chat needs a token, or public = true:
+# access_token = "\${BOSUN_WEBCHAT_TOKEN}"     # then open http://HOST:7420/#token=...
+# allowed_origins = ["https://chat.example.com"]   # other pages that may open the chat's WebSocket
+# allowed_hosts = ["bot.lan"]                # extra Host names (loopback and the listen address always work)
 # Every adapter is supervised: it reconnects by itself with full-jitter backoff.
 # These timings can be set per adapter (defaults shown):
 # backoff_initial_ms = 1000                  # first retry delay; doubles per failure
