@@ -7,6 +7,7 @@ import { formatDuration, formatRetry, formatShortAge, oneLine } from "./format.t
 import { MessageList } from "./MessageList.tsx";
 import type { MessageLine } from "./store.ts";
 import { adapterTone, toneProps } from "./theme.ts";
+import { useStale } from "./stale.ts";
 import { windowStart } from "./windowed.ts";
 
 interface AdaptersPaneProps {
@@ -22,8 +23,9 @@ interface AdaptersPaneProps {
 
 /** Channel health, and below it the live traffic of the selected channel. */
 export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, messages, now, height, width }: AdaptersPaneProps) {
+  const stale = useStale();
   const current = adapters[selected];
-  const detail = current ? detailLine(current, now) : null;
+  const detail = current ? detailLine(current, now, stale) : null;
   // The table gets at most half the pane so the message stream below stays readable.
   const tableRows = Math.min(adapters.length, Math.max(1, Math.floor((height - 3) / 2)));
   const messageRows = Math.max(1, height - 1 - tableRows - (detail ? 1 : 0) - 2);
@@ -81,6 +83,7 @@ const AdapterRow = memo(function AdapterRow({ adapter: a, columns, selected, now
 
 function AdapterCell({ column, adapter: a, selected, now }: { column: AdapterColumn; adapter: AdapterStatus; selected: boolean; now: number }) {
   const width = column.width;
+  const stale = useStale();
   switch (column.id) {
     case "name":
       return (
@@ -109,7 +112,7 @@ function AdapterCell({ column, adapter: a, selected, now }: { column: AdapterCol
     case "out":
       return <Cell width={width}>{formatShortAge(a.lastOutboundAt, now)}</Cell>;
     case "detail":
-      return <Cell width={width}>{detailCell(a, now)}</Cell>;
+      return <Cell width={width}>{detailCell(a, now, stale)}</Cell>;
   }
 }
 
@@ -121,26 +124,26 @@ export function uptimeText(a: AdapterStatus, now: number): string {
 }
 
 /** In backoff or failed: when it retries, then why it failed; the cell truncates the error. */
-function detailCell(a: AdapterStatus, now: number) {
+function detailCell(a: AdapterStatus, now: number, stale: boolean) {
   if (a.state !== "backoff" && a.state !== "failed") return "";
   const retry = formatRetry(a.nextRetryAt, now);
   return (
     <>
-      {retry ? <Text color="yellow">{retry}</Text> : null}
+      {retry ? <Text color={stale ? undefined : "yellow"}>{retry}</Text> : null}
       {retry && a.lastError ? " " : null}
-      {a.lastError ? <Text color="red">{oneLine(a.lastError)}</Text> : null}
+      {a.lastError ? <Text color={stale ? undefined : "red"}>{oneLine(a.lastError)}</Text> : null}
     </>
   );
 }
 
 /** Why the selected adapter is unhealthy and when it will try again, if either applies. */
-function detailLine(a: AdapterStatus, now: number) {
+function detailLine(a: AdapterStatus, now: number, stale: boolean) {
   const retry = formatRetry(a.nextRetryAt, now);
   if (!a.lastError && !retry) return null;
   return (
-    <Text wrap="truncate-end">
-      {a.lastError ? <Text color="red">last error: {oneLine(a.lastError)}</Text> : null}
-      {retry ? <Text color="yellow">{`  ${retry}`}</Text> : null}
+    <Text wrap="truncate-end" dimColor={stale}>
+      {a.lastError ? <Text color={stale ? undefined : "red"}>last error: {oneLine(a.lastError)}</Text> : null}
+      {retry ? <Text color={stale ? undefined : "yellow"}>{`  ${retry}`}</Text> : null}
     </Text>
   );
 }

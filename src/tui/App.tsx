@@ -7,7 +7,8 @@ import { HelpOverlay } from "./HelpOverlay.tsx";
 import { isQuitKey, splitKeys } from "./keys.ts";
 import { PaneBody } from "./PaneBody.tsx";
 import type { DashboardSource } from "./source.ts";
-import { dashboardReducer, initialDashboardState, type PaneId } from "./store.ts";
+import { StaleContext } from "./stale.ts";
+import { dashboardReducer, initialDashboardState, isGone, viewTime, type PaneId } from "./store.ts";
 import { Tabs } from "./Tabs.tsx";
 import { useCatalog } from "./useCatalog.ts";
 import { useClock } from "./useClock.ts";
@@ -45,7 +46,7 @@ const CHROME_ROWS = 3;
 export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1000 }: AppProps) {
   const controls = source.actions !== undefined;
   const [state, dispatch] = useReducer(dashboardReducer, version, (v) => initialDashboardState(v, controls));
-  useSourceEvents(source, dispatch);
+  useSourceEvents(source, dispatch, now);
   const clock = useClock(now, tickMs);
   useEffect(() => dispatch({ kind: "controls", available: controls }), [controls]);
   // Outcome lines expire on the clock's tick rather than on timers of their own.
@@ -92,8 +93,11 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   const adaptersAlert = useMemo(() => adapters.some((a) => a.state === "failed" || a.state === "backoff"), [adapters]);
   const installsAlert = useMemo(() => installs.some((x) => x.state === "error" || x.state === "broken"), [installs]);
   const alerts = useMemo(() => ({ adapters: adaptersAlert, installs: installsAlert }), [adaptersAlert, installsAlert]);
+  // Once the gateway is gone, uptimes, ages and countdowns stop where they were.
+  const shownAt = viewTime(state, clock);
+  const gone = isGone(state);
   // withUptime reads only the gateway part, so that (not the whole status) is the dependency.
-  const gateway = useMemo(() => withUptime(state.status, clock).gateway, [rawGateway, clock]);
+  const gateway = useMemo(() => withUptime(state.status, shownAt).gateway, [rawGateway, shownAt]);
 
   const rows = stdout.rows || DEFAULT_ROWS;
   const columns = stdout.columns || DEFAULT_COLUMNS;
@@ -101,13 +105,15 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
 
   return (
     <Box flexDirection="column">
-      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} />
+      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} goneAt={state.goneAt} />
       <Tabs pane={state.pane} alerts={alerts} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {state.help ? (
           <HelpOverlay mode={source.mode} controls={state.controls} />
         ) : (
-          <PaneBody state={state} built={builtPanes} now={clock} height={bodyHeight} width={columns} />
+          <StaleContext.Provider value={gone}>
+            <PaneBody state={state} built={builtPanes} now={shownAt} height={bodyHeight} width={columns} />
+          </StaleContext.Provider>
         )}
       </Box>
       <Footer

@@ -1,7 +1,7 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
 import type { GatewayStatus } from "../core/status.ts";
-import { formatDuration } from "./format.ts";
+import { formatClock, formatDuration } from "./format.ts";
 import type { DashboardSource } from "./source.ts";
 import { gatewayTone, toneProps } from "./theme.ts";
 
@@ -12,6 +12,8 @@ interface HeaderProps {
   mode: DashboardSource["mode"];
   connected: boolean;
   synced: boolean;
+  /** When the gateway went away (dashboard clock), if it did after a snapshot. */
+  goneAt: number | null;
 }
 
 /** Rows the header occupies, so the body can be sized to fit the terminal. */
@@ -21,25 +23,38 @@ export function headerHeight(gateway: GatewayStatus): number {
 }
 
 /** Gateway state, version, uptime, provider, config path and any config error. */
-export const Header = memo(function Header({ gateway: g, version, mode, connected, synced }: HeaderProps) {
+export const Header = memo(function Header({ gateway: g, version, mode, connected, synced, goneAt }: HeaderProps) {
+  // Before the first snapshot everything but our own version would be a placeholder.
+  if (!synced) {
+    return (
+      <Box flexDirection="column">
+        <Text wrap="truncate-end">
+          <Text bold>bosun</Text> <Text>{version}</Text>
+          {"  "}
+          <Text color="yellow">● connecting…</Text>
+        </Text>
+        <Text> </Text>
+      </Box>
+    );
+  }
   const gwVersion = g.version || version;
   const err = g.configError;
+  const gone = !connected;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
         <Text bold>bosun</Text> <Text>{gwVersion}</Text>
         {mode === "attached" && gwVersion !== version ? <Text dimColor> (dashboard {version})</Text> : null}
         {"  "}
-        {connected ? (
-          <Text {...toneProps(gatewayTone(g.state))}>● {g.state}</Text>
-        ) : synced ? (
-          <Text color="red">● no connection to gateway (showing last known state)</Text>
+        {gone ? (
+          <Text color="red">{goneAt === null ? "● gateway gone" : `● gateway gone since ${formatClock(new Date(goneAt).toISOString())}`}</Text>
         ) : (
-          <Text color="yellow">● connecting…</Text>
+          <Text {...toneProps(gatewayTone(g.state))}>● {g.state}</Text>
         )}
-        {g.state === "running" ? <Text>{`  up ${formatDuration(g.uptimeMs)}`}</Text> : null}
+        {gone ? <Text dimColor> · reconnecting… · last known state</Text> : null}
+        {g.state === "running" ? <Text dimColor={gone}>{`  up ${formatDuration(g.uptimeMs)}`}</Text> : null}
         <Text dimColor>{"  provider "}</Text>
-        <Text>{g.provider}</Text>
+        <Text dimColor={gone}>{g.provider}</Text>
         {g.pid !== null ? <Text dimColor>{`  pid ${g.pid}`}</Text> : null}
         <Text dimColor>{`  ${mode}`}</Text>
       </Text>

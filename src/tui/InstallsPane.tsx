@@ -6,6 +6,7 @@ import { barFill, formatEta, formatMiB, formatMiBPair, formatSpeed, oneLine } fr
 import { installColumns, type InstallColumn } from "./installColumns.ts";
 import { installPace, type InstallPace, type InstallRates, type RateSample } from "./installRates.ts";
 import { installTone, toneProps } from "./theme.ts";
+import { useStale } from "./stale.ts";
 import { windowStart } from "./windowed.ts";
 
 interface InstallsPaneProps {
@@ -96,11 +97,12 @@ function InstallCell({ column, install: x, bar, selected, pace }: { column: Inst
 
 /** "█████░░░░░  40%": filled cells in the installing colour, the rest dim. */
 function ProgressBar({ percent, width }: { percent: number; width: number }) {
+  const stale = useStale();
   const filled = barFill(percent, width);
   const p = Math.floor(Math.min(100, Math.max(0, percent)));
   return (
     <>
-      <Text color="cyan">{"█".repeat(filled)}</Text>
+      <Text color={stale ? undefined : "cyan"}>{"█".repeat(filled)}</Text>
       <Text dimColor>{"░".repeat(width - filled)}</Text>
       {` ${String(p).padStart(3)}%`}
     </>

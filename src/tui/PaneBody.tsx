@@ -19,6 +19,8 @@ interface PaneBodyProps {
 /** The active pane (or the catalogue picker over Installs), or its "not built yet" line. Only the active pane renders at all. */
 export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
   const pane = state.pane;
+  // Until the first snapshot the status is a placeholder: "No adapters configured" would be a lie.
+  if (!state.synced) return null;
   if (!built[pane]) return <NotBuilt pane={pane} />;
   const sel = selectedIndex(state, pane);
   const { status } = state;

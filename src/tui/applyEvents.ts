@@ -99,6 +99,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
     status,
     connected,
     synced,
+    goneAt: connected ? null : state.goneAt,
     nextId,
     selected,
     history,

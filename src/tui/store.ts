@@ -57,6 +57,11 @@ export interface DashboardState {
   connected: boolean;
   /** A snapshot has arrived at least once; before that, `status` is a placeholder. */
   synced: boolean;
+  /**
+   * Dashboard clock time the gateway was lost, when it was lost after a snapshot: what is shown
+   * is the state as of then, so clocks stop there. Null while connected.
+   */
+  goneAt: number | null;
   pane: PaneId;
   /**
    * Cursor per pane. For "logs" it is how many lines the view is scrolled back from the
@@ -100,7 +105,8 @@ export type UiAction =
   | { kind: "cancelInstall"; at?: number }
   | { kind: "uninstall"; at?: number }
   | PickerOp
-  | { kind: "connection"; connected: boolean };
+  /** The source gained or lost the gateway; `at` is the dashboard clock then. */
+  | { kind: "connection"; connected: boolean; at?: number };
 
 export type DashboardAction =
   | { kind: "event"; event: BosunEvent }
@@ -125,6 +131,7 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     messages: [],
     connected: false,
     synced: false,
+    goneAt: null,
     pane: "adapters",
     selected: { adapters: 0, installs: 0, sessions: 0, integrations: 0, logs: 0 },
     help: false,
@@ -200,8 +207,20 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return help === state.help ? state : { ...state, help };
     }
     case "connection":
-      return state.connected === action.connected ? state : { ...state, connected: action.connected };
+      if (state.connected === action.connected) return state;
+      if (action.connected) return { ...state, connected: true, goneAt: null };
+      return { ...state, connected: false, goneAt: state.synced ? (action.at ?? null) : null };
   }
+}
+
+/** Lost the gateway after having seen it: the view shows the last known state, frozen. */
+export function isGone(state: DashboardState): boolean {
+  return state.synced && !state.connected;
+}
+
+/** The time the view is drawn at: the clock, or the moment the gateway went away (clocks stop there). */
+export function viewTime(state: DashboardState, clock: number): number {
+  return isGone(state) && state.goneAt !== null ? state.goneAt : clock;
 }
 
 /** The adapter r/s act on: the one in the detail view, else the selected row. */

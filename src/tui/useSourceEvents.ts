@@ -11,7 +11,7 @@ import type { DashboardAction } from "./store.ts";
  * (a commit costs several milliseconds of React, Yoga layout and Ink output; 10 a second is
  * plenty to watch traffic by).
  */
-export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, flushMs = 100): void {
+export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<DashboardAction>, now: () => number, flushMs = 100): void {
   useEffect(() => {
     let queue: BosunEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -38,7 +38,7 @@ export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<Dash
       (connected) => {
         // Apply what arrived before the connection changed, so order is preserved.
         flush();
-        if (live) dispatch({ kind: "connection", connected });
+        if (live) dispatch({ kind: "connection", connected, at: now() });
       },
     );
     return () => {
@@ -46,5 +46,5 @@ export function useSourceEvents(source: DashboardSource, dispatch: Dispatch<Dash
       if (timer !== undefined) clearTimeout(timer);
       unsubscribe();
     };
-  }, [source, dispatch, flushMs]);
+  }, [source, dispatch, now, flushMs]);
 }
