@@ -1,7 +1,9 @@
 import { loadConfig, type LoadedConfig } from "../core/config/load.ts";
 import type { CliContext } from "./context.ts";
 
-/** Load the config the way every command does (flag, env, cwd, XDG, embedded default). */
+/** Load the config the way every command does (flag, env, cwd, XDG, embedded default); its secrets are redacted from all output. */
 export function loadForCli(ctx: CliContext): LoadedConfig {
-  return loadConfig({ flag: ctx.flags.config, env: ctx.env, cwd: ctx.cwd });
+  const loaded = loadConfig({ flag: ctx.flags.config, env: ctx.env, cwd: ctx.cwd });
+  ctx.redactor.add(loaded.secrets);
+  return loaded;
 }

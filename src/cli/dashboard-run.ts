@@ -20,7 +20,8 @@ export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEven
     subscribe(listener, onConnection) {
       let replayed = false;
       return inner.subscribe((e) => {
-        listener(e);
+        // The dashboard shows what the control API would serve: redacted the same way.
+        listener(gateway.redactor.deep(e));
         if (!replayed && e.type === "snapshot") {
           replayed = true;
           for (const old of earlier) listener(old);

@@ -1,5 +1,15 @@
 import { BosunError, ConfigError, errorMessage, ExitCode } from "../core/errors.ts";
 import type { LogLevel } from "../core/events.ts";
+import { Redactor } from "../core/util/redact.ts";
+
+// Every function here that prints goes through this redactor, so no command can print a secret:
+// the CLI context hands in one filled with the config's and the environment's secrets.
+let redactor = new Redactor();
+
+/** Redact everything printed from now on with `r`. */
+export function useRedactor(r: Redactor): void {
+  redactor = r;
+}
 
 let colorOn = !process.env.NO_COLOR && process.stdout.isTTY === true;
 
@@ -20,17 +30,22 @@ export const c = {
 
 /** Print a JSON document on stdout. */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+  process.stdout.write(JSON.stringify(redactor.deep(value), null, 2) + "\n");
 }
 
 /** Print a line on stdout. */
 export function out(line = ""): void {
-  process.stdout.write(line + "\n");
+  process.stdout.write(redactor.apply(line) + "\n");
 }
 
 /** Print a line on stderr. */
 export function err(line: string): void {
-  process.stderr.write(line + "\n");
+  process.stderr.write(redactor.apply(line) + "\n");
+}
+
+/** Write text as it is (no newline added: progress redraws, JSON lines) to stdout or stderr. */
+export function write(stream: "stdout" | "stderr", text: string): void {
+  process[stream].write(redactor.apply(text));
 }
 
 /** Colour for a state word. */

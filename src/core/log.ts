@@ -4,22 +4,10 @@ import { formatWithOptions } from "node:util";
 import { createConsola, type ConsolaInstance, type LogObject } from "consola";
 import type { EventBus, LogLevel } from "./events.ts";
 import { ensurePrivateDir } from "./util/fsx.ts";
+import type { Redactor } from "./util/redact.ts";
 
-/** Replaces every known secret value in a string; secrets never reach a log line. */
-export class Redactor {
-  #secrets: string[] = [];
-  /** Replace the set of secret values (e.g. after a config reload). */
-  set(secrets: string[]): void {
-    // Longest first so a secret that contains another is hidden whole.
-    this.#secrets = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
-  }
-  /** Redact a string. */
-  apply(text: string): string {
-    let out = text;
-    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
-    return out;
-  }
-}
+// One redaction path for every output; the logger is one of its users.
+export { Redactor } from "./util/redact.ts";
 
 const LEVELS: Record<string, LogLevel> = {
   fatal: "error",

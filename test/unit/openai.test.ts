@@ -12,6 +12,8 @@ const server = Bun.serve({
     if (body.model === "rate-limited") {
       return Response.json({ error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } }, { status: 429, headers: { "retry-after": "12" } });
     }
+    // OpenAI's 401 quotes the key it was sent; this one quotes the whole header.
+    if (body.model === "bad-key") return Response.json({ error: { message: `Incorrect API key provided: ${req.headers.get("authorization")}`, type: "invalid_request_error", code: "invalid_api_key" } }, { status: 401 });
     if (body.model === "missing") return Response.json({ error: { message: "The model `missing` does not exist", type: "invalid_request_error", code: "model_not_found" } }, { status: 404 });
     const last = body.messages.at(-1).content;
     return Response.json({ id: "chatcmpl-1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: `you said ${last}` }, finish_reason: "stop" }] });
@@ -44,5 +46,14 @@ describe("openai-compatible provider", () => {
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.status).toBeNull();
     expect(err.message).toContain("could not reach the provider");
+  });
+
+  test("a key the provider echoes back is hidden in the error, even one no pattern recognises", async () => {
+    const key = "plainKeyWithoutPrefix0123";
+    const p = openaiProvider({ baseUrl: base, model: "bad-key", apiKey: key, timeoutMs: 5000 });
+    const err = (await p.complete([{ role: "user", content: "x" }], sig()).catch((e) => e)) as ProviderError;
+    expect(err.status).toBe(401);
+    expect(err.message).toContain("Incorrect API key provided: Bearer [redacted]");
+    expect(err.message).not.toContain(key);
   });
 });

@@ -1,9 +1,10 @@
 import { defineCommand } from "citty";
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { discoverConfigPath, loadConfig } from "../../core/config/load.ts";
+import { discoverConfigPath } from "../../core/config/load.ts";
 import { BosunError } from "../../core/errors.ts";
 import { globalArgs } from "../args.ts";
+import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
 import { c, err, out, printJson } from "../output.ts";
 
@@ -12,7 +13,7 @@ const check = defineCommand({
   args: { ...globalArgs },
   async run({ args }) {
     const ctx = cliContext(args);
-    const loaded = loadConfig({ flag: args.config, env: ctx.env, cwd: ctx.cwd });
+    const loaded = loadForCli(ctx);
     const { checkInstallTargets } = await import("../../core/installs/check-config.ts");
     checkInstallTargets(loaded);
     const adapters = Object.keys(loaded.config.adapters);

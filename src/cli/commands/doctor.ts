@@ -1,12 +1,13 @@
 import { defineCommand } from "citty";
 import { statSync } from "node:fs";
 import { createServer } from "node:net";
-import { loadConfig, type LoadedConfig } from "../../core/config/load.ts";
+import type { LoadedConfig } from "../../core/config/load.ts";
 import { readRunningRecord } from "../../core/control/client.ts";
 import { ConfigError, errorMessage } from "../../core/errors.ts";
 import { selectProvider } from "../../core/providers/select.ts";
 import { parseListen } from "../../core/util/listen.ts";
 import { globalArgs } from "../args.ts";
+import { loadForCli } from "../config-load.ts";
 import { cliContext, type CliContext } from "../context.ts";
 import { c, out, printJson } from "../output.ts";
 
@@ -26,7 +27,7 @@ export default defineCommand({
     const checks: Check[] = [];
     let loaded: LoadedConfig | null = null;
     try {
-      loaded = loadConfig({ flag: args.config, env: ctx.env, cwd: ctx.cwd });
+      loaded = loadForCli(ctx);
       (await import("../../core/installs/check-config.ts")).checkInstallTargets(loaded);
       checks.push({ name: "config", outcome: "ok", detail: `${loaded.path ?? "embedded default"} is valid` });
     } catch (e) {

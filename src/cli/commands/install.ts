@@ -6,7 +6,7 @@ import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
 import { openInstaller } from "../installer-context.ts";
-import { c, err, printJson } from "../output.ts";
+import { c, err, printJson, write } from "../output.ts";
 import { isTerminal, ProgressView } from "../progress.ts";
 
 const POLL_MS = 200;
@@ -25,7 +25,7 @@ export default defineCommand({
     const installer = openInstaller(ctx, loadForCli(ctx));
     for (const t of targets) installer.entry(t);
     const mode = args.json ? "json" : process.stderr.isTTY ? "tty" : "lines";
-    const view = new ProgressView(mode, (s) => (mode === "json" ? process.stdout : process.stderr).write(s));
+    const view = new ProgressView(mode, (s) => write(mode === "json" ? "stdout" : "stderr", s));
     const note = (s: string) => mode !== "json" && !args.quiet && err(s);
 
     let client: ControlClient | null = null;

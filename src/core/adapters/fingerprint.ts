@@ -1,16 +1,10 @@
 import { createHash } from "node:crypto";
-import { SECRET_KEYS } from "../config/schema.ts";
+import { isSecretKey } from "../config/secrets.ts";
 
-const SECRET = new Set<string>(SECRET_KEYS);
-// Config keys whose values are secrets even though their name doesn't say "secret".
-const EXTRA_SECRET = /(^|_)(password|token|secret|api_key)$/;
+// The one rule of which config keys hold secrets, shared with redaction.
+export { isSecretKey };
 
 const sha16 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
-
-/** True for keys that hold secrets (api_key, sasl_password, nickserv_password, oauth_token...). */
-export function isSecretKey(key: string): boolean {
-  return SECRET.has(key) || EXTRA_SECRET.test(key);
-}
 
 /**
  * The runtime-relevant view of a config: secrets replaced by `sha256(secret)[0..16]`, lists

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { isLoopbackHost } from "../util/origin.ts";
 import { parseHostPort } from "./listen.ts";
 
-/** Keys whose values are secrets wherever they appear; collected for log redaction. */
-export const SECRET_KEYS = ["api_key", "secret", "token", "oauth_token", "password"] as const;
+/** A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token); everything under `headers` is too. */
+export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers"] as const;
 
 /** Adapter names the config may not use because a built-in channel owns them. */
 export const RESERVED_ADAPTER_NAMES = ["cli"] as const;

@@ -16,20 +16,23 @@ export interface ControlHandlers {
   install(targets: string[], force: boolean): Promise<Array<{ started: boolean; status: unknown; holderPid?: number | null }>>;
   installer: { cancel(target: string): boolean; uninstall(target: string): Promise<unknown> };
   catalog(): unknown[];
+  /** Redacts every answer and event served, like the log lines (secrets from the config, credential shapes). */
+  redactor: { deep<T>(value: T): T };
 }
 
 const ADAPTER_ACTION = /^POST \/v1\/adapters\/([^/]+)\/(restart|stop|start)$/;
 
 const HEARTBEAT_MS = 15_000;
 
-const json = (body: unknown, status = 200) =>
+const jsonResponse = (body: unknown, status: number) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-const problem = (status: number, code: string, message: string, hint?: string) => json({ error: { code, message, hint: hint ?? null } }, status);
 
 /** Serve the control API on a unix socket (mode 0600) guarded by the bearer token. */
 export async function startControlServer(socketPath: string, token: string, h: ControlHandlers): Promise<HttpServer> {
   removeFile(socketPath);
+  // The one place answers are written: each goes out redacted.
+  const json = (body: unknown, status = 200) => jsonResponse(h.redactor.deep(body), status);
+  const problem = (status: number, code: string, message: string, hint?: string) => json({ error: { code, message, hint: hint ?? null } }, status);
   const streams = new Set<() => void>();
   const server = await serve({
     unix: socketPath,
@@ -118,7 +121,7 @@ function eventStream(h: ControlHandlers, streams: Set<() => void>): Response {
     start(controller) {
       const write = (e: BosunEvent) => {
         try {
-          controller.enqueue(enc.encode(`data: ${JSON.stringify(e)}\n\n`));
+          controller.enqueue(enc.encode(`data: ${JSON.stringify(h.redactor.deep(e))}\n\n`));
         } catch {
           cleanup();
         }

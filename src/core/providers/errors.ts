@@ -1,3 +1,4 @@
+import { redactPatterns } from "../util/redact.ts";
 import { ProviderError } from "./openai.ts";
 
 export type ErrorType =
@@ -91,12 +92,7 @@ function userMessage(type: ErrorType, retryAfterMs: number | null, err: unknown)
   return parts.join(" ");
 }
 
-/** At most 300 characters of provider detail, without anything that looks like a key. */
+/** At most 300 characters of provider detail, without anything that looks like a key (the shared redaction shapes). */
 function sanitize(s: string): string {
-  return s
-    .replace(/\b(sk|pk|rk|key)-[A-Za-z0-9_-]{8,}/g, "[redacted]")
-    .replace(/Bearer\s+\S+/gi, "Bearer [redacted]")
-    .replace(/\s+/g, " ")
-    .trim()
-    .slice(0, 300);
+  return redactPatterns(s).replace(/\s+/g, " ").trim().slice(0, 300);
 }

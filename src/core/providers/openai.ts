@@ -1,4 +1,5 @@
 import { FetchError, ofetch } from "ofetch";
+import { Redactor } from "../util/redact.ts";
 import type { ChatMessage, Provider } from "./types.ts";
 
 export interface OpenAIOptions {
@@ -28,6 +29,10 @@ interface CompletionBody {
 /** Any OpenAI-compatible chat completions API: OpenAI, Ollama, llama.cpp, vLLM, OpenRouter. */
 export function openaiProvider(opts: OpenAIOptions): Provider {
   const base = opts.baseUrl.replace(/\/+$/, "");
+  // Providers quote back the key they were sent ("Incorrect API key provided: sk-..."): the error
+  // hides it before anyone can print it, whether or not the key came from the config.
+  const redactor = new Redactor();
+  if (opts.apiKey) redactor.set([opts.apiKey]);
   return {
     name: "openai",
     label: `openai (${opts.model} @ ${base})`,
@@ -43,7 +48,7 @@ export function openaiProvider(opts: OpenAIOptions): Provider {
           retry: 0,
         });
       } catch (err) {
-        throw toProviderError(err);
+        throw toProviderError(err, redactor);
       }
       const text = body?.choices?.[0]?.message?.content;
       if (typeof text !== "string") throw new ProviderError("provider answered without a message", 200, null);
@@ -52,15 +57,15 @@ export function openaiProvider(opts: OpenAIOptions): Provider {
   };
 }
 
-function toProviderError(err: unknown): ProviderError {
+function toProviderError(err: unknown, redactor: Redactor): ProviderError {
   if (err instanceof FetchError && err.status !== undefined) {
     const data = err.data as { error?: { message?: unknown; code?: unknown; type?: unknown } } | string | undefined;
     const e = typeof data === "object" ? data?.error : undefined;
     const detail = typeof e?.message === "string" ? e.message : typeof data === "string" ? data : (err.statusText ?? "");
     const code = typeof e?.code === "string" ? e.code : typeof e?.type === "string" ? e.type : null;
-    return new ProviderError(`provider answered ${err.status}: ${detail}`.slice(0, 400), err.status, code, err.response?.headers ?? null);
+    return new ProviderError(redactor.apply(`provider answered ${err.status}: ${detail}`).slice(0, 400), err.status, code, err.response?.headers ?? null);
   }
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const msg = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-  return new ProviderError(`could not reach the provider: ${msg}`.slice(0, 400), null, cause?.code ?? null);
+  return new ProviderError(redactor.apply(`could not reach the provider: ${msg}`).slice(0, 400), null, cause?.code ?? null);
 }

@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { collectSecrets, envSecrets, isSecretKey } from "../../src/core/config/secrets.ts";
+import { Redactor, redactPatterns } from "../../src/core/util/redact.ts";
+
+describe("Redactor", () => {
+  test("hides literal secrets, also URL-encoded and JSON-escaped, but not short values", () => {
+    const r = new Redactor();
+    r.set(["p@ss/word-42", 'quo"ted-secret', "true", "abc12"]);
+    expect(r.apply("a p@ss/word-42 b p%40ss%2Fword-42")).toBe("a [redacted] b [redacted]");
+    expect(r.apply(JSON.stringify({ v: 'x quo"ted-secret' }))).toBe('{"v":"x [redacted]"}');
+    expect(r.apply("enabled: true, code abc12")).toBe("enabled: true, code abc12");
+  });
+
+  test("add keeps the secrets already set", () => {
+    const r = new Redactor();
+    r.set(["first-secret"]);
+    r.add(["second-secret"]);
+    expect(r.apply("first-secret second-secret")).toBe("[redacted] [redacted]");
+  });
+
+  test("deep redacts every string of a JSON value, keys included, and leaves other values alone", () => {
+    const r = new Redactor();
+    r.set(["hunter22-secret"]);
+    const out: unknown = r.deep({ a: ["x hunter22-secret", 3, true, null], "hunter22-secret": { at: new Date(0) } });
+    expect(out).toEqual({ a: ["x [redacted]", 3, true, null], "[redacted]": { at: "1970-01-01T00:00:00.000Z" } });
+  });
+});
+
+describe("redactPatterns", () => {
+  test("bearer tokens and API keys, but not prose", () => {
+    expect(redactPatterns("Incorrect API key provided: Bearer abc123XYZ.def")).toBe("Incorrect API key provided: Bearer [redacted]");
+    expect(redactPatterns("key sk-proj-AbCdEf123456 end")).toBe("key [redacted] end");
+    expect(redactPatterns("missing or wrong bearer token; Bearer tokens expire")).toBe("missing or wrong bearer token; Bearer tokens expire");
+    expect(redactPatterns("bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0 down")).toBe("bot [redacted] down");
+  });
+
+  test("URL passwords and credential query parameters", () => {
+    expect(redactPatterns("GET https://me:s3cret@host.example/x failed")).toBe("GET https://me:[redacted]@host.example/x failed");
+    expect(redactPatterns("https://h/m.bin?token=abc&page=2&access_token=def#x")).toBe("https://h/m.bin?token=[redacted]&page=2&access_token=[redacted]#x");
+    expect(redactPatterns("https://h/m?X-Amz-Signature=ff00&apiKey=k1&sig=zz")).toBe("https://h/m?X-Amz-Signature=[redacted]&apiKey=[redacted]&sig=[redacted]");
+    expect(redactPatterns("http://[::1]:7420/ and http://127.0.0.1:8080/path?q=1")).toBe("http://[::1]:7420/ and http://127.0.0.1:8080/path?q=1");
+  });
+});
+
+describe("secret keys", () => {
+  test("by name or by suffix, headers included", () => {
+    for (const k of ["api_key", "token", "secret", "password", "oauth_token", "sasl_password", "nickserv_password", "client_secret", "refresh_token", "headers", "extra_headers"]) {
+      expect(isSecretKey(k)).toBe(true);
+    }
+    for (const k of ["model", "sasl_username", "nick", "listen", "tokens_per_minute", "url"]) expect(isSecretKey(k)).toBe(false);
+  });
+
+  test("collectSecrets: suffix keys, every value under headers, and credential parts of URLs anywhere", () => {
+    const data = {
+      adapters: { chat: { sasl_password: "sasl-pw-1", nickserv_password: "ns-pw-2", nick: "bot" }, x: { future_token: "fut-3", headers: { Authorization: "Basic aGk=", "X-Id": "id-4" } } },
+      installs: { custom: [{ url: "https://u:url-pw-5@h.example/m.bin?token=tok-6&size=9" }], mirror: "https://h.example" },
+    };
+    expect(collectSecrets(data).sort()).toEqual(["Basic aGk=", "fut-3", "id-4", "ns-pw-2", "sasl-pw-1", "tok-6", "url-pw-5"]);
+  });
+
+  test("envSecrets: variables named like secrets", () => {
+    expect(envSecrets({ OPENAI_API_KEY: "sk-env", HOME: "/home/me", GITHUB_TOKEN: "ghp", EMPTY_TOKEN: "" }).sort()).toEqual(["ghp", "sk-env"]);
+  });
+});
