@@ -1,44 +1,341 @@
-/** The chat page served at `/`: no build step, no external assets, works offline. */
-export function chatPage(title: string): string {
-  const safeTitle = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * The chat page served at `/`: one file, no build step, no external assets (the CSP allows only
+ * 'self'), works offline. It speaks the protocol of ./index.ts:
+ *   → {"type":"message","id","text"}, {"type":"ping"}
+ *   ← {"type":"ack","id"}, {"type":"message","role":"agent"|"user","id"?,"text","at"}, {"type":"error","message"}, {"type":"pong"}
+ * A message is "not sent yet" until the server acks its id. Unacked messages live in localStorage,
+ * so they survive a reload and are resent (same id: the server de-duplicates) on every reconnect.
+ */
+
+export interface ChatPageOptions {
+  /** Longest message the server accepts; the textarea refuses more, so nothing unsendable stays pending. */
+  maxChars?: number;
+}
+
+const escapeHtml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function chatPage(title: string, opts: ChatPageOptions = {}): string {
+  const safeTitle = escapeHtml(title);
+  const maxChars = Math.max(1, Math.floor(opts.maxChars ?? 16_000));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>${safeTitle}</title>
-<style>
-:root{color-scheme:light dark;font-family:system-ui,sans-serif}
-body{margin:0;display:flex;flex-direction:column;height:100vh}
-header{padding:.6rem 1rem;border-bottom:1px solid #8884;display:flex;justify-content:space-between;align-items:center}
-#state{font-size:.8rem;opacity:.7}
-#log{flex:1;overflow-y:auto;padding:1rem;display:flex;flex-direction:column;gap:.5rem}
-.msg{max-width:70ch;padding:.5rem .75rem;border-radius:.6rem;white-space:pre-wrap;word-wrap:break-word}
-.user{align-self:flex-end;background:#2563eb;color:#fff}
-.agent{align-self:flex-start;background:#8882}
-.note{align-self:center;font-size:.8rem;opacity:.7}
-form{display:flex;gap:.5rem;padding:.75rem;border-top:1px solid #8884}
-input{flex:1;padding:.6rem;font:inherit;border-radius:.4rem;border:1px solid #8886}
-button{padding:.6rem 1rem;font:inherit;border-radius:.4rem}
-</style></head>
+<style>${STYLE}</style></head>
 <body>
-<header><strong>${safeTitle}</strong><span id="state">connecting…</span></header>
-<main id="log" aria-live="polite"></main>
-<form id="f"><input id="t" autocomplete="off" placeholder="Message the agent (/help for commands)" autofocus><button>Send</button></form>
-<script>
-const log=document.getElementById("log"),state=document.getElementById("state"),form=document.getElementById("f"),input=document.getElementById("t");
-let conv=localStorage.getItem("bosun.conversation");
-if(!conv){conv=crypto.randomUUID?crypto.randomUUID():String(Math.random()).slice(2);localStorage.setItem("bosun.conversation",conv);}
-function add(cls,text){const d=document.createElement("div");d.className="msg "+cls;d.textContent=text;log.appendChild(d);log.scrollTop=log.scrollHeight;}
-let ws,delay=500,pending=[];
-function connect(){
-  const proto=location.protocol==="https:"?"wss":"ws";
-  ws=new WebSocket(proto+"://"+location.host+"/ws?conversation="+encodeURIComponent(conv));
-  ws.onopen=()=>{state.textContent="connected";delay=500;for(const p of pending.splice(0))ws.send(p);};
-  ws.onmessage=(ev)=>{const m=JSON.parse(ev.data);if(m.type==="message")add("agent",m.text);else if(m.type==="error")add("note",m.message);};
-  ws.onclose=()=>{state.textContent="reconnecting…";setTimeout(connect,delay);delay=Math.min(delay*2,10000);};
+<header><h1>${safeTitle}</h1><span id="state" class="state">connecting…</span></header>
+<div id="banner" role="status" aria-live="polite" hidden><span id="banner-text"></span> <span id="next" aria-hidden="true"></span> <button id="retry" type="button" hidden>Retry now</button></div>
+<main id="log" role="log" aria-live="polite" aria-label="Conversation"></main>
+<form id="f">
+<label for="t" class="sr">Message</label>
+<textarea id="t" rows="1" maxlength="${maxChars}" autocomplete="off" placeholder="Message the agent (/help for commands)" aria-describedby="hint" enterkeyhint="send" autofocus></textarea>
+<button type="submit">Send</button>
+</form>
+<p id="hint" class="hint">Enter sends · Shift+Enter adds a line</p>
+<script>${SCRIPT}</script></body></html>`;
 }
-form.onsubmit=(e)=>{e.preventDefault();const text=input.value.trim();if(!text)return;add("user",text);input.value="";
-  const id=crypto.randomUUID?crypto.randomUUID():String(Date.now())+Math.random();
-  const frame=JSON.stringify({type:"message",id,text});
-  if(ws&&ws.readyState===1)ws.send(frame);else pending.push(frame);};
-connect();
-</script></body></html>`;
-}
+
+const STYLE = `
+:root{color-scheme:light dark;font-family:system-ui,sans-serif;--line:#8884;--me:#1d4ed8;--accent:#1d4ed8;--warn:#b45309}
+*{box-sizing:border-box}
+body{margin:0;display:flex;flex-direction:column;height:100vh;height:100dvh}
+header{padding:.5rem 1rem;border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;gap:.25rem 1rem;justify-content:space-between;align-items:center}
+h1{font-size:1rem;margin:0}
+.state{font-size:.8rem;opacity:.8}
+.state::before{content:"";display:inline-block;width:.55rem;height:.55rem;border-radius:50%;margin-right:.35rem;background:#9ca3af;vertical-align:baseline}
+.state.ok::before{background:#16a34a}
+.state.down::before{background:#dc2626}
+#banner{padding:.5rem 1rem;background:#fef3c7;color:#422006;border-bottom:1px solid #f59e0b;font-size:.9rem}
+#banner.token{background:#fee2e2;color:#450a0a;border-color:#ef4444}
+#banner button{font:inherit;font-size:.85rem;padding:.15rem .6rem;border-radius:.3rem;border:1px solid currentColor;background:transparent;color:inherit;cursor:pointer}
+#next{opacity:.8}
+#log{flex:1;overflow-y:auto;padding:1rem;display:flex;flex-direction:column;gap:.5rem}
+.msg{max-width:min(70ch,88%);padding:.45rem .75rem;border-radius:.7rem;overflow-wrap:anywhere}
+.msg .text{white-space:pre-wrap}
+.msg .meta{display:flex;gap:.5rem;justify-content:flex-end;font-size:.72rem;opacity:.8;margin-top:.2rem}
+.user{align-self:flex-end;background:var(--me);color:#fff}
+.user.pending{background:transparent;color:inherit;border:1px dashed var(--accent)}
+.pending .meta{opacity:1}
+.pending .status{color:var(--warn);font-weight:600}
+.agent{align-self:flex-start;background:#8882}
+.note{align-self:center;font-size:.8rem;opacity:.8;text-align:center}
+form{display:flex;gap:.5rem;align-items:flex-end;padding:.75rem .75rem .25rem;border-top:1px solid var(--line)}
+textarea{flex:1;min-width:0;resize:none;max-height:40vh;overflow-y:auto;padding:.55rem .6rem;font:inherit;line-height:1.35;border-radius:.4rem;border:1px solid #8886;background:transparent;color:inherit}
+form button{padding:.55rem 1rem;font:inherit;border-radius:.4rem;cursor:pointer}
+textarea:focus-visible,button:focus-visible{outline:2px solid var(--accent);outline-offset:1px}
+.hint{margin:0;padding:0 .75rem .5rem;font-size:.72rem;opacity:.7}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (prefers-color-scheme:dark){:root{--accent:#60a5fa;--warn:#fbbf24}#banner{background:#422006;color:#fef3c7}#banner.token{background:#450a0a;color:#fee2e2}}
+@media (max-width:480px){header,#banner{padding:.4rem .6rem}#log{padding:.6rem}.msg{max-width:94%}.hint{display:none}}
+`;
+
+// Plain JS, no backticks or dollar-brace (it sits inside a template literal) and no double backslashes needed.
+const SCRIPT = `
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var log = $("log"), state = $("state"), banner = $("banner"), bannerText = $("banner-text"),
+      nextTry = $("next"), retryBtn = $("retry"), form = $("f"), input = $("t");
+  var CONV_RE = /^[A-Za-z0-9_-]{1,128}$/;
+  var MIN_DELAY = 500, MAX_DELAY = 10000, PING_EVERY = 25000;
+
+  var store = {
+    get: function (k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
+    set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) {} },
+    del: function (k) { try { localStorage.removeItem(k); } catch (e) {} }
+  };
+  // crypto.randomUUID exists only in secure contexts; a LAN address over http is not one.
+  function newId() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16)), s = "";
+    for (var i = 0; i < b.length; i++) s += (b[i] + 256).toString(16).slice(1);
+    return s;
+  }
+
+  var conv = store.get("bosun.conversation");
+  if (!conv || !CONV_RE.test(conv)) { conv = newId(); store.set("bosun.conversation", conv); }
+  var PENDING_KEY = "bosun.pending." + conv, TOKEN_KEY = "bosun.token";
+
+  // The access token arrives as #token=T (preferred: never sent to the server in a request line)
+  // or ?token=T; keep it for this origin and take it out of the address bar and history.
+  function takeTokenFromUrl() {
+    var h = new URLSearchParams(location.hash.slice(1)), q = new URLSearchParams(location.search);
+    if (!h.has("token") && !q.has("token")) return false;
+    var t = h.get("token") || q.get("token");
+    if (t) store.set(TOKEN_KEY, t);
+    h.delete("token"); q.delete("token");
+    var qs = q.toString(), hs = h.toString();
+    history.replaceState(history.state, "", location.pathname + (qs ? "?" + qs : "") + (hs ? "#" + hs : ""));
+    return !!t;
+  }
+  takeTokenFromUrl();
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function when(at) {
+    var d = new Date(at);
+    if (isNaN(d.getTime())) d = new Date();
+    return d;
+  }
+
+  var byId = new Map();
+  function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
+  function add(role, text, at, id) {
+    var stick = role === "user" || nearBottom();
+    var d = when(at);
+    var el = document.createElement("div");
+    el.className = "msg " + role;
+    var who = document.createElement("span");
+    who.className = "sr";
+    who.textContent = role === "user" ? "You: " : role === "agent" ? "Agent: " : "";
+    var body = document.createElement("div");
+    body.className = "text";
+    body.textContent = text;
+    var meta = document.createElement("div");
+    meta.className = "meta";
+    var time = document.createElement("time");
+    time.dateTime = d.toISOString();
+    time.title = d.toLocaleString();
+    time.textContent = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    meta.appendChild(time);
+    el.appendChild(who); el.appendChild(body); el.appendChild(meta);
+    log.appendChild(el);
+    if (id) byId.set(id, el);
+    if (stick) log.scrollTop = log.scrollHeight;
+    return el;
+  }
+  function note(text) {
+    var el = document.createElement("div");
+    el.className = "msg note";
+    el.textContent = text;
+    log.appendChild(el);
+    log.scrollTop = log.scrollHeight;
+  }
+  function markPending(el) {
+    el.classList.add("pending");
+    var s = document.createElement("span");
+    s.className = "status";
+    s.textContent = "not sent yet";
+    el.querySelector(".meta").appendChild(s);
+  }
+  function markSent(el) {
+    el.classList.remove("pending");
+    var s = el.querySelector(".status");
+    if (s) s.remove();
+  }
+
+  // Unacked messages this tab shows, oldest first. localStorage holds those of every tab of this
+  // conversation; changes are merged by id, so one tab never drops another's message.
+  function loadPending() {
+    try {
+      var saved = JSON.parse(store.get(PENDING_KEY) || "[]");
+      if (Array.isArray(saved)) return saved.filter(function (m) {
+        return m && typeof m.id === "string" && typeof m.text === "string" && typeof m.at === "string";
+      });
+    } catch (e) {}
+    return [];
+  }
+  function savePending(list) {
+    if (list.length) store.set(PENDING_KEY, JSON.stringify(list)); else store.del(PENDING_KEY);
+  }
+  var pending = loadPending();
+  function keep(m) {
+    pending.push(m);
+    var all = loadPending();
+    all.push(m);
+    savePending(all);
+  }
+  function forget(id) {
+    pending = pending.filter(function (m) { return m.id !== id; });
+    var all = loadPending(), rest = all.filter(function (m) { return m.id !== id; });
+    if (rest.length !== all.length) savePending(rest);
+  }
+  function acked(id) {
+    forget(id);
+    var el = byId.get(id);
+    if (el) markSent(el);
+  }
+  // The server refused this message for good (it said why): resending would not help.
+  function refused(id, why) {
+    forget(id);
+    var el = byId.get(id), s = el && el.querySelector(".status");
+    if (s) s.textContent = "not sent: " + why;
+  }
+  for (var i = 0; i < pending.length; i++) markPending(add("user", pending[i].text, pending[i].at, pending[i].id));
+
+  var ws = null, delay = MIN_DELAY, retryTimer = 0, due = 0, tickTimer = 0, pingTimer = 0, heard = true, needToken = false;
+
+  function setState(cls, text) { state.className = "state " + cls; state.textContent = text; }
+  function showBanner(kind, text, canRetry) {
+    banner.hidden = false;
+    banner.className = kind;
+    if (bannerText.textContent !== text) bannerText.textContent = text;
+    retryBtn.hidden = !canRetry;
+  }
+  function hideBanner() { banner.hidden = true; nextTry.textContent = ""; stopTick(); }
+  function stopTick() { if (tickTimer) clearInterval(tickTimer); tickTimer = 0; }
+  function tick() {
+    var s = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+    nextTry.textContent = ws ? "Trying now…" : "Next try in " + s + " s.";
+  }
+
+  function sendFrame(m) {
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "message", id: m.id, text: m.text }));
+  }
+
+  function connect() {
+    clearTimeout(retryTimer); retryTimer = 0;
+    if (ws || needToken) return;
+    var token = store.get(TOKEN_KEY);
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws?conversation=" + encodeURIComponent(conv) +
+      (token ? "&token=" + encodeURIComponent(token) : "");
+    var sock;
+    try { sock = new WebSocket(url); } catch (e) { scheduleRetry(); return; }
+    ws = sock;
+    if (tickTimer) tick();
+    sock.onopen = function () {
+      if (ws !== sock) return;
+      delay = MIN_DELAY; heard = true;
+      setState("ok", "connected");
+      hideBanner();
+      for (var i = 0; i < pending.length; i++) sendFrame(pending[i]);
+      pingTimer = setInterval(heartbeat, PING_EVERY);
+    };
+    sock.onmessage = function (ev) {
+      if (ws !== sock) return;
+      heard = true;
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (!m || typeof m !== "object") return;
+      if (m.type === "ack" && typeof m.id === "string") acked(m.id);
+      else if (m.type === "message" && typeof m.text === "string") {
+        if (m.role === "user") {
+          // Sent from another tab of this conversation; if this tab holds it too, it is delivered.
+          if (typeof m.id === "string" && byId.has(m.id)) acked(m.id);
+          else add("user", m.text, m.at, typeof m.id === "string" ? m.id : null);
+        } else add("agent", m.text, m.at, null);
+      } else if (m.type === "error" && typeof m.message === "string") {
+        if (m.code === "unauthorized") tokenRequired();
+        else if (typeof m.id === "string" && byId.has(m.id)) refused(m.id, m.message);
+        else note(m.message);
+      }
+    };
+    sock.onclose = function (ev) {
+      if (ws !== sock) return;
+      ws = null;
+      clearInterval(pingTimer);
+      if (ev.code === 4401) tokenRequired();
+      else scheduleRetry();
+    };
+  }
+
+  // A socket can die without a close (sleep, a dropped network): no frame since the last ping means gone.
+  function heartbeat() {
+    if (!ws || ws.readyState !== 1) return;
+    if (!heard) {
+      var dead = ws;
+      ws = null;
+      clearInterval(pingTimer);
+      dead.onclose = null;
+      try { dead.close(); } catch (e) {}
+      scheduleRetry();
+      return;
+    }
+    heard = false;
+    ws.send(JSON.stringify({ type: "ping" }));
+  }
+
+  function scheduleRetry() {
+    if (needToken) return;
+    setState("down", "unreachable");
+    showBanner("down", "The gateway is unreachable. Retrying — messages you send now are kept and sent when it is back.", true);
+    due = Date.now() + delay;
+    retryTimer = setTimeout(connect, delay);
+    delay = Math.min(delay * 2, MAX_DELAY);
+    if (!tickTimer) tickTimer = setInterval(tick, 500);
+    tick();
+  }
+  function retryNow() {
+    needToken = false;
+    if (!ws) connect();
+  }
+
+  function tokenRequired() {
+    needToken = true;
+    if (ws) { var s = ws; ws = null; s.onclose = null; try { s.close(); } catch (e) {} }
+    clearTimeout(retryTimer); clearInterval(pingTimer); stopTick();
+    nextTry.textContent = "";
+    setState("down", "access token needed");
+    showBanner("token", "This chat needs an access token, or the one this browser has is wrong. Open the link the gateway printed when it started — it ends in #token=…", true);
+  }
+
+  retryBtn.onclick = function () { delay = MIN_DELAY; retryNow(); };
+  addEventListener("online", retryNow);
+  // Pasting the printed link into this tab changes only the fragment: pick the token up.
+  addEventListener("hashchange", function () { if (takeTokenFromUrl()) { delay = MIN_DELAY; retryNow(); } });
+  // Another tab of this origin got a token.
+  addEventListener("storage", function (e) { if (e.key === TOKEN_KEY && needToken) retryNow(); });
+
+  function grow() {
+    input.style.height = "auto";
+    input.style.height = input.scrollHeight + 2 + "px";
+  }
+  function submit() {
+    var text = input.value.trim();
+    if (!text) return;
+    var m = { id: newId(), text: text, at: new Date().toISOString() };
+    keep(m);
+    markPending(add("user", m.text, m.at, m.id));
+    input.value = "";
+    grow();
+    sendFrame(m);
+  }
+  form.onsubmit = function (e) { e.preventDefault(); submit(); input.focus(); };
+  input.addEventListener("input", grow);
+  input.addEventListener("keydown", function (e) {
+    // Enter sends; Shift+Enter is a newline; Enter that confirms an IME composition is not a send.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); submit(); }
+  });
+
+  connect();
+})();
+`;
