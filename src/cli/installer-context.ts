@@ -1,6 +1,6 @@
 import { createConsola } from "consola";
 import type { LoadedConfig } from "../core/config/load.ts";
-import { customEntries } from "../core/installs/catalog/catalog.ts";
+import { checkCustomInstalls } from "../core/installs/check-config.ts";
 import { Installer } from "../core/installs/installer.ts";
 import { openDatabase } from "../core/sessions/db.ts";
 import { ensurePrivateDir } from "../core/util/fsx.ts";
@@ -24,6 +24,6 @@ export function openInstaller(ctx: CliContext, loaded: LoadedConfig): Installer 
     mirror: ctx.env.BOSUN_MODEL_MIRROR || cfg.mirror,
     connectTimeoutMs: cfg.connect_timeout_ms,
     idleTimeoutMs: cfg.idle_timeout_ms,
-    custom: customEntries(cfg.custom),
+    custom: checkCustomInstalls(cfg, { file: loaded.path }),
   });
 }

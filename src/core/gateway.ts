@@ -20,6 +20,7 @@ import type { HttpServer } from "./platform/index.ts";
 import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./sessions/db.ts";
 import { Inbox } from "./sessions/inbox.ts";
+import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import { InstallService } from "./installs/service.ts";
 import { emptyStatus, reduceStatus, withUptime, type Status } from "./status.ts";
@@ -91,6 +92,8 @@ export class Gateway {
   /** Start everything; resolves when ready. Refuses when another gateway owns this home. */
   async start(): Promise<void> {
     const { paths, opts } = this;
+    // Before anything starts: a [[installs.custom]] item the installer would refuse, at file:line:col.
+    if (this.#loaded.path) checkCustomInstalls(this.#loaded.config.installs, { file: this.#loaded.path });
     for (const dir of [paths.home, paths.runDir, paths.stateDir, paths.adapterStateDir, paths.logsDir]) ensurePrivateDir(dir);
     const lock = acquireLock(paths.lock);
     if (!lock.ok) {
@@ -193,6 +196,7 @@ export class Gateway {
     let loaded: LoadedConfig;
     try {
       loaded = parseConfig(text, path, this.opts.env, this.#loaded.source);
+      checkCustomInstalls(loaded.config.installs, { file: path, text });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       this.log.error(`config not applied, keeping the last good one: ${err.location}: ${err.message}`);

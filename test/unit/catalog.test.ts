@@ -5,6 +5,7 @@ import { BosunError, ExitCode } from "../../src/core/errors.ts";
 import {
   builtinCatalog,
   customEntries,
+  CustomInstallError,
   filterCatalog,
   findEntry,
   humanSize,
@@ -155,6 +156,51 @@ describe("customEntries", () => {
 
   test("the same target twice is an error naming the second item", () => {
     expect(() => customEntries([ok, ok])).toThrow("#2 (whisper:my-model): this target is defined twice");
+  });
+});
+
+describe("customEntries: every target gets a file of its own", () => {
+  const item = (target: string, url: string): CustomInstall => ({ target, url, size: 10, sha256: "a".repeat(64) });
+  const clash = (items: CustomInstall[]): CustomInstallError => {
+    try {
+      customEntries(items);
+    } catch (e) {
+      expect(e).toBeInstanceOf(CustomInstallError);
+      expect((e as CustomInstallError).exitCode).toBe(ExitCode.config);
+      return e as CustomInstallError;
+    }
+    throw new Error("expected customEntries to throw");
+  };
+
+  test("two targets whose URLs end in the same file name: the second is refused at its url, naming both and the path", () => {
+    const e = clash([item("whisper:a", "https://one.example/x/model.bin"), item("whisper:b", "https://two.example/y/model.bin?dl=1")]);
+    expect({ index: e.index, key: e.key }).toEqual({ index: 1, key: "url" });
+    expect(e.message).toBe('[[installs.custom]] #2 (whisper:b): installs to models/whisper/model.bin, the same file as "whisper:a" (#1)');
+    expect(e.hint).toContain("a file of its own");
+  });
+
+  test("names differing only in case are one file (case-insensitive file systems)", () => {
+    const e = clash([item("whisper:a", "https://h/Model.bin"), item("whisper:b", "https://h/model.bin")]);
+    expect(e.message).toContain('the same file as "whisper:a" (#1) (models/whisper/Model.bin: one file where names differ only in case)');
+  });
+
+  test("a file that is another target's partial download, either way round", () => {
+    expect(clash([item("whisper:a", "https://h/m.bin"), item("whisper:b", "https://h/m.bin.part")]).message).toContain('installs to models/whisper/m.bin.part, where "whisper:a" (#1) keeps its partial download');
+    expect(clash([item("whisper:a", "https://h/m.bin.part"), item("whisper:b", "https://h/m.bin")]).message).toContain('its partial download models/whisper/m.bin.part would be the file of "whisper:a" (#1)');
+  });
+
+  test("a custom target on a built-in entry's file is refused, naming the built-in target", () => {
+    const e = clash([item("whisper:mine", "https://h/ggml-base.en.bin")]);
+    expect({ index: e.index, key: e.key }).toEqual({ index: 0, key: "url" });
+    expect(e.message).toBe('[[installs.custom]] #1 (whisper:mine): installs to models/whisper/ggml-base.en.bin, the same file as the built-in "whisper:base.en"');
+    expect(clash([item("piper:mine", "https://h/en_US-lessac-medium.onnx.json")]).message).toContain('the built-in "piper:en_US-lessac-medium"');
+  });
+
+  test("allowed: the same name under another engine; a target overriding its own built-in entry; a file freed by that override", () => {
+    expect(customEntries([item("whisper:a", "https://h/model.bin"), item("piper:a", "https://h/model.bin")])).toHaveLength(2);
+    expect(customEntries([item("whisper:base.en", "https://h/ggml-base.en.bin")])).toHaveLength(1);
+    // whisper:base.en is replaced by a file elsewhere, so its usual file name is free for another target.
+    expect(customEntries([item("whisper:base.en", "https://h/ggml-base-tuned.bin"), item("whisper:mine", "https://h/ggml-base.en.bin")])).toHaveLength(2);
   });
 });
 
