@@ -30,6 +30,7 @@ describe("redactPatterns", () => {
   test("bearer tokens and API keys, but not prose", () => {
     expect(redactPatterns("Incorrect API key provided: Bearer abc123XYZ.def")).toBe("Incorrect API key provided: Bearer [redacted]");
     expect(redactPatterns("key sk-proj-AbCdEf123456 end")).toBe("key [redacted] end");
+    expect(redactPatterns("sk-abcdefghijklmnop and sk-learn-is-great")).toBe("[redacted] and sk-learn-is-great");
     expect(redactPatterns("missing or wrong bearer token; Bearer tokens expire")).toBe("missing or wrong bearer token; Bearer tokens expire");
     expect(redactPatterns("bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0 down")).toBe("bot [redacted] down");
   });

@@ -19,9 +19,9 @@ export function isSecretParam(name: string): boolean {
 // Credential shapes hidden even when the config does not hold them: a key from the environment,
 // or one a remote server echoes back ("Incorrect API key provided: sk-...", "Bearer ...").
 const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-  // A digit (or length) is required so prose ("Bearer tokens expire") stays readable.
+  // A digit (or length) is required so prose ("Bearer tokens expire", "sk-learn") stays readable.
   [/\bBearer\s+(?:(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{20,})/g, `Bearer ${REDACTED}`],
-  [/\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}/g, REDACTED],
+  [/\b(?:sk|pk|rk)-(?:(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{8,}|[A-Za-z0-9_-]{16,})/g, REDACTED],
   // Telegram bot tokens: "123456789:AA...".
   [/\b\d{6,12}:[A-Za-z0-9_-]{30,}/g, REDACTED],
   // userinfo passwords: scheme://user:PASSWORD@host
