@@ -1,4 +1,4 @@
-import type { Status } from "../core/status.ts";
+import type { LogLine, Status } from "../core/status.ts";
 import { c, humanDuration, stateColor } from "./output.ts";
 
 const ago = (iso: string | null, now: number) => (iso ? `${humanDuration(Math.max(0, now - Date.parse(iso)))} ago` : "—");
@@ -7,9 +7,15 @@ const ago = (iso: string | null, now: number) => (iso ? `${humanDuration(Math.ma
 export function renderStatus(s: Status, now = Date.now()): string {
   const g = s.gateway;
   const lines: string[] = [];
-  const head = [c.bold("bosun"), g.version, stateColor(g.state)(g.state)];
+  const head = [c.bold("bosun"), g.version, (g.state === "crashed" ? c.red : stateColor(g.state))(g.state)];
   if (g.state === "running") head.push(c.dim(`pid ${g.pid}`), c.dim(`up ${humanDuration(g.uptimeMs)}`));
+  if (g.state === "crashed" && g.crash) head.push(c.dim(`pid ${g.pid} is gone; last seen ${g.crash.at} (${ago(g.crash.at, now)})`));
   lines.push(head.join("  "));
+  if (g.state === "crashed") {
+    const last = g.crash?.lastLog;
+    if (last) lines.push(`${c.dim("last log")} ${formatLastLog(last)}`);
+    lines.push(c.dim("         `bosun up` cleans up after it and starts the gateway again"));
+  }
   lines.push(`${c.dim("config  ")} ${g.configPath ?? "embedded default"}`);
   lines.push(`${c.dim("provider")} ${g.provider}`);
   if (g.configError) lines.push(c.red(`config error: ${g.configError.file}:${g.configError.line}:${g.configError.column}: ${g.configError.message}`));
@@ -20,7 +26,7 @@ export function renderStatus(s: Status, now = Date.now()): string {
   const kw = Math.max(4, ...s.adapters.map((a) => a.kind.length));
   for (const a of s.adapters) {
     const parts = [`  ${a.name.padEnd(w)}`, a.kind.padEnd(kw), stateColor(a.state)(a.state.padEnd(8))];
-    if (g.state !== "stopped") {
+    if (g.state !== "stopped" && g.state !== "crashed") {
       parts.push(c.dim(`restarts ${a.restarts}`), c.dim(`in ${ago(a.lastInboundAt, now)}`), c.dim(`out ${ago(a.lastOutboundAt, now)}`));
     }
     if (a.lastError) parts.push(c.red(a.lastError));
@@ -33,4 +39,11 @@ export function renderStatus(s: Status, now = Date.now()): string {
   lines.push(`${c.bold("INTEGRATIONS")}  ${s.integrations.length === 0 ? c.dim("none") : ""}`);
   for (const i of s.integrations) lines.push(`  ${i.name}  ${stateColor(i.state)(i.state)}  ${i.toolkits} toolkits`);
   return lines.join("\n");
+}
+
+/** A log record as one line: time, level, tag, and the first line of its message (a stack stays in the log). */
+function formatLastLog(l: LogLine): string {
+  const first = l.message.split("\n")[0] ?? "";
+  if (l.at === null) return first;
+  return [l.at.slice(11, 19), (l.level ?? "").toUpperCase(), l.tag ? `[${l.tag}]` : "", first].filter(Boolean).join(" ");
 }

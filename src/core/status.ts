@@ -1,7 +1,8 @@
 import type { ConfigErrorInfo } from "./errors.ts";
 import type { BosunEvent } from "./events.ts";
 
-export type GatewayState = "starting" | "running" | "stopping" | "stopped";
+/** `crashed`: the running record is there but its process is gone (read from stored state only). */
+export type GatewayState = "starting" | "running" | "stopping" | "stopped" | "crashed";
 export type AdapterState = "starting" | "running" | "backoff" | "stopping" | "stopped" | "failed";
 export type InstallState = "missing" | "queued" | "installing" | "installed" | "broken" | "error";
 
@@ -14,6 +15,23 @@ export interface GatewayStatus {
   configPath: string | null;
   provider: string;
   configError: ConfigErrorInfo | null;
+  /** Only when state is `crashed`. */
+  crash?: GatewayCrash;
+}
+
+/** One record of the log file; a line that is not a record (runtime output) has only `message`. */
+export interface LogLine {
+  at: string | null;
+  level: string | null;
+  tag: string | null;
+  message: string;
+}
+
+/** What is known of a gateway that died without stopping. */
+export interface GatewayCrash {
+  /** The last sign of life: the latest of the log's last write, its last record and the running record. */
+  at: string;
+  lastLog: LogLine | null;
 }
 
 export interface AdapterStatus {

@@ -1,13 +1,21 @@
 import type { LoadedConfig } from "./config/load.ts";
 import type { ConfigErrorInfo } from "./errors.ts";
+import type { FoundCrash } from "./stale-run.ts";
 import { emptyStatus, type Status } from "./status.ts";
 
 /**
- * Status with no gateway running, from what is stored: the configured adapters (all `stopped`)
- * and the config error, if the file is invalid. Never touches the network.
+ * Status with no gateway running, from what is stored: the configured adapters (all `stopped`),
+ * the config error, if the file is invalid, and the crash, if the last gateway died without
+ * stopping. Never touches the network.
  */
-export function storedStatus(version: string, loaded: LoadedConfig | null, configError: ConfigErrorInfo | null): Status {
+export function storedStatus(version: string, loaded: LoadedConfig | null, configError: ConfigErrorInfo | null, crash: FoundCrash | null = null): Status {
   const s = emptyStatus(version);
+  if (crash) {
+    s.gateway.state = "crashed";
+    s.gateway.pid = crash.pid;
+    s.gateway.startedAt = crash.startedAt;
+    s.gateway.crash = { at: crash.at, lastLog: crash.lastLog };
+  }
   s.gateway.configPath = loaded?.path ?? configError?.file ?? null;
   s.gateway.configError = configError;
   s.gateway.provider = loaded?.config.agent.provider ?? "auto";

@@ -22,6 +22,7 @@ const GATEWAY: Record<GatewayState, Tone> = {
   stopping: { color: "yellow" },
   // A dashboard looking at a stopped gateway is looking at a problem.
   stopped: { color: "red" },
+  crashed: { color: "red" },
 };
 
 const INSTALL: Record<InstallState, Tone> = {

@@ -94,7 +94,8 @@ describe("gateway lifecycle (dist/bosun)", () => {
       mkdirSync(join(sb.home, "run"), { recursive: true });
       writeFileSync(join(sb.home, "run", "gateway.lock"), JSON.stringify({ pid: other.pid, startedAt: "2020-01-01T00:00:00Z", procStart }));
       writeFileSync(join(sb.home, "run", "gateway.json"), JSON.stringify({ pid: other.pid, procStart, version: "0", socket: join(sb.home, "run", "bosun.sock"), configPath: null, startedAt: "2020-01-01T00:00:00Z" }));
-      expect(JSON.parse(sb.run(["status", "--json"]).stdout).gateway.state).toBe("stopped");
+      // Not running: the record's pid now names another process. It did not stop cleanly either.
+      expect(JSON.parse(sb.run(["status", "--json"]).stdout).gateway.state).toBe("crashed");
       expect(sb.run(["up", "--detach"]).code).toBe(0);
       expect(sb.run(["down"]).code).toBe(0);
       expect(other.exitCode).toBeNull(); // `down` stopped our gateway, not the process that has the old pid

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { ControlClient } from "../../core/control/client.ts";
 import { BosunError, ConfigError } from "../../core/errors.ts";
 import type { Status } from "../../core/status.ts";
+import { findCrash } from "../../core/stale-run.ts";
 import { storedStatus } from "../../core/stored-status.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
@@ -20,14 +21,14 @@ export async function fetchStatus(ctx: CliContext): Promise<Status> {
   }
   try {
     const loaded = loadForCli(ctx);
-    const status = storedStatus(VERSION, loaded, null);
+    const status = storedStatus(VERSION, loaded, null, findCrash(ctx.paths));
     if (existsSync(ctx.paths.db)) {
       const { openInstaller } = await import("../installer-context.ts");
       status.installs = await openInstaller(ctx, loaded).list(loaded.config.installs.want);
     }
     return status;
   } catch (e) {
-    if (e instanceof ConfigError) return storedStatus(VERSION, null, e.toJSON());
+    if (e instanceof ConfigError) return storedStatus(VERSION, null, e.toJSON(), findCrash(ctx.paths));
     throw e;
   }
 }

@@ -5,9 +5,12 @@ import { ConfigError, BosunError, ExitCode } from "../../core/errors.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext, type CliContext } from "../context.ts";
-import { c, err, formatLog, printJson } from "../output.ts";
+import { c, err, formatLog } from "../output.ts";
 import { VERSION } from "../version.ts";
 import { detach } from "../detach.ts";
+import { cleanStaleRun } from "../../core/stale-run.ts";
+import { exitOnCrash } from "../crash.ts";
+import { adapterStarts, reportStart } from "../start-report.ts";
 
 /** Set in the environment of the background process `up --detach` spawns. */
 export const DAEMON_ENV = "BOSUN_DAEMON_CHILD";
@@ -25,11 +28,12 @@ export default defineCommand({
     const daemon = ctx.env[DAEMON_ENV] === "1";
     if (daemon) return runDaemonChild(ctx);
     const loaded = loadForCli(ctx);
+    announceCleanup(ctx);
     if (args.detach) {
       // The daemon logs these to its file; the person starting it must see them here.
       const { exposureWarnings } = await import("../../core/config/exposure.ts");
       if (!ctx.flags.quiet && !ctx.flags.json) for (const w of exposureWarnings(loaded.config)) err(`${c.yellow("warning:")} ${w.message}`);
-      return detach(ctx, loaded.path);
+      return detach(ctx, loaded.path, loaded.config.gateway.first_start_timeout_ms);
     }
     const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !args.json;
     const gateway = newGateway(ctx, loaded);
@@ -37,8 +41,10 @@ export default defineCommand({
     const offBuffer = gateway.bus.onType("log", (e) => logs.push(e));
     if (!interactive) printLogs(gateway, ctx);
     handleSignals(gateway);
+    exitOnCrash(gateway.log);
     await gateway.start();
-    if (args.json) printJson({ ready: true, pid: process.pid });
+    // In the foreground the gateway goes on running whatever the adapters did; the dashboard shows them.
+    if (!interactive) reportStart(ctx, process.pid, adapterStarts(gateway.snapshot(), (t) => gateway.redactor.apply(t)), "foreground");
     if (interactive) {
       const { runInProcessDashboard } = await import("../dashboard-run.ts");
       offBuffer();
@@ -63,6 +69,14 @@ function printLogs(gateway: Gateway, ctx: CliContext): void {
   });
 }
 
+/** Remove what a gateway that died without stopping left in run/, and say so in one line. */
+function announceCleanup(ctx: CliContext): void {
+  const { removed, crash } = cleanStaleRun(ctx.paths);
+  if (removed.length === 0) return;
+  const who = crash ? `a gateway that crashed (pid ${crash.pid}, last seen ${crash.at})` : "an earlier gateway";
+  err(`cleaned up after ${who}: removed ${removed.map((f) => `run/${f}`).join(", ")}`);
+}
+
 function handleSignals(gateway: Gateway): void {
   let signalled = false;
   const onSignal = (sig: string) => {
@@ -79,8 +93,9 @@ function handleSignals(gateway: Gateway): void {
 }
 
 /**
- * The background process of `up --detach`: reports readiness (or the start error) as one JSON line
- * on stdout for the parent, then logs only to the log file.
+ * The background process of `up --detach`: reports readiness (with each adapter's first start) or
+ * the start error as one JSON line on stdout for the parent, then logs only to the log file. Its
+ * stderr is the log file too (detach.ts), so even the runtime's own crash report lands there.
  */
 async function runDaemonChild(ctx: CliContext): Promise<void> {
   process.on("SIGHUP", () => {});
@@ -88,8 +103,9 @@ async function runDaemonChild(ctx: CliContext): Promise<void> {
   try {
     const gateway = newGateway(ctx, loadForCli(ctx));
     handleSignals(gateway);
+    exitOnCrash(gateway.log);
     await gateway.start();
-    await report({ ready: true, pid: process.pid });
+    await report({ ready: true, pid: process.pid, adapters: adapterStarts(gateway.snapshot(), (t) => gateway.redactor.apply(t)) });
     await gateway.stopped;
   } catch (e) {
     const info =
