@@ -13,7 +13,7 @@ export interface RawFrame {
  */
 export class RawWs {
   #socket: Socket;
-  #buf = Buffer.alloc(0);
+  #buf: Buffer = Buffer.alloc(0);
   #frames: RawFrame[] = [];
   #waiters: Array<() => void> = [];
   closed = false;
@@ -42,7 +42,7 @@ export class RawWs {
         ws.#wake();
       });
       socket.on("data", (d) => {
-        ws.#buf = Buffer.concat([ws.#buf, d]);
+        ws.#buf = Buffer.concat([ws.#buf, d as Buffer]);
         if (!upgraded) {
           const end = ws.#buf.indexOf("\r\n\r\n");
           if (end === -1) return;
