@@ -1,4 +1,5 @@
 import type { BosunEvent } from "../core/events.ts";
+import { operatorActions } from "../core/control/actions.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { busSource, type DashboardSource } from "../tui/source.ts";
 import { loadTui } from "./load-tui.ts";
@@ -8,14 +9,16 @@ import { VERSION } from "./version.ts";
 /** The dashboard over an in-process gateway; log records from before it mounted are replayed. */
 export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEvent[]): Promise<void> {
   const inner = busSource(gateway.bus, () => gateway.snapshot());
+  // Through the operator actions, so what is done here is logged "(dashboard)", as over the API.
+  const ops = operatorActions(gateway, "dashboard");
   const source: DashboardSource = {
     mode: inner.mode,
     actions: {
-      adapter: async (action, name) => String(await gateway.control(action, name)),
+      adapter: async (action, name) => String(await ops.adapter(action, name)),
       catalog: async () => pickerEntries(gateway.installer.entries()),
-      install: async (target) => requestOutcome((await gateway.install([target]))[0]!),
-      cancelInstall: async (target) => (gateway.installer.cancel(target) ? "cancelling" : "not running here"),
-      uninstall: async (target) => (await gateway.installer.uninstall(target)).state,
+      install: async (target) => requestOutcome((await ops.install([target], false))[0]!),
+      cancelInstall: async (target) => (ops.cancelInstall(target) ? "cancelling" : "not running here"),
+      uninstall: async (target) => (await ops.uninstall(target)).state,
     },
     subscribe(listener, onConnection) {
       let replayed = false;

@@ -16,6 +16,6 @@ export default defineCommand({
     }
     ControlClient.connect(ctx.paths); // fail fast with exit 4 when nothing is running
     const { runDashboard } = await (await import("../load-tui.ts")).loadTui();
-    await runDashboard({ source: attachedSource(() => ControlClient.connect(ctx.paths)), version: VERSION });
+    await runDashboard({ source: attachedSource(() => ControlClient.connect(ctx.paths, "dashboard")), version: VERSION });
   },
 });

@@ -5,6 +5,7 @@ import type { Paths } from "../paths.ts";
 import type { Status } from "../status.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
+import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -28,19 +29,23 @@ export function readRunningRecord(paths: Paths): RunningRecord | undefined {
 const notRunning = () =>
   new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint: "start it with `bosun up` (or `bosun up --detach`)" });
 
+/** Who a client is, sent with every request so the gateway's log says where an action came from. */
+export type ClientOrigin = Exclude<ActionOrigin, "control API">;
+
 /** Client of the control API over the unix socket; used by the CLI and the attached dashboard. */
 export class ControlClient {
   constructor(
     readonly socket: string,
     private readonly token: string,
+    private readonly origin: ClientOrigin = "cli",
   ) {}
 
   /** A client for the gateway running on this home, or a `not_running` error (exit 4). */
-  static connect(paths: Paths): ControlClient {
+  static connect(paths: Paths, origin: ClientOrigin = "cli"): ControlClient {
     const rec = readRunningRecord(paths);
     const token = readToken(paths.token);
     if (!rec || !token) throw notRunning();
-    return new ControlClient(rec.socket, token);
+    return new ControlClient(rec.socket, token, origin);
   }
 
   /** One JSON request; API errors become BosunErrors with the server's message and hint. */
@@ -104,6 +109,7 @@ export class ControlClient {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
+          [ORIGIN_HEADER]: this.origin,
           ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
         },
         ...(signal ? { signal } : {}),

@@ -4,17 +4,13 @@ import { BosunError, errorMessage } from "../errors.ts";
 import { serve, type HttpServer } from "../platform/index.ts";
 import type { Status } from "../status.ts";
 import { removeFile } from "../util/fsx.ts";
+import { operatorActions, originOf, ORIGIN_HEADER, type ActionTarget } from "./actions.ts";
 import { bearerMatches } from "./auth.ts";
 
-/** What the control API needs from the gateway. */
-export interface ControlHandlers {
+/** What the control API needs from the gateway: reads, plus the operator actions (logged with their origin). */
+export interface ControlHandlers extends ActionTarget {
   bus: EventBus;
   snapshot(): Status;
-  stop(reason?: string): Promise<void>;
-  send(adapter: string, target: string, text: string): Promise<void>;
-  control(action: "restart" | "stop" | "start", name: string): Promise<string>;
-  install(targets: string[], force: boolean): Promise<Array<{ started: boolean; status: unknown; holderPid?: number | null }>>;
-  installer: { cancel(target: string): boolean; uninstall(target: string): Promise<unknown> };
   catalog(): unknown[];
   /** Redacts every answer and event served, like the log lines (secrets from the config, credential shapes). */
   redactor: { deep<T>(value: T): T };
@@ -42,6 +38,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
       }
       const url = new URL(req.url, "http://bosun");
       const route = `${req.method} ${url.pathname}`;
+      const ops = operatorActions(h, originOf(req.headers.get(ORIGIN_HEADER)));
       try {
         switch (route) {
           case "GET /v1/status":
@@ -57,7 +54,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
           case "GET /v1/events":
             return eventStream(h, streams);
           case "POST /v1/shutdown":
-            queueMicrotask(() => void h.stop("control API"));
+            ops.shutdown();
             return json({ ok: true }, 202);
           case "GET /v1/catalog":
             return json(h.catalog());
@@ -66,29 +63,29 @@ export async function startControlServer(socketPath: string, token: string, h: C
             if (!body || !Array.isArray(body.targets) || body.targets.length === 0 || !body.targets.every((t) => typeof t === "string")) {
               return problem(400, "bad_request", 'expected {"targets": ["engine:id", ...], "force"?: boolean}');
             }
-            const results = await h.install(body.targets as string[], body.force === true);
+            const results = await ops.install(body.targets as string[], body.force === true);
             return json({ installs: results.map((r) => ({ started: r.started, status: r.status, holderPid: r.holderPid ?? null })) }, 202);
           }
           case "POST /v1/installs/cancel":
           case "POST /v1/installs/uninstall": {
             const body = (await req.json().catch(() => null)) as { target?: unknown } | null;
             if (!body || typeof body.target !== "string") return problem(400, "bad_request", 'expected {"target": "engine:id"}');
-            if (route.endsWith("cancel")) return json({ cancelled: h.installer.cancel(body.target) });
-            return json({ status: await h.installer.uninstall(body.target) });
+            if (route.endsWith("cancel")) return json({ cancelled: ops.cancelInstall(body.target) });
+            return json({ status: await ops.uninstall(body.target) });
           }
           case "POST /v1/send": {
             const body = (await req.json().catch(() => null)) as { adapter?: unknown; target?: unknown; text?: unknown } | null;
             if (!body || typeof body.adapter !== "string" || typeof body.target !== "string" || typeof body.text !== "string") {
               return problem(400, "bad_request", 'expected {"adapter","target","text"} strings');
             }
-            await h.send(body.adapter, body.target, body.text);
+            await ops.send(body.adapter, body.target, body.text);
             return json({ ok: true });
           }
         }
         const action = ADAPTER_ACTION.exec(route);
         if (action) {
           const name = decodeURIComponent(action[1]!);
-          const outcome = await h.control(action[2] as "restart" | "stop" | "start", name);
+          const outcome = await ops.adapter(action[2] as "restart" | "stop" | "start", name);
           const adapter = h.snapshot().adapters.find((a) => a.name === name) ?? null;
           return json({ outcome, adapter });
         }

@@ -1,0 +1,121 @@
+import { errorMessage } from "../errors.ts";
+
+/** Where an operator action came from, as its log line names it. */
+export type ActionOrigin = "cli" | "dashboard" | "control API";
+
+/** The request header a bosun client names itself in (`cli` or `dashboard`). */
+export const ORIGIN_HEADER = "x-bosun-origin";
+
+const CLIENT_ORIGINS: ReadonlySet<string> = new Set(["cli", "dashboard"]);
+
+/**
+ * The origin a request claims. Only the known values are believed: anything else (absent, or text
+ * a caller made up) is "control API", and header text itself never reaches a log line.
+ */
+export function originOf(header: string | null): ActionOrigin {
+  const v = header?.trim().toLowerCase() ?? "";
+  return CLIENT_ORIGINS.has(v) ? (v as ActionOrigin) : "control API";
+}
+
+/** What an operator can do to a gateway (the gateway itself satisfies this). */
+export interface ActionTarget {
+  log: { info(message: string): void; warn(message: string): void };
+  stop(reason?: string): Promise<void>;
+  send(adapter: string, target: string, text: string): Promise<void>;
+  control(action: "restart" | "stop" | "start", name: string): Promise<string>;
+  install(targets: string[], force: boolean): Promise<Array<{ started: boolean; status: unknown; holderPid?: number | null }>>;
+  installer: { cancel(target: string): boolean; uninstall(target: string): Promise<unknown> };
+}
+
+const DONE = { restart: "restarted", stop: "stopped", start: "started" } as const;
+
+/**
+ * The operator actions, each logged with what was done and where it came from ("adapter web
+ * restarted (dashboard)"). The control API and the in-process dashboard both go through these, so
+ * every action is logged once, the same way. A message's text is never logged.
+ */
+export function operatorActions<T extends ActionTarget>(h: T, origin: ActionOrigin) {
+  const by = `(${origin})`;
+  const failed = (what: string, err: unknown): never => {
+    h.log.warn(`${what} failed ${by}: ${oneLine(errorMessage(err))}`);
+    throw err;
+  };
+  return {
+    async adapter(action: "restart" | "stop" | "start", name: string): Promise<string> {
+      let outcome: string;
+      try {
+        outcome = await h.control(action, name);
+      } catch (err) {
+        return failed(`adapter ${shown(name)} ${action}`, err);
+      }
+      const after = outcome === "failed" ? "; it failed to start" : outcome === "still-starting" ? "; still starting" : "";
+      h.log.info(`adapter ${shown(name)} ${DONE[action]} ${by}${after}`);
+      return outcome;
+    },
+
+    async install(targets: string[], force: boolean): Promise<Awaited<ReturnType<T["install"]>>> {
+      let results: Awaited<ReturnType<T["install"]>>;
+      try {
+        results = (await h.install(targets, force)) as Awaited<ReturnType<T["install"]>>;
+      } catch (err) {
+        return failed(`install ${targets.map(shown).join(", ")}`, err);
+      }
+      results.forEach((r, i) => {
+        const target = shown(targets[i] ?? "?");
+        const state = (r.status as { state?: unknown } | null)?.state;
+        if (r.started) h.log.info(`install ${target} started${force ? " with --force" : ""} ${by}`);
+        else h.log.info(`install ${target} requested ${by}; not started: ${state === "installed" ? "already installed" : "already being installed"}`);
+      });
+      return results;
+    },
+
+    cancelInstall(target: string): boolean {
+      const cancelled = h.installer.cancel(target);
+      h.log.info(cancelled ? `install ${shown(target)} cancelled ${by}` : `install ${shown(target)} cancel requested ${by}; none was running`);
+      return cancelled;
+    },
+
+    async uninstall(target: string): Promise<Awaited<ReturnType<T["installer"]["uninstall"]>>> {
+      try {
+        const status = (await h.installer.uninstall(target)) as Awaited<ReturnType<T["installer"]["uninstall"]>>;
+        h.log.info(`uninstall ${shown(target)} ${by}`);
+        return status;
+      } catch (err) {
+        return failed(`uninstall ${shown(target)}`, err);
+      }
+    },
+
+    async send(adapter: string, target: string, text: string): Promise<void> {
+      try {
+        await h.send(adapter, target, text);
+      } catch (err) {
+        failed(`send through ${shown(adapter)} to ${shown(target)}`, err);
+      }
+      h.log.info(`send through ${shown(adapter)} to ${shown(target)} ${by} (${text.length} characters)`);
+    },
+
+    shutdown(): void {
+      h.log.info(`shutdown requested ${by}`);
+      queueMicrotask(() => void h.stop(origin));
+    },
+  };
+}
+
+/** A name from a request as a log line may hold it: bare when plain, else quoted with control characters escaped. */
+function shown(name: string): string {
+  const cut = clip(name, 120);
+  return /^[\p{L}\p{N}._:@#+\/-]+$/u.test(cut) ? cut : `"${escapeControls(cut).replace(/"/g, '\\"')}"`;
+}
+
+/** Free text (an error message) on one line, control and direction characters escaped. */
+function oneLine(text: string): string {
+  return escapeControls(clip(text, 300));
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
