@@ -56,6 +56,7 @@ async function waitConnected(page: Page) {
     browser = b;
     expect(up.code).toBe(0);
     ctx = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    ctx.setDefaultTimeout(WAIT.timeout);
     page = await ctx.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await waitConnected(page);
@@ -113,51 +114,6 @@ async function waitConnected(page: Page) {
     expect((await texts(page, "user")).filter((t) => t === "from tab one").length).toBe(1);
   });
 
-  test("gateway down: the page says unreachable and keeps typed messages; back up: each sent once and answered once", async () => {
-    expect((await sb.runAsync(["down"])).code).toBe(0);
-    for (const p of [page, tab2]) await p.locator("#banner", { hasText: "unreachable" }).waitFor(WAIT);
-    expect(await page.locator("#banner").textContent()).toContain("Retrying");
-    expect(await page.locator("#state").textContent()).toBe("unreachable");
-
-    await sendFrom(page, "sent while away");
-    const mine = page.locator(".msg.user", { hasText: "sent while away" });
-    await expect(mine.textContent()).resolves.toContain("not sent yet");
-    // A message typed in a tab that is then closed is kept (localStorage) for the next page load.
-    await sendFrom(tab2, "typed in a closed tab");
-    await expect(tab2.locator(".msg.user", { hasText: "typed in a closed tab" }).textContent()).resolves.toContain("not sent yet");
-    await tab2.close();
-
-    expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
-    await waitConnected(page);
-    await page.locator(".msg.agent .text", { hasText: "echo: sent while away" }).waitFor(WAIT);
-    await mine.locator(".status").waitFor({ state: "detached", ...WAIT });
-    expect(await page.locator("#banner").isHidden()).toBe(true);
-
-    const tab3 = await ctx.newPage();
-    await tab3.goto(`http://127.0.0.1:${port}/`);
-    await tab3.locator(".msg.user .text", { hasText: "typed in a closed tab" }).waitFor(WAIT);
-    await tab3.locator(".msg.agent .text", { hasText: "echo: typed in a closed tab" }).waitFor(WAIT);
-    // The first tab sees it too: the user's message mirrored, then the reply.
-    await page.locator(".msg.agent .text", { hasText: "echo: typed in a closed tab" }).waitFor(WAIT);
-    await tab3.close();
-
-    // The conversation is processed in order: once "after" is answered, any duplicate would have arrived.
-    await sendFrom(page, "after");
-    await page.locator(".msg.agent .text", { hasText: "echo: after" }).waitFor(WAIT);
-    const agent = await texts(page, "agent");
-    const user = await texts(page, "user");
-    for (const t of ["sent while away", "typed in a closed tab"]) {
-      expect(agent.filter((a) => a === `echo: ${t}`).length).toBe(1);
-      expect(user.filter((u) => u === t).length).toBe(1);
-    }
-    expect(await page.locator(".msg .status").count()).toBe(0);
-    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("bosun.pending.")))).toEqual([]);
-
-    await page.locator("#t").fill("a draft\nof two lines");
-    await page.locator("#t").dispatchEvent("input");
-    await page.screenshot({ path: "/tmp/webchat.png" });
-  });
-
   test("the page links a favicon and /favicon.svg serves it", async () => {
     expect(await page.locator('link[rel="icon"]').getAttribute("href")).toBe("/favicon.svg");
     const res = await fetch(`http://127.0.0.1:${port}/favicon.svg`);
@@ -175,6 +131,7 @@ async function waitConnected(page: Page) {
     </script>`;
     const evil = Bun.serve({ hostname: "127.0.0.2", port: 0, fetch: () => new Response(html, { headers: { "content-type": "text/html" } }) });
     const other = await browser.newPage();
+    other.setDefaultTimeout(WAIT.timeout);
     try {
       await other.goto(`http://127.0.0.2:${evil.port}/`);
       await other.waitForFunction(() => /^(closed|reply)/.test(document.title), null, WAIT);
@@ -186,6 +143,56 @@ async function waitConnected(page: Page) {
     // The same gateway still serves its own page.
     await sendFrom(page, "still here");
     await page.locator(".msg.agent .text", { hasText: "echo: still here" }).waitFor(WAIT);
+  });
+
+  test("gateway down: the page says unreachable and keeps typed messages; back up: each sent once and answered once", async () => {
+    expect((await sb.runAsync(["down"])).code).toBe(0);
+    try {
+      for (const p of [page, tab2]) await p.locator("#banner", { hasText: "unreachable" }).waitFor(WAIT);
+      expect(await page.locator("#banner").textContent()).toContain("Retrying");
+      expect(await page.locator("#state").textContent()).toBe("unreachable");
+
+      await sendFrom(page, "sent while away");
+      const mine = page.locator(".msg.user", { hasText: "sent while away" });
+      await expect(mine.textContent()).resolves.toContain("not sent yet");
+      // A message typed in a tab that is then closed is kept (localStorage) for the next page load.
+      await sendFrom(tab2, "typed in a closed tab");
+      await expect(tab2.locator(".msg.user", { hasText: "typed in a closed tab" }).textContent()).resolves.toContain("not sent yet");
+      await tab2.close();
+
+      expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
+      await waitConnected(page);
+      await page.locator(".msg.agent .text", { hasText: "echo: sent while away" }).waitFor(WAIT);
+      await mine.locator(".status").waitFor({ state: "detached", ...WAIT });
+      expect(await page.locator("#banner").isHidden()).toBe(true);
+
+      const tab3 = await ctx.newPage();
+      await tab3.goto(`http://127.0.0.1:${port}/`);
+      await tab3.locator(".msg.user .text", { hasText: "typed in a closed tab" }).waitFor(WAIT);
+      await tab3.locator(".msg.agent .text", { hasText: "echo: typed in a closed tab" }).waitFor(WAIT);
+      // The first tab sees it too: the user's message mirrored, then the reply.
+      await page.locator(".msg.agent .text", { hasText: "echo: typed in a closed tab" }).waitFor(WAIT);
+      await tab3.close();
+
+      // The conversation is processed in order: once "after" is answered, any duplicate would have arrived.
+      await sendFrom(page, "after");
+      await page.locator(".msg.agent .text", { hasText: "echo: after" }).waitFor(WAIT);
+      const agent = await texts(page, "agent");
+      const user = await texts(page, "user");
+      for (const t of ["sent while away", "typed in a closed tab"]) {
+        expect(agent.filter((a) => a === `echo: ${t}`).length).toBe(1);
+        expect(user.filter((u) => u === t).length).toBe(1);
+      }
+      expect(await page.locator(".msg .status").count()).toBe(0);
+      expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("bosun.pending.")))).toEqual([]);
+
+      await page.locator("#t").fill("a draft\nof two lines");
+      await page.locator("#t").dispatchEvent("input");
+      await page.screenshot({ path: "/tmp/webchat.png" });
+    } finally {
+      // Whatever failed above, the tests after this one need a gateway (exits 1 if it is already running).
+      await sb.runAsync(["up", "--detach"]);
+    }
   });
 
   test("an access token in the link is kept, taken out of the address bar and sent with the socket", async () => {
