@@ -96,9 +96,15 @@ function statusFields(a: AdapterStatus, now: number): Array<readonly [string, Re
     ["since", stamped(a.since, now)],
     ["next retry", retry && a.nextRetryAt ? <Text color="yellow">{`${retry} (${formatClock(a.nextRetryAt)})`}</Text> : "—"],
     ["fingerprint", a.fingerprint ?? <Text dimColor>—</Text>],
-    ["last in", stamped(a.lastInboundAt, now)],
-    ["last out", stamped(a.lastOutboundAt, now)],
+    ["messages in", traffic(a.messagesIn, a.lastInboundAt, now)],
+    ["messages out", traffic(a.messagesOut, a.lastOutboundAt, now)],
   ];
+}
+
+/** "12, last 12s ago (12:00:01)", or "0" when nothing went through yet. */
+function traffic(count: number | undefined, lastAt: string | null, now: number): string {
+  const last = stamped(lastAt, now);
+  return last === "—" ? String(count ?? 0) : `${count ?? 0}, last ${last}`;
 }
 
 /** "12s ago (12:00:01)", or "—" for never. */

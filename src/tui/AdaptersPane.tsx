@@ -3,15 +3,21 @@ import { memo, useMemo } from "react";
 import type { AdapterStatus } from "../core/status.ts";
 import { adapterColumns, type AdapterColumn } from "./adapterColumns.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
-import { formatDuration, formatRetry, formatShortAge, oneLine } from "./format.ts";
+import { formatDuration, formatRetry, formatTraffic, oneLine } from "./format.ts";
 import { MessageList } from "./MessageList.tsx";
 import type { MessageLine } from "./store.ts";
 import { adapterTone, toneProps } from "./theme.ts";
+import { sortTitle, type SortSpec } from "./sort.ts";
 import { useStale } from "./stale.ts";
 import { windowStart } from "./windowed.ts";
 
 interface AdaptersPaneProps {
+  /** The rows as drawn: filtered and sorted. */
   adapters: readonly AdapterStatus[];
+  /** How many adapters there are before the filter. */
+  total: number;
+  filter: string;
+  sort: SortSpec | null;
   selected: number;
   messages: readonly MessageLine[];
   now: number;
@@ -22,7 +28,7 @@ interface AdaptersPaneProps {
 }
 
 /** Channel health, and below it the live traffic of the selected channel. */
-export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, messages, now, height, width }: AdaptersPaneProps) {
+export const AdaptersPane = memo(function AdaptersPane({ adapters, total, filter, sort, selected, messages, now, height, width }: AdaptersPaneProps) {
   const stale = useStale();
   const current = adapters[selected];
   const detail = current ? detailLine(current, now, stale) : null;
@@ -31,7 +37,7 @@ export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, mes
   const messageRows = Math.max(1, height - 1 - tableRows - (detail ? 1 : 0) - 2);
   const name = current?.name;
   const columns = useMemo(() => adapterColumns(width), [width]);
-  const titles = useMemo(() => columns.map((c) => [c.title, c.width] as const), [columns]);
+  const titles = useMemo(() => columns.map((c) => [sortTitle(c.title, c.id, sort), c.width] as const), [columns, sort]);
   const recent = useMemo(() => {
     if (name === undefined) return [];
     const mine: MessageLine[] = [];
@@ -43,6 +49,14 @@ export const AdaptersPane = memo(function AdaptersPane({ adapters, selected, mes
     return mine.reverse();
   }, [messages, name, messageRows]);
 
+  if (!current && total > 0) {
+    return (
+      <Box flexDirection="column">
+        <HeaderRow columns={titles} />
+        <Text dimColor>{`No adapters match "${filter}" — esc clears the filter.`}</Text>
+      </Box>
+    );
+  }
   if (!current) return <Text dimColor>No adapters configured. Add an [adapters.NAME] table to bosun.toml.</Text>;
   const start = windowStart(adapters.length, selected, tableRows);
   return (
@@ -108,9 +122,9 @@ function AdapterCell({ column, adapter: a, selected, now }: { column: AdapterCol
     case "uptime":
       return <Cell width={width}>{uptimeText(a, now)}</Cell>;
     case "in":
-      return <Cell width={width}>{formatShortAge(a.lastInboundAt, now)}</Cell>;
+      return <Cell width={width}>{formatTraffic(a.messagesIn, a.lastInboundAt, now)}</Cell>;
     case "out":
-      return <Cell width={width}>{formatShortAge(a.lastOutboundAt, now)}</Cell>;
+      return <Cell width={width}>{formatTraffic(a.messagesOut, a.lastOutboundAt, now)}</Cell>;
     case "detail":
       return <Cell width={width}>{detailCell(a, now, stale)}</Cell>;
   }

@@ -10,6 +10,7 @@ import type { DashboardSource } from "./source.ts";
 import { StaleContext } from "./stale.ts";
 import { dashboardReducer, initialDashboardState, isGone, viewTime, type PaneId } from "./store.ts";
 import { Tabs } from "./Tabs.tsx";
+import { isCancelled } from "./theme.ts";
 import { useCatalog } from "./useCatalog.ts";
 import { useClock } from "./useClock.ts";
 import { useControl } from "./useControl.ts";
@@ -69,7 +70,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
       let s = latest.current;
       for (const { input, key } of splitKeys(rawInput, rawKey)) {
         if (quitting.current) return;
-        if (isQuitKey(input, key, s.picker !== null)) {
+        if (isQuitKey(input, key, s.picker !== null || s.filtering)) {
           quitting.current = true;
           onQuit?.();
           exit();
@@ -91,7 +92,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   // Primitives and stable objects only: the adapters array changes with every message, and
   // Tabs and Header should not re-render for those.
   const adaptersAlert = useMemo(() => adapters.some((a) => a.state === "failed" || a.state === "backoff"), [adapters]);
-  const installsAlert = useMemo(() => installs.some((x) => x.state === "error" || x.state === "broken"), [installs]);
+  const installsAlert = useMemo(() => installs.some((x) => (x.state === "error" && !isCancelled(x)) || x.state === "broken"), [installs]);
   const alerts = useMemo(() => ({ adapters: adaptersAlert, installs: installsAlert }), [adaptersAlert, installsAlert]);
   // Once the gateway is gone, uptimes, ages and countdowns stop where they were.
   const shownAt = viewTime(state, clock);
@@ -102,6 +103,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   const rows = stdout.rows || DEFAULT_ROWS;
   const columns = stdout.columns || DEFAULT_COLUMNS;
   const bodyHeight = Math.max(3, rows - headerHeight(gateway) - CHROME_ROWS);
+  useEffect(() => dispatch({ kind: "viewport", bodyRows: bodyHeight }), [bodyHeight]);
 
   return (
     <Box flexDirection="column">
@@ -109,7 +111,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
       <Tabs pane={state.pane} alerts={alerts} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {state.help ? (
-          <HelpOverlay mode={source.mode} controls={state.controls} />
+          <HelpOverlay mode={source.mode} controls={state.controls} height={bodyHeight} scroll={state.helpScroll} />
         ) : (
           <StaleContext.Provider value={gone}>
             <PaneBody state={state} built={builtPanes} now={shownAt} height={bodyHeight} width={columns} />
@@ -123,6 +125,9 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
         detail={state.detail !== null}
         picker={state.picker !== null}
         notice={state.notice}
+        filter={state.filters[state.pane]}
+        filtering={state.filtering}
+        width={columns}
       />
     </Box>
   );

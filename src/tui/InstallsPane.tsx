@@ -5,12 +5,18 @@ import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { barFill, formatEta, formatMiB, formatMiBPair, formatSpeed, oneLine } from "./format.ts";
 import { installColumns, type InstallColumn } from "./installColumns.ts";
 import { installPace, type InstallPace, type InstallRates, type RateSample } from "./installRates.ts";
-import { installTone, toneProps } from "./theme.ts";
+import { CANCELLED_TEXT, installLook, isCancelled, toneProps } from "./theme.ts";
+import { sortTitle, type SortSpec } from "./sort.ts";
 import { useStale } from "./stale.ts";
 import { windowStart } from "./windowed.ts";
 
 interface InstallsPaneProps {
+  /** The rows as drawn: filtered and sorted. */
   installs: readonly InstallStatus[];
+  /** Installs before the filter. */
+  total: number;
+  filter: string;
+  sort: SortSpec | null;
   selected: number;
   rates: InstallRates;
   now: number;
@@ -23,10 +29,11 @@ interface InstallsPaneProps {
 export const EMPTY_INSTALLS = "Nothing installed yet — press i to pick a model or voice.";
 
 /** Models and voices with live progress, speed and time left; the selected one's stage or error in full below. */
-export const InstallsPane = memo(function InstallsPane({ installs, selected, rates, now, height, width }: InstallsPaneProps) {
+export const InstallsPane = memo(function InstallsPane({ installs, total, filter, sort, selected, rates, now, height, width }: InstallsPaneProps) {
   const longest = installs.reduce((n, x) => Math.max(n, x.target.length), 0);
   const layout = useMemo(() => installColumns(width, longest), [width, longest]);
-  const titles = useMemo(() => layout.columns.map((c) => [c.title, c.width] as const), [layout]);
+  const titles = useMemo(() => layout.columns.map((c) => [sortTitle(c.title, c.id, sort), c.width] as const), [layout, sort]);
+  if (installs.length === 0 && total > 0) return <Text dimColor>{`No installs match "${filter}" — esc clears the filter.`}</Text>;
   if (installs.length === 0) return <Text dimColor>{EMPTY_INSTALLS}</Text>;
   const current = installs[selected];
   // Header, rows, and the detail line of the selected install.
@@ -74,12 +81,14 @@ function InstallCell({ column, install: x, bar, selected, pace }: { column: Inst
           {x.target}
         </Cell>
       );
-    case "state":
+    case "state": {
+      const look = installLook(x);
       return (
-        <Cell width={width} {...toneProps(installTone(x.state))}>
-          {x.state}
+        <Cell width={width} {...toneProps(look.tone)}>
+          {look.label}
         </Cell>
       );
+    }
     case "progress":
       return <Cell width={width}>{active ? <ProgressBar percent={x.progress} width={bar} /> : "—"}</Cell>;
     case "size":
@@ -90,6 +99,7 @@ function InstallCell({ column, install: x, bar, selected, pace }: { column: Inst
     case "eta":
       return <Cell width={width}>{pace.etaMs === null ? "—" : formatEta(pace.etaMs)}</Cell>;
     case "detail":
+      if (isCancelled(x)) return <Cell dimColor>{CANCELLED_TEXT}</Cell>;
       if (x.error && (x.state === "error" || x.state === "broken")) return <Cell color="red">{oneLine(x.error)}</Cell>;
       return <Cell dimColor>{x.stage ?? ""}</Cell>;
   }
@@ -118,6 +128,13 @@ function sizeText(x: InstallStatus): string {
 
 /** The selected install's error, or what it is doing, whole (the table's cell truncates). */
 function DetailLine({ install: x }: { install: InstallStatus }) {
+  if (isCancelled(x)) {
+    return (
+      <Text dimColor wrap="truncate-end">
+        {x.target}: {x.error ? oneLine(x.error) : CANCELLED_TEXT}
+      </Text>
+    );
+  }
   if (x.error && (x.state === "error" || x.state === "broken")) {
     return (
       <Text color="red">

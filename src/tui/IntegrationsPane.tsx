@@ -7,7 +7,10 @@ import { integrationTone, toneProps } from "./theme.ts";
 import { windowStart } from "./windowed.ts";
 
 interface IntegrationsPaneProps {
+  /** The rows as drawn: those matching the filter. */
   integrations: readonly IntegrationStatus[];
+  total: number;
+  filter: string;
   selected: number;
   height: number;
 }
@@ -20,7 +23,8 @@ const COLUMNS = [
 ] as const;
 
 /** Connected tool providers and how fresh their cached tool lists are. */
-export const IntegrationsPane = memo(function IntegrationsPane({ integrations, selected, height }: IntegrationsPaneProps) {
+export const IntegrationsPane = memo(function IntegrationsPane({ integrations, total, filter, selected, height }: IntegrationsPaneProps) {
+  if (integrations.length === 0 && total > 0) return <Text dimColor>{`No integrations match "${filter}" — esc clears the filter.`}</Text>;
   if (integrations.length === 0) {
     return <Text dimColor>No integrations configured. Add [integrations.composio] or [integrations.mcp.NAME] to bosun.toml.</Text>;
   }

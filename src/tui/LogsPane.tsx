@@ -5,14 +5,19 @@ import type { LogLine } from "./store.ts";
 import { levelTone, toneProps } from "./theme.ts";
 
 interface LogsPaneProps {
+  /** The lines as drawn: those matching the filter. */
   logs: readonly LogLine[];
+  /** Lines before the filter. */
+  total: number;
+  filter: string;
   /** Lines scrolled back from the newest; 0 follows the tail. */
   offset: number;
   height: number;
 }
 
 /** The tail of the gateway log, coloured by level. */
-export const LogsPane = memo(function LogsPane({ logs, offset, height }: LogsPaneProps) {
+export const LogsPane = memo(function LogsPane({ logs, total, filter, offset, height }: LogsPaneProps) {
+  if (logs.length === 0 && total > 0) return <Text dimColor>{`No log lines match "${filter}" — esc clears the filter.`}</Text>;
   if (logs.length === 0) return <Text dimColor>No log lines yet.</Text>;
   const rows = Math.max(1, height - (offset > 0 ? 1 : 0));
   const end = Math.max(0, logs.length - offset);

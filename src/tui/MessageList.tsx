@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
-import { formatClock, oneLine } from "./format.ts";
+import { formatClock, oneLine, shortConversation } from "./format.ts";
 import type { MessageLine } from "./store.ts";
 
 interface MessageListProps {
@@ -37,7 +37,7 @@ export const MessageRow = memo(function MessageRow({ message: m }: { message: Me
           <Text bold>bosun</Text>
         </>
       )}
-      <Text dimColor> in {m.conversation}: </Text>
+      <Text dimColor> in {shortConversation(m.conversation)}: </Text>
       {oneLine(m.text)}
     </Text>
   );

@@ -7,6 +7,7 @@ import { LogsPane } from "./LogsPane.tsx";
 import { NotBuilt } from "./NotBuilt.tsx";
 import { SessionsPane } from "./SessionsPane.tsx";
 import { selectedIndex, targetAdapter, type DashboardState, type PaneId } from "./store.ts";
+import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs } from "./view.ts";
 
 interface PaneBodyProps {
   state: DashboardState;
@@ -40,18 +41,44 @@ export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
           />
         );
       }
-      return <AdaptersPane adapters={status.adapters} selected={sel} messages={state.messages} now={now} height={height} width={width} />;
+      return (
+        <AdaptersPane
+          adapters={visibleAdapters(state)}
+          total={status.adapters.length}
+          filter={state.filters.adapters}
+          sort={state.sort.adapters}
+          selected={sel}
+          messages={state.messages}
+          now={now}
+          height={height}
+          width={width}
+        />
+      );
     }
     case "installs":
       if (state.picker) {
         return <CatalogPicker picker={state.picker} catalog={state.catalog} installs={status.installs} height={height} width={width} />;
       }
-      return <InstallsPane installs={status.installs} selected={sel} rates={state.rates} now={now} height={height} width={width} />;
+      return (
+        <InstallsPane
+          installs={visibleInstalls(state)}
+          total={status.installs.length}
+          filter={state.filters.installs}
+          sort={state.sort.installs}
+          selected={sel}
+          rates={state.rates}
+          now={now}
+          height={height}
+          width={width}
+        />
+      );
     case "sessions":
       return <SessionsPane sessions={status.sessions} />;
     case "integrations":
-      return <IntegrationsPane integrations={status.integrations} selected={sel} height={height} />;
+      return (
+        <IntegrationsPane integrations={visibleIntegrations(state)} total={status.integrations.length} filter={state.filters.integrations} selected={sel} height={height} />
+      );
     case "logs":
-      return <LogsPane logs={state.logs} offset={sel} height={height} />;
+      return <LogsPane logs={visibleLogs(state)} total={state.logs.length} filter={state.filters.logs} offset={sel} height={height} />;
   }
 }

@@ -13,10 +13,12 @@ const ALL: readonly AdapterColumn[] = [
   { id: "name", title: "NAME", width: 14 },
   { id: "kind", title: "KIND", width: 9 },
   { id: "state", title: "STATE", width: 9 },
-  { id: "restarts", title: "RESTARTS", width: 9 },
+  // Room for the sort arrow after the title.
+  { id: "restarts", title: "RESTARTS", width: 10 },
   { id: "uptime", title: "UPTIME", width: 8 },
-  { id: "in", title: "IN", width: 8 },
-  { id: "out", title: "OUT", width: 8 },
+  // "1.2k · 59m": a message count and the age of the last one.
+  { id: "in", title: "IN", width: 11 },
+  { id: "out", title: "OUT", width: 11 },
   { id: "detail", title: "DETAIL", width: undefined },
 ];
 
@@ -29,7 +31,7 @@ export const DETAIL_MIN = 14;
 const MARKER = 1;
 const NAME_MIN = 6;
 
-/** The columns for `width` terminal columns: all of them at 80 and up, fewer below. */
+/** The columns for `width` terminal columns: all of them from 87 up, fewer below (no KIND at 80). */
 export function adapterColumns(width: number): AdapterColumn[] {
   let cols = ALL.slice();
   const fixed = () => MARKER + cols.reduce((n, c) => n + (c.width ?? 0), 0);

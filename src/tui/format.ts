@@ -33,6 +33,35 @@ export function formatShortAge(iso: string | null, now: number): string {
   return now - t < 1000 ? "now" : formatDuration(now - t);
 }
 
+/** Age in one unit for a count cell: "now", "12s", "3m", "2h", "5d"; "" when it never happened. */
+export function formatTinyAge(iso: string | null, now: number): string {
+  if (!iso) return "";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  const s = Math.floor((now - t) / 1000);
+  if (s < 1) return "now";
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+/** A count in at most four characters: "999", "1.2k", "12k", "1.2M". */
+export function formatCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 10_000) return `${(Math.floor(n / 100) / 10).toFixed(1)}k`;
+  if (n < 1_000_000) return `${Math.floor(n / 1000)}k`;
+  if (n < 10_000_000) return `${(Math.floor(n / 100_000) / 10).toFixed(1)}M`;
+  return `${Math.floor(n / 1_000_000)}M`;
+}
+
+/** Messages through a channel and how long ago the last one was: "12 · 3m", or "—" for none. */
+export function formatTraffic(count: number | undefined, lastAt: string | null, now: number): string {
+  const age = formatTinyAge(lastAt, now);
+  if (!count && !age) return "—";
+  return age ? `${formatCount(count ?? 0)} · ${age}` : formatCount(count ?? 0);
+}
+
 /**
  * The live countdown to an adapter's next retry: "retry in 12s", or "retrying…" once it is
  * due. Rounded up, so it reaches "retry in 1s" before it says "retrying…".
@@ -107,6 +136,18 @@ export function progressBar(percent: number, width = 10): string {
   const p = Math.min(100, Math.max(0, percent));
   const filled = Math.round((p / 100) * width);
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+/** Longest conversation id shown whole on a message line. */
+export const CONVERSATION_MAX = 14;
+
+/**
+ * A conversation id short enough to leave the message its line: ids such as UUIDs or
+ * platform chat ids keep a prefix (usually unique among recent traffic) and an ellipsis.
+ */
+export function shortConversation(id: string): string {
+  const chars = Array.from(id);
+  return chars.length <= CONVERSATION_MAX ? id : `${chars.slice(0, 8).join("")}…`;
 }
 
 /** Collapse newlines so one message or log record stays on one row. */

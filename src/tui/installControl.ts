@@ -1,25 +1,15 @@
 import type { InstallStatus } from "../core/status.ts";
-import { infoNotice, READ_ONLY_INSTALLS_NOTICE, withRequest, type Notice } from "./control.ts";
+import { askConfirm, confirmOpen } from "./confirm.ts";
+import { infoNotice, READ_ONLY_INSTALLS_NOTICE, withRequest } from "./control.ts";
 import { selectedIndex } from "./selection.ts";
 import type { DashboardState } from "./store.ts";
+import { visibleInstalls } from "./view.ts";
 
-/** How long the second `u` that confirms an uninstall may take. */
-export const CONFIRM_MS = 3000;
+export { CONFIRM_MS } from "./confirm.ts";
 
-/** An uninstall waiting for its second `u`. */
-export interface UninstallConfirm {
-  target: string;
-  /** Clock time the offer lapses; null until the first tick stamps it when made without a time. */
-  expiresAt: number | null;
-}
-
-/** The install `x` and `u` act on: the selected row. */
+/** The install `x` and `u` act on: the selected row, as drawn (filtered and sorted). */
 export function selectedInstall(state: DashboardState): InstallStatus | undefined {
-  return state.status.installs[selectedIndex(state, "installs")];
-}
-
-export function confirmPrompt(target: string): string {
-  return `press u again to uninstall ${target}`;
+  return visibleInstalls(state)[selectedIndex(state, "installs")];
 }
 
 /** `x`: cancel the selected install, which only means something while it is queued or running. */
@@ -47,30 +37,9 @@ export function uninstallInstall(state: DashboardState, at: number | undefined):
     return { ...state, confirm: null, notice: infoNotice(`${x.target} is being installed: press x to cancel it first`, at) };
   }
   if (x.state === "missing") return { ...state, confirm: null, notice: infoNotice(`nothing to uninstall: ${x.target} is not installed`, at) };
-  const c = state.confirm;
-  const confirmed = c !== null && c.target === x.target && (at === undefined || c.expiresAt === null || at < c.expiresAt);
-  if (!confirmed) {
-    const expiresAt = at === undefined ? null : at + CONFIRM_MS;
-    const notice: Notice = { text: confirmPrompt(x.target), tone: "warn", expiresAt };
-    return { ...state, confirm: { target: x.target, expiresAt }, notice };
-  }
+  if (!confirmOpen(state.confirm, "uninstall", x.target, at)) return askConfirm(state, "uninstall", x.target, at);
   if (state.request) return state;
   return withRequest({ ...state, confirm: null }, "uninstall", x.target);
-}
-
-/** Any key other than `u` withdraws a pending confirmation, and its prompt with it. */
-export function dropConfirm(state: DashboardState): DashboardState {
-  const c = state.confirm;
-  if (!c) return state;
-  const notice = state.notice?.text === confirmPrompt(c.target) ? null : state.notice;
-  return { ...state, confirm: null, notice };
-}
-
-/** A clock tick: stamp a fresh confirmation, or let a lapsed one go. Same object when nothing changes. */
-export function tickConfirm(c: UninstallConfirm | null, now: number): UninstallConfirm | null {
-  if (!c) return c;
-  if (c.expiresAt === null) return { ...c, expiresAt: now + CONFIRM_MS };
-  return now >= c.expiresAt ? null : c;
 }
 
 function onInstalls(state: DashboardState): boolean {

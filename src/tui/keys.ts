@@ -26,6 +26,10 @@ export interface KeyContext {
   detail?: boolean;
   /** The catalogue picker is open: printable keys type into its filter. */
   picker?: boolean;
+  /** The `/` prompt is open: printable keys type into the pane's filter. */
+  filtering?: boolean;
+  /** A y/n question waits in the footer. */
+  asking?: boolean;
 }
 
 export type KeyCommand = UiAction | { kind: "quit" };
@@ -44,28 +48,73 @@ const PAGE = 10;
 
 /** What a key press means; null for keys the dashboard ignores. */
 export function keyToAction(input: string, key: KeyInfo, ctx: KeyContext = {}): KeyCommand | null {
-  if (isQuitKey(input, key, ctx.picker)) return { kind: "quit" };
+  if (isQuitKey(input, key, ctx.picker || ctx.filtering)) return { kind: "quit" };
   if (ctx.picker) return pickerKey(input, key);
+  if (ctx.filtering) return filterKey(input, key);
   if (key.ctrl) return null;
+  if (ctx.asking && !ctx.help) {
+    if (input === "y" || input === "Y") return { kind: "answer", yes: true };
+    if (input === "n" || input === "N" || key.escape) return { kind: "answer", yes: false };
+  }
   if (input === "?") return { kind: "help" };
-  if (key.escape) return ctx.help ? { kind: "help", open: false } : ctx.detail ? { kind: "detail", open: false } : null;
-  // Acting on an adapter the user cannot see (the help covers the pane) would be a surprise.
-  if (isEnter(input, key)) return ctx.help ? null : { kind: "detail", open: !ctx.detail };
-  if (input === "r") return ctx.help ? null : { kind: "control", op: "restart" };
-  if (input === "s") return ctx.help ? null : { kind: "control", op: "toggle" };
-  if (input === "i") return ctx.help ? null : { kind: "pick" };
-  if (input === "x") return ctx.help ? null : { kind: "cancelInstall" };
-  if (input === "u") return ctx.help ? null : { kind: "uninstall" };
-  if (key.tab) return { kind: "cycle", delta: key.shift ? -1 : 1 };
-  if (key.rightArrow || input === "l") return { kind: "cycle", delta: 1 };
-  if (key.leftArrow || input === "h") return { kind: "cycle", delta: -1 };
-  const pane = BY_DIGIT[input];
-  if (pane) return { kind: "pane", pane };
+  // esc backs out of one thing at a time: the help, the details, then the filter.
+  if (key.escape) return ctx.help ? { kind: "help", open: false } : ctx.detail ? { kind: "detail", open: false } : { kind: "filter", op: "clear" };
+  if (ctx.help) return helpKey(input, key);
+  if (input === "/") return { kind: "filter", op: "open" };
+  if (input === "o") return { kind: "sort" };
+  // shift+letter sorts by the column with that letter (k9s style).
+  if (/^[A-Z]$/.test(input) && !key.meta) return { kind: "sort", letter: input };
+  if (isEnter(input, key)) return { kind: "detail", open: !ctx.detail };
+  if (input === "r") return { kind: "control", op: "restart" };
+  if (input === "s") return { kind: "control", op: "toggle" };
+  if (input === "i") return { kind: "pick" };
+  if (input === "x") return { kind: "cancelInstall" };
+  if (input === "u") return { kind: "uninstall" };
+  const nav = paneKey(input, key);
+  if (nav) return nav;
   if (key.downArrow || input === "j") return { kind: "move", delta: 1 };
   if (key.upArrow || input === "k") return { kind: "move", delta: -1 };
   if (key.pageDown) return { kind: "move", delta: PAGE };
   if (key.pageUp) return { kind: "move", delta: -PAGE };
   return null;
+}
+
+/** tab, ←/→, h/l and the digits: to another pane. */
+function paneKey(input: string, key: KeyInfo): KeyCommand | null {
+  if (key.tab) return { kind: "cycle", delta: key.shift ? -1 : 1 };
+  if (key.rightArrow || input === "l") return { kind: "cycle", delta: 1 };
+  if (key.leftArrow || input === "h") return { kind: "cycle", delta: -1 };
+  const pane = BY_DIGIT[input];
+  return pane ? { kind: "pane", pane } : null;
+}
+
+/**
+ * Under the help, only keys that close it or go to a pane mean anything, and j/k scroll it.
+ * Acting on a row the user cannot see (the help covers the pane) would be a surprise.
+ */
+function helpKey(input: string, key: KeyInfo): KeyCommand | null {
+  const nav = paneKey(input, key);
+  if (nav) return nav;
+  if (key.downArrow || input === "j") return { kind: "help", scroll: 1 };
+  if (key.upArrow || input === "k") return { kind: "help", scroll: -1 };
+  if (key.pageDown || input === " ") return { kind: "help", scroll: PAGE };
+  if (key.pageUp) return { kind: "help", scroll: -PAGE };
+  return null;
+}
+
+/** While the `/` prompt is open: letters type, enter keeps the filter, esc clears it, arrows still move. */
+function filterKey(input: string, key: KeyInfo): KeyCommand | null {
+  if (key.escape) return { kind: "filter", op: "clear" };
+  if (isEnter(input, key)) return { kind: "filter", op: "close" };
+  if (key.backspace || key.delete) return { kind: "filter", op: "erase" };
+  if (key.ctrl && input === "u") return { kind: "filter", op: "clearText" };
+  if (key.downArrow) return { kind: "move", delta: 1 };
+  if (key.upArrow) return { kind: "move", delta: -1 };
+  if (key.pageDown) return { kind: "move", delta: PAGE };
+  if (key.pageUp) return { kind: "move", delta: -PAGE };
+  if (key.ctrl || key.meta || key.tab) return null;
+  const text = input.replace(/[\u0000-\u001F\u007F]/g, "");
+  return text ? { kind: "filter", op: "type", text } : null;
 }
 
 /**

@@ -1,24 +1,32 @@
+import type { AdapterStatus } from "../core/status.ts";
 import type { DashboardState, PaneId } from "./store.ts";
+import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs } from "./view.ts";
 
-/** Number of selectable rows in a pane; selection is clamped against it. */
+/** Number of selectable rows in a pane as drawn (after its filter); selection is clamped against it. */
 export function paneLength(state: DashboardState, pane: PaneId): number {
   switch (pane) {
     case "adapters":
-      return state.status.adapters.length;
+      return visibleAdapters(state).length;
     case "installs":
-      return state.status.installs.length;
+      return visibleInstalls(state).length;
     case "sessions":
       return 0;
     case "integrations":
-      return state.status.integrations.length;
+      return visibleIntegrations(state).length;
     case "logs":
-      return state.logs.length;
+      return visibleLogs(state).length;
   }
 }
 
 /** The selection of a pane clamped to its current length (rows can vanish under the cursor). */
 export function selectedIndex(state: DashboardState, pane: PaneId): number {
   return clamp(state.selected[pane], 0, Math.max(0, paneLength(state, pane) - 1));
+}
+
+/** The adapter r/s act on: the one in the detail view, else the selected row as drawn. */
+export function targetAdapter(state: DashboardState): AdapterStatus | undefined {
+  if (state.detail !== null) return state.status.adapters.find((a) => a.name === state.detail);
+  return visibleAdapters(state)[selectedIndex(state, "adapters")];
 }
 
 export function clamp(n: number, lo: number, hi: number): number {

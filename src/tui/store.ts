@@ -1,28 +1,25 @@
 import type { BosunEvent, LogLevel } from "../core/events.ts";
-import { emptyStatus, type AdapterStatus, type Status } from "../core/status.ts";
+import { emptyStatus, type Status } from "../core/status.ts";
 import { applyEvents } from "./applyEvents.ts";
-import { actionFor, infoNotice, outcomeNotice, READ_ONLY_NOTICE, tickNotice, withRequest, type ControlRequest, type Notice } from "./control.ts";
+import { infoNotice, outcomeNotice, tickNotice, type ControlRequest, type Notice } from "./control.ts";
 import { timelineLength, type AdapterHistory } from "./history.ts";
-import { cancelInstall, confirmPrompt, dropConfirm, tickConfirm, uninstallInstall, type UninstallConfirm } from "./installControl.ts";
+import { answerStop, controlAdapter } from "./adapterControl.ts";
+import { dropConfirm, tickConfirm, type PendingConfirm } from "./confirm.ts";
+import { cancelInstall, uninstallInstall } from "./installControl.ts";
 import type { InstallRates } from "./installRates.ts";
+import { helpLineCount, helpMaxScroll } from "./helpRows.ts";
 import { keyToAction, type KeyCommand, type KeyInfo } from "./keys.ts";
+import { PANE_TITLES, PANES, type PaneId } from "./panes.ts";
 import { catalogDone, EMPTY_CATALOG, openPicker, pickerKey, type CatalogCache, type PickerOp, type PickerState } from "./picker.ts";
-import { clamp, paneLength, selectedIndex } from "./selection.ts";
+import { clamp, paneLength, selectedIndex, targetAdapter } from "./selection.ts";
+import { DEFAULT_SORT, type SortPane, type SortSpec } from "./sort.ts";
 import type { CatalogItem } from "./source.ts";
+import { filterKey, sortKey, type FilterOp, type SortOp } from "./tableKeys.ts";
 
-export const PANES = ["adapters", "installs", "sessions", "integrations", "logs"] as const;
-export type PaneId = (typeof PANES)[number];
-
-export const PANE_TITLES: Record<PaneId, string> = {
-  adapters: "Adapters",
-  installs: "Installs",
-  sessions: "Sessions",
-  integrations: "Integrations",
-  logs: "Logs",
-};
+export { PANE_TITLES, PANES, type PaneId } from "./panes.ts";
 
 export { LOG_CAP, MESSAGE_CAP } from "./applyEvents.ts";
-export { paneLength, selectedIndex } from "./selection.ts";
+export { paneLength, selectedIndex, targetAdapter } from "./selection.ts";
 
 export interface LogLine {
   /** Monotonic per dashboard; a stable React key even when lines share a timestamp. */
@@ -69,6 +66,10 @@ export interface DashboardState {
    */
   selected: Record<PaneId, number>;
   help: boolean;
+  /** Rows the help is scrolled down (it is taller than a 24-row terminal). */
+  helpScroll: number;
+  /** Rows of the pane body on screen, so scrolling stops where the drawing does. */
+  bodyRows: number;
   nextId: number;
   /** Recent state transitions per adapter, for its detail view. */
   history: AdapterHistory;
@@ -86,8 +87,14 @@ export interface DashboardState {
   /** The catalogue picker over the Installs pane, when open. */
   picker: PickerState | null;
   catalog: CatalogCache;
-  /** An uninstall waiting for its second `u`. */
-  confirm: UninstallConfirm | null;
+  /** An uninstall waiting for its second `u`, or a stop of the last running channel waiting for `y`. */
+  confirm: PendingConfirm | null;
+  /** The `/` filter of each pane ("" = none). */
+  filters: Record<PaneId, string>;
+  /** The `/` prompt is open on the current pane: printable keys type into its filter. */
+  filtering: boolean;
+  /** Sort column and direction of each table pane; null = the order the gateway reports. */
+  sort: Record<SortPane, SortSpec | null>;
 }
 
 /** UI actions, also what keys translate to. */
@@ -95,7 +102,8 @@ export type UiAction =
   | { kind: "pane"; pane: PaneId }
   | { kind: "cycle"; delta: 1 | -1 }
   | { kind: "move"; delta: number }
-  | { kind: "help"; open?: boolean }
+  /** Open, close or toggle the help; `scroll` moves it by rows instead. */
+  | { kind: "help"; open?: boolean; scroll?: number }
   /** Open (the selected adapter's) or close the adapter detail view; toggles without `open`. */
   | { kind: "detail"; open?: boolean }
   /** Act on the selected adapter; `toggle` stops it, or starts it when stopped. `at` stamps the notice. */
@@ -105,6 +113,10 @@ export type UiAction =
   | { kind: "cancelInstall"; at?: number }
   | { kind: "uninstall"; at?: number }
   | PickerOp
+  | FilterOp
+  | SortOp
+  /** y or n (esc) to a pending y/n question. */
+  | { kind: "answer"; yes: boolean; at?: number }
   /** The source gained or lost the gateway; `at` is the dashboard clock then. */
   | { kind: "connection"; connected: boolean; at?: number };
 
@@ -119,6 +131,8 @@ export type DashboardAction =
   /** A control request settled: with the outcome the gateway reported, or a user-readable error. */
   | { kind: "controlDone"; id: number; outcome?: string; error?: string; at?: number }
   | { kind: "controls"; available: boolean }
+  /** The terminal was resized: the pane body now has `bodyRows` rows. */
+  | { kind: "viewport"; bodyRows: number }
   /** The catalogue load `id` settled. */
   | { kind: "catalogDone"; id: number; entries?: readonly CatalogItem[]; error?: string }
   | UiAction;
@@ -135,6 +149,8 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     pane: "adapters",
     selected: { adapters: 0, installs: 0, sessions: 0, integrations: 0, logs: 0 },
     help: false,
+    helpScroll: 0,
+    bodyRows: 19,
     nextId: 1,
     history: {},
     detail: null,
@@ -146,6 +162,9 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     picker: null,
     catalog: EMPTY_CATALOG,
     confirm: null,
+    filters: { adapters: "", installs: "", sessions: "", integrations: "", logs: "" },
+    filtering: false,
+    sort: { ...DEFAULT_SORT },
   };
 }
 
@@ -157,25 +176,40 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     case "events":
       return applyEvents(state, action.events);
     case "key": {
-      const ui = keyToAction(action.input, action.key, { help: state.help, detail: state.detail !== null, picker: state.picker !== null });
+      const ui = keyToAction(action.input, action.key, {
+        help: state.help,
+        detail: state.detail !== null,
+        picker: state.picker !== null,
+        filtering: state.filtering,
+        asking: state.confirm?.kind === "stop",
+      });
       if (!ui || ui.kind === "quit") return state;
-      // Only a second `u` confirms an uninstall; anything else in between withdraws the offer.
-      const s = ui.kind === "uninstall" ? state : dropConfirm(state);
-      return dashboardReducer(s, stamp(ui, action.at));
+      // Only a second `u` confirms an uninstall, only y/n answer a question; anything else
+      // in between withdraws the offer.
+      const keep = (ui.kind === "uninstall" && state.confirm?.kind === "uninstall") || ui.kind === "answer";
+      const s = keep ? state : dropConfirm(state);
+      const elsewhere = notHere(s, ui, action.at);
+      return elsewhere ?? dashboardReducer(s, stamp(ui, action.at));
     }
     case "pane":
-      return state.pane === action.pane && !state.help && state.detail === null && state.picker === null
+      return state.pane === action.pane && !state.help && state.detail === null && state.picker === null && !state.filtering
         ? state
-        : { ...state, pane: action.pane, help: false, detail: null, detailScroll: 0, picker: null };
+        : { ...state, pane: action.pane, help: false, detail: null, detailScroll: 0, picker: null, filtering: false };
     case "cycle": {
       const i = PANES.indexOf(state.pane);
       const next = PANES[(i + action.delta + PANES.length) % PANES.length] ?? "adapters";
-      return { ...state, pane: next, help: false, detail: null, detailScroll: 0, picker: null };
+      return { ...state, pane: next, help: false, detail: null, detailScroll: 0, picker: null, filtering: false };
     }
+    case "filter":
+      return filterKey(state, action);
+    case "sort":
+      return sortKey(state, action);
+    case "answer":
+      return answerStop(state, action.yes, action.at);
     case "detail":
       return detail(state, action.open ?? state.detail === null);
     case "control":
-      return control(state, action.op, action.at);
+      return controlAdapter(state, action.op, action.at);
     case "pick":
       return openPicker(state, action.at);
     case "picker":
@@ -192,19 +226,25 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return { ...state, request: null, notice: outcomeNotice(req, action, action.at) };
     }
     case "tick": {
-      let notice = tickNotice(state.notice, action.now);
-      const confirm = tickConfirm(state.confirm, action.now);
-      // A lapsed confirmation takes its prompt along, so the footer never offers what `u` won't do.
-      if (state.confirm && !confirm && notice?.text === confirmPrompt(state.confirm.target)) notice = null;
-      return notice === state.notice && confirm === state.confirm ? state : { ...state, notice, confirm };
+      // A lapsed confirmation takes its prompt along, so the footer never offers what a key won't do.
+      const s = tickConfirm(state, action.now);
+      const notice = tickNotice(s.notice, action.now);
+      return notice === s.notice ? s : { ...s, notice };
     }
+    case "viewport":
+      return state.bodyRows === action.bodyRows ? state : { ...state, bodyRows: action.bodyRows };
     case "controls":
       return state.controls === action.available ? state : { ...state, controls: action.available };
     case "move":
       return move(state, action.delta);
     case "help": {
+      if (action.scroll !== undefined) {
+        // The overlay clamps what it draws; keep the offset within its rows.
+        const helpScroll = clamp(state.helpScroll + action.scroll, 0, helpMaxScroll(helpLineCount(state.controls), state.bodyRows));
+        return helpScroll === state.helpScroll ? state : { ...state, helpScroll };
+      }
       const help = action.open ?? !state.help;
-      return help === state.help ? state : { ...state, help };
+      return help === state.help ? state : { ...state, help, helpScroll: 0 };
     }
     case "connection":
       if (state.connected === action.connected) return state;
@@ -223,11 +263,20 @@ export function viewTime(state: DashboardState, clock: number): number {
   return isGone(state) && state.goneAt !== null ? state.goneAt : clock;
 }
 
-/** The adapter r/s act on: the one in the detail view, else the selected row. */
-export function targetAdapter(state: DashboardState): AdapterStatus | undefined {
-  const { adapters } = state.status;
-  if (state.detail !== null) return adapters.find((a) => a.name === state.detail);
-  return adapters[selectedIndex(state, "adapters")];
+/** Keys that act on one pane's rows, and which pane that is. */
+const HOME: Partial<Record<UiAction["kind"], PaneId>> = { control: "adapters", detail: "adapters", pick: "installs", cancelInstall: "installs", uninstall: "installs" };
+
+/**
+ * A pane key pressed on another pane says where it works, rather than doing nothing: a
+ * silent key reads as a broken one.
+ */
+function notHere(state: DashboardState, ui: UiAction, at: number | undefined): DashboardState | null {
+  const home = HOME[ui.kind];
+  if (!home || home === state.pane || state.help) return null;
+  // esc closing a detail view, or anything closing: nothing to explain.
+  if (ui.kind === "detail" && ui.open === false) return null;
+  const key = ui.kind === "control" ? (ui.op === "restart" ? "r" : "s") : ui.kind === "detail" ? "enter" : ui.kind === "pick" ? "i" : ui.kind === "cancelInstall" ? "x" : "u";
+  return { ...state, notice: infoNotice(`${key}: only on the ${PANE_TITLES[home]} pane`, at) };
 }
 
 function detail(state: DashboardState, open: boolean): DashboardState {
@@ -235,17 +284,6 @@ function detail(state: DashboardState, open: boolean): DashboardState {
   if (state.help || state.pane !== "adapters" || state.detail !== null) return state;
   const a = targetAdapter(state);
   return a ? { ...state, detail: a.name, detailScroll: 0 } : state;
-}
-
-function control(state: DashboardState, op: "restart" | "toggle", at: number | undefined): DashboardState {
-  if (state.help || state.pane !== "adapters") return state;
-  const a = targetAdapter(state);
-  if (!a) return state;
-  if (!state.controls) return { ...state, notice: infoNotice(READ_ONLY_NOTICE, at) };
-  // One at a time: the line already says what is under way, and a second press of `r` while a
-  // restart runs is impatience, not a request for another restart.
-  if (state.request) return state;
-  return withRequest(state, actionFor(op, a), a.name);
 }
 
 function move(state: DashboardState, delta: number): DashboardState {
@@ -271,6 +309,9 @@ function stamp(ui: Exclude<KeyCommand, { kind: "quit" }>, at: number | undefined
     case "cancelInstall":
     case "uninstall":
     case "picker":
+    case "filter":
+    case "sort":
+    case "answer":
       return { ...ui, at };
     default:
       return ui;

@@ -1,5 +1,5 @@
 import type { LogLevel } from "../core/events.ts";
-import type { AdapterState, GatewayState, InstallState } from "../core/status.ts";
+import type { AdapterState, GatewayState, InstallState, InstallStatus } from "../core/status.ts";
 
 /** How a state is drawn: an Ink colour name, or dim for "nothing is happening". */
 export interface Tone {
@@ -44,6 +44,22 @@ const LEVEL: Record<LogLevel, Tone> = {
 export const adapterTone = (s: AdapterState): Tone => ADAPTER[s] ?? {};
 export const gatewayTone = (s: GatewayState): Tone => GATEWAY[s] ?? {};
 export const installTone = (s: InstallState): Tone => INSTALL[s] ?? {};
+
+/**
+ * A cancel is stored as an error whose stage is `cancelled` (the install ended early, its
+ * `.part` kept), but nothing went wrong: it is its own, calm state.
+ */
+export function isCancelled(x: InstallStatus): boolean {
+  return x.state === "error" && x.stage === "cancelled";
+}
+
+export const CANCELLED_TEXT = "cancelled; install again to resume";
+
+/** What the STATE cell of an install says and in which colour. */
+export function installLook(x: InstallStatus): { label: string; tone: Tone } {
+  if (isCancelled(x)) return { label: "cancelled", tone: {} };
+  return { label: x.state, tone: installTone(x.state) };
+}
 export const levelTone = (l: LogLevel): Tone => LEVEL[l] ?? {};
 
 /** Integration states are free-form strings; only the obvious ones get a colour. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import type { AdapterStatus } from "../../src/core/status.ts";
 import { adapterColumns, DETAIL_MIN } from "../../src/tui/adapterColumns.ts";
+import { STOP_CONFIRM_MS } from "../../src/tui/confirm.ts";
 import { NOTICE_MS, READ_ONLY_NOTICE } from "../../src/tui/control.ts";
 import { formatRetry, formatShortAge } from "../../src/tui/format.ts";
 import { adapterTimeline, HISTORY_CAP } from "../../src/tui/history.ts";
@@ -50,8 +51,9 @@ describe("dashboardReducer: adapter control", () => {
   });
 
   test("s stops anything that is not stopped, and starts a stopped adapter", () => {
+    const other = web({ name: "xirc", state: "running" });
     for (const st of ["running", "backoff", "failed", "starting"] as const) {
-      expect(run(synced(true, [web({ state: st })]), key("s")).request?.action).toBe("stop");
+      expect(run(synced(true, [web({ state: st }), other]), key("s")).request?.action).toBe("stop");
     }
     const s = run(synced(true, [web({ state: "stopped" })]), key("s"));
     expect(s.request?.action).toBe("start");
@@ -89,13 +91,42 @@ describe("dashboardReducer: adapter control", () => {
     expect(dashboardReducer(pending, { kind: "tick", now: T0 + 10 * NOTICE_MS })).toBe(pending);
   });
 
-  test("r and s do nothing under the help, on another pane, or with no adapter", () => {
+  test("r and s do nothing under the help or with no adapter; on another pane they say where they work", () => {
     const help = run(synced(), key("?"));
     expect(dashboardReducer(help, key("r"))).toBe(help);
-    const logs = run(synced(), key("5"));
-    expect(dashboardReducer(logs, key("s"))).toBe(logs);
+    const logs = run(synced(), key("5", {}, T0));
+    const s = dashboardReducer(logs, key("s", {}, T0));
+    expect(s.request).toBeNull();
+    expect(s.notice).toEqual({ text: "s: only on the Adapters pane", tone: "info", expiresAt: T0 + NOTICE_MS });
+    expect(dashboardReducer(logs, key("i")).notice?.text).toBe("i: only on the Installs pane");
+    expect(dashboardReducer(logs, key("", { return: true })).notice?.text).toBe("enter: only on the Adapters pane");
     const none = synced(true, []);
     expect(dashboardReducer(none, key("r"))).toBe(none);
+  });
+
+  test("s on the only running channel asks; y stops it, n keeps it, any other key withdraws; the question lapses", () => {
+    const one = run(synced(true, [web(), web({ name: "xirc", state: "stopped" })]), key("s", {}, T0));
+    expect(one.request).toBeNull();
+    expect(one.confirm).toEqual({ kind: "stop", target: "web", expiresAt: T0 + STOP_CONFIRM_MS });
+    expect(one.notice).toMatchObject({ text: "web is the only running channel: stop it? y/n", tone: "warn" });
+    const yes = run(one, key("y", {}, T0 + 1));
+    expect(yes.request).toMatchObject({ action: "stop", name: "web" });
+    expect(yes.confirm).toBeNull();
+    const no = run(one, key("n", {}, T0 + 1));
+    expect(no.request).toBeNull();
+    expect(no.notice?.text).toBe("kept web running");
+    expect(run(one, key("", { escape: true })).notice?.text).toBe("kept web running");
+    // Another key withdraws the question with its prompt, and does what it does.
+    const moved = run(one, key("j"));
+    expect(moved.confirm).toBeNull();
+    expect(moved.notice).toBeNull();
+    expect(run(moved, key("y")).request).toBeNull();
+    // Unanswered, it lapses on the clock.
+    const lapsed = run(one, { kind: "tick", now: T0 + STOP_CONFIRM_MS });
+    expect(lapsed.confirm).toBeNull();
+    expect(lapsed.notice).toBeNull();
+    // A stopped channel starts without a question.
+    expect(run(synced(true, [web({ state: "stopped" })]), key("s")).request?.action).toBe("start");
   });
 });
 
@@ -169,19 +200,21 @@ describe("dashboardReducer: adapter history and detail view", () => {
 describe("adapter table columns", () => {
   const fixed = (cols: ReturnType<typeof adapterColumns>) => 1 + cols.reduce((n, c) => n + (c.width ?? 0), 0);
 
-  test("all columns fit from 80 columns up, with room for the detail", () => {
-    for (const w of [80, 100, 200]) {
+  test("all columns fit from 87 columns up, with room for the detail; at 80 only KIND gives way", () => {
+    for (const w of [87, 100, 200]) {
       const cols = adapterColumns(w);
       expect(cols.map((c) => c.title)).toEqual(["NAME", "KIND", "STATE", "RESTARTS", "UPTIME", "IN", "OUT", "DETAIL"]);
       expect(fixed(cols) + DETAIL_MIN).toBeLessThanOrEqual(w);
     }
+    expect(adapterColumns(80).map((c) => c.id)).toEqual(["name", "state", "restarts", "uptime", "in", "out", "detail"]);
   });
 
-  test("narrower terminals drop kind, then the message ages, then uptime and restarts", () => {
-    expect(adapterColumns(72).map((c) => c.id)).toEqual(["name", "state", "restarts", "uptime", "in", "out", "detail"]);
+  test("narrower terminals drop kind, then the message columns, then uptime and restarts", () => {
+    expect(adapterColumns(78).map((c) => c.id)).toEqual(["name", "state", "restarts", "uptime", "in", "out", "detail"]);
+    expect(adapterColumns(67).map((c) => c.id)).toEqual(["name", "state", "restarts", "uptime", "in", "detail"]);
     expect(adapterColumns(60).map((c) => c.id)).toEqual(["name", "state", "restarts", "uptime", "detail"]);
     expect(adapterColumns(40).map((c) => c.id)).toEqual(["name", "state", "detail"]);
-    for (const w of [72, 60, 40, 34]) expect(fixed(adapterColumns(w)) + DETAIL_MIN).toBeLessThanOrEqual(w);
+    for (const w of [78, 67, 60, 40, 34]) expect(fixed(adapterColumns(w)) + DETAIL_MIN).toBeLessThanOrEqual(w);
     // Past that, names give way down to a stub.
     expect(adapterColumns(20).find((c) => c.id === "name")?.width).toBe(6);
   });

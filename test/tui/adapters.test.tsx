@@ -57,7 +57,12 @@ describe("adapters table", () => {
     await waitForMatch(m, /web\s+webchat\s+running\s+0\s+1m 00s\s+—\s+—/);
     m.bus.emit({ type: "message.inbound", adapter: "web", conversation: "c1", user: "alice", text: "hi" });
     m.clock.t += 12_000;
-    expect(await waitForMatch(m, /running\s+0\s+1m 12s\s+12s\s+—/)).toMatch(/NAME\s+KIND\s+STATE\s+RESTARTS\s+UPTIME\s+IN\s+OUT\s+DETAIL/);
+    // IN: how many came in, and how long ago the last one did.
+    expect(await waitForMatch(m, /running\s+0\s+1m 12s\s+1 · 12s\s+—/)).toMatch(/NAME↑\s+KIND\s+STATE\s+RESTARTS\s+UPTIME\s+IN\s+OUT\s+DETAIL/);
+    m.bus.emit({ type: "message.outbound", adapter: "web", conversation: "c1", text: "hello" });
+    m.bus.emit({ type: "message.inbound", adapter: "web", conversation: "c1", user: "alice", text: "thanks" });
+    m.clock.t += 180_000;
+    await waitForMatch(m, /running\s+0\s+4m 12s\s+2 · 3m\s+1 · 3m/);
   });
 
   test("backoff shows a live retry countdown and the last error; no uptime", async () => {
@@ -68,7 +73,7 @@ describe("adapters table", () => {
       adapter: web({ state: "backoff", restarts: 3, since: iso(T0), lastError: "connect ECONNREFUSED 127.0.0.1:6697", nextRetryAt: iso(T0 + 12_000) }),
     });
     // The error is cut to fit 100 columns; the line under the table has it whole.
-    const f = await waitForMatch(m, /›web\s+webchat\s+backoff\s+3\s+—\s+—\s+—\s+retry in 12s connect ECONNREFUSE…\n/);
+    const f = await waitForMatch(m, /›web\s+webchat\s+backoff\s+3\s+—\s+—\s+—\s+retry in 12s connect ECON…\n/);
     expect(f).toContain("last error: connect ECONNREFUSED 127.0.0.1:6697  retry in 12s");
     // The countdown follows the dashboard's clock tick, with no event in between.
     m.clock.t += 1_000;
@@ -81,7 +86,7 @@ describe("adapters table", () => {
     const m = mount();
     await waitForFrame(m.lastFrame, "running");
     m.bus.emit({ type: "adapter.state", adapter: web({ state: "failed", restarts: 10, lastError: "401 Unauthorized", nextRetryAt: iso(T0 + 60_000) }) });
-    expect(await waitForMatch(m, /failed\s+10\s+—\s+—\s+—\s+retry in 1m 00s 401 Unauthorized/)).toContain("1 Adapters!");
+    expect(await waitForMatch(m, /failed\s+10\s+—\s+—\s+—\s+retry in 1m 00s 401 Unaut/)).toContain("1 Adapters!");
   });
 
   test("a narrow terminal drops the less important columns but keeps state and detail", async () => {
@@ -99,9 +104,9 @@ describe("adapters table", () => {
       const written = plain(term.stdout.written);
       // Debug mode writes every frame in full; the last one is what is on screen.
       const out = written.slice(written.lastIndexOf("bosun 0.1.0"));
-      expect(out).toMatch(/NAME\s+STATE\s+RESTARTS\s+UPTIME\s+DETAIL\n/);
+      expect(out).toMatch(/NAME↑\s+STATE\s+RESTARTS\s+UPTIME\s+DETAIL\n/);
       expect(out).not.toContain("KIND");
-      expect(out).toMatch(/›web\s+backoff\s+0\s+—\s+retry in 5s EADDR…\n/);
+      expect(out).toMatch(/›web\s+backoff\s+0\s+—\s+retry in 5s EADD…\n/);
       for (const line of out.split("\n")) expect(line.length).toBeLessThanOrEqual(60);
     } finally {
       instance.unmount();
@@ -131,15 +136,34 @@ describe("adapter control keys", () => {
   });
 
   test("s stops a running adapter, and starts a stopped one", async () => {
+    const s0 = statusAt(T0);
+    s0.adapters.push({ ...s0.adapters[0]!, name: "xirc", kind: "irc" });
     const a = fakeActions();
-    const m = mount({ actions: a.actions });
+    const m = mount({ actions: a.actions, status: s0 });
     await waitForFrame(m.lastFrame, "webchat");
+    // Another channel still runs, so this one stops without a question.
     await press(m, "s", "web: stopped");
     expect(a.calls).toEqual(["stop web"]);
     m.bus.emit({ type: "adapter.state", adapter: web({ state: "stopped", since: iso(T0) }) });
     await waitForMatch(m, /web\s+webchat\s+stopped/);
     await press(m, "s", "web: running");
     expect(a.calls).toEqual(["stop web", "start web"]);
+  });
+
+  test("s on the only running channel asks first: n keeps it, y stops it, another key withdraws the question", async () => {
+    const a = fakeActions();
+    const m = mount({ actions: a.actions });
+    await waitForFrame(m.lastFrame, "webchat");
+    await press(m, "s", "web is the only running channel: stop it? y/n");
+    expect(await press(m, "n", "kept web running")).not.toContain("stop it?");
+    await press(m, "s", "stop it? y/n");
+    // Any other key withdraws the question; a y after that is just a y.
+    m.stdin.write("j");
+    await waitForFrame(m.lastFrame, "stop it?", true);
+    m.stdin.write("y");
+    await press(m, "s", "stop it? y/n");
+    await press(m, "y", "web: stopped");
+    expect(a.calls).toEqual(["stop web"]);
   });
 
   test("a rejected action shows its message, and the next action still runs", async () => {
@@ -218,7 +242,7 @@ describe("adapter detail view", () => {
     const f = await press(m, "\r", "Recent events on web");
     expect(f).toMatch(/restarts\s+1/);
     expect(f).toMatch(/fingerprint\s+f1e2d3c4b5a69788/);
-    expect(f).toMatch(/last in\s+2s ago \(\d\d:\d\d:\d\d\)/);
+    expect(f).toMatch(/messages in\s+1, last 2s ago \(\d\d:\d\d:\d\d\)/);
     expect(f).toMatch(/since\s+1s ago/);
     expect(f).toMatch(/next retry\s+—/);
     const lines = f.split("\n");

@@ -100,7 +100,8 @@ describe("dashboard", () => {
     m.bus.emit({ type: "message.inbound", adapter: "web", conversation: "browser-1", user: "alice", text: "hello bosun" });
     const f = await waitForFrame(m.lastFrame, "hello bosun");
     expect(f).toMatch(/← alice in browser-1: hello bosun/);
-    expect(f).toMatch(/web\s+webchat\s+running\s+0\s+\S+\s+\S+\s+now\s+—/);
+    // IN counts the message and says how long ago the last one came; nothing went out yet.
+    expect(f).toMatch(/web\s+webchat\s+running\s+0\s+\S+\s+\S+\s+1 · now\s+—/);
     m.bus.emit({ type: "message.outbound", adapter: "web", conversation: "browser-1", text: "hi alice" });
     expect(await waitForFrame(m.lastFrame, "→ bosun in browser-1: hi alice")).toContain("hello bosun");
   });
@@ -173,11 +174,12 @@ describe("dashboard", () => {
   test("? shows help and toggles it off again", async () => {
     const m = mount();
     await waitForFrame(m.lastFrame, "webchat");
-    const f = await press(m, "?", "toggle this help");
-    expect(f).toContain("quit the dashboard");
+    const f = await press(m, "?", "jump to a pane");
     expect(f).not.toContain("webchat");
+    // Taller than the body: it scrolls to its last rows.
+    expect(await press(m, "jjjjjjjj", "quit the dashboard")).not.toContain("jump to a pane");
     await press(m, "?", "webchat");
-    await press(m, "?", "toggle this help");
+    await press(m, "?", "jump to a pane");
     await press(m, "\u001B", "webchat");
   });
 

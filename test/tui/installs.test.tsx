@@ -336,7 +336,7 @@ describe("install control keys", () => {
     const m = await mountOn([downloading("whisper:base.en", 10)], { actions: a.actions });
     const help = await press(m, "?", "toggle this help");
     expect(help).toContain("Installs: pick from the catalogue");
-    expect(help).toContain("uninstall it (press u twice)");
+    expect(help).toContain("uninstall (press u twice)");
     await waitForInput(m.stdin);
     m.stdin.write("i");
     m.stdin.write("x");

@@ -217,7 +217,10 @@ describe("catalogue picker state", () => {
     s = run(s, { kind: "catalogDone", id: s.catalog.loading!, entries: CATALOG }, key("z"), key("z"));
     expect(dashboardReducer(s, key("", { return: true }))).toBe(s);
     const adapters = run(onInstalls([]), key("1"));
-    expect(dashboardReducer(adapters, key("i"))).toBe(adapters);
+    const i = dashboardReducer(adapters, key("i"));
+    expect(i.picker).toBeNull();
+    expect(i.catalog).toBe(adapters.catalog);
+    expect(i.notice?.text).toBe("i: only on the Installs pane");
     const help = run(onInstalls([]), key("?"));
     expect(dashboardReducer(help, key("i"))).toBe(help);
   });
@@ -238,7 +241,7 @@ describe("x and u on the Installs pane", () => {
   test("u asks, a second u within CONFIRM_MS uninstalls; the offer lapses on the clock with its prompt", () => {
     const base = onInstalls([install("whisper:base.en", { state: "broken", error: "bad file" })]);
     let s = run(base, key("u", {}, T0));
-    expect(s.confirm).toEqual({ target: "whisper:base.en", expiresAt: T0 + CONFIRM_MS });
+    expect(s.confirm).toEqual({ kind: "uninstall", target: "whisper:base.en", expiresAt: T0 + CONFIRM_MS });
     expect(s.notice?.text).toBe("press u again to uninstall whisper:base.en");
     expect(s.request).toBeNull();
     const confirmed = run(s, key("u", {}, T0 + CONFIRM_MS - 1));

@@ -161,7 +161,9 @@ describe("dashboardReducer: UI", () => {
     expect(keyToAction("4", {})).toEqual({ kind: "pane", pane: "integrations" });
     expect(keyToAction("j", {})).toEqual({ kind: "move", delta: 1 });
     expect(keyToAction("", { upArrow: true })).toEqual({ kind: "move", delta: -1 });
-    expect(keyToAction("", { escape: true })).toBeNull();
+    // esc with nothing open clears the pane's filter (a no-op when there is none).
+    expect(keyToAction("", { escape: true })).toEqual({ kind: "filter", op: "clear" });
+    expect(dashboardReducer(synced(), { kind: "key", input: "", key: { escape: true } })).toEqual(synced());
     expect(keyToAction("z", {})).toBeNull();
     expect(isQuitKey("q", {})).toBe(true);
     expect(isQuitKey("c", { ctrl: true })).toBe(true);

@@ -269,7 +269,8 @@ export class Installer {
     } catch (err) {
       const cancelled = signal.aborted;
       const message = cancelled ? "cancelled; install again to resume (the partial download is kept)" : errorMessage(err);
-      update({ state: "error", stage: null, error: message }, true);
+      // A cancel ends the install like an error (resumable, `.part` kept); the stage says which, so views can tell.
+      update({ state: "error", stage: cancelled ? "cancelled" : null, error: message }, true);
       if (cancelled) this.opts.log.info(`install of ${entry.target} cancelled`);
       else this.opts.log.warn(`install of ${entry.target} failed: ${message}`);
     }

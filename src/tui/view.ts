@@ -1,0 +1,70 @@
+/**
+ * What a pane shows: its rows after the `/` filter and the sort. The reducer (selection, the row
+ * a key acts on) and the panes (drawing) both read these, so the cursor is always on the row
+ * drawn under it. Results are memoised on their inputs, so React sees the same array until
+ * something it depends on changes.
+ */
+import type { AdapterStatus, InstallStatus, IntegrationStatus } from "../core/status.ts";
+import { sortAdapters, sortInstalls, type SortSpec } from "./sort.ts";
+import type { DashboardState, LogLine } from "./store.ts";
+
+/** True when every word of `filter` occurs in one of `fields` (case-insensitive). */
+export function matches(filter: string, ...fields: ReadonlyArray<string | null | undefined>): boolean {
+  const words = filterWords(filter);
+  if (words.length === 0) return true;
+  const hay = fields.filter(Boolean).join("\n").toLowerCase();
+  return words.every((w) => hay.includes(w));
+}
+
+function filterWords(filter: string): string[] {
+  return filter.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
+/** One remembered result per list: recomputed only when the list, filter or sort changes. */
+function memo<T, R>(compute: (list: readonly T[], filter: string, sort: SortSpec | null) => readonly R[]) {
+  let last: { list: readonly T[]; filter: string; sort: SortSpec | null; out: readonly R[] } | null = null;
+  return (list: readonly T[], filter: string, sort: SortSpec | null): readonly R[] => {
+    if (last && last.list === list && last.filter === filter && sameSort(last.sort, sort)) return last.out;
+    const out = compute(list, filter, sort);
+    last = { list, filter, sort, out };
+    return out;
+  };
+}
+
+function sameSort(a: SortSpec | null, b: SortSpec | null): boolean {
+  return a === b || (a !== null && b !== null && a.column === b.column && a.desc === b.desc);
+}
+
+const adapters = memo<AdapterStatus, AdapterStatus>((list, filter, sort) => {
+  const shown = filter ? list.filter((a) => matches(filter, a.name, a.kind, a.state, a.lastError)) : list;
+  return sortAdapters(shown, sort);
+});
+
+const installs = memo<InstallStatus, InstallStatus>((list, filter, sort) => {
+  const shown = filter ? list.filter((x) => matches(filter, x.target, x.state, x.stage, x.error)) : list;
+  return sortInstalls(shown, sort);
+});
+
+const integrations = memo<IntegrationStatus, IntegrationStatus>((list, filter) => (filter ? list.filter((i) => matches(filter, i.name, i.state)) : list));
+
+const logs = memo<LogLine, LogLine>((list, filter) => (filter ? list.filter((l) => logMatches(filter, l)) : list));
+
+export function logMatches(filter: string, l: { level: string; tag: string; message: string }): boolean {
+  return matches(filter, l.level, l.tag, l.message);
+}
+
+export function visibleAdapters(state: DashboardState): readonly AdapterStatus[] {
+  return adapters(state.status.adapters, state.filters.adapters, state.sort.adapters);
+}
+
+export function visibleInstalls(state: DashboardState): readonly InstallStatus[] {
+  return installs(state.status.installs, state.filters.installs, state.sort.installs);
+}
+
+export function visibleIntegrations(state: DashboardState): readonly IntegrationStatus[] {
+  return integrations(state.status.integrations, state.filters.integrations, null);
+}
+
+export function visibleLogs(state: DashboardState): readonly LogLine[] {
+  return logs(state.logs, state.filters.logs, null);
+}
