@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { chatPage } from "../../src/core/adapters/webchat/page.ts";
 import { freePort, sandbox, type Sandbox } from "../helpers/bosun.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -42,15 +41,21 @@ async function waitConnected(page: Page) {
 (runIt ? describe : describe.skip)("chat page in Chromium against dist/bosun", () => {
   let sb: Sandbox;
   let port: number;
+  /** A second webchat that requires an access token. */
+  let lockedPort: number;
+  const TOKEN = "tok-e2e-0123456789abcdef";
   let browser: Browser;
   let ctx: BrowserContext;
   let page: Page;
   let tab2: Page;
 
   beforeAll(async () => {
-    sb = sandbox();
-    port = await freePort();
-    sb.writeConfig(`[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`);
+    sb = sandbox({ WEB_TOKEN: TOKEN });
+    [port, lockedPort] = await Promise.all([freePort(), freePort()]);
+    sb.writeConfig(
+      `[agent]\nprovider = "echo"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n\n` +
+        `[adapters.locked]\nkind = "webchat"\nlisten = "127.0.0.1:${lockedPort}"\naccess_token = "\${WEB_TOKEN}"\n`,
+    );
     // launch() gives every run a fresh temporary profile (user-data-dir), removed on close.
     const [up, b] = await Promise.all([sb.runAsync(["up", "--detach"]), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
     browser = b;
@@ -146,104 +151,116 @@ async function waitConnected(page: Page) {
   });
 
   test("gateway down: the page says unreachable and keeps typed messages; back up: each sent once and answered once", async () => {
+    // A second browser profile with one tab, closed while the gateway is away (its localStorage stays).
+    const other = await browser.newContext();
+    other.setDefaultTimeout(WAIT.timeout);
+    const solo = await other.newPage();
+    await solo.goto(`http://127.0.0.1:${port}/`);
+    await waitConnected(solo);
     expect((await sb.runAsync(["down"])).code).toBe(0);
     try {
-      for (const p of [page, tab2]) await p.locator("#banner", { hasText: "unreachable" }).waitFor(WAIT);
+      for (const p of [page, tab2, solo]) await p.locator("#banner", { hasText: "unreachable" }).waitFor();
       expect(await page.locator("#banner").textContent()).toContain("Retrying");
       expect(await page.locator("#state").textContent()).toBe("unreachable");
 
       await sendFrom(page, "sent while away");
-      const mine = page.locator(".msg.user", { hasText: "sent while away" });
-      await expect(mine.textContent()).resolves.toContain("not sent yet");
-      // A message typed in a tab that is then closed is kept (localStorage) for the next page load.
+      const notSent = (p: Page, text: string) => expect(p.locator(".msg.user", { hasText: text }).textContent()).resolves.toContain("not sent yet");
+      await notSent(page, "sent while away");
+      // Typed in another tab that is then closed: the open tab shows it too and will send it.
       await sendFrom(tab2, "typed in a closed tab");
-      await expect(tab2.locator(".msg.user", { hasText: "typed in a closed tab" }).textContent()).resolves.toContain("not sent yet");
+      await notSent(tab2, "typed in a closed tab");
+      await page.locator(".msg.user.pending", { hasText: "typed in a closed tab" }).waitFor();
       await tab2.close();
+      // Typed in the only tab, which is then closed: kept for the next time the page is opened.
+      await sendFrom(solo, "typed before closing the browser");
+      await notSent(solo, "typed before closing the browser");
+      await solo.close();
 
       expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
       await waitConnected(page);
-      await page.locator(".msg.agent .text", { hasText: "echo: sent while away" }).waitFor(WAIT);
-      await mine.locator(".status").waitFor({ state: "detached", ...WAIT });
+      for (const t of ["sent while away", "typed in a closed tab"]) await page.locator(".msg.agent .text", { hasText: `echo: ${t}` }).waitFor();
+      await page.locator(".msg .status").first().waitFor({ state: "detached" });
       expect(await page.locator("#banner").isHidden()).toBe(true);
 
-      const tab3 = await ctx.newPage();
-      await tab3.goto(`http://127.0.0.1:${port}/`);
-      await tab3.locator(".msg.user .text", { hasText: "typed in a closed tab" }).waitFor(WAIT);
-      await tab3.locator(".msg.agent .text", { hasText: "echo: typed in a closed tab" }).waitFor(WAIT);
-      // The first tab sees it too: the user's message mirrored, then the reply.
-      await page.locator(".msg.agent .text", { hasText: "echo: typed in a closed tab" }).waitFor(WAIT);
-      await tab3.close();
+      const reopened = await other.newPage();
+      await reopened.goto(`http://127.0.0.1:${port}/`);
+      await reopened.locator(".msg.user .text", { hasText: "typed before closing the browser" }).waitFor();
+      await reopened.locator(".msg.agent .text", { hasText: "echo: typed before closing the browser" }).waitFor();
+      await reopened.locator(".msg .status").first().waitFor({ state: "detached" });
 
-      // The conversation is processed in order: once "after" is answered, any duplicate would have arrived.
+      // A conversation is answered in order: once "after" is answered, any duplicate would have arrived.
       await sendFrom(page, "after");
-      await page.locator(".msg.agent .text", { hasText: "echo: after" }).waitFor(WAIT);
+      await page.locator(".msg.agent .text", { hasText: "echo: after" }).waitFor();
+      await sendFrom(reopened, "after, too");
+      await reopened.locator(".msg.agent .text", { hasText: "echo: after, too" }).waitFor();
       const agent = await texts(page, "agent");
       const user = await texts(page, "user");
       for (const t of ["sent while away", "typed in a closed tab"]) {
         expect(agent.filter((a) => a === `echo: ${t}`).length).toBe(1);
         expect(user.filter((u) => u === t).length).toBe(1);
       }
-      expect(await page.locator(".msg .status").count()).toBe(0);
-      expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("bosun.pending.")))).toEqual([]);
+      expect((await texts(reopened, "agent")).filter((a) => a === "echo: typed before closing the browser").length).toBe(1);
+      for (const p of [page, reopened]) {
+        expect(await p.locator(".msg .status").count()).toBe(0);
+        expect(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("bosun.pending.")))).toEqual([]);
+      }
 
       await page.locator("#t").fill("a draft\nof two lines");
       await page.locator("#t").dispatchEvent("input");
       await page.screenshot({ path: "/tmp/webchat.png" });
     } finally {
+      await other.close();
       // Whatever failed above, the tests after this one need a gateway (exits 1 if it is already running).
       await sb.runAsync(["up", "--detach"]);
     }
   });
 
-  test("an access token in the link is kept, taken out of the address bar and sent with the socket", async () => {
+  test("an access token in the link is kept, taken out of the address bar, and lets the page in", async () => {
     const fresh = await browser.newContext();
-    const p = await fresh.newPage();
-    const sockets: string[] = [];
-    p.on("websocket", (ws) => sockets.push(ws.url()));
-    await p.goto(`http://127.0.0.1:${port}/#token=tok-123`);
-    await p.waitForFunction(() => localStorage.getItem("bosun.token") === "tok-123", null, WAIT);
-    expect(p.url()).toBe(`http://127.0.0.1:${port}/`);
-    await p.waitForFunction(() => document.getElementById("state")!.textContent !== "connecting…", null, WAIT);
-    expect(sockets[0]).toContain("&token=tok-123");
-    await fresh.close();
-  });
-
-  test("a socket closed with 4401 says how to get in, stops retrying, and retries when the link is opened", async () => {
-    const upgrades: string[] = [];
-    let sawToken: () => void = () => {};
-    const tokenSeen = new Promise<void>((r) => (sawToken = r));
-    const srv = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch(req, server) {
-        const url = new URL(req.url);
-        if (url.pathname === "/ws") {
-          upgrades.push(url.search);
-          if (url.searchParams.get("token") === "good") sawToken();
-          return server.upgrade(req) ? undefined : new Response("no", { status: 400 });
-        }
-        return new Response(chatPage("locked"), { headers: { "content-type": "text/html" } });
-      },
-      websocket: { open: (ws) => ws.close(4401, "access token required"), message() {} },
-    });
-    const fresh = await browser.newContext();
-    const p = await fresh.newPage();
+    fresh.setDefaultTimeout(WAIT.timeout);
     try {
-      await p.clock.install();
-      await p.goto(`http://127.0.0.1:${srv.port}/`);
-      await p.locator("#banner", { hasText: "#token=" }).waitFor(WAIT);
-      expect(await p.locator("#banner").textContent()).toContain("access token");
-      expect(await p.locator("#state").textContent()).toBe("access token needed");
-      // Retrying with the same (missing or wrong) token is pointless: a minute of page time brings no new attempt.
-      await p.clock.runFor(60_000);
-      expect(upgrades.length).toBe(1);
-      // Opening the printed link in the same tab changes only the fragment: the page picks the token up.
-      await p.evaluate(() => (location.hash = "#token=good"));
-      await tokenSeen;
-      expect(await p.evaluate(() => [location.hash, localStorage.getItem("bosun.token")])).toEqual(["", "good"]);
+      const p = await fresh.newPage();
+      const sockets: string[] = [];
+      p.on("websocket", (ws) => sockets.push(ws.url()));
+      await p.goto(`http://127.0.0.1:${lockedPort}/#token=${TOKEN}`);
+      await waitConnected(p);
+      expect(p.url()).toBe(`http://127.0.0.1:${lockedPort}/`);
+      expect(await p.evaluate(() => localStorage.getItem("bosun.token"))).toBe(TOKEN);
+      expect(sockets[0]).toContain(`&token=${TOKEN}`);
+      await sendFrom(p, "with the token");
+      await p.locator(".msg.agent .text", { hasText: "echo: with the token" }).waitFor();
+      // A reload (no token in the address any more) still gets in.
+      await p.reload();
+      await waitConnected(p);
     } finally {
       await fresh.close();
-      srv.stop(true);
+    }
+  });
+
+  test("without the token the page says how to get in and stops retrying; opening the link gets in", async () => {
+    const fresh = await browser.newContext();
+    fresh.setDefaultTimeout(WAIT.timeout);
+    try {
+      const p = await fresh.newPage();
+      let attempts = 0;
+      p.on("websocket", () => attempts++);
+      await p.clock.install();
+      await p.goto(`http://127.0.0.1:${lockedPort}/`);
+      await p.locator("#banner", { hasText: "#token=" }).waitFor();
+      expect(await p.locator("#banner").textContent()).toContain("access token");
+      expect(await p.locator("#state").textContent()).toBe("access token needed");
+      // Retrying with the same missing or wrong token is pointless: a minute of page time brings no new attempt.
+      await p.clock.runFor(60_000);
+      expect(attempts).toBe(1);
+      // Pasting the printed link into the same tab changes only the fragment: the page picks the token up.
+      await p.evaluate((t) => (location.hash = "#token=" + t), TOKEN);
+      await waitConnected(p);
+      expect(await p.locator("#banner").isHidden()).toBe(true);
+      expect(p.url()).toBe(`http://127.0.0.1:${lockedPort}/`);
+      await sendFrom(p, "let in");
+      await p.locator(".msg.agent .text", { hasText: "echo: let in" }).waitFor();
+    } finally {
+      await fresh.close();
     }
   });
 });

@@ -28,10 +28,10 @@ export function chatPage(title: string, opts: ChatPageOptions = {}): string {
 <main id="log" role="log" aria-live="polite" aria-label="Conversation"></main>
 <form id="f">
 <label for="t" class="sr">Message</label>
-<textarea id="t" rows="1" maxlength="${maxChars}" autocomplete="off" placeholder="Message the agent (/help for commands)" aria-describedby="hint" enterkeyhint="send" autofocus></textarea>
+<textarea id="t" rows="1" maxlength="${maxChars}" autocomplete="off" placeholder="Message the agent" aria-describedby="hint" enterkeyhint="send" autofocus></textarea>
 <button type="submit">Send</button>
 </form>
-<p id="hint" class="hint">Enter sends · Shift+Enter adds a line</p>
+<p id="hint" class="hint">Enter sends · Shift+Enter adds a line · /help lists commands</p>
 <script>${SCRIPT}</script></body></html>`;
 }
 
@@ -66,7 +66,7 @@ textarea:focus-visible,button:focus-visible{outline:2px solid var(--accent);outl
 .hint{margin:0;padding:0 .75rem .5rem;font-size:.72rem;opacity:.7}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (prefers-color-scheme:dark){:root{--accent:#60a5fa;--warn:#fbbf24}#banner{background:#422006;color:#fef3c7}#banner.token{background:#450a0a;color:#fee2e2}}
-@media (max-width:480px){header,#banner{padding:.4rem .6rem}#log{padding:.6rem}.msg{max-width:94%}.hint{display:none}}
+@media (max-width:480px){header,#banner{padding:.4rem .6rem}#log{padding:.6rem}.msg{max-width:94%}}
 `;
 
 // Plain JS, no backticks or dollar-brace (it sits inside a template literal) and no double backslashes needed.
@@ -194,11 +194,24 @@ const SCRIPT = `
     var el = byId.get(id);
     if (el) markSent(el);
   }
-  // The server refused this message for good (it said why): resending would not help.
+  // The server refused this message for good (it said why; an ack may have come first): resending would not help.
   function refused(id, why) {
     forget(id);
-    var el = byId.get(id), s = el && el.querySelector(".status");
-    if (s) s.textContent = "not sent: " + why;
+    var el = byId.get(id);
+    if (!el) return;
+    if (!el.querySelector(".status")) markPending(el);
+    el.querySelector(".status").textContent = "not sent: " + why;
+  }
+  // Another tab of this conversation kept a message (it may be offline, or about to close): show it
+  // here too, and send it if this tab is connected. A copy sent twice is one message to the server.
+  function adoptPending() {
+    var all = loadPending();
+    for (var i = 0; i < all.length; i++) {
+      if (byId.has(all[i].id)) continue;
+      pending.push(all[i]);
+      markPending(add("user", all[i].text, all[i].at, all[i].id));
+      sendFrame(all[i]);
+    }
   }
   for (var i = 0; i < pending.length; i++) markPending(add("user", pending[i].text, pending[i].at, pending[i].id));
 
@@ -312,8 +325,11 @@ const SCRIPT = `
   addEventListener("online", retryNow);
   // Pasting the printed link into this tab changes only the fragment: pick the token up.
   addEventListener("hashchange", function () { if (takeTokenFromUrl()) { delay = MIN_DELAY; retryNow(); } });
-  // Another tab of this origin got a token.
-  addEventListener("storage", function (e) { if (e.key === TOKEN_KEY && needToken) retryNow(); });
+  addEventListener("storage", function (e) {
+    // Another tab of this origin got a token.
+    if (e.key === TOKEN_KEY && needToken) retryNow();
+    if (e.key === PENDING_KEY) adoptPending();
+  });
 
   function grow() {
     input.style.height = "auto";
