@@ -12,13 +12,17 @@ const isEpipe = (e: unknown) => (e as { code?: string } | null)?.code === "EPIPE
 process.stdout.on("error", (e) => {
   if (isEpipe(e)) process.exit(0);
 });
+// Until the commands (and with them the redacting printer) are loaded, print as is.
+let printError = (line: string) => void process.stderr.write(line + "\n");
 process.on("uncaughtException", (e) => {
   if (isEpipe(e)) process.exit(0);
-  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  printError(`error: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });
 
 const { run } = await import("./dispatch.ts");
+// A crash message may quote a secret (a URL, a header): it goes through the same redaction as all output.
+printError = (await import("./output.ts")).err;
 const code = await run(argv);
 // Let a large output (e.g. `config schema` into a pipe) flush, but never wait on a reader that left.
 if (process.stdout.writableLength > 0 && !process.stdout.destroyed) {
