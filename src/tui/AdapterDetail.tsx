@@ -101,10 +101,10 @@ function statusFields(a: AdapterStatus, now: number): Array<readonly [string, Re
   ];
 }
 
-/** "12, last 12s ago (12:00:01)", or "0" when nothing went through yet. */
+/** "12 · 12s ago (12:00:01)": how many, and when the last one was; "0" when nothing went through yet. */
 function traffic(count: number | undefined, lastAt: string | null, now: number): string {
   const last = stamped(lastAt, now);
-  return last === "—" ? String(count ?? 0) : `${count ?? 0}, last ${last}`;
+  return last === "—" ? String(count ?? 0) : `${count ?? 0} · ${last}`;
 }
 
 /** "12s ago (12:00:01)", or "—" for never. */

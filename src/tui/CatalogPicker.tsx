@@ -5,7 +5,7 @@ import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { formatMiB, oneLine } from "./format.ts";
 import { filterCatalog, type CatalogCache, type PickerState } from "./picker.ts";
 import type { CatalogItem } from "./source.ts";
-import { installTone, toneProps } from "./theme.ts";
+import { installLook, toneProps } from "./theme.ts";
 import { windowStart } from "./windowed.ts";
 
 interface CatalogPickerProps {
@@ -29,7 +29,7 @@ const CHROME = 6;
 export const CatalogPicker = memo(function CatalogPicker({ picker, catalog, installs, height, width }: CatalogPickerProps) {
   const entries = catalog.entries;
   const list = useMemo(() => (entries ? filterCatalog(entries, picker.filter) : []), [entries, picker.filter]);
-  const states = useMemo(() => new Map(installs.map((x) => [x.target, x.state])), [installs]);
+  const states = useMemo(() => new Map(installs.map((x) => [x.target, x])), [installs]);
   const inner = Math.max(20, width - 4);
   const longest = list.reduce((n, e) => Math.max(n, e.target.length), 0);
   const target = Math.min(Math.max(14, longest + 1), Math.max(14, Math.floor(inner * 0.45)));
@@ -83,12 +83,12 @@ interface EntryRowProps {
   entry: CatalogItem;
   target: number;
   selected: boolean;
-  state: InstallStatus["state"] | undefined;
+  state: InstallStatus | undefined;
 }
 
 const EntryRow = memo(function EntryRow({ entry: e, target, selected, state }: EntryRowProps) {
   // "missing" is what every uninstalled entry is; only say something when it is not.
-  const shown = state && state !== "missing" ? state : "";
+  const look = state && state.state !== "missing" ? installLook(state) : null;
   return (
     <Box>
       <Marker on={selected} />
@@ -97,8 +97,8 @@ const EntryRow = memo(function EntryRow({ entry: e, target, selected, state }: E
       </Cell>
       <Cell width={LANG}>{e.language}</Cell>
       <Cell width={SIZE}>{formatMiB(e.size)}</Cell>
-      <Cell width={STATE} {...(state ? toneProps(installTone(state)) : {})}>
-        {shown}
+      <Cell width={STATE} {...(look ? toneProps(look.tone) : {})}>
+        {look?.label ?? ""}
       </Cell>
       <Cell dimColor>{e.description}</Cell>
     </Box>

@@ -3,6 +3,7 @@ import { reduceStatus } from "../core/status.ts";
 import { forgetAdapter, keepAdapters, noteAdapter } from "./history.ts";
 import { noteInstall, snapshotRates } from "./installRates.ts";
 import type { DashboardState, LogLine, MessageLine } from "./store.ts";
+import { logMatches } from "./view.ts";
 
 export const LOG_CAP = 500;
 export const MESSAGE_CAP = 200;
@@ -88,8 +89,11 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
   }
   let selected = state.selected;
   if (logs.length > 0 && selected.logs > 0) {
-    // Someone reading scrolled-back lines should not have them slide away as new ones arrive.
-    selected = { ...selected, logs: Math.min(selected.logs + logs.length, LOG_CAP - 1) };
+    // Someone reading scrolled-back lines should not have them slide away as new ones arrive
+    // (counting only lines that pass the Logs filter: those are the rows on screen).
+    const filter = state.filters.logs;
+    const added = filter ? logs.filter((l) => logMatches(filter, l)).length : logs.length;
+    selected = { ...selected, logs: Math.min(selected.logs + added, LOG_CAP - 1) };
   }
   // A detail view whose adapter went away has nothing left to show.
   if (detail !== null && !status.adapters.some((a) => a.name === detail)) detail = null;

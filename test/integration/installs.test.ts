@@ -256,7 +256,7 @@ describe("interrupted installs", () => {
     expect(stderr()).toContain("partial download is kept");
     expect(sizeOf(part)).toBe(AT);
     const st = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
-    expect(st).toMatchObject({ state: "error", error: expect.stringContaining("cancelled") });
+    expect(st).toMatchObject({ state: "error", stage: "cancelled", error: expect.stringContaining("cancelled") });
     await expectResumed(s, sb);
   });
 
@@ -266,7 +266,7 @@ describe("interrupted installs", () => {
       child.kill("SIGINT"); // the command asks the gateway to cancel, then follows the install to its end
       expect(await exited(child)).toBe(130);
       const st = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
-      expect(st).toMatchObject({ state: "error", error: expect.stringContaining("cancelled") });
+      expect(st).toMatchObject({ state: "error", stage: "cancelled", error: expect.stringContaining("cancelled") });
       expect(sizeOf(part)).toBe(AT);
       await expectResumed(s, sb);
     } finally {

@@ -242,7 +242,7 @@ describe("adapter detail view", () => {
     const f = await press(m, "\r", "Recent events on web");
     expect(f).toMatch(/restarts\s+1/);
     expect(f).toMatch(/fingerprint\s+f1e2d3c4b5a69788/);
-    expect(f).toMatch(/messages in\s+1, last 2s ago \(\d\d:\d\d:\d\d\)/);
+    expect(f).toMatch(/messages in\s+1 · 2s ago \(\d\d:\d\d:\d\d\)/);
     expect(f).toMatch(/since\s+1s ago/);
     expect(f).toMatch(/next retry\s+—/);
     const lines = f.split("\n");

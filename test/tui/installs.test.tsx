@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import chalk from "chalk";
 import { cleanup, render } from "ink-testing-library";
 import { EventBus } from "../../src/core/events.ts";
 import type { InstallStatus, Status } from "../../src/core/status.ts";
@@ -151,6 +152,34 @@ describe("installs table", () => {
     // The selected one's error, whole, under the table (the cell truncates it).
     await press(m, "j", "error: checksum mismatch for ggml-large-v3.bin");
     await press(m, "j", "broken: ggml-tiny.bin fails verification");
+  });
+
+  test("a cancelled install is its own calm state: not red, no alarm on the tab, says how to resume", async () => {
+    const level = chalk.level;
+    chalk.level = 1;
+    try {
+      const m = await mountOn([
+        install("whisper:base.en", {
+          state: "error",
+          stage: "cancelled",
+          progress: 40,
+          downloadedBytes: 60 * MiB,
+          totalBytes: 148 * MiB,
+          error: "cancelled; install again to resume (the partial download is kept)",
+        }),
+      ]);
+      expect(row(m, "whisper:base.en")).toMatch(/cancelled\s+—\s+60\.0\/148\.0 MiB\s+—\s+—\s+cancelled; inst/);
+      expect(m.frame()).toContain("whisper:base.en: cancelled; install again to resume (the partial download is kept)");
+      expect(m.frame()).toContain(" 2 Installs  ");
+      expect(m.lastFrame()).not.toContain("\u001b[31m");
+      // A real error is still an error, in red, with the tab's alarm.
+      m.bus.emit({ type: "install.state", install: install("whisper:base.en", { state: "error", totalBytes: 148 * MiB, error: "checksum mismatch" }) });
+      await waitForFrame(m.lastFrame, "2 Installs!");
+      expect(row(m, "whisper:base.en")).toMatch(/error\s+/);
+      expect(m.lastFrame()).toContain("\u001b[31m");
+    } finally {
+      chalk.level = level;
+    }
   });
 
   test("the bar widens with the terminal; a narrow one drops columns but keeps state, bar and percent", async () => {
