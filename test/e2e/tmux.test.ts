@@ -54,6 +54,53 @@ describe.skipIf(!have("tmux"))("dashboard in a real terminal (tmux, dist/bosun)"
     for (const f of ["bosun.sock", "gateway.json", "gateway.lock"]) expect(existsSync(join(sb.home, "run", f))).toBe(false);
   });
 
+  test("at 80x24: every view fits, the help scrolls to its last rows, / filters, keys on the wrong pane say so, s asks", async () => {
+    const sb = sandbox();
+    const port = await freePort();
+    sb.writeConfig(`[agent]\nprovider = "echo"\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`);
+    const t = Tmux.start(`bosun-80x24-${process.pid}`, `cd ${sb.dir} && env ${shellEnv(sb.env)} ${BIN} up; echo "EXITED rc=$?"; sleep 60`, 80, 24);
+    sessions.push(t);
+    /** The whole frame is on screen: the header on the first row, the footer's last hints on the last. */
+    const fits = (s: string) => {
+      const lines = s.replace(/\n+$/, "").split("\n");
+      return lines.length <= 24 && lines[0]!.startsWith("bosun ") && /q quit|ctrl\+c quit/.test(lines.at(-1)!);
+    };
+    await t.waitFor((s) => /web\s+running/.test(s) && fits(s), "the Adapters pane, whole");
+    expect(await webchatTurn(port, "a-rather-long-conversation-id-from-a-browser", "hi at 80 columns")).toBe("echo: hi at 80 columns");
+    const traffic = await t.waitFor((s) => s.includes("echo: hi at 80 columns"), "the message under the adapter");
+    expect(traffic).toMatch(/web\s+running\s+0\s+\S+(?: \S+)?\s+1 · \S+\s+1 · \S+/);
+    expect(traffic).toContain("in a-rather…: hi at 80 columns");
+
+    t.keys("?");
+    const top = await t.waitFor((s) => s.includes("Keys") && fits(s), "the help");
+    for (const k of ["1-5", "j/k or", "enter", "│ r ", "│ s ", "│ /"]) expect(top).toContain(k);
+    t.keys("j", "j", "j", "j", "j", "j");
+    const bottom = await t.waitFor((s) => s.includes("quit the dashboard") && fits(s), "the help's last rows");
+    expect(bottom).toMatch(/q or ctrl\+c\s+quit the dashboard/);
+    t.keys("Escape");
+    await t.waitFor((s) => /web\s+running/.test(s), "the help closed");
+
+    for (const [key, text] of [["2", "Nothing installed yet"], ["3", "Sessions"], ["5", "gateway ready"]] as const) {
+      t.keys(key);
+      await t.waitFor((s) => s.includes(text) && fits(s), `pane ${key}`);
+    }
+    t.keys("/", "z", "z", "z");
+    await t.waitFor((s) => s.includes('No log lines match "zzz"') && s.includes("enter keep"), "the Logs filter");
+    t.keys("Escape");
+    await t.waitFor((s) => s.includes("gateway ready"), "the filter cleared");
+
+    t.keys("1");
+    await t.waitFor((s) => /web\s+running/.test(s), "the Adapters pane");
+    t.keys("i");
+    await t.waitFor((s) => s.includes("i: only on the Installs pane"), "a key that does not apply here saying so");
+    t.keys("s");
+    await t.waitFor((s) => s.includes("web is the only running channel: stop it? y/n"), "s asking first");
+    t.keys("n");
+    await t.waitFor((s) => s.includes("kept web running"), "n keeping it running");
+    t.keys("q");
+    expect(await t.waitFor((s) => s.includes("EXITED"), "bosun to exit")).toContain("EXITED rc=0");
+  });
+
   test("attached: `bosun dashboard` follows a detached gateway and survives its restart", async () => {
     const sb = sandbox();
     const port = await freePort();
@@ -63,12 +110,27 @@ describe.skipIf(!have("tmux"))("dashboard in a real terminal (tmux, dist/bosun)"
     sessions.push(t);
     try {
       await t.waitFor((s) => /chat\s+webchat\s+running/.test(s) && s.includes("attached"), "the attached view");
+      // The log written before we attached is there: the gateway replays its recent records.
+      t.keys("5");
+      await t.waitFor((s) => s.includes("gateway ready") && s.includes("webchat listening"), "the Logs pane with the log so far");
+      t.keys("1");
       await webchatTurn(port, "attached", "over the socket");
       await t.waitFor((s) => s.includes("echo: over the socket"), "the reply streamed over /v1/events");
+      // Live records arrive too.
+      expect(sb.run(["adapters", "restart", "chat"]).code).toBe(0);
+      t.keys("5");
+      await t.waitFor((s) => s.includes("[bosun] adapter chat restarted (cli)"), "a live log line about the restart");
+      t.keys("1");
       expect(sb.run(["down"]).code).toBe(0);
-      await t.waitFor((s) => /no connection/i.test(s), "the dashboard noticing the gateway left");
+      const gone = await t.waitFor((s) => /gateway gone since \d\d:\d\d:\d\d/.test(s), "the dashboard noticing the gateway left");
+      expect(gone).toContain("reconnecting…");
+      // The clocks stop: the uptime shown when it went stays as it was.
+      const uptime = (s: string) => s.match(/chat\s+webchat\s+\S+\s+\d+\s+(\S+(?: \S+s)?)/)?.[1];
+      const frozen = uptime(gone);
+      await new Promise((r) => setTimeout(r, 1_500)); // time has to pass for a clock to be seen not moving
+      expect(uptime(t.screen())).toBe(frozen);
       expect(sb.run(["up", "--detach"]).code).toBe(0);
-      await t.waitFor((s) => /chat\s+webchat\s+running/.test(s) && !/no connection/i.test(s), "the dashboard reattaching");
+      await t.waitFor((s) => /chat\s+webchat\s+running/.test(s) && !/gateway gone/.test(s), "the dashboard reattaching");
       t.keys("q");
       expect(await t.waitFor((s) => s.includes("EXITED"), "the dashboard to exit")).toContain("EXITED rc=0");
       // Quitting an attached dashboard leaves the gateway running.
