@@ -129,6 +129,23 @@ describe("webchat against hostile input (dist/bosun)", () => {
     a.end();
     b.end();
   });
+
+  test("a reused id with other text is refused: an error for the sender, no ack, nothing mirrored", async () => {
+    const a = await RawWs.open(port, "/ws?conversation=clash");
+    const b = await RawWs.open(port, "/ws?conversation=clash");
+    a.send(JSON.stringify({ type: "message", id: "dup", text: "first" }));
+    expect((await b.nextJson()).text).toBe("first");
+    expect((await b.nextJson()).text).toBe("echo: first");
+    await a.nextJson();
+    await a.nextJson();
+    b.send(JSON.stringify({ type: "message", id: "dup", text: "second" }));
+    expect(await b.nextJson()).toMatchObject({ type: "error", id: "dup" });
+    // The next thing a sees is its own next exchange: nothing of "second" was mirrored to it.
+    a.send(JSON.stringify({ type: "message", id: "next", text: "third" }));
+    expect(await a.nextJson()).toMatchObject({ type: "ack", id: "next" });
+    a.end();
+    b.end();
+  });
 });
 
 describe("webchat access token and allowed origins (dist/bosun)", () => {

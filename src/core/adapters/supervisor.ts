@@ -271,14 +271,19 @@ export class Supervisor {
       this.#d.log.error(`${this.name}: could not store message ${m.id}: ${errorMessage(err)}`);
       return;
     }
-    if (ev.accepted) Promise.resolve().then(ev.accepted).catch((err) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`));
+    const acknowledge = () => {
+      if (ev.accepted) Promise.resolve().then(ev.accepted).catch((err) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`));
+    };
     if (verdict.kind === "conflict") {
       // Answering would hand this sender the reply to someone else's message; processing it would
-      // make one id mean two messages. Neither: the sender learns its id is taken.
+      // make one id mean two messages. Neither: the sender learns its id is taken. A channel that
+      // cannot be told is still acknowledged, or its platform would redeliver the message forever.
       this.#d.log.warn(`${this.name}: refused message ${m.id} in ${m.conversation}: that id was already used there for a different message`);
-      ev.rejected?.({ code: "id_conflict", message: `message id "${m.id}" was already used in this conversation for a different message; use a new id` });
+      if (ev.rejected) ev.rejected({ code: "id_conflict", message: `message id "${m.id}" was already used in this conversation for a different message; use a new id` });
+      else acknowledge();
       return;
     }
+    acknowledge();
     if (verdict.kind === "answered") {
       // Exactly one reply per message: only request/response channels get the stored one again.
       if (this.#adapter?.answersDuplicates) {
