@@ -1,7 +1,7 @@
 import type { BosunEvent, LogLevel } from "../core/events.ts";
 import { emptyStatus, type Status } from "../core/status.ts";
 import { applyEvents } from "./applyEvents.ts";
-import { infoNotice, outcomeNotice, tickNotice, type ControlRequest, type Notice } from "./control.ts";
+import { outcomeNotice, tickNotice, type ControlRequest, type Notice } from "./control.ts";
 import { timelineLength, type AdapterHistory } from "./history.ts";
 import { answerStop, controlAdapter } from "./adapterControl.ts";
 import { dropConfirm, tickConfirm, type PendingConfirm } from "./confirm.ts";
@@ -9,12 +9,13 @@ import { cancelInstall, uninstallInstall } from "./installControl.ts";
 import type { InstallRates } from "./installRates.ts";
 import { helpLineCount, helpMaxScroll } from "./helpRows.ts";
 import { keyToAction, type KeyCommand, type KeyInfo } from "./keys.ts";
-import { PANE_TITLES, PANES, type PaneId } from "./panes.ts";
+import { PANES, type PaneId } from "./panes.ts";
 import { catalogDone, EMPTY_CATALOG, openPicker, pickerKey, type CatalogCache, type PickerOp, type PickerState } from "./picker.ts";
 import { clamp, paneLength, selectedIndex, targetAdapter } from "./selection.ts";
 import { DEFAULT_SORT, type SortPane, type SortSpec } from "./sort.ts";
 import type { CatalogItem } from "./source.ts";
 import { filterKey, sortKey, type FilterOp, type SortOp } from "./tableKeys.ts";
+import { notHere } from "./wrongPane.ts";
 
 export { PANE_TITLES, PANES, type PaneId } from "./panes.ts";
 
@@ -251,32 +252,6 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       if (action.connected) return { ...state, connected: true, goneAt: null };
       return { ...state, connected: false, goneAt: state.synced ? (action.at ?? null) : null };
   }
-}
-
-/** Lost the gateway after having seen it: the view shows the last known state, frozen. */
-export function isGone(state: DashboardState): boolean {
-  return state.synced && !state.connected;
-}
-
-/** The time the view is drawn at: the clock, or the moment the gateway went away (clocks stop there). */
-export function viewTime(state: DashboardState, clock: number): number {
-  return isGone(state) && state.goneAt !== null ? state.goneAt : clock;
-}
-
-/** Keys that act on one pane's rows, and which pane that is. */
-const HOME: Partial<Record<UiAction["kind"], PaneId>> = { control: "adapters", detail: "adapters", pick: "installs", cancelInstall: "installs", uninstall: "installs" };
-
-/**
- * A pane key pressed on another pane says where it works, rather than doing nothing: a
- * silent key reads as a broken one.
- */
-function notHere(state: DashboardState, ui: UiAction, at: number | undefined): DashboardState | null {
-  const home = HOME[ui.kind];
-  if (!home || home === state.pane || state.help) return null;
-  // esc closing a detail view, or anything closing: nothing to explain.
-  if (ui.kind === "detail" && ui.open === false) return null;
-  const key = ui.kind === "control" ? (ui.op === "restart" ? "r" : "s") : ui.kind === "detail" ? "enter" : ui.kind === "pick" ? "i" : ui.kind === "cancelInstall" ? "x" : "u";
-  return { ...state, notice: infoNotice(`${key}: only on the ${PANE_TITLES[home]} pane`, at) };
 }
 
 function detail(state: DashboardState, open: boolean): DashboardState {
