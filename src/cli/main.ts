@@ -13,7 +13,7 @@ process.stdout.on("error", (e) => {
   if (isEpipe(e)) process.exit(0);
 });
 // Until the commands (and with them the redacting printer) are loaded, print as is.
-let printError = (line: string) => void process.stderr.write(line + "\n");
+let printError: (line: string) => void = (line) => void process.stderr.write(line + "\n");
 process.on("uncaughtException", (e) => {
   if (isEpipe(e)) process.exit(0);
   printError(`error: ${e instanceof Error ? e.message : String(e)}`);
