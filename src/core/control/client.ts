@@ -69,18 +69,33 @@ export class ControlClient {
    * Follow GET /v1/events. Calls `onEvent` for each event (a snapshot first); resolves when the
    * stream ends (gateway stopped) or `signal` aborts.
    */
-  async events(onEvent: (e: BosunEvent) => void, signal: AbortSignal): Promise<void> {
+  async events(onEvent: (e: BosunEvent) => void, signal: AbortSignal, silenceMs = EVENTS_SILENCE_MS): Promise<void> {
     const res = await this.#raw("GET", "/v1/events", undefined, 0, signal);
     if ((res.statusCode ?? 500) >= 400) throw new BosunError("api_error", `event stream refused: ${res.statusCode}`);
     res.setEncoding("utf8");
     let buf = "";
     await new Promise<void>((resolve) => {
-      const done = () => resolve();
+      // The server writes at least a heartbeat every 15 s: a stream silent for longer belongs to a
+      // gateway that hangs (stopped, wedged), and counts as ended so the caller can reconnect.
+      let silence: ReturnType<typeof setTimeout> | undefined;
+      const watch = () => {
+        clearTimeout(silence);
+        silence = setTimeout(() => {
+          res.destroy();
+          done();
+        }, silenceMs);
+      };
+      const done = () => {
+        clearTimeout(silence);
+        resolve();
+      };
+      watch();
       signal.addEventListener("abort", () => {
         res.destroy();
         done();
       }, { once: true });
       res.on("data", (chunk: string) => {
+        watch();
         buf += chunk;
         let i: number;
         while ((i = buf.indexOf("\n\n")) !== -1) {
@@ -91,7 +106,14 @@ export class ControlClient {
             .filter((l) => l.startsWith("data: "))
             .map((l) => l.slice(6))
             .join("\n");
-          if (data) onEvent(JSON.parse(data) as BosunEvent);
+          if (!data) continue;
+          let event: BosunEvent;
+          try {
+            event = JSON.parse(data) as BosunEvent;
+          } catch {
+            continue; // A torn or foreign line must not take the dashboard down.
+          }
+          onEvent(event);
         }
       });
       res.on("end", done);
@@ -124,6 +146,9 @@ export class ControlClient {
     });
   }
 }
+
+/** How long an event stream may stay silent (the server's heartbeat is 15 s) before it counts as dead. */
+export const EVENTS_SILENCE_MS = 40_000;
 
 function readAll(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
