@@ -105,6 +105,58 @@ describe("webhook through the Gateway", () => {
     }
   });
 
+  test("a conflicting id while the first request is still in flight: only the newcomer gets 409; the first keeps its reply and callback", async () => {
+    // A provider that holds its answer until the test lets it go, so the conflict lands mid-turn.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let asked!: () => void;
+    const providerAsked = new Promise<void>((r) => (asked = r));
+    const provider = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const body = (await req.json()) as { messages: Array<{ content: string }> };
+        asked();
+        await released;
+        return Response.json({ choices: [{ message: { content: `answer to ${body.messages.at(-1)!.content}` } }] });
+      },
+    });
+    const callbacks: unknown[] = [];
+    let calledBack!: () => void;
+    const gotCallback = new Promise<void>((r) => (calledBack = r));
+    const hook = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        callbacks.push({ path: new URL(req.url).pathname, body: await req.json() });
+        calledBack();
+        return new Response("ok");
+      },
+    });
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), "bosun-webhook-gw-"));
+    const toml = `[agent]\nprovider = "openai"\nbase_url = "http://127.0.0.1:${provider.port}/v1"\nmodel = "m"\n\n[adapters.hooks]\nkind = "webhook"\nlisten = "127.0.0.1:${port}"\nsecret = "\${HOOK_SECRET}"\nreply_timeout_ms = 10000\n`;
+    const g = new Gateway({ home, loaded: parseConfig(toml, "t.toml", { HOOK_SECRET: SECRET }), env: {}, version: "test", control: false });
+    await g.start();
+    try {
+      const first = signedPost(port, { id: "x", conversation: "c", user: "alice", text: "alice's question", callback_url: `http://127.0.0.1:${hook.port}/cb-alice` });
+      await providerAsked;
+      const clash = await signedPost(port, { id: "x", conversation: "c", user: "mallory", text: "other", callback_url: `http://127.0.0.1:${hook.port}/cb-mallory` });
+      expect(clash.status).toBe(409);
+      release();
+      const answered = await first;
+      expect(answered.status).toBe(200);
+      expect(answered.json.reply).toBe("answer to alice's question");
+      await gotCallback;
+      expect(callbacks).toEqual([{ path: "/cb-alice", body: answered.json }]);
+    } finally {
+      release();
+      await g.stop();
+      provider.stop(true);
+      hook.stop(true);
+    }
+  });
+
   test("the webhook secret never reaches the gateway's log events", async () => {
     const port = await freePort();
     const g = await startGateway(port);

@@ -61,6 +61,8 @@ async function start(role: Role, overrides: Record<string, unknown> = {}, now: (
   const streamEnded = (async () => {
     for await (const ev of stream) {
       if (ev.type !== "message") continue;
+      // As the gateway does once the message is stored.
+      ev.accepted?.();
       messages.push(ev.message);
       for (const w of waiters.filter((w) => messages.length >= w.n)) w.resolve();
       if (role === "echo") await adapter.send({ conversation: ev.message.conversation, text: `echo: ${ev.message.text}`, replyTo: ev.message.id });

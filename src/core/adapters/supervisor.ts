@@ -271,8 +271,16 @@ export class Supervisor {
       this.#d.log.error(`${this.name}: could not store message ${m.id}: ${errorMessage(err)}`);
       return;
     }
+    // Synchronous, so what the adapter does on acceptance (a webhook registering the request's
+    // callback) is in place before a stored reply is delivered below.
     const acknowledge = () => {
-      if (ev.accepted) Promise.resolve().then(ev.accepted).catch((err) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`));
+      if (!ev.accepted) return;
+      const failed = (err: unknown) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`);
+      try {
+        void Promise.resolve(ev.accepted()).catch(failed);
+      } catch (err) {
+        failed(err);
+      }
     };
     if (verdict.kind === "conflict") {
       // Answering would hand this sender the reply to someone else's message; processing it would

@@ -16,8 +16,11 @@ export interface HandlerDeps {
   stopping(): boolean;
   /** Record protocol traffic (liveness). */
   touch(): void;
-  /** Hand a valid request to the gateway (the adapter's stream); `refuse` answers it instead of a reply. */
-  deliver(request: WebhookRequest, refuse: (outcome: Outcome) => void): void;
+  /**
+   * Hand a valid request to the gateway (the adapter's stream). `accepted` runs once the gateway
+   * has stored it (or found it stored); `refuse` answers this request instead of a reply.
+   */
+  deliver(request: WebhookRequest, accepted: () => void, refuse: (outcome: Outcome) => void): void;
 }
 
 const BAD_SIGNATURE = `missing or invalid ${SIGNATURE_HEADER}`;
@@ -59,12 +62,19 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
 
     const { message, callbackUrl } = parsed.request;
     const key = replyKey(message.conversation, message.id);
-    if (callbackUrl !== undefined) deps.pending.setCallback(key, callbackUrl);
     const session = `${deps.name}:${message.conversation}`;
     // Wait first, then deliver: a reply can never arrive before its request is listening for it.
     const waiting = deps.pending.wait(key, deps.replyTimeoutMs, () => timeoutOutcome(session));
-    deps.deliver(parsed.request, (outcome) => deps.pending.settle(key, outcome));
-    const outcome = await waiting;
+    deps.deliver(
+      parsed.request,
+      // Only a request the gateway accepted may name where the reply goes: a refused one must not
+      // redirect the reply to someone else's message.
+      () => {
+        if (callbackUrl !== undefined) deps.pending.setCallback(key, callbackUrl);
+      },
+      waiting.answer,
+    );
+    const outcome = await waiting.outcome;
     if (outcome.status === 504) deps.log.debug(`no reply to request ${message.id} within ${deps.replyTimeoutMs} ms`);
     return jsonResponse(outcome.status, outcome.body);
   };

@@ -53,10 +53,11 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
     log: ctx.log,
     stopping: () => stopping,
     touch,
-    deliver: (request, refuse) =>
+    deliver: (request, accepted, refuse) =>
       queue?.push({
         type: "message",
         message: request.message,
+        accepted,
         rejected: (reason) => refuse({ status: 409, body: errorBody(reason.code, reason.message) }),
       }),
   });

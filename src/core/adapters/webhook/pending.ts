@@ -2,6 +2,12 @@ import type { Outcome } from "./responses.ts";
 
 type Waiter = (outcome: Outcome) => void;
 
+/** One request's wait: its outcome, and a way to answer this request alone (others with its id keep waiting). */
+export interface Waiting {
+  outcome: Promise<Outcome>;
+  answer(outcome: Outcome): void;
+}
+
 /** Ids are the client's and unique only within a conversation: waiters are keyed by both. */
 export function replyKey(conversation: string, id: string): string {
   return `${conversation}\u0000${id}`;
@@ -24,21 +30,26 @@ export class PendingReplies {
    * that hangs up is not watched for (Deno's request.signal also fires after every response); its
    * waiter just lives until the reply or the timeout.
    */
-  wait(id: string, timeoutMs: number, onTimeout: () => Outcome): Promise<Outcome> {
-    return new Promise<Outcome>((resolve) => {
+  wait(id: string, timeoutMs: number, onTimeout: () => Outcome): Waiting {
+    let answer!: Waiter;
+    const outcome = new Promise<Outcome>((resolve) => {
       let set = this.#waiters.get(id);
       if (!set) this.#waiters.set(id, (set = new Set()));
       const waiters = set;
-      const finish = (outcome: Outcome) => {
+      let done = false;
+      const finish = (o: Outcome) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
-        waiters.delete(waiter);
+        waiters.delete(finish);
         if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id);
-        resolve(outcome);
+        resolve(o);
       };
-      const waiter: Waiter = finish;
+      answer = finish;
       const timer = setTimeout(() => finish(onTimeout()), timeoutMs);
-      waiters.add(waiter);
+      waiters.add(finish);
     });
+    return { outcome, answer };
   }
 
   /** Remember where to POST the reply to `id` (the latest request's URL wins). */
