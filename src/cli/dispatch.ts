@@ -10,8 +10,10 @@ import { VERSION } from "./version.ts";
 const VALUE_FLAGS = new Set(["--config"]);
 
 /** Run the CLI with these arguments; returns the exit code. Never throws. */
-export async function run(argv: string[]): Promise<number> {
+export async function run(rawArgv: string[]): Promise<number> {
+  const argv = joinValueFlags(rawArgv);
   const json = argv.includes("--json");
+  let label = "";
   try {
     const idx = commandIndex(argv);
     const name = idx === -1 ? undefined : argv[idx]!;
@@ -44,11 +46,36 @@ export async function run(argv: string[]): Promise<number> {
         hint: guess ? `did you mean \`bosun ${guess}\`?` : "run `bosun --help` for the list of commands",
       });
     }
+    label = name;
     return await runNamed(name, rest);
   } catch (e) {
     if ((e as { code?: string } | null)?.code === "EPIPE") return ExitCode.ok;
-    return reportError(e, json);
+    return reportError(usageError(e, label), json);
   }
+}
+
+/**
+ * `--config PATH` becomes `--config=PATH`, so no parser along the way (ours, citty's) can take the
+ * path for a command name, wherever the flag stands.
+ */
+function joinValueFlags(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (VALUE_FLAGS.has(a) && i + 1 < argv.length) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
+/** citty's own argument errors (a missing positional, an unknown subcommand) are usage errors, exit 2. */
+function usageError(e: unknown, label: string): unknown {
+  if ((e as { name?: string } | null)?.name !== "CLIError") return e;
+  return new BosunError("usage", (e as Error).message, { exitCode: ExitCode.usage, hint: label ? `see \`bosun ${label} --help\`` : "see `bosun --help`" });
 }
 
 async function runNamed(name: string, rawArgs: string[]): Promise<number> {
@@ -64,21 +91,15 @@ async function runNamed(name: string, rawArgs: string[]): Promise<number> {
   }
   await checkFlags(target, args, sub ? `${name} ${sub.name}` : name);
   process.exitCode = 0;
-  await runCommand(cmd, { rawArgs });
+  // The subcommand's name first: citty hands a subcommand only the words after its name, so a
+  // global flag written before it (`bosun --json config check`) would be lost.
+  await runCommand(cmd, { rawArgs: sub ? [sub.name, ...sub.rawArgs] : rawArgs });
   return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
 }
 
-/** Position of the first bare word (the command), skipping flags and flag values. */
+/** Position of the first bare word (the command); value flags are already joined (`--config=PATH`). */
 function commandIndex(argv: string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (VALUE_FLAGS.has(a)) {
-      i++;
-      continue;
-    }
-    if (!a.startsWith("-")) return i;
-  }
-  return -1;
+  return argv.findIndex((a) => !a.startsWith("-"));
 }
 
 async function subcommandOf(cmd: CommandDef<any>, rawArgs: string[]): Promise<{ name: string; cmd: CommandDef<any>; rawArgs: string[] } | undefined> {

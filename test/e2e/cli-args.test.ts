@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sandbox } from "../helpers/bosun.ts";
+
+// Global flags work wherever they are written, as --help promises (`--config PATH` with a space too).
+describe("global flags and argument errors (dist/bosun)", () => {
+  const sb = sandbox();
+  const bad = join(sb.dir, "bad.toml");
+  const good = join(sb.dir, "good.toml");
+  writeFileSync(bad, '[agent]\nprovider = "echo"\n[adapters.a]\nkind = "webchat"\nlisten = "127.0.0.1:28101"\n[adapters.b]\nkind = "webchat"\nlisten = "127.0.0.1:28101"\n');
+  writeFileSync(good, '[agent]\nprovider = "echo"\n[adapters.only]\nkind = "webchat"\nlisten = "127.0.0.1:28102"\n');
+
+  test("--config before or after the command, with a space or =, reaches the subcommand", () => {
+    for (const args of [["--config", bad, "config", "check"], [`--config=${bad}`, "config", "check"], ["config", "--config", bad, "check"], ["config", "check", "--config", bad]]) {
+      const r = sb.run(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 3 });
+      expect(r.stderr).toContain("bad.toml:8:1");
+    }
+    expect(sb.run(["--config", bad, "config", "path"]).stdout.trim()).toBe(bad);
+  });
+
+  test("--json before the subcommand gives JSON", () => {
+    const r = sb.run(["--json", "--config", good, "config", "check"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, adapters: ["only"] });
+  });
+
+  test("commands with a default subcommand take `--config PATH` too", () => {
+    const adapters = sb.run(["adapters", "--config", good]);
+    expect(adapters.code).toBe(0);
+    expect(adapters.stdout).toContain("only");
+    expect(JSON.parse(sb.run(["adapters", "--json", "--config", good]).stdout).map((a: { name: string }) => a.name)).toEqual(["only"]);
+  });
+
+  test("a missing argument is a usage error (exit 2) that points at --help, not a bug report", () => {
+    for (const [args, what] of [[["send"], "ADAPTER"], [["install"], "TARGETS"], [["adapters", "restart"], "NAME"]] as const) {
+      const r = sb.run([...args]);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toContain(`Missing required positional argument: ${what}`);
+      expect(r.stderr).toContain("--help");
+      expect(r.stderr).not.toContain("bug");
+    }
+  });
+});
