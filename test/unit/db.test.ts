@@ -46,6 +46,35 @@ describe("openDatabase", () => {
     openDatabase(path).close();
   });
 
+  test("an inbox keyed by (adapter, id) is migrated to (adapter, conversation, id), keeping every row and the pending index", () => {
+    const path = join(dir(), "bosun.db");
+    const old = new DatabaseSync(path);
+    // The schema as the previous release left it (user_version 3).
+    old.exec(`CREATE TABLE inbox (adapter TEXT NOT NULL, message_id TEXT NOT NULL, conversation TEXT NOT NULL, thread TEXT,
+      user TEXT NOT NULL, text TEXT NOT NULL, received_at TEXT NOT NULL, reply TEXT, reply_error TEXT, replied_at TEXT,
+      PRIMARY KEY (adapter, message_id))`);
+    old.exec(`CREATE INDEX inbox_pending ON inbox (adapter) WHERE replied_at IS NULL`);
+    old.exec(`CREATE TABLE installs (target TEXT PRIMARY KEY, state TEXT NOT NULL, progress INTEGER NOT NULL DEFAULT 0,
+      downloaded INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0, stage TEXT, error TEXT, owner_pid INTEGER,
+      verified TEXT, updated_at TEXT NOT NULL, rev INTEGER NOT NULL DEFAULT 0)`);
+    old.exec(`INSERT INTO inbox VALUES ('hooks', 'x', 'convA', NULL, 'alice', 'hi', 't0', 'echo: hi', NULL, 't1'), ('tg', '5:9', '5', NULL, 'bob', 'yo', 't2', NULL, NULL, NULL)`);
+    old.exec("PRAGMA user_version = 3");
+    old.close();
+
+    const db = openDatabase(path);
+    expect(db.prepare("SELECT adapter, conversation, message_id, reply FROM inbox ORDER BY adapter").all()).toEqual([
+      { adapter: "hooks", conversation: "convA", message_id: "x", reply: "echo: hi" },
+      { adapter: "tg", conversation: "5", message_id: "5:9", reply: null },
+    ]);
+    const key = (db.prepare("PRAGMA index_info(sqlite_autoindex_inbox_1)").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(key).toEqual(["adapter", "conversation", "message_id"]);
+    expect((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'inbox_pending'").get() as { n: number }).n).toBe(1);
+    // The same id in another conversation is a message of its own now.
+    db.prepare(`INSERT INTO inbox (adapter, conversation, message_id, user, text, received_at) VALUES ('hooks', 'convB', 'x', 'bob', 'other', 't3')`).run();
+    expect((db.prepare("SELECT count(*) AS n FROM inbox WHERE message_id = 'x'").get() as { n: number }).n).toBe(2);
+    db.close();
+  });
+
   test("8 processes opening one new database at once all succeed (no 'database is locked')", async () => {
     const d = dir();
     const path = join(d, "bosun.db");
