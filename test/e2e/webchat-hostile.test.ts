@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { freePort, sandbox, webchatTurn, type Sandbox } from "../helpers/bosun.ts";
 import { RawWs } from "../helpers/raw-ws.ts";
 
@@ -102,6 +104,22 @@ describe("webchat against hostile input (dist/bosun)", () => {
     const localhost = await RawWs.open(port, "/ws?conversation=x", { Origin: `http://localhost:${port}`, Host: `localhost:${port}` });
     expect(localhost.status).toBe(101);
     localhost.end();
+    stillServing(sb, pid);
+  });
+
+  test("a Host that breaks the Host grammar gets 421 and leaves no error in the log", async () => {
+    const errorsInLog = () =>
+      readFileSync(join(sb.home, "logs", "bosun.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"level":"error"'));
+    const before = errorsInLog().length;
+    for (const host of ["localhost:evil", `localhost:${port}/x`, "[localhost]", "[::1]evil.com", `localhost:${port}:1`, "localhost:99999"]) {
+      for (const path of ["/", "/ws?conversation=x"]) {
+        const r = await RawWs.open(port, path, { Host: host });
+        expect([host, path, r.status]).toEqual([host, path, 421]);
+      }
+    }
+    expect(errorsInLog().slice(before)).toEqual([]);
     stillServing(sb, pid);
   });
 

@@ -2,6 +2,7 @@ import { ConfigError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "./keypath.ts";
 import { formatHostPort, parseHostPort, type HostPort } from "./listen.ts";
 import { indexKeyPositions, pathId, type SourcePosition } from "./locate.ts";
+import { isWildcardHost, normalizeHost } from "../util/origin.ts";
 
 /** Where the config text is, for positions in errors. */
 export interface ListenSource {
@@ -13,7 +14,7 @@ interface Listener {
   adapter: string;
   listen: string;
   hp: HostPort;
-  /** Canonical host: lower case, IPv6 in its shortest form, without brackets. */
+  /** Canonical host (util/origin.ts normalizeHost): every spelling of an address is one string. */
   host: string;
   path: KeyPath;
   at: SourcePosition;
@@ -34,7 +35,7 @@ export function checkListenCollisions(adapters: Record<string, unknown>, src: Li
     const hp = parseHostPort(listen);
     if (!hp) continue; // the schema reports a malformed address
     const path = ["adapters", adapter, "listen"];
-    listeners.push({ adapter, listen, hp, host: canonicalHost(hp.host), path, at: valuePosition(src.text, positions, path) });
+    listeners.push({ adapter, listen, hp, host: normalizeHost(hp.host), path, at: valuePosition(src.text, positions, path) });
   }
   // Report against the adapter written later, so the first one stays as written.
   listeners.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column);
@@ -46,7 +47,7 @@ export function checkListenCollisions(adapters: Record<string, unknown>, src: Li
     let free = mine.hp.port + 1;
     while (used.has(free) && free < 65535) free++;
     throw new ConfigError(
-      `${formatKeyPath(mine.path)}: port ${mine.hp.port} is already taken by adapter "${other.adapter}" (${other.listen}${isWildcard(other.host) ? ", every address" : ""})`,
+      `${formatKeyPath(mine.path)}: port ${mine.hp.port} is already taken by adapter "${other.adapter}" (${other.listen}${isWildcardHost(other.host) ? ", every address" : ""})`,
       {
         file: src.file,
         line: mine.at.line,
@@ -58,27 +59,14 @@ export function checkListenCollisions(adapters: Record<string, unknown>, src: Li
   }
 }
 
+/** What `localhost` is bound on: the address it resolves to. */
+const LOCALHOST = new Set(["localhost", "127.0.0.1", "::1"]);
+
 /** Whether two canonical hosts can't both bind one port. */
 function hostsOverlap(a: string, b: string): boolean {
-  if (isWildcard(a) || isWildcard(b)) return true;
-  const loopback = (h: string) => h === "localhost" || h === "127.0.0.1" || h === "::1";
-  if (a === "localhost" || b === "localhost") return loopback(a) && loopback(b);
+  if (isWildcardHost(a) || isWildcardHost(b)) return true;
+  if (a === "localhost" || b === "localhost") return LOCALHOST.has(a) && LOCALHOST.has(b);
   return a === b;
-}
-
-function isWildcard(host: string): boolean {
-  return host === "0.0.0.0" || host === "::";
-}
-
-function canonicalHost(host: string): string {
-  const lower = host.toLowerCase();
-  try {
-    // The URL parser writes IPv6 in its shortest form ([0:0::1] -> [::1]) and IPv4 in dotted decimal.
-    const h = new URL(`http://${lower.includes(":") ? `[${lower}]` : lower}/`).hostname;
-    return h.startsWith("[") ? h.slice(1, -1) : h;
-  } catch {
-    return lower;
-  }
 }
 
 /** The position of the value written for `path` (just after `=`), else of the closest written ancestor. */

@@ -1,4 +1,5 @@
 import { parseHostPort } from "../config/listen.ts";
+import { isWildcardHost, normalizeHost } from "./origin.ts";
 
 /** Split a `host:port` / `[v6]:port` listen address (the config schema's parser; validated there already). */
 export function parseListen(listen: string): { hostname: string; port: number } {
@@ -15,7 +16,6 @@ export function listenUrl(hostname: string, port: number, scheme = "http"): stri
 
 /** The address a server reaches itself at: a wildcard listen is probed over loopback. */
 export function selfHost(hostname: string): string {
-  if (hostname === "0.0.0.0") return "127.0.0.1";
-  if (hostname === "::" || hostname === "[::]") return "::1";
-  return hostname;
+  if (!isWildcardHost(hostname)) return hostname;
+  return normalizeHost(hostname) === "::" ? "::1" : "127.0.0.1";
 }
