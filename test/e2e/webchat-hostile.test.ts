@@ -61,8 +61,12 @@ describe("webchat against hostile input (dist/bosun)", () => {
     // A binary frame of garbage is decoded leniently and refused like any other bad frame.
     ws.send(Buffer.from([0xff, 0xfe, 0x00, 0x80]), 2);
     expect((await ws.nextJson()).type).toBe("error");
-    // A message whose id is not a string still works (the server picks an id).
-    ws.send('{"type":"message","id":{"x":1},"text":"still alive"}');
+    // An id the client could not match in the ack is refused; a message without one gets one.
+    for (const id of [{ x: 1 }, 7, "", "i".repeat(201)]) {
+      ws.send(JSON.stringify({ type: "message", id, text: "with a bad id" }));
+      expect((await ws.nextJson()).message).toContain('"id" must be a string');
+    }
+    ws.send('{"type":"message","text":"still alive"}');
     const next = [await ws.nextJson(), await ws.nextJson()];
     expect(next.map((m) => m.type).sort()).toEqual(["ack", "message"]);
     expect(next.find((m) => m.type === "message").text).toBe("echo: still alive");

@@ -5,7 +5,8 @@ export type ChatFrame =
   | { type: "invalid"; message: string };
 
 const EXPECTED = 'expected {"type":"message","text":"..."} or {"type":"ping"}';
-const MAX_ID = 128;
+/** Longest client message id, as for the webhook. */
+const MAX_ID = 200;
 
 /** Parse one WebSocket text frame. Any JSON value (null, numbers, arrays...) yields a result, never a throw. */
 export function parseFrame(raw: string, maxText: number): ChatFrame {
@@ -20,6 +21,10 @@ export function parseFrame(raw: string, maxText: number): ChatFrame {
   if (frame.type === "ping") return { type: "ping" };
   if (frame.type !== "message" || typeof frame.text !== "string" || frame.text.trim() === "") return { type: "invalid", message: EXPECTED };
   if (frame.text.length > maxText) return { type: "invalid", message: `message longer than ${maxText} characters` };
-  const id = typeof frame.id === "string" && frame.id.length > 0 && frame.id.length <= MAX_ID ? frame.id : undefined;
-  return { type: "message", id, text: frame.text };
+  if (frame.id === undefined) return { type: "message", id: undefined, text: frame.text };
+  // An id the client can't recognise in the ack would leave its message "not sent" forever: refuse it.
+  if (typeof frame.id !== "string" || frame.id.length === 0 || frame.id.length > MAX_ID) {
+    return { type: "invalid", message: `"id" must be a string of 1 to ${MAX_ID} characters (or left out)` };
+  }
+  return { type: "message", id: frame.id, text: frame.text };
 }

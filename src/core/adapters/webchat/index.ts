@@ -67,7 +67,7 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
 
   const upgradeChat = (req: Request, url: URL, upgrade: Parameters<Parameters<typeof serve>[0]["fetch"]>[1]) => {
     const conversation = url.searchParams.get("conversation") ?? "";
-    if (!CONVERSATION_RE.test(conversation)) return refuse(400, "conversation id required");
+    if (!CONVERSATION_RE.test(conversation)) return refuse(400, "?conversation= must be 1 to 128 letters, digits, _ or -");
     if (!originAllowed(req.headers.get("origin"), req.headers.get("host"), config.allowed_origins)) {
       ctx.log.debug(`refused a WebSocket from another origin`);
       return refuse(403, "this origin may not use the chat");
