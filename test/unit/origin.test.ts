@@ -95,3 +95,15 @@ describe("web listener host and origin checks", () => {
     expect(parseHostHeader(null)).toBeNull();
   });
 });
+
+describe("exposure warnings", () => {
+  test("a loopback chat that answers to other host names (a reverse proxy) without a token is warned about", async () => {
+    const { parseConfig } = await import("../../src/core/config/load.ts");
+    const { exposureWarnings } = await import("../../src/core/config/exposure.ts");
+    const base = '[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:7420"\n';
+    expect(exposureWarnings(parseConfig(base, "x.toml", {}).config)).toEqual([]);
+    const proxied = exposureWarnings(parseConfig(`${base}allowed_hosts = ["chat.example.com"]\n`, "x.toml", {}).config);
+    expect(proxied.map((w) => w.message)).toEqual([expect.stringContaining("reverse proxy")]);
+    expect(exposureWarnings(parseConfig(`${base}allowed_hosts = ["chat.example.com"]\naccess_token = "0123456789abcdef01"\n`, "x.toml", {}).config)).toEqual([]);
+  });
+});

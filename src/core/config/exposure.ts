@@ -16,6 +16,14 @@ export interface ExposureWarning {
 export function exposureWarnings(config: BosunConfig): ExposureWarning[] {
   const out: ExposureWarning[] = [];
   for (const [name, a] of Object.entries(config.adapters)) {
+    if (a.kind === "webchat" && a.allowed_hosts.length > 0 && isLoopbackListen(a.listen) && a.access_token === undefined && !a.public) {
+      // Other Host names on a loopback listener mean a reverse proxy: the network may reach it after all.
+      out.push({
+        adapter: name,
+        listen: a.listen,
+        message: `[adapters.${name}] answers to ${a.allowed_hosts.join(", ")} (allowed_hosts): behind a reverse proxy the chat is reachable from the network, with no access_token`,
+      });
+    }
     if (!("listen" in a) || typeof a.listen !== "string" || isLoopbackListen(a.listen)) continue;
     const hp = parseHostPort(a.listen);
     const listen = hp ? formatHostPort(hp) : a.listen;
