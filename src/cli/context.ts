@@ -1,5 +1,5 @@
 import type { GlobalFlags } from "./args.ts";
-import { envSecrets } from "../core/config/secrets.ts";
+import { secretValues } from "../core/config/secrets.ts";
 import { pathsFor, resolveHome, type Paths } from "../core/paths.ts";
 import { Redactor } from "../core/util/redact.ts";
 import { setColor, useRedactor } from "./output.ts";
@@ -9,7 +9,7 @@ export interface CliContext {
   cwd: string;
   paths: Paths;
   flags: GlobalFlags;
-  /** What everything printed goes through; loading the config adds its secrets. */
+  /** What everything printed goes through; loading the config adds its secrets (loadForCli). */
   redactor: Redactor;
 }
 
@@ -19,7 +19,7 @@ export function cliContext(flags: GlobalFlags): CliContext {
   setColor(flags.color !== false && process.stdout.isTTY === true);
   const redactor = new Redactor();
   // A key taken from the environment (OPENAI_API_KEY) is as secret as one in the config.
-  redactor.set(envSecrets(env));
+  redactor.set(secretValues(null, env));
   useRedactor(redactor);
   return { env, cwd: process.cwd(), paths: pathsFor(resolveHome(env)), flags, redactor };
 }

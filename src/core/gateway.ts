@@ -5,6 +5,7 @@ import type { StartOutcome } from "./adapters/supervisor.ts";
 import { Agent, type Reply } from "./agent.ts";
 import { exposureWarnings } from "./config/exposure.ts";
 import { parseConfig, type LoadedConfig } from "./config/load.ts";
+import { secretValues } from "./config/secrets.ts";
 import type { BosunConfig } from "./config/schema.ts";
 import { watchConfig, type WatchHandle } from "./config/watch.ts";
 import { createToken } from "./control/auth.ts";
@@ -12,6 +13,7 @@ import type { RunningRecord } from "./control/client.ts";
 import { startControlServer } from "./control/server.ts";
 import { BosunError, ConfigError, errorMessage } from "./errors.ts";
 import { EventBus } from "./events.ts";
+import { startHeartbeat } from "./heartbeat.ts";
 import { acquireLock } from "./lock.ts";
 import { ownStartTicks } from "./util/process.ts";
 import { createLogger, Redactor } from "./log.ts";
@@ -59,6 +61,7 @@ export class Gateway {
   #agent: Agent | null = null;
   #installs: InstallService | null = null;
   #watcher: WatchHandle | null = null;
+  #stopHeartbeat: (() => void) | null = null;
   #reloading: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
   #stopped!: () => void;
@@ -74,7 +77,7 @@ export class Gateway {
     this.bus.on((e) => {
       this.#status = reduceStatus(this.#status, e);
     });
-    this.redactor.set(opts.loaded.secrets);
+    this.redactor.set(secretValues(opts.loaded, opts.env));
     this.log = createLogger({ bus: this.bus, redactor: this.redactor, file: this.paths.log, level: opts.logLevel ?? 3 });
   }
 
@@ -108,7 +111,7 @@ export class Gateway {
     try {
       this.bus.emit({ type: "gateway.state", gateway: { state: "starting", pid: process.pid, configPath: this.#loaded.path, startedAt } });
       this.#db = openDatabase(paths.db);
-      const choice = await selectProvider(config.agent, opts.env);
+      const choice = await selectProvider(config.agent, opts.env, (t) => this.redactor.apply(t));
       if (choice.notice) this.log.info(choice.notice);
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
       this.#agent = new Agent({ provider: choice.provider, systemPrompt: config.agent.system_prompt, log: this.log.withTag("agent"), describeStatus: () => this.describe(), clock: this.#clock });
@@ -135,6 +138,7 @@ export class Gateway {
       if (opts.control !== false) {
         const record: RunningRecord = { pid: process.pid, ...(ownStartTicks === null ? {} : { procStart: ownStartTicks }), version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);
+        this.#stopHeartbeat = startHeartbeat(paths.record, this.#clock, config.gateway.heartbeat_ms);
       }
       this.#watch();
       this.bus.emit({ type: "gateway.state", gateway: { state: "running" } });
@@ -203,12 +207,12 @@ export class Gateway {
       this.bus.emit({ type: "config.error", error: err.toJSON() });
       return;
     }
-    this.redactor.set([...new Set([...this.#loaded.secrets, ...loaded.secrets])]);
+    this.redactor.set([...secretValues(this.#loaded, this.opts.env), ...secretValues(loaded, this.opts.env)]);
     const agentChanged = JSON.stringify(loaded.config.agent) !== JSON.stringify(this.#loaded.config.agent);
     this.#loaded = loaded;
     this.#installs?.reload(loaded.config.installs);
     if (agentChanged && this.#agent) {
-      const choice = await selectProvider(loaded.config.agent, this.opts.env);
+      const choice = await selectProvider(loaded.config.agent, this.opts.env, (t) => this.redactor.apply(t));
       this.#agent.setProvider(choice.provider, loaded.config.agent.system_prompt);
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
     }
@@ -251,6 +255,7 @@ export class Gateway {
   stop(reason = "requested"): Promise<void> {
     if (this.#stopping) return this.#stopping;
     this.#stopping = (async () => {
+      this.#stopHeartbeat?.();
       this.bus.emit({ type: "gateway.state", gateway: { state: "stopping" } });
       this.log.info(`gateway stopping (${reason})`);
       const steps: Array<[string, () => Promise<void> | void]> = [

@@ -67,8 +67,8 @@ describe("token redaction", () => {
   });
 
   test("redactToken hides bot<token> in URLs and the bare token", () => {
-    expect(redactToken(`GET https://api.telegram.org/bot${token}/getMe failed`, token)).toBe("GET https://api.telegram.org/bot<redacted>/getMe failed");
-    expect(redactToken(`token ${token}`, token)).toBe("token <redacted>");
+    expect(redactToken(`GET https://api.telegram.org/bot${token}/getMe failed`, token)).toBe("GET https://api.telegram.org/bot[redacted]/getMe failed");
+    expect(redactToken(`token ${token}`, token)).toBe("token [redacted]");
   });
 
   test("a fetch error quoting the URL (as Deno's do) reaches no message unredacted", async () => {
@@ -78,7 +78,7 @@ describe("token redaction", () => {
     const api = new TelegramApi("http://127.0.0.1:1", token);
     const err = (await api.call("getMe", {}, { timeoutMs: 1000 }).catch((e: unknown) => e)) as TelegramNetworkError;
     expect(err).toBeInstanceOf(TelegramNetworkError);
-    expect(err.message).toContain("bot<redacted>/getMe");
+    expect(err.message).toContain("bot[redacted]/getMe");
     expect(`${err.message}${err.stack}`).not.toContain("secret_part");
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { openaiProvider, ProviderError } from "../../src/core/providers/openai.ts";
+import { Redactor } from "../../src/core/util/redact.ts";
 
 // A local server speaking the OpenAI chat completions wire format, including its error bodies.
 const seen: Array<{ auth: string | null; body: any }> = [];
@@ -48,9 +49,11 @@ describe("openai-compatible provider", () => {
     expect(err.message).toContain("could not reach the provider");
   });
 
-  test("a key the provider echoes back is hidden in the error, even one no pattern recognises", async () => {
+  test("a key the provider echoes back is hidden in the error by the redactor it is given (the gateway's), even one no pattern recognises", async () => {
     const key = "plainKeyWithoutPrefix0123";
-    const p = openaiProvider({ baseUrl: base, model: "bad-key", apiKey: key, timeoutMs: 5000 });
+    const redactor = new Redactor();
+    redactor.set([key]);
+    const p = openaiProvider({ baseUrl: base, model: "bad-key", apiKey: key, timeoutMs: 5000, redact: (t) => redactor.apply(t) });
     const err = (await p.complete([{ role: "user", content: "x" }], sig()).catch((e) => e)) as ProviderError;
     expect(err.status).toBe(401);
     expect(err.message).toContain("Incorrect API key provided: Bearer [redacted]");

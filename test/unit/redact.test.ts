@@ -1,14 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { collectSecrets, envSecrets, isSecretKey } from "../../src/core/config/secrets.ts";
+import { collectSecrets, envSecrets, isSecretKey, secretValues } from "../../src/core/config/secrets.ts";
 import { Redactor, redactPatterns } from "../../src/core/util/redact.ts";
+import { safeUrl } from "../../src/core/util/url.ts";
 
 describe("Redactor", () => {
-  test("hides literal secrets, also URL-encoded and JSON-escaped, but not short values", () => {
+  test("hides literal secrets, also URL-encoded and JSON-escaped, from 4 characters on", () => {
     const r = new Redactor();
-    r.set(["p@ss/word-42", 'quo"ted-secret', "true", "abc12"]);
+    r.set(["p@ss/word-42", 'quo"ted-secret', "pw4#", "abc12", "xyz"]);
     expect(r.apply("a p@ss/word-42 b p%40ss%2Fword-42")).toBe("a [redacted] b [redacted]");
     expect(r.apply(JSON.stringify({ v: 'x quo"ted-secret' }))).toBe('{"v":"x [redacted]"}');
-    expect(r.apply("enabled: true, code abc12")).toBe("enabled: true, code abc12");
+    // An IRC password may be this short (the schema sets no minimum): still hidden, also URL-encoded.
+    expect(r.apply("PASS pw4# / pw4%23, code abc12")).toBe("PASS [redacted] / [redacted], code [redacted]");
+    // Below 4 characters a value would shred ordinary text: not redacted.
+    expect(r.apply("xyz")).toBe("xyz");
   });
 
   test("add keeps the secrets already set", () => {
@@ -41,6 +45,17 @@ describe("redactPatterns", () => {
     expect(redactPatterns("https://h/m?X-Amz-Signature=ff00&apiKey=k1&sig=zz")).toBe("https://h/m?X-Amz-Signature=[redacted]&apiKey=[redacted]&sig=[redacted]");
     expect(redactPatterns("http://[::1]:7420/ and http://127.0.0.1:8080/path?q=1")).toBe("http://[::1]:7420/ and http://127.0.0.1:8080/path?q=1");
   });
+
+  test("a token of any length in a Bot API URL, but not prose or times", () => {
+    expect(redactPatterns("POST https://api.telegram.org/bot123456:AAE-secret_part/getUpdates failed")).toBe("POST https://api.telegram.org/bot[redacted]/getUpdates failed");
+    expect(redactPatterns("the robot12:30 and the bot at 12:30")).toBe("the robot12:30 and the bot at 12:30");
+  });
+
+  test("safeUrl: scheme, host and path, the path through the same rules", () => {
+    expect(safeUrl("https://me:pw@api.telegram.org/bot123456:AAE-secret_part/getFile?file_id=1#x")).toBe("https://api.telegram.org/bot[redacted]/getFile");
+    expect(safeUrl("http://127.0.0.1:8080/models/a.bin?token=t0k&size=3")).toBe("http://127.0.0.1:8080/models/a.bin");
+    expect(safeUrl("not a url")).toBe("(invalid URL)");
+  });
 });
 
 describe("secret keys", () => {
@@ -57,6 +72,17 @@ describe("secret keys", () => {
       installs: { custom: [{ url: "https://u:url-pw-5@h.example/m.bin?token=tok-6&size=9" }], mirror: "https://h.example" },
     };
     expect(collectSecrets(data).sort()).toEqual(["Basic aGk=", "fut-3", "id-4", "ns-pw-2", "sasl-pw-1", "tok-6", "url-pw-5"]);
+  });
+
+  test("secretValues: the config's secrets at any length the Redactor takes, environment values from 6 characters", () => {
+    const env = { OPENAI_API_KEY: "plainEnvKey0123", FEATURE_TOKEN: "true", GITHUB_TOKEN: "ghp12", HOME: "/home/me" };
+    const all = secretValues({ secrets: ["nick5", "pw4#"] }, env);
+    expect(all.sort()).toEqual(["nick5", "plainEnvKey0123", "pw4#"]);
+    expect(secretValues(null, env)).toEqual(["plainEnvKey0123"]);
+    // A short env value the config also holds (api_key = "\${GITHUB_TOKEN}") is a config secret.
+    const r = new Redactor();
+    r.set(secretValues({ secrets: ["ghp12"] }, env));
+    expect(r.apply("ghp12 plainEnvKey0123 nick5 true")).toBe("[redacted] [redacted] nick5 true");
   });
 
   test("envSecrets: variables named like secrets", () => {

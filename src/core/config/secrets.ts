@@ -1,4 +1,4 @@
-import { isSecretParam } from "../util/redact.ts";
+import { isSecretParam, MIN_ENV_SECRET_LENGTH } from "../util/redact.ts";
 import { SECRET_KEYS } from "./schema.ts";
 
 /** True for config keys that hold secrets: api_key, token, oauth_token, sasl_password, nickserv_password, webhook secret, headers... */
@@ -28,6 +28,18 @@ export function collectSecrets(data: unknown): string[] {
   };
   visit(data, false);
   return [...found].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Every value output must hide, and the one place that set is built (the CLI's printer and the
+ * gateway, at start and on reload, both take it from here): the config's secrets, and the values of
+ * secret-named environment variables, which the gateway uses too (OPENAI_API_KEY with no config).
+ * Environment values shorter than MIN_ENV_SECRET_LENGTH are left out; the Redactor's own floor
+ * (MIN_SECRET_LENGTH) applies to config values.
+ */
+export function secretValues(loaded: { secrets: readonly string[] } | null, env: Record<string, string | undefined>): string[] {
+  const fromEnv = envSecrets(env).filter((v) => v.length >= MIN_ENV_SECRET_LENGTH);
+  return [...new Set([...(loaded?.secrets ?? []), ...fromEnv])];
 }
 
 /** Values of environment variables named like secrets (OPENAI_API_KEY, GITHUB_TOKEN, *_PASSWORD), for redaction. */

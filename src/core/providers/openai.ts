@@ -1,5 +1,4 @@
 import { FetchError, ofetch } from "ofetch";
-import { Redactor } from "../util/redact.ts";
 import type { ChatMessage, Provider } from "./types.ts";
 
 export interface OpenAIOptions {
@@ -7,6 +6,12 @@ export interface OpenAIOptions {
   model: string;
   apiKey?: string;
   timeoutMs: number;
+  /**
+   * Hides secrets in the error text: providers quote back the key they were sent ("Incorrect API
+   * key provided: ..."), and the text becomes the chat user's reply. The gateway passes its one
+   * redactor, which holds this key whether it came from the config or the environment.
+   */
+  redact?: (text: string) => string;
 }
 
 /** A provider failure with the facts the error classifier needs (HTTP status, provider code, headers). */
@@ -29,10 +34,7 @@ interface CompletionBody {
 /** Any OpenAI-compatible chat completions API: OpenAI, Ollama, llama.cpp, vLLM, OpenRouter. */
 export function openaiProvider(opts: OpenAIOptions): Provider {
   const base = opts.baseUrl.replace(/\/+$/, "");
-  // Providers quote back the key they were sent ("Incorrect API key provided: sk-..."): the error
-  // hides it before anyone can print it, whether or not the key came from the config.
-  const redactor = new Redactor();
-  if (opts.apiKey) redactor.set([opts.apiKey]);
+  const redact = opts.redact ?? ((text: string) => text);
   return {
     name: "openai",
     label: `openai (${opts.model} @ ${base})`,
@@ -48,7 +50,7 @@ export function openaiProvider(opts: OpenAIOptions): Provider {
           retry: 0,
         });
       } catch (err) {
-        throw toProviderError(err, redactor);
+        throw toProviderError(err, redact);
       }
       const text = body?.choices?.[0]?.message?.content;
       if (typeof text !== "string") throw new ProviderError("provider answered without a message", 200, null);
@@ -57,15 +59,15 @@ export function openaiProvider(opts: OpenAIOptions): Provider {
   };
 }
 
-function toProviderError(err: unknown, redactor: Redactor): ProviderError {
+function toProviderError(err: unknown, redact: (text: string) => string): ProviderError {
   if (err instanceof FetchError && err.status !== undefined) {
     const data = err.data as { error?: { message?: unknown; code?: unknown; type?: unknown } } | string | undefined;
     const e = typeof data === "object" ? data?.error : undefined;
     const detail = typeof e?.message === "string" ? e.message : typeof data === "string" ? data : (err.statusText ?? "");
     const code = typeof e?.code === "string" ? e.code : typeof e?.type === "string" ? e.type : null;
-    return new ProviderError(redactor.apply(`provider answered ${err.status}: ${detail}`).slice(0, 400), err.status, code, err.response?.headers ?? null);
+    return new ProviderError(redact(`provider answered ${err.status}: ${detail}`).slice(0, 400), err.status, code, err.response?.headers ?? null);
   }
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const msg = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-  return new ProviderError(redactor.apply(`could not reach the provider: ${msg}`).slice(0, 400), null, cause?.code ?? null);
+  return new ProviderError(redact(`could not reach the provider: ${msg}`).slice(0, 400), null, cause?.code ?? null);
 }

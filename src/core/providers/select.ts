@@ -14,29 +14,29 @@ const OLLAMA_PROBE_MS = 300;
 /**
  * Pick the provider. An explicit `agent.provider` wins. Otherwise, as a user would hope:
  * OPENAI_API_KEY / OPENAI_BASE_URL → openai; an Ollama answering locally → openai against it with
- * its first model; else echo with a notice.
+ * its first model; else echo with a notice. `redact` hides secrets in the provider's error texts.
  */
-export async function selectProvider(agent: AgentConfig, env: Record<string, string | undefined>): Promise<ProviderChoice> {
+export async function selectProvider(agent: AgentConfig, env: Record<string, string | undefined>, redact?: (text: string) => string): Promise<ProviderChoice> {
   const timeoutMs = agent.timeout_ms;
   if (agent.provider === "echo") return { provider: echoProvider(), notice: null };
   if (agent.provider === "openai") {
     const baseUrl = agent.base_url ?? env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     return {
-      provider: openaiProvider({ baseUrl, model: agent.model ?? "gpt-4o-mini", apiKey: agent.api_key ?? env.OPENAI_API_KEY, timeoutMs }),
+      provider: openaiProvider({ baseUrl, model: agent.model ?? "gpt-4o-mini", apiKey: agent.api_key ?? env.OPENAI_API_KEY, timeoutMs, redact }),
       notice: null,
     };
   }
   if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
     const baseUrl = env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     return {
-      provider: openaiProvider({ baseUrl, model: agent.model ?? env.OPENAI_MODEL ?? "gpt-4o-mini", apiKey: env.OPENAI_API_KEY, timeoutMs }),
+      provider: openaiProvider({ baseUrl, model: agent.model ?? env.OPENAI_MODEL ?? "gpt-4o-mini", apiKey: env.OPENAI_API_KEY, timeoutMs, redact }),
       notice: null,
     };
   }
   const ollama = ollamaBase(env);
   const model = await firstOllamaModel(ollama);
   if (model) {
-    return { provider: openaiProvider({ baseUrl: `${ollama}/v1`, model: agent.model ?? model, timeoutMs }), notice: null };
+    return { provider: openaiProvider({ baseUrl: `${ollama}/v1`, model: agent.model ?? model, timeoutMs, redact }), notice: null };
   }
   return {
     provider: echoProvider(),

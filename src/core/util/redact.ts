@@ -2,10 +2,16 @@
 export const REDACTED = "[redacted]";
 
 /**
- * Shorter literal values are not redacted: blanking every "true" or "1234" in ordinary text would
- * garble output while hiding nothing worth hiding.
+ * Shorter literal values are not redacted: blanking every "a" or "on" in ordinary text would shred
+ * output. Config secrets (an IRC password has no minimum) are hidden from this length on.
  */
-export const MIN_SECRET_LENGTH = 6;
+export const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Values of secret-named environment variables are hidden from this length on: the environment is
+ * the user's whole shell, where a `*_TOKEN` or `*_KEY` may well hold "true" or "1234".
+ */
+export const MIN_ENV_SECRET_LENGTH = 6;
 
 /** How the names of URL query parameters that carry credentials end: token, access_token, api_key, apiKey, sig, X-Amz-Signature... */
 const SECRET_PARAM_END = "(?:token|key|secret|password|passwd|pwd|sig|signature|credential|auth)";
@@ -22,7 +28,8 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // A digit (or length) is required so prose ("Bearer tokens expire", "sk-learn") stays readable.
   [/\bBearer\s+(?:(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{20,})/g, `Bearer ${REDACTED}`],
   [/\b(?:sk|pk|rk)-(?:(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{8,}|[A-Za-z0-9_-]{16,})/g, REDACTED],
-  // Telegram bot tokens: "123456789:AA...".
+  // Telegram bot tokens: "123456789:AA...", and any token in a Bot API URL path (".../bot<token>/getMe").
+  [/(?<=\bbot)\d+:[A-Za-z0-9_-]+/g, REDACTED],
   [/\b\d{6,12}:[A-Za-z0-9_-]{30,}/g, REDACTED],
   // userinfo passwords: scheme://user:PASSWORD@host
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]+@/gi, `$1:${REDACTED}@`],

@@ -1,4 +1,5 @@
 import { systemClock } from "../../util/clock.ts";
+import { Redactor } from "../../util/redact.ts";
 
 /**
  * Minimal Bot API client: `POST {api_root}/bot{token}/{method}` with a JSON body, typed errors,
@@ -45,11 +46,15 @@ export class TelegramAuthError extends Error {
   }
 }
 
-/** Replace `bot<token>` (in URLs) and the bare token anywhere in a string. */
+/** Hide the token anywhere in a string, and any `bot<token>` of a Bot API URL (the shared redaction rules). */
 export function redactToken(text: string, token: string): string {
-  let out = text.replace(/bot\d+:[A-Za-z0-9_-]+/g, "bot<redacted>");
-  if (token.length >= 4) out = out.split(token).join("<redacted>");
-  return out;
+  return tokenRedactor(token).apply(text);
+}
+
+function tokenRedactor(token: string): Redactor {
+  const r = new Redactor();
+  r.set([token]);
+  return r;
 }
 
 export interface CallOptions {
@@ -65,9 +70,12 @@ type ApiBody = { ok?: unknown; result?: unknown; error_code?: unknown; descripti
 export class TelegramApi {
   readonly #base: string;
   readonly #token: string;
+  // Errors leave this client as objects anyone may print: they carry no token, whoever prints them.
+  readonly #redactor: Redactor;
   constructor(apiRoot: string, token: string) {
     this.#base = apiRoot.replace(/\/+$/, "");
     this.#token = token;
+    this.#redactor = tokenRedactor(token);
   }
 
   /** Call one method; resolves with `result`, rejects with TelegramApiError / TelegramNetworkError / the abort reason. */
@@ -106,7 +114,7 @@ export class TelegramApi {
   }
 
   #redact(text: string): string {
-    return redactToken(text, this.#token);
+    return this.#redactor.apply(text);
   }
 }
 
