@@ -1,43 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { download, DownloadError, NATIVE_MIN_BYTES } from "../../src/core/installs/download.ts";
-import type { DownloadOptions, DownloadProgress } from "../../src/core/installs/types.ts";
+import type { DownloadProgress } from "../../src/core/installs/types.ts";
+import { DownloadCases } from "../helpers/download-case.ts";
 import { generatedBytes, ModelServer, type Switches } from "../helpers/model-server.ts";
 import { openFilesUnder } from "../helpers/proc.ts";
 
 // Large fresh bodies take the native path: the runtime writes the .part, a worker hashes behind it.
 const SIZE = NATIVE_MIN_BYTES + (2 << 20);
 let server: ModelServer;
-let id = 1000;
-const dirs: string[] = [];
+const cases = new DownloadCases(() => server, "native", 1000);
 beforeAll(async () => {
   server = await ModelServer.start();
 });
 afterAll(async () => {
   await server.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  cases.cleanup();
 });
 
-function fresh(switches: Switches = {}, algo: "sha256" | "sha1" | "md5" = "sha256") {
-  const n = ++id;
-  const file = server.addFile(`/native/f${n}.bin`, { size: SIZE, seed: n }, switches);
-  const dir = mkdtempSync(join(tmpdir(), "bosun-native-"));
-  dirs.push(dir);
-  const dest = join(dir, "whisper", `f${n}.bin`);
-  const opts = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
-    url: file.url,
-    dest,
-    size: SIZE,
-    checksum: { algo, hex: file[algo] },
-    connectTimeoutMs: 5_000,
-    idleTimeoutMs: 5_000,
-    signal: new AbortController().signal,
-    ...extra,
-  });
-  return { n, file, dir, dest, part: `${dest}.part`, opts };
-}
+const fresh = (switches: Switches = {}, algo: "sha256" | "sha1" | "md5" = "sha256") => cases.fresh(SIZE, switches, algo);
 
 async function failure(p: Promise<unknown>): Promise<DownloadError> {
   const e = await p.then(() => null, (err) => err);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { download, NATIVE_MIN_BYTES, verifyFile } from "../../src/core/installs/download.ts";
-import type { DownloadOptions } from "../../src/core/installs/types.ts";
 import { WRITEBACK_EVERY_BYTES } from "../../src/core/installs/writeback.ts";
+import { DownloadCases } from "../helpers/download-case.ts";
 import { generatedBytes, ModelServer, type ServedFile, type Switches } from "../helpers/model-server.ts";
 
 // Resuming a kept `.part` on either side of every size threshold of the download path:
@@ -14,35 +12,16 @@ import { generatedBytes, ModelServer, type ServedFile, type Switches } from "../
 const READ_BYTES = 4 << 20;
 
 let server: ModelServer;
-let id = 5000;
-const dirs: string[] = [];
+const cases = new DownloadCases(() => server, "resume", 5000);
 beforeAll(async () => {
   server = await ModelServer.start();
 });
 afterAll(async () => {
   await server.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  cases.cleanup();
 });
 
-function fresh(size: number, switches: Switches = {}) {
-  const n = ++id;
-  const file = server.addFile(`/resume/f${n}.bin`, { size, seed: n }, switches);
-  const dir = mkdtempSync(join(tmpdir(), "bosun-resume-"));
-  dirs.push(dir);
-  const dest = join(dir, "whisper", `f${n}.bin`);
-  const opts = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
-    url: file.url,
-    dest,
-    size,
-    checksum: { algo: "sha256", hex: file.sha256 },
-    connectTimeoutMs: 5_000,
-    idleTimeoutMs: 5_000,
-    signal: new AbortController().signal,
-    ...extra,
-  });
-  const done = () => rmSync(dir, { recursive: true, force: true });
-  return { n, file, dest, part: `${dest}.part`, opts, done };
-}
+const fresh = (size: number, switches: Switches = {}) => cases.fresh(size, switches);
 
 /** Only the rest went over the wire, with one Range request, and the file verifies on its own. */
 async function expectResumed(file: ServedFile, dest: string, kept: number, r: Awaited<ReturnType<typeof download>>) {

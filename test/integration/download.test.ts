@@ -1,60 +1,24 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { download, DownloadError, verifyFile, type DownloadResult } from "../../src/core/installs/download.ts";
-import type { DownloadOptions, DownloadProgress } from "../../src/core/installs/types.ts";
-import { generatedBytes, ModelServer, type ServedFile, type Switches } from "../helpers/model-server.ts";
+import type { DownloadProgress } from "../../src/core/installs/types.ts";
+import { DownloadCases } from "../helpers/download-case.ts";
+import { ModelServer, type Switches } from "../helpers/model-server.ts";
 
 let server: ModelServer;
-let nextId = 0;
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "bosun-dl-"));
-  dirs.push(dir);
-  return dir;
-}
+const cases = new DownloadCases(() => server, "models", 0);
+const tempDir = () => cases.tempDir();
+/** A fresh file on the server (unique path, so counters are per test) and a fresh destination. */
+const fresh = (size: number, switches: Switches = {}) => cases.fresh(size, switches);
 
 beforeAll(async () => {
   server = await ModelServer.start();
 });
 afterAll(async () => {
   await server.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  cases.cleanup();
 });
-
-interface Case {
-  file: ServedFile;
-  bytes: Buffer;
-  dest: string;
-  part: string;
-  opts(extra?: Partial<DownloadOptions>): DownloadOptions;
-}
-
-/** A fresh file on the server (unique path, so counters are per test) and a fresh destination. */
-function fresh(size: number, switches: Switches = {}): Case {
-  const id = ++nextId;
-  const file = server.addFile(`/models/f${id}.bin`, { size, seed: id }, switches);
-  const dir = tempDir();
-  const dest = join(dir, "models", "whisper", `f${id}.bin`);
-  return {
-    file,
-    bytes: generatedBytes(size, id),
-    dest,
-    part: `${dest}.part`,
-    opts: (extra = {}) => ({
-      url: file.url,
-      dest,
-      size,
-      checksum: { algo: "sha256", hex: file.sha256 },
-      connectTimeoutMs: 5_000,
-      idleTimeoutMs: 5_000,
-      signal: new AbortController().signal,
-      ...extra,
-    }),
-  };
-}
 
 /** The DownloadError a failing call rejects with (fails the test if it resolves or throws something else). */
 async function failure(p: Promise<DownloadResult>): Promise<DownloadError> {
