@@ -130,6 +130,28 @@ async function checkFlags(cmd: CommandDef<any>, rawArgs: string[], label: string
     if (def.type === "boolean") known.add(`no-${key}`);
     for (const a of [(def as { alias?: string | string[] }).alias ?? []].flat()) known.add(a);
   }
+  // A word beyond the last positional would be dropped without a word (`send web c hello world`
+  // sends "hello"); a positional whose hint ends in "..." takes any number.
+  const positionals = Object.values(defs).filter((d) => d.type === "positional");
+  const variadic = positionals.some((d) => String((d as { valueHint?: string }).valueHint ?? "").endsWith("..."));
+  const valueFlags = new Set<string>();
+  for (const [key, def] of Object.entries(defs)) {
+    if (def.type !== "string" && def.type !== "enum") continue;
+    valueFlags.add(`--${key}`);
+    for (const a of [(def as { alias?: string | string[] }).alias ?? []].flat()) valueFlags.add(a.length === 1 ? `-${a}` : `--${a}`);
+  }
+  const words: string[] = [];
+  for (let i = 0; i < rawArgs.length && rawArgs[i] !== "--"; i++) {
+    const a = rawArgs[i]!;
+    if (valueFlags.has(a)) i++;
+    else if (!a.startsWith("-")) words.push(a);
+  }
+  if (!variadic && !cmd.subCommands && words.length > positionals.length) {
+    throw new BosunError("usage", `unexpected argument "${words[positionals.length]}" for \`bosun ${label}\``, {
+      exitCode: ExitCode.usage,
+      hint: positionals.length ? `quote an argument that contains spaces; see \`bosun ${label} --help\`` : `\`bosun ${label}\` takes no arguments`,
+    });
+  }
   for (const a of rawArgs) {
     if (a === "--") break;
     if (!a.startsWith("-")) continue;

@@ -42,4 +42,15 @@ describe("global flags and argument errors (dist/bosun)", () => {
       expect(r.stderr).not.toContain("bug");
     }
   });
+
+  test("a word beyond a command's arguments is refused, not dropped (unquoted text would be cut short)", () => {
+    const send = sb.run(["send", "web", "conv", "hello", "world"]);
+    expect(send.code).toBe(2);
+    expect(send.stderr).toContain('unexpected argument "world"');
+    expect(send.stderr).toContain("quote");
+    expect(sb.run(["status", "extra"]).code).toBe(2);
+    // Values of a command's own flags are not extra words; variadic commands take many.
+    expect(sb.run(["catalog", "whisper", "--filter", "base.en"]).code).toBe(0);
+    expect(sb.run(["install", "--help", "whisper:tiny", "whisper:base"]).code).toBe(0);
+  });
 });
