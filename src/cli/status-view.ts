@@ -9,7 +9,7 @@ export function renderStatus(s: Status, now = Date.now()): string {
   const lines: string[] = [];
   const head = [c.bold("bosun"), g.version, (g.state === "crashed" ? c.red : stateColor(g.state))(g.state)];
   if (g.state === "running") head.push(c.dim(`pid ${g.pid}`), c.dim(`up ${humanDuration(g.uptimeMs)}`));
-  if (g.state === "crashed" && g.crash) head.push(c.dim(`pid ${g.pid} is gone; last seen ${g.crash.at} (${ago(g.crash.at, now)})`));
+  if (g.state === "crashed" && g.crash) head.push(c.dim(`pid ${g.pid} is gone; last alive at ${g.crash.lastAliveAt} (${ago(g.crash.lastAliveAt, now)})`));
   lines.push(head.join("  "));
   if (g.state === "crashed") {
     const last = g.crash?.lastLog;

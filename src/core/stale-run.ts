@@ -22,8 +22,9 @@ export interface FoundCrash extends GatewayCrash {
 
 /**
  * The crash the running record tells of, or null (no record, or its process still runs). The
- * crash time is the last sign of life: the latest of the log's last write, its last record and
- * the running record.
+ * gateway marks its record alive every `[gateway] heartbeat_ms` (heartbeat.ts), so the last sign
+ * of life is the latest of the record's modification time, the log's last write and its last
+ * record: the gateway died after that, within one heartbeat unless it was stalled.
  */
 export function findCrash(paths: Paths): FoundCrash | null {
   const rec = readJson<Partial<RunningRecord>>(paths.record);
@@ -31,8 +32,8 @@ export function findCrash(paths: Paths): FoundCrash | null {
   const lastLog = lastLogLine(paths.log);
   // File times are coarse (a few ms): the last record's own time may be later still.
   const times = [mtimeMs(paths.record) ?? Date.now(), mtimeMs(paths.log) ?? 0, lastLog?.at ? Date.parse(lastLog.at) || 0 : 0];
-  const at = new Date(Math.max(...times)).toISOString();
-  return { pid: rec.pid, startedAt: typeof rec.startedAt === "string" ? rec.startedAt : null, at, lastLog };
+  const lastAliveAt = new Date(Math.max(...times)).toISOString();
+  return { pid: rec.pid, startedAt: typeof rec.startedAt === "string" ? rec.startedAt : null, lastAliveAt, lastLog };
 }
 
 /** What `cleanStaleRun` found and removed. */

@@ -29,8 +29,11 @@ export interface LogLine {
 
 /** What is known of a gateway that died without stopping. */
 export interface GatewayCrash {
-  /** The last sign of life: the latest of the log's last write, its last record and the running record. */
-  at: string;
+  /**
+   * When the gateway was last known alive: the latest of its heartbeat (the running record's
+   * modification time, renewed every `[gateway] heartbeat_ms`), the log's last write and its last record.
+   */
+  lastAliveAt: string;
   lastLog: LogLine | null;
 }
 

@@ -14,7 +14,7 @@ export function storedStatus(version: string, loaded: LoadedConfig | null, confi
     s.gateway.state = "crashed";
     s.gateway.pid = crash.pid;
     s.gateway.startedAt = crash.startedAt;
-    s.gateway.crash = { at: crash.at, lastLog: crash.lastLog };
+    s.gateway.crash = { lastAliveAt: crash.lastAliveAt, lastLog: crash.lastLog };
   }
   s.gateway.configPath = loaded?.path ?? configError?.file ?? null;
   s.gateway.configError = configError;

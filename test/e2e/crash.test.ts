@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { processAlive } from "../../src/core/util/process.ts";
 import { exited, freePort, sandbox, type Sandbox } from "../helpers/bosun.ts";
@@ -43,12 +43,12 @@ describe("a crash leaves a trace", () => {
 
     const text = sb.run(["status"]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^bosun\\s+\\S+\\s+crashed\\s+pid ${pid} is gone; last seen \\d{4}-`, "m"));
+    expect(text.stdout).toMatch(new RegExp(`^bosun\\s+\\S+\\s+crashed\\s+pid ${pid} is gone; last alive at \\d{4}-`, "m"));
     expect(text.stdout).toMatch(/last log \d\d:\d\d:\d\d INFO \[bosun\] gateway ready/);
     const st = JSON.parse(sb.run(["status", "--json"]).stdout);
     expect(st.gateway.state).toBe("crashed");
     expect(st.gateway.pid).toBe(pid);
-    expect(Date.parse(st.gateway.crash.at)).toBeGreaterThanOrEqual(Date.parse(st.gateway.startedAt));
+    expect(Date.parse(st.gateway.crash.lastAliveAt)).toBeGreaterThanOrEqual(Date.parse(st.gateway.startedAt));
     expect(st.gateway.crash.lastLog).toEqual({ at: expect.any(String), level: "info", tag: "bosun", message: expect.stringContaining("gateway ready") });
 
     const again = sb.run(["up", "--detach"]);
@@ -64,6 +64,33 @@ describe("a crash leaves a trace", () => {
     const third = sb.run(["up", "--detach"]);
     expect(third.stderr).not.toContain("cleaned up");
     expect(sb.run(["down"]).code).toBe(0);
+  });
+
+  test("an idle gateway's heartbeat dates the crash: status says when it was last alive, not when it last logged", async () => {
+    const sb = sandbox({ CRASH_TEXT: SECRET });
+    sb.writeConfig(config(await freePort()).replace("[adapters.web]", "[gateway]\nheartbeat_ms = 100\n\n[adapters.web]"));
+    expect(sb.run(["up", "--detach"]).code).toBe(0);
+    const pid = recordPid(sb);
+    const record = join(sb.home, "run", "gateway.json");
+    const lastLogWrite = statSync(join(sb.home, "logs", "bosun.log")).mtimeMs;
+    // Idle: nothing is logged, yet the record is marked alive again and again.
+    const deadline = Date.now() + 10_000;
+    while (statSync(record).mtimeMs < lastLogWrite + 500) {
+      if (Date.now() > deadline) throw new Error("the running record was not marked alive");
+      await Bun.sleep(20);
+    }
+    const beat = statSync(record).mtimeMs;
+    process.kill(pid, "SIGKILL");
+    await goneWithin(pid);
+    expect(statSync(join(sb.home, "logs", "bosun.log")).mtimeMs).toBe(lastLogWrite);
+    const st = JSON.parse(sb.run(["status", "--json"]).stdout);
+    expect(st.gateway.state).toBe("crashed");
+    expect(st.gateway.crash).not.toHaveProperty("at");
+    const lastAlive = Date.parse(st.gateway.crash.lastAliveAt);
+    expect(lastAlive).toBeGreaterThanOrEqual(Math.floor(beat));
+    expect(lastAlive - lastLogWrite).toBeGreaterThanOrEqual(500);
+    expect(Date.now() - lastAlive).toBeLessThan(5_000);
+    expect(sb.run(["status"]).stdout).toContain(`last alive at ${st.gateway.crash.lastAliveAt} (`);
   });
 
   test("the runtime's own crash report (SIGABRT) reaches the log through the daemon's stderr; status shows its headline", async () => {

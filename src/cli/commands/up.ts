@@ -73,7 +73,7 @@ function printLogs(gateway: Gateway, ctx: CliContext): void {
 function announceCleanup(ctx: CliContext): void {
   const { removed, crash } = cleanStaleRun(ctx.paths);
   if (removed.length === 0) return;
-  const who = crash ? `a gateway that crashed (pid ${crash.pid}, last seen ${crash.at})` : "an earlier gateway";
+  const who = crash ? `a gateway that crashed (pid ${crash.pid}, last alive at ${crash.lastAliveAt})` : "an earlier gateway";
   err(`cleaned up after ${who}: removed ${removed.map((f) => `run/${f}`).join(", ")}`);
 }
 

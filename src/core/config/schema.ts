@@ -25,6 +25,7 @@ export interface GatewayConfig {
   shutdown_timeout_ms: number;
   first_start_timeout_ms: number;
   reload_debounce_ms: number;
+  heartbeat_ms: number;
   watch_config: boolean;
 }
 
@@ -94,6 +95,7 @@ export const gatewaySchema = z
     shutdown_timeout_ms: timeoutMs(10_000, "How long shutdown waits for adapters and sessions, in milliseconds."),
     first_start_timeout_ms: timeoutMs(10_000, "How long start-up waits for each adapter's first start, in milliseconds."),
     reload_debounce_ms: timeoutMs(300, "Quiet period after an edit of bosun.toml before it is reloaded, in milliseconds."),
+    heartbeat_ms: timeoutMs(30_000, "How often the running gateway marks run/gateway.json alive (its modification time), in milliseconds; status reports a crash's time from it."),
     watch_config: z.boolean().default(true).describe("Reload bosun.toml when it changes."),
   })
   .describe("Gateway process settings.");
