@@ -1,6 +1,8 @@
 import { BosunError, ConfigError, errorMessage, ExitCode } from "../core/errors.ts";
 import type { LogLevel } from "../core/events.ts";
+import { levelTone, stateTone, type Tone } from "../core/present.ts";
 import { Redactor } from "../core/util/redact.ts";
+import { escapeControls } from "../core/util/text.ts";
 
 // Every function here that prints goes through this redactor, so no command can print a secret:
 // the CLI context hands in one filled with the config's and the environment's secrets.
@@ -48,19 +50,30 @@ export function write(stream: "stdout" | "stderr", text: string): void {
   process[stream].write(redactor.apply(text));
 }
 
-/** Colour for a state word. */
-export function stateColor(state: string): (s: string) => string {
-  if (state === "running" || state === "installed" || state === "ok" || state === "active") return c.green;
-  if (state === "failed" || state === "error" || state === "broken" || state === "errored") return c.red;
-  if (state === "stopped" || state === "missing") return c.dim;
-  return c.yellow;
+const PAINT: Record<Tone, (s: string) => string> = { ok: c.green, busy: c.cyan, warn: c.yellow, bad: c.red, muted: c.dim, plain: (s) => s };
+
+/** The CLI's colour for a tone (core's present.ts decides which state has which tone). */
+export function toneColor(tone: Tone): (s: string) => string {
+  return PAINT[tone] ?? PAINT.plain;
 }
 
-/** One log record as a stderr line. */
+/** Colour for a state word. */
+export function stateColor(state: string): (s: string) => string {
+  return toneColor(stateTone(state));
+}
+
+const LEVEL_LABEL: Record<LogLevel, string> = { error: "ERROR", warn: "WARN ", info: "INFO ", debug: "DEBUG" };
+
+/**
+ * One log record as a stderr line. The message can carry text from chat users (ids, names,
+ * errors quoting them), so control characters are shown, not obeyed; continuation lines (a
+ * stack) are indented so no message can pass for a record of its own.
+ */
 export function formatLog(level: LogLevel, tag: string, message: string, at: string): string {
   const time = at.slice(11, 19);
-  const lv = level === "error" ? c.red("ERROR") : level === "warn" ? c.yellow("WARN ") : level === "debug" ? c.dim("DEBUG") : c.cyan("INFO ");
-  return `${c.dim(time)} ${lv} ${c.dim(`[${tag}]`)} ${message}`;
+  const lv = toneColor(levelTone(level))(LEVEL_LABEL[level] ?? String(level).toUpperCase());
+  const text = escapeControls(message, "\n\t").replace(/\n/g, "\n    ");
+  return `${c.dim(time)} ${lv} ${c.dim(`[${escapeControls(tag)}]`)} ${text}`;
 }
 
 /** Print an error as one line plus a hint (no stack for expected failures); returns the exit code. */

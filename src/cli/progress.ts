@@ -1,5 +1,6 @@
 import type { InstallStatus } from "../core/status.ts";
-import { c, humanDuration, stateColor } from "./output.ts";
+import { installLook } from "../core/present.ts";
+import { c, humanDuration, toneColor } from "./output.ts";
 
 const TERMINAL = new Set(["installed", "error", "broken", "missing"]);
 
@@ -68,7 +69,10 @@ export class ProgressView {
   }
 
   #line(s: InstallStatus): string {
-    const state = stateColor(s.state)(s.state);
+    const look = installLook(s);
+    const state = toneColor(look.tone)(look.word);
+    // A cancel's stored message says it all: "cancelled; install again to resume (…)".
+    if (look.note) return `${s.target}: ${toneColor(look.tone)(s.error ?? `${look.word}; ${look.note}`)}`;
     if (s.state === "installed") return `${s.target}: ${state} (${mib(s.totalBytes)})`;
     if (s.state === "error" || s.state === "broken") return `${s.target}: ${state}: ${s.error ?? ""}`;
     return `${s.target}: ${s.stage ?? state}${s.totalBytes ? ` (${mib(s.totalBytes)})` : ""}`;

@@ -1,5 +1,7 @@
 import type { LogLine, Status } from "../core/status.ts";
-import { c, humanDuration, stateColor } from "./output.ts";
+import { installLook } from "../core/present.ts";
+import { escapeControls } from "../core/util/text.ts";
+import { c, humanDuration, stateColor, toneColor } from "./output.ts";
 
 const ago = (iso: string | null, now: number) => (iso ? `${humanDuration(Math.max(0, now - Date.parse(iso)))} ago` : "—");
 
@@ -7,7 +9,7 @@ const ago = (iso: string | null, now: number) => (iso ? `${humanDuration(Math.ma
 export function renderStatus(s: Status, now = Date.now()): string {
   const g = s.gateway;
   const lines: string[] = [];
-  const head = [c.bold("bosun"), g.version, (g.state === "crashed" ? c.red : stateColor(g.state))(g.state)];
+  const head = [c.bold("bosun"), g.version, stateColor(g.state)(g.state)];
   if (g.state === "running") head.push(c.dim(`pid ${g.pid}`), c.dim(`up ${humanDuration(g.uptimeMs)}`));
   if (g.state === "crashed" && g.crash) head.push(c.dim(`pid ${g.pid} is gone; last alive at ${g.crash.lastAliveAt} (${ago(g.crash.lastAliveAt, now)})`));
   lines.push(head.join("  "));
@@ -29,21 +31,28 @@ export function renderStatus(s: Status, now = Date.now()): string {
     if (g.state !== "stopped" && g.state !== "crashed") {
       parts.push(c.dim(`restarts ${a.restarts}`), c.dim(`in ${ago(a.lastInboundAt, now)}`), c.dim(`out ${ago(a.lastOutboundAt, now)}`));
     }
-    if (a.lastError) parts.push(c.red(a.lastError));
+    if (a.lastError) parts.push(c.red(escapeControls(a.lastError)));
     lines.push(parts.join("  "));
   }
   lines.push("");
   lines.push(`${c.bold("INSTALLS")}      ${s.installs.length === 0 ? c.dim("none") : ""}`);
-  for (const i of s.installs) lines.push(`  ${i.target}  ${stateColor(i.state)(i.state)}${i.state === "installing" ? ` ${i.progress}%` : ""}`);
+  for (const i of s.installs) {
+    const look = installLook(i);
+    const note = look.note ? `  ${c.dim(look.note)}` : "";
+    lines.push(`  ${i.target}  ${toneColor(look.tone)(look.word)}${i.state === "installing" ? ` ${i.progress}%` : ""}${note}`);
+  }
   lines.push(`${c.bold("SESSIONS")}      ${s.sessions.total} total, ${s.sessions.active} active, ${s.sessions.errored} errored`);
   lines.push(`${c.bold("INTEGRATIONS")}  ${s.integrations.length === 0 ? c.dim("none") : ""}`);
   for (const i of s.integrations) lines.push(`  ${i.name}  ${stateColor(i.state)(i.state)}  ${i.toolkits} toolkits`);
   return lines.join("\n");
 }
 
-/** A log record as one line: time, level, tag, and the first line of its message (a stack stays in the log). */
+/**
+ * A log record as one line: time, level, tag, and the first line of its message (a stack stays
+ * in the log). The log holds text from chat users, so control characters are shown, not obeyed.
+ */
 function formatLastLog(l: LogLine): string {
-  const first = l.message.split("\n")[0] ?? "";
+  const first = escapeControls(l.message.split("\n")[0] ?? "");
   if (l.at === null) return first;
-  return [l.at.slice(11, 19), (l.level ?? "").toUpperCase(), l.tag ? `[${l.tag}]` : "", first].filter(Boolean).join(" ");
+  return [escapeControls(l.at.slice(11, 19)), escapeControls(l.level ?? "").toUpperCase(), l.tag ? `[${escapeControls(l.tag)}]` : "", first].filter(Boolean).join(" ");
 }

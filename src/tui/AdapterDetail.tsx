@@ -1,11 +1,12 @@
 import { Box, Text } from "ink";
 import { memo, useMemo, type ReactNode } from "react";
 import type { AdapterStatus } from "../core/status.ts";
-import { formatAge, formatClock, formatDuration, formatRetry, oneLine } from "./format.ts";
+import { formatAge, formatClock, formatDuration, formatRetry, oneLine, shownText } from "./format.ts";
 import { adapterTimeline, type TimelineEntry, type Transition } from "./history.ts";
 import { MessageRow } from "./MessageList.tsx";
 import type { MessageLine } from "./store.ts";
-import { adapterTone, toneProps } from "./theme.ts";
+import { stateTone } from "../core/present.ts";
+import { toneProps } from "./theme.ts";
 
 interface AdapterDetailProps {
   adapter: AdapterStatus;
@@ -30,7 +31,8 @@ export const AdapterDetail = memo(function AdapterDetail({ adapter: a, transitio
   const perRow = width >= 64 ? 2 : 1;
   const fieldRows: Array<typeof fields> = [];
   for (let i = 0; i < fields.length; i += perRow) fieldRows.push(fields.slice(i, i + perRow));
-  const errorRows = a.lastError ? wrappedRows(a.lastError, width - LABEL - 2) : 0;
+  const lastError = a.lastError ? shownText(a.lastError) : null;
+  const errorRows = lastError ? wrappedRows(lastError, width - LABEL - 2) : 0;
   const offset = Math.min(scroll, Math.max(0, timeline.length - 1));
   const eventRows = Math.max(1, height - FIXED_ROWS - fieldRows.length - errorRows - (offset > 0 ? 1 : 0));
   const end = timeline.length - offset;
@@ -40,7 +42,7 @@ export const AdapterDetail = memo(function AdapterDetail({ adapter: a, transitio
       <Text wrap="truncate-end">
         <Text bold>{a.name}</Text>
         <Text dimColor>{` · ${a.kind} · `}</Text>
-        <Text {...toneProps(adapterTone(a.state))}>{a.state}</Text>
+        <Text {...toneProps(stateTone(a.state))}>{a.state}</Text>
         <Text dimColor>{`  for ${sinceDuration(a.since, now)}`}</Text>
       </Text>
       {fieldRows.map((row) => (
@@ -52,13 +54,13 @@ export const AdapterDetail = memo(function AdapterDetail({ adapter: a, transitio
           ))}
         </Box>
       ))}
-      {a.lastError ? (
+      {lastError ? (
         <Box>
           <Box width={LABEL + 2} flexShrink={0}>
             <Text dimColor>{"  last error"}</Text>
           </Box>
           <Text color="red" wrap="wrap">
-            {a.lastError}
+            {lastError}
           </Text>
         </Box>
       ) : null}
@@ -130,12 +132,12 @@ const TimelineRow = memo(function TimelineRow({ entry }: { entry: TimelineEntry 
 });
 
 function TransitionRow({ t }: { t: Transition }) {
-  const to = toneProps(adapterTone(t.to));
+  const to = toneProps(stateTone(t.to));
   return (
     <Text wrap="truncate-end">
       <Text dimColor>{formatClock(t.at)} </Text>
       <Text {...to}>● </Text>
-      {t.from ? <Text {...toneProps(adapterTone(t.from))}>{t.from}</Text> : <Text dimColor>—</Text>}
+      {t.from ? <Text {...toneProps(stateTone(t.from))}>{t.from}</Text> : <Text dimColor>—</Text>}
       {" → "}
       <Text {...to}>{t.to}</Text>
       {t.restarts > 0 ? <Text dimColor>{`  restarts ${t.restarts}`}</Text> : null}

@@ -6,7 +6,8 @@ import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { formatDuration, formatRetry, formatTraffic, oneLine } from "./format.ts";
 import { MessageList } from "./MessageList.tsx";
 import type { MessageLine } from "./store.ts";
-import { adapterTone, toneProps } from "./theme.ts";
+import { stateTone } from "../core/present.ts";
+import { toneProps } from "./theme.ts";
 import { sortTitle, type SortSpec } from "./sort.ts";
 import { useStale } from "./stale.ts";
 import { windowStart } from "./windowed.ts";
@@ -109,7 +110,7 @@ function AdapterCell({ column, adapter: a, selected, now }: { column: AdapterCol
       return <Cell width={width}>{a.kind}</Cell>;
     case "state":
       return (
-        <Cell width={width} {...toneProps(adapterTone(a.state))}>
+        <Cell width={width} {...toneProps(stateTone(a.state))}>
           {a.state}
         </Cell>
       );

@@ -10,7 +10,7 @@ import type { DashboardSource } from "./source.ts";
 import { isGone, StaleContext, viewTime } from "./stale.ts";
 import { dashboardReducer, initialDashboardState, type PaneId } from "./store.ts";
 import { Tabs } from "./Tabs.tsx";
-import { isCancelled } from "./theme.ts";
+import { installLook } from "../core/present.ts";
 import { useCatalog } from "./useCatalog.ts";
 import { useClock } from "./useClock.ts";
 import { useControl } from "./useControl.ts";
@@ -92,7 +92,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   // Primitives and stable objects only: the adapters array changes with every message, and
   // Tabs and Header should not re-render for those.
   const adaptersAlert = useMemo(() => adapters.some((a) => a.state === "failed" || a.state === "backoff"), [adapters]);
-  const installsAlert = useMemo(() => installs.some((x) => (x.state === "error" && !isCancelled(x)) || x.state === "broken"), [installs]);
+  const installsAlert = useMemo(() => installs.some((x) => installLook(x).tone === "bad"), [installs]);
   const alerts = useMemo(() => ({ adapters: adaptersAlert, installs: installsAlert }), [adaptersAlert, installsAlert]);
   // Once the gateway is gone, uptimes, ages and countdowns stop where they were.
   const shownAt = viewTime(state, clock);

@@ -5,7 +5,8 @@ import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { formatMiB, oneLine } from "./format.ts";
 import { filterCatalog, type CatalogCache, type PickerState } from "./picker.ts";
 import type { CatalogItem } from "./source.ts";
-import { installLook, toneProps } from "./theme.ts";
+import { installLook } from "../core/present.ts";
+import { toneProps } from "./theme.ts";
 import { windowStart } from "./windowed.ts";
 
 interface CatalogPickerProps {
@@ -98,7 +99,7 @@ const EntryRow = memo(function EntryRow({ entry: e, target, selected, state }: E
       <Cell width={LANG}>{e.language}</Cell>
       <Cell width={SIZE}>{formatMiB(e.size)}</Cell>
       <Cell width={STATE} {...(look ? toneProps(look.tone) : {})}>
-        {look?.label ?? ""}
+        {look?.word ?? ""}
       </Cell>
       <Cell dimColor>{e.description}</Cell>
     </Box>

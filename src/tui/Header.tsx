@@ -1,9 +1,10 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
 import type { GatewayStatus } from "../core/status.ts";
-import { formatClock, formatDuration } from "./format.ts";
+import { formatClock, formatDuration, oneLine } from "./format.ts";
 import type { DashboardSource } from "./source.ts";
-import { gatewayTone, toneProps } from "./theme.ts";
+import { gatewayTone } from "../core/present.ts";
+import { toneProps } from "./theme.ts";
 
 interface HeaderProps {
   gateway: GatewayStatus;
@@ -49,7 +50,7 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
         {gone ? (
           <Text color="red">{goneAt === null ? "● gateway gone" : `● gateway gone since ${formatClock(new Date(goneAt).toISOString())}`}</Text>
         ) : (
-          <Text {...toneProps(gatewayTone(g.state))}>● {g.state}</Text>
+          <Text {...toneProps(gatewayTone(g.state, true))}>● {g.state}</Text>
         )}
         {gone ? <Text dimColor> · reconnecting… · last known state</Text> : null}
         {g.state === "running" ? <Text dimColor={gone}>{`  up ${formatDuration(g.uptimeMs)}`}</Text> : null}
@@ -64,14 +65,14 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
       </Text>
       {err ? (
         <Text color="red" wrap="truncate-end">
-          config error {`${err.file}:${err.line}:${err.column} ${err.message}`}
+          config error {`${err.file}:${err.line}:${err.column} ${oneLine(err.message)}`}
           <Text dimColor> (still running on the last good config)</Text>
         </Text>
       ) : null}
       {err?.hint ? (
         <Text dimColor wrap="truncate-end">
           {"  hint: "}
-          {err.hint}
+          {oneLine(err.hint)}
         </Text>
       ) : null}
     </Box>

@@ -5,7 +5,8 @@ import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { barFill, formatEta, formatMiB, formatMiBPair, formatSpeed, oneLine } from "./format.ts";
 import { installColumns, type InstallColumn } from "./installColumns.ts";
 import { installPace, type InstallPace, type InstallRates, type RateSample } from "./installRates.ts";
-import { CANCELLED_TEXT, installLook, isCancelled, toneProps } from "./theme.ts";
+import { installLook, isCancelled } from "../core/present.ts";
+import { CANCELLED_TEXT, toneProps } from "./theme.ts";
 import { sortTitle, type SortSpec } from "./sort.ts";
 import { useStale } from "./stale.ts";
 import { windowStart } from "./windowed.ts";
@@ -85,7 +86,7 @@ function InstallCell({ column, install: x, bar, selected, pace }: { column: Inst
       const look = installLook(x);
       return (
         <Cell width={width} {...toneProps(look.tone)}>
-          {look.label}
+          {look.word}
         </Cell>
       );
     }

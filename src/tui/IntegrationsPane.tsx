@@ -3,7 +3,8 @@ import { memo } from "react";
 import type { IntegrationStatus } from "../core/status.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { formatDuration } from "./format.ts";
-import { integrationTone, toneProps } from "./theme.ts";
+import { stateTone } from "../core/present.ts";
+import { toneProps } from "./theme.ts";
 import { windowStart } from "./windowed.ts";
 
 interface IntegrationsPaneProps {
@@ -39,7 +40,7 @@ export const IntegrationsPane = memo(function IntegrationsPane({ integrations, t
           <Cell width={20} bold={start + i === selected}>
             {x.name}
           </Cell>
-          <Cell width={12} {...toneProps(integrationTone(x.state))}>
+          <Cell width={12} {...toneProps(stateTone(x.state))}>
             {x.state}
           </Cell>
           <Cell width={10}>{String(x.toolkits)}</Cell>

@@ -2,7 +2,8 @@ import { Box, Text } from "ink";
 import { memo } from "react";
 import { formatClock, oneLine } from "./format.ts";
 import type { LogLine } from "./store.ts";
-import { levelTone, toneProps } from "./theme.ts";
+import { levelTone } from "../core/present.ts";
+import { toneProps } from "./theme.ts";
 
 interface LogsPaneProps {
   /** The lines as drawn: those matching the filter. */
@@ -38,7 +39,7 @@ const LogRow = memo(function LogRow({ line: l }: { line: LogLine }) {
     <Text wrap="truncate-end">
       <Text dimColor>{formatClock(l.at)} </Text>
       <Text {...toneProps(levelTone(l.level))}>{l.level.toUpperCase().padEnd(5)} </Text>
-      <Text color="magenta">[{l.tag}] </Text>
+      <Text color="magenta">[{oneLine(l.tag)}] </Text>
       {oneLine(l.message)}
     </Text>
   );

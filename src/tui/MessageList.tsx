@@ -29,7 +29,7 @@ export const MessageRow = memo(function MessageRow({ message: m }: { message: Me
       {m.direction === "inbound" ? (
         <>
           <Text color="cyan">← </Text>
-          <Text bold>{m.user ?? "?"}</Text>
+          <Text bold>{oneLine(m.user ?? "?")}</Text>
         </>
       ) : (
         <>

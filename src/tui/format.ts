@@ -1,4 +1,5 @@
 /** Small text formatters shared by the panes; pure so they stay cheap and testable. */
+import { escapeControls } from "../core/util/text.ts";
 
 /** "45s", "4m 05s", "2h 03m", "3d 04h": compact enough for a table cell. */
 export function formatDuration(ms: number): string {
@@ -146,13 +147,24 @@ export const CONVERSATION_MAX = 14;
  * platform chat ids keep a prefix (usually unique among recent traffic) and an ellipsis.
  */
 export function shortConversation(id: string): string {
-  const chars = Array.from(id);
-  return chars.length <= CONVERSATION_MAX ? id : `${chars.slice(0, 8).join("")}…`;
+  const shown = oneLine(id);
+  const chars = Array.from(shown);
+  return chars.length <= CONVERSATION_MAX ? shown : `${chars.slice(0, 8).join("")}…`;
 }
 
-/** Collapse newlines so one message or log record stays on one row. */
+/**
+ * Text from outside (chat messages, user names, ids, errors quoting them) as the dashboard may
+ * draw it wrapped: line breaks kept, tabs as a space (a terminal would widen them past what Ink
+ * measured), every other control character shown as an escape (core's one escaper), so that
+ * an id like "\u001b]0;…" cannot retitle the terminal or clear the screen.
+ */
+export function shownText(text: string): string {
+  return escapeControls(text.replace(/\r\n/g, "\n").replace(/\t/g, " "), "\n");
+}
+
+/** `shownText` on one row: newlines collapsed, so one message or log record stays on its line. */
 export function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, " ⏎ ");
+  return escapeControls(text.replace(/\s*\r?\n\s*/g, " ⏎ ").replace(/\t/g, " "));
 }
 
 function pad2(n: number): string {

@@ -238,6 +238,16 @@ describe("interrupted installs", () => {
     expect(existsSync(partOf(sb, s.target))).toBe(false);
   }
 
+  /** For people a cancel is its own calm word with how to resume, in `installs` and `status`; never a red "error". */
+  async function expectCalmCancel(sb: Sandbox, target: string) {
+    const table = (await sb.runAsync(["installs"])).stdout;
+    expect(table).toMatch(new RegExp(`^${target}\\s+cancelled\\s.*install again to resume`, "m"));
+    expect(table).not.toMatch(/\berror\b/);
+    const status = (await sb.runAsync(["status"])).stdout;
+    expect(status).toMatch(new RegExp(`^  ${target}  cancelled  install again to resume$`, "m"));
+    expect(status).not.toMatch(/\berror\b/);
+  }
+
   test("kill -9 in the middle of a 48 MB install: interrupted; the next install asks once for the rest and verifies", async () => {
     const { s, sb, child, part } = await stalledInstall();
     child.kill("SIGKILL");
@@ -257,6 +267,7 @@ describe("interrupted installs", () => {
     expect(sizeOf(part)).toBe(AT);
     const st = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
     expect(st).toMatchObject({ state: "error", stage: "cancelled", error: expect.stringContaining("cancelled") });
+    await expectCalmCancel(sb, s.target);
     await expectResumed(s, sb);
   });
 
@@ -267,6 +278,7 @@ describe("interrupted installs", () => {
       expect(await exited(child)).toBe(130);
       const st = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout)[0];
       expect(st).toMatchObject({ state: "error", stage: "cancelled", error: expect.stringContaining("cancelled") });
+      await expectCalmCancel(sb, s.target);
       expect(sizeOf(part)).toBe(AT);
       await expectResumed(s, sb);
     } finally {

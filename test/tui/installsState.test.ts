@@ -9,7 +9,9 @@ import { installPace, noteInstall, snapshotRates, STALL_MS, type InstallRates } 
 import { isQuitKey, keyToAction, splitKeys } from "../../src/tui/keys.ts";
 import { filterCatalog } from "../../src/tui/picker.ts";
 import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "../../src/tui/store.ts";
-import { installTone } from "../../src/tui/theme.ts";
+import { stateTone } from "../../src/core/present.ts";
+import { toneProps } from "../../src/tui/theme.ts";
+const installTone = (s: string) => toneProps(stateTone(s));
 import { CATALOG, MiB, runningStatus } from "./helpers.ts";
 
 const T0 = Date.parse("2025-01-01T00:00:00.000Z");
@@ -135,7 +137,7 @@ describe("formatting installs", () => {
     expect(installTone("queued")).toEqual({ color: "yellow" });
     expect(installTone("error")).toEqual({ color: "red" });
     expect(installTone("broken")).toEqual({ color: "red" });
-    expect(installTone("missing")).toEqual({ dim: true });
+    expect(installTone("missing")).toEqual({ dimColor: true });
   });
 
   test("install outcomes are worded and coloured by how they went", () => {

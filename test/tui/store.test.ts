@@ -5,7 +5,8 @@ import { formatAge, formatBytes, formatDuration, progressBar } from "../../src/t
 import { isQuitKey, keyToAction, splitKeys } from "../../src/tui/keys.ts";
 import { busSource } from "../../src/tui/source.ts";
 import { dashboardReducer, initialDashboardState, LOG_CAP, MESSAGE_CAP, selectedIndex, type DashboardState } from "../../src/tui/store.ts";
-import { adapterTone, gatewayTone, levelTone } from "../../src/tui/theme.ts";
+import { gatewayTone, levelTone, stateTone } from "../../src/core/present.ts";
+import { toneProps } from "../../src/tui/theme.ts";
 import { windowStart } from "../../src/tui/windowed.ts";
 import { runningStatus } from "./helpers.ts";
 
@@ -223,13 +224,18 @@ describe("formatting and colours", () => {
   });
 
   test("states are coloured as promised", () => {
-    expect(adapterTone("running")).toEqual({ color: "green" });
-    expect(adapterTone("starting")).toEqual({ color: "yellow" });
-    expect(adapterTone("backoff")).toEqual({ color: "yellow" });
-    expect(adapterTone("failed")).toEqual({ color: "red" });
-    expect(adapterTone("stopped")).toEqual({ dim: true });
-    expect(gatewayTone("running")).toEqual({ color: "green" });
-    expect(levelTone("error")).toEqual({ color: "red" });
+    expect(toneProps(stateTone("running"))).toEqual({ color: "green" });
+    expect(toneProps(stateTone("starting"))).toEqual({ color: "yellow" });
+    expect(toneProps(stateTone("backoff"))).toEqual({ color: "yellow" });
+    expect(toneProps(stateTone("failed"))).toEqual({ color: "red" });
+    expect(toneProps(stateTone("stopped"))).toEqual({ dimColor: true });
+    expect(toneProps(gatewayTone("running", true))).toEqual({ color: "green" });
+    // A dashboard watching a gateway that stopped is looking at a problem; `status` is not.
+    expect(toneProps(gatewayTone("stopped", true))).toEqual({ color: "red" });
+    expect(gatewayTone("stopped")).toBe("muted");
+    expect(toneProps(levelTone("error"))).toEqual({ color: "red" });
+    // Unknown words (integration states are free-form) get no colour, even prototype names.
+    expect(stateTone("constructor")).toBe("plain");
   });
 
   test("table window keeps the selection visible", () => {

@@ -4,7 +4,8 @@ import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
 import { openInstaller } from "../installer-context.ts";
-import { c, out, printJson, stateColor } from "../output.ts";
+import { installLook } from "../../core/present.ts";
+import { c, out, printJson, toneColor } from "../output.ts";
 import { mib } from "../progress.ts";
 
 /** The installs table, for people. */
@@ -13,8 +14,10 @@ export function renderInstalls(list: InstallStatus[]): string {
   const w = Math.max(6, ...list.map((s) => s.target.length));
   const rows = list.map((s) => {
     const progress = s.state === "installing" ? `${s.progress}%` : "";
-    const detail = s.error ? c.red(s.error) : (s.stage ?? "");
-    return `${s.target.padEnd(w)}  ${stateColor(s.state)(s.state.padEnd(10))}  ${mib(s.totalBytes).padStart(10)}  ${progress.padEnd(4)}  ${detail}`;
+    // A cancel is calm (stored as an error with stage "cancelled"): its own word, no red.
+    const look = installLook(s);
+    const detail = look.note ? c.dim(s.error ?? look.note) : s.error ? c.red(s.error) : (s.stage ?? "");
+    return `${s.target.padEnd(w)}  ${toneColor(look.tone)(look.word.padEnd(10))}  ${mib(s.totalBytes).padStart(10)}  ${progress.padEnd(4)}  ${detail}`;
   });
   return [c.bold(`${"TARGET".padEnd(w)}  STATE       ${"SIZE".padStart(10)}`), ...rows].join("\n");
 }

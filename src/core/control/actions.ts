@@ -1,4 +1,5 @@
 import { errorMessage } from "../errors.ts";
+import { escapeControls } from "../util/text.ts";
 
 /** Where an operator action came from, as its log line names it. */
 export type ActionOrigin = "cli" | "dashboard" | "control API";
@@ -114,8 +115,4 @@ function oneLine(text: string): string {
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

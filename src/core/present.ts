@@ -1,0 +1,80 @@
+/**
+ * How states read to a person, for every view: the word shown for a status row and its tone.
+ * The CLI and the dashboard each turn a tone into their own colours, so a state cannot look
+ * calm in one and alarming in the other. Pure: no colour codes, nothing printed.
+ */
+import type { LogLevel } from "./events.ts";
+import type { GatewayState, InstallStatus } from "./status.ts";
+
+/** Good, under way, worth a look, wrong, nothing happening, or no opinion. */
+export type Tone = "ok" | "busy" | "warn" | "bad" | "muted" | "plain";
+
+/** A state as shown: its word, its tone, and a short note worth printing beside it (or null). */
+export interface Look {
+  word: string;
+  tone: Tone;
+  note: string | null;
+}
+
+// One table for the state words of adapters, installs, the gateway, integrations and sessions.
+// A Map, so a hostile integration state such as "constructor" finds nothing.
+const TONES = new Map<string, Tone>([
+  ["running", "ok"],
+  ["installed", "ok"],
+  ["ok", "ok"],
+  ["connected", "ok"],
+  ["active", "ok"],
+  ["installing", "busy"],
+  ["starting", "warn"],
+  ["backoff", "warn"],
+  ["stopping", "warn"],
+  ["queued", "warn"],
+  ["stale", "warn"],
+  ["connecting", "warn"],
+  ["refreshing", "warn"],
+  ["failed", "bad"],
+  ["error", "bad"],
+  ["broken", "bad"],
+  ["errored", "bad"],
+  ["crashed", "bad"],
+  ["stopped", "muted"],
+  ["missing", "muted"],
+  ["cancelled", "muted"],
+]);
+
+/** The tone of a state word; words it does not know get none. */
+export function stateTone(word: string): Tone {
+  return TONES.get(word) ?? "plain";
+}
+
+/**
+ * The gateway's tone. `watching`: a view attached to a live gateway, where one that stopped
+ * under it is a problem; for `bosun status` a stopped gateway is simply at rest.
+ */
+export function gatewayTone(state: GatewayState, watching = false): Tone {
+  return watching && state === "stopped" ? "bad" : stateTone(state);
+}
+
+const LEVELS: Record<LogLevel, Tone> = { debug: "muted", info: "busy", warn: "warn", error: "bad" };
+
+/** The tone of a log record's level. */
+export function levelTone(level: LogLevel): Tone {
+  return LEVELS[level] ?? "plain";
+}
+
+/**
+ * A cancel is stored as state `error` with stage `cancelled` (the contract's states: the
+ * install ended early, its `.part` kept), but nothing went wrong.
+ */
+export function isCancelled(x: Pick<InstallStatus, "state" | "stage">): boolean {
+  return x.state === "error" && x.stage === "cancelled";
+}
+
+/** What to do about a cancelled install. */
+export const CANCELLED_NOTE = "install again to resume";
+
+/** How an install row reads: a cancel is its own calm state, everything else its stored state. */
+export function installLook(x: Pick<InstallStatus, "state" | "stage">): Look {
+  if (isCancelled(x)) return { word: "cancelled", tone: "muted", note: CANCELLED_NOTE };
+  return { word: x.state, tone: stateTone(x.state), note: null };
+}
