@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTcpServer, type AddressInfo, type Server } from "node:net";
-import { join } from "node:path";
-import { freePort, sandbox, webchatTurn } from "../helpers/bosun.ts";
+import { join, resolve } from "node:path";
+import { processAlive } from "../../src/core/util/process.ts";
+import { freePort, sandbox, webchatTurn, type Sandbox } from "../helpers/bosun.ts";
 
 /**
  * Issue 8, item 3: no secret from the config, nor one a remote server echoes back, appears in
@@ -15,9 +17,10 @@ const S = {
   apiKey: "sk-e2eAgentKey4f1c9b2d7e3a8c60",
   webhook: "whsec-e2eHookSecret-77aa31cd09",
   telegram: "7612345890:AAe2eTelegramBotToken_q9Zx3Lm0",
-  ircPass: "ircServerPass-e2e-5b3f",
+  // IRC passwords have no minimum length: 4 and 5 characters must be hidden too.
+  ircPass: "Zq4!",
   saslPass: "saslPassword-e2e-0d2e9",
-  nickservPass: "nickservPass-e2e-c81a7",
+  nickservPass: "Vw8!y",
   twitch: "oauth:e2eTwitchOauthToken3kq8",
   installToken: "instTok-e2e-9XcV2bN7",
 };
@@ -229,4 +232,117 @@ describe("no secret in any output (dist/bosun)", () => {
     const leaks = new Set(seen.flatMap(({ what, text }) => SECRETS.filter((s) => text.includes(s) || text.includes(s.replace(/^oauth:/, ""))).map((s) => `${what}: ${s}`)));
     expect([...leaks]).toEqual([]);
   }, 120_000);
+});
+
+/** Open `/v1/events` and collect its text until `done(text)` holds; `close` ends it early and returns what came. */
+function followEvents(socket: string, token: string, done: (text: string) => boolean, timeoutMs = 20_000): { text: Promise<string> } {
+  return {
+    text: new Promise((res, rej) => {
+      let body = "";
+      const timer = setTimeout(() => {
+        req.destroy();
+        rej(new Error(`events never showed what was awaited; got: ${body.slice(-2000)}`));
+      }, timeoutMs);
+      const req = request({ socketPath: socket, path: "/v1/events", headers: { authorization: `Bearer ${token}` } }, (r) => {
+        r.on("data", (d) => {
+          body += d;
+          if (done(body)) {
+            clearTimeout(timer);
+            req.destroy();
+            res(body);
+          }
+        });
+      });
+      req.on("error", (e) => {
+        if (!req.destroyed) rej(e);
+      });
+      req.end();
+    }),
+  };
+}
+
+/** The control socket and token of a running gateway in `sb`. */
+const control = (sb: Sandbox) => ({ socket: join(sb.home, "run", "bosun.sock"), token: readFileSync(join(sb.home, "run", "token"), "utf8").trim() });
+
+describe("a key from the environment (no [agent] in the config), echoed back by the provider", () => {
+  // No sk- prefix and no "Bearer" beside it: no pattern rule can recognise it, only the secret set.
+  const KEY = "zeroConfigEnvKey-Q7v4mP2x9c";
+
+  test("the daemon's log, /v1/status and /v1/events never show it", async () => {
+    let calls = 0;
+    const provider = createHttpServer((req, res) => {
+      let raw = "";
+      req.on("data", (d) => (raw += d));
+      req.on("end", () => {
+        calls++;
+        const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+        const last = String((JSON.parse(raw) as { messages: Array<{ content: string }> }).messages.at(-1)?.content ?? "");
+        res.writeHead(last === "bad" ? 401 : 200, { "content-type": "application/json" });
+        // A 401 quoting the key bare, or a reply that repeats it (a proxy, a model told it).
+        if (last === "bad") res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", code: "invalid_api_key" } }));
+        else res.end(JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: `your key is ${key}` }, finish_reason: "stop" }] }));
+      });
+    });
+    await new Promise<void>((r) => provider.listen(0, "127.0.0.1", r));
+    const web = await freePort();
+    const sb = sandbox({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1` });
+    // The provider is chosen from the environment exactly as with no config file at all; the file
+    // only moves the chat page off the fixed default port.
+    sb.writeConfig(`[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${web}"\n`);
+    const seen: Array<{ what: string; text: string }> = [];
+    try {
+      expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
+      const { socket, token } = control(sb);
+      const events = followEvents(socket, token, (t) => (t.match(/"type":"message\.outbound"/g) ?? []).length >= 2);
+      // Let the stream reach its live part before the turns, so their events are in it.
+      await controlGet(socket, token, "/v1/events");
+      const refused = await webchatTurn(web, "env-key-a", "bad");
+      expect(refused).toContain("credentials");
+      await webchatTurn(web, "env-key-b", "echo");
+      seen.push({ what: "GET /v1/events", text: await events.text });
+      expect(seen[0]!.text).toContain("your key is [redacted]");
+      seen.push({ what: "GET /v1/status", text: (await controlGet(socket, token, "/v1/status")).body });
+    } finally {
+      await sb.runAsync(["down"]);
+      provider.close();
+    }
+    expect(calls).toBe(2);
+    const log = readFileSync(join(sb.home, "logs", "bosun.log"), "utf8");
+    expect(log).toContain("Incorrect API key provided: [redacted]");
+    seen.push({ what: "logs/bosun.log", text: log });
+    expect(seen.filter((s) => s.text.includes(KEY)).map((s) => s.what)).toEqual([]);
+  }, 60_000);
+});
+
+describe("what JavaScript writes to the detached daemon's stderr (its fd 2 is the log)", () => {
+  const MAIN = resolve(import.meta.dir, "../../src/cli/main.ts");
+  const PRELOAD = resolve(import.meta.dir, "../helpers/stderr-on-signal.ts");
+  const SECRET = "stderrConfigSecret-4d9e1b";
+
+  // No library bosun uses writes a secret to stderr on cue, so a preload plays one: SIGUSR2 makes
+  // the daemon write the secret through process.stderr.write, process.emitWarning and console.*.
+  test("goes through the gateway's redactor", async () => {
+    const sb = sandbox({ STDERR_TEXT: SECRET });
+    sb.writeConfig(`[agent]\nprovider = "echo"\napi_key = "${SECRET}"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${await freePort()}"\n`);
+    const env = { ...sb.env, BUN_OPTIONS: `--preload ${PRELOAD}` };
+    const up = spawnSync(process.execPath, [MAIN, "up", "--detach"], { cwd: sb.dir, env, encoding: "utf8", timeout: 20_000 });
+    expect(up.status).toBe(0);
+    const logFile = join(sb.home, "logs", "bosun.log");
+    const pid = JSON.parse(readFileSync(join(sb.home, "run", "gateway.json"), "utf8")).pid as number;
+    try {
+      process.kill(pid, "SIGUSR2");
+      const deadline = Date.now() + 10_000;
+      while (!readFileSync(logFile, "utf8").includes("stderr-probe done")) {
+        if (Date.now() > deadline || !processAlive(pid, null)) throw new Error(`no probe in the log: ${readFileSync(logFile, "utf8").slice(-2000)}`);
+        await Bun.sleep(20);
+      }
+    } finally {
+      spawnSync(process.execPath, [MAIN, "down"], { cwd: sb.dir, env, timeout: 20_000 });
+    }
+    const log = readFileSync(logFile, "utf8");
+    for (const how of ["write", "bytes", "warning", "console.error", "console.warn"]) expect(log).toContain(`stderr-probe ${how} `);
+    expect(log).toContain("stderr-probe write [redacted]");
+    expect(log).not.toContain(SECRET);
+    expect(existsSync(join(sb.home, "run", "gateway.json"))).toBe(false);
+  }, 60_000);
 });

@@ -10,6 +10,7 @@ import { VERSION } from "../version.ts";
 import { detach } from "../detach.ts";
 import { cleanStaleRun } from "../../core/stale-run.ts";
 import { exitOnCrash } from "../crash.ts";
+import { redactStderr } from "../redact-stderr.ts";
 import { adapterStarts, reportStart } from "../start-report.ts";
 
 /** Set in the environment of the background process `up --detach` spawns. */
@@ -95,13 +96,15 @@ function handleSignals(gateway: Gateway): void {
 /**
  * The background process of `up --detach`: reports readiness (with each adapter's first start) or
  * the start error as one JSON line on stdout for the parent, then logs only to the log file. Its
- * stderr is the log file too (detach.ts), so even the runtime's own crash report lands there.
+ * stderr is the log file too (detach.ts), so even the runtime's own crash report lands there; what
+ * JavaScript writes to stderr (a library, a runtime warning) goes through the gateway's redactor.
  */
 async function runDaemonChild(ctx: CliContext): Promise<void> {
   process.on("SIGHUP", () => {});
   const report = (v: unknown) => new Promise<void>((r) => process.stdout.write(JSON.stringify(v) + "\n", () => r()));
   try {
     const gateway = newGateway(ctx, loadForCli(ctx));
+    redactStderr((t) => gateway.redactor.apply(t));
     handleSignals(gateway);
     exitOnCrash(gateway.log);
     await gateway.start();
