@@ -103,7 +103,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   const rows = stdout.rows || DEFAULT_ROWS;
   const columns = stdout.columns || DEFAULT_COLUMNS;
   const bodyHeight = Math.max(3, rows - headerHeight(gateway) - CHROME_ROWS);
-  useEffect(() => dispatch({ kind: "viewport", bodyRows: bodyHeight }), [bodyHeight]);
+  useEffect(() => dispatch({ kind: "viewport", bodyRows: bodyHeight, columns }), [bodyHeight, columns]);
 
   return (
     <Box flexDirection="column">

@@ -71,6 +71,8 @@ export interface DashboardState {
   helpScroll: number;
   /** Rows of the pane body on screen, so scrolling stops where the drawing does. */
   bodyRows: number;
+  /** Terminal columns: which table columns are drawn (a sort by a hidden one says so). */
+  columns: number;
   nextId: number;
   /** Recent state transitions per adapter, for its detail view. */
   history: AdapterHistory;
@@ -132,8 +134,8 @@ export type DashboardAction =
   /** A control request settled: with the outcome the gateway reported, or a user-readable error. */
   | { kind: "controlDone"; id: number; outcome?: string; error?: string; at?: number }
   | { kind: "controls"; available: boolean }
-  /** The terminal was resized: the pane body now has `bodyRows` rows. */
-  | { kind: "viewport"; bodyRows: number }
+  /** The terminal was resized: the pane body now has `bodyRows` rows, the terminal `columns` columns. */
+  | { kind: "viewport"; bodyRows: number; columns?: number }
   /** The catalogue load `id` settled. */
   | { kind: "catalogDone"; id: number; entries?: readonly CatalogItem[]; error?: string }
   | UiAction;
@@ -152,6 +154,7 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     help: false,
     helpScroll: 0,
     bodyRows: 19,
+    columns: 100,
     nextId: 1,
     history: {},
     detail: null,
@@ -190,7 +193,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       const keep = (ui.kind === "uninstall" && state.confirm?.kind === "uninstall") || ui.kind === "answer";
       const s = keep ? state : dropConfirm(state);
       const elsewhere = notHere(s, ui, action.at);
-      return elsewhere ?? dashboardReducer(s, stamp(ui, action.at));
+      return moveOn(state, elsewhere ?? dashboardReducer(s, stamp(ui, action.at)));
     }
     case "pane":
       return state.pane === action.pane && !state.help && state.detail === null && state.picker === null && !state.filtering
@@ -232,8 +235,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       const notice = tickNotice(s.notice, action.now);
       return notice === s.notice ? s : { ...s, notice };
     }
-    case "viewport":
-      return state.bodyRows === action.bodyRows ? state : { ...state, bodyRows: action.bodyRows };
+    case "viewport": {
+      const columns = action.columns ?? state.columns;
+      return state.bodyRows === action.bodyRows && state.columns === columns ? state : { ...state, bodyRows: action.bodyRows, columns };
+    }
     case "controls":
       return state.controls === action.available ? state : { ...state, controls: action.available };
     case "move":
@@ -252,6 +257,17 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       if (action.connected) return { ...state, connected: true, goneAt: null };
       return { ...state, connected: false, goneAt: state.synced ? (action.at ?? null) : null };
   }
+}
+
+/**
+ * A notice answers the key before; the next key that does something (switch pane, filter, esc,
+ * move) moves on from it, so it never speaks of a pane left behind. An action under way keeps
+ * its line until it ends.
+ */
+function moveOn(before: DashboardState, after: DashboardState): DashboardState {
+  const n = after.notice;
+  if (after === before || n === null || n !== before.notice || n.tone === "pending") return after;
+  return { ...after, notice: null };
 }
 
 function detail(state: DashboardState, open: boolean): DashboardState {

@@ -1,6 +1,8 @@
 /** The `/` filter and the sort keys (shift+letter, `o`) of the table panes, as reducer steps. */
+import { adapterColumns } from "./adapterColumns.ts";
 import { infoNotice } from "./control.ts";
-import { cycleSort, describeSort, isSortPane, sortByKey, sortKeys } from "./sort.ts";
+import { installColumns } from "./installColumns.ts";
+import { cycleSort, describeSort, isSortPane, sortByKey, sortKeys, type SortPane } from "./sort.ts";
 import { PANE_TITLES, type PaneId } from "./panes.ts";
 import type { DashboardState } from "./store.ts";
 import { visibleAdapters, visibleInstalls, visibleIntegrations } from "./view.ts";
@@ -50,8 +52,21 @@ export function sortKey(state: DashboardState, action: SortOp): DashboardState {
   const current = state.sort[pane];
   const next = action.letter === undefined ? cycleSort(pane, current) : sortByKey(pane, current, action.letter);
   if (!next) return { ...state, notice: infoNotice(`${what}: no such column here; sort with ${sortKeys(pane)}`, action.at) };
-  const sorted = { ...state, sort: { ...state.sort, [pane]: next }, notice: infoNotice(describeSort(pane, next), action.at) };
+  // A narrow terminal leaves some columns out (KIND, SIZE at 80): the order still applies, and
+  // the notice says why no header shows the arrow.
+  const hidden = hiddenTitle(state, pane, next.column);
+  const said = hidden ? `${describeSort(pane, next)} (${hidden} is hidden at ${state.columns} columns)` : describeSort(pane, next);
+  const sorted = { ...state, sort: { ...state.sort, [pane]: next }, notice: infoNotice(said, action.at) };
   return keepSelection(state, sorted, pane);
+}
+
+/** The title of `column` when the table at this terminal width does not draw it; else null. */
+function hiddenTitle(state: DashboardState, pane: SortPane, column: string): string | null {
+  const all = pane === "adapters" ? adapterColumns(Number.MAX_SAFE_INTEGER) : installColumns(Number.MAX_SAFE_INTEGER, 0).columns;
+  const drawn =
+    pane === "adapters" ? adapterColumns(state.columns) : installColumns(state.columns, visibleInstalls(state).reduce((n, x) => Math.max(n, x.target.length), 0)).columns;
+  if (drawn.some((c) => c.id === column)) return null;
+  return all.find((c) => c.id === column)?.title ?? null;
 }
 
 /** Set the current pane's filter, keeping the cursor on the same row when it still shows. */

@@ -135,6 +135,15 @@ describe("every view fits an 80×24 terminal", () => {
     expect(await m.escape("enter keep")).toContain("/ filter");
   });
 
+  test("sorting by a column 80 columns leave out (KIND, SIZE) says it is hidden", async () => {
+    const m = await mount80x24();
+    expect(m.frame()).not.toContain("KIND");
+    expectFits(await m.keys("K", "sorted by kind ↑ (KIND is hidden at 80 columns)"));
+    await m.keys("2", "whisper:large-v3-turbo-q5_0");
+    expect(m.frame()).not.toContain("SIZE");
+    expectFits(await m.keys("Z", "sorted by size ↓ (SIZE is hidden at 80 columns)"));
+  });
+
   test("the help shows every key row, scrolled with j, and each fits on its line", async () => {
     const m = await mount80x24();
     const top = await m.keys("?", "Keys");
