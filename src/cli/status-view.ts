@@ -1,4 +1,4 @@
-import type { LogLine, Status } from "../core/status.ts";
+import type { GatewayCrash, LogLine, Status } from "../core/status.ts";
 import { installLook } from "../core/present.ts";
 import { escapeControls } from "../core/util/text.ts";
 import { c, humanDuration, stateColor, toneColor } from "./output.ts";
@@ -11,11 +11,11 @@ export function renderStatus(s: Status, now = Date.now()): string {
   const lines: string[] = [];
   const head = [c.bold("bosun"), g.version, stateColor(g.state)(g.state)];
   if (g.state === "running") head.push(c.dim(`pid ${g.pid}`), c.dim(`up ${humanDuration(g.uptimeMs)}`));
-  if (g.state === "crashed" && g.crash) head.push(c.dim(`pid ${g.pid} is gone; last alive at ${g.crash.lastAliveAt} (${ago(g.crash.lastAliveAt, now)})`));
+  const crash = g.state === "crashed" && g.crash ? crashLines(g.pid, g.crash, now) : null;
+  if (crash) head.push(c.dim(crash.gone));
   lines.push(head.join("  "));
   if (g.state === "crashed") {
-    const last = g.crash?.lastLog;
-    if (last) lines.push(`${c.dim("last log")} ${formatLastLog(last)}`);
+    if (crash?.lastLog) lines.push(crash.lastLog);
     lines.push(c.dim("         `bosun up` cleans up after it and starts the gateway again"));
   }
   lines.push(`${c.dim("config  ")} ${g.configPath ?? "embedded default"}`);
@@ -45,6 +45,17 @@ export function renderStatus(s: Status, now = Date.now()): string {
   lines.push(`${c.bold("INTEGRATIONS")}  ${s.integrations.length === 0 ? c.dim("none") : ""}`);
   for (const i of s.integrations) lines.push(`  ${i.name}  ${stateColor(i.state)(i.state)}  ${i.toolkits} toolkits`);
   return lines.join("\n");
+}
+
+/**
+ * A crash as `status` and `down` say it: when the gateway was last alive, and the log's last line
+ * (`last log …`, null when the log is empty).
+ */
+export function crashLines(pid: number | null, crash: GatewayCrash, now = Date.now()): { gone: string; lastLog: string | null } {
+  return {
+    gone: `pid ${pid} is gone; last alive at ${crash.lastAliveAt} (${ago(crash.lastAliveAt, now)})`,
+    lastLog: crash.lastLog ? `${c.dim("last log")} ${formatLastLog(crash.lastLog)}` : null,
+  };
 }
 
 /**

@@ -66,6 +66,50 @@ describe("a crash leaves a trace", () => {
     expect(sb.run(["down"]).code).toBe(0);
   });
 
+  test("down after kill -9 says the gateway crashed (last alive, last log), cleans the run files like up, exits 4", async () => {
+    const sb = sandbox({ CRASH_TEXT: SECRET });
+    sb.writeConfig(config(await freePort()));
+    expect(sb.run(["up", "--detach"]).code).toBe(0);
+    const pid = recordPid(sb);
+    process.kill(pid, "SIGKILL");
+    await goneWithin(pid);
+    const lastAliveAt = JSON.parse(sb.run(["status", "--json"]).stdout).gateway.crash.lastAliveAt;
+
+    const down = sb.run(["down"]);
+    expect(down.code).toBe(4);
+    expect(down.stderr).toContain(`the gateway crashed: pid ${pid} is gone; last alive at ${lastAliveAt} (`);
+    expect(down.stderr).toMatch(/^last log \d\d:\d\d:\d\d INFO \[bosun\] gateway ready/m);
+    expect(down.stderr).toContain("cleaned up after it: removed ");
+    for (const f of RUN_FILES) {
+      expect(down.stderr).toContain(`run/${f}`);
+      expect(existsSync(join(sb.home, "run", f))).toBe(false);
+    }
+    expect(down.stderr).not.toContain("nothing to stop");
+    // Cleaned: status no longer reports a crash, and a second down has nothing left to say about one.
+    expect(JSON.parse(sb.run(["status", "--json"]).stdout).gateway.state).toBe("stopped");
+    const again = sb.run(["down"]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain("nothing to stop");
+    expect(again.stderr).not.toContain("crashed");
+
+    // --json: the same facts as one object on stdout.
+    expect(sb.run(["up", "--detach"]).code).toBe(0);
+    const pid2 = recordPid(sb);
+    process.kill(pid2, "SIGKILL");
+    await goneWithin(pid2);
+    const json = sb.run(["down", "--json"]);
+    expect(json.code).toBe(4);
+    const body = JSON.parse(json.stdout);
+    expect(body).toEqual({
+      stopped: false,
+      error: { code: "not_running", message: "the gateway is not running: it crashed", hint: "`bosun up` starts it again" },
+      crash: { pid: pid2, lastAliveAt: expect.any(String), lastLog: expect.objectContaining({ level: "info", tag: "bosun" }) },
+      removed: expect.arrayContaining(RUN_FILES.map((f) => `run/${f}`)),
+    });
+    expect(sb.run(["up", "--detach"]).stderr).not.toContain("cleaned up");
+    expect(sb.run(["down"]).code).toBe(0);
+  });
+
   test("an idle gateway's heartbeat dates the crash: status says when it was last alive, not when it last logged", async () => {
     const sb = sandbox({ CRASH_TEXT: SECRET });
     sb.writeConfig(config(await freePort()).replace("[adapters.web]", "[gateway]\nheartbeat_ms = 100\n\n[adapters.web]"));

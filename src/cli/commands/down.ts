@@ -1,10 +1,13 @@
 import { defineCommand } from "citty";
 import { ControlClient, readRunningRecord } from "../../core/control/client.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
+import { cleanStaleRun } from "../../core/stale-run.ts";
 import { pidAlive } from "../../core/util/process.ts";
 import { globalArgs } from "../args.ts";
-import { cliContext } from "../context.ts";
+import { cliContext, type CliContext } from "../context.ts";
 import { c, err, printJson } from "../output.ts";
+import { removedList } from "../stale-cleanup.ts";
+import { crashLines } from "../status-view.ts";
 
 /** How long `down` waits for the gateway to exit (its own shutdown is bounded at 10 s). */
 const EXIT_WAIT_MS = 15_000;
@@ -15,7 +18,7 @@ export default defineCommand({
   async run({ args }) {
     const ctx = cliContext(args);
     const rec = readRunningRecord(ctx.paths);
-    if (!rec) throw new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint: "nothing to stop" });
+    if (!rec) return notRunning(ctx);
     const client = ControlClient.connect(ctx.paths);
     try {
       await client.call("POST", "/v1/shutdown");
@@ -34,3 +37,34 @@ export default defineCommand({
     else if (!args.quiet) err(`${c.green("✓")} gateway stopped (pid ${rec.pid})`);
   },
 });
+
+/**
+ * Nothing to stop. A gateway that crashed is said so (when it was last alive, its last log line)
+ * and the files it left in run/ are removed as `up` removes them; the exit code stays 4 (not
+ * running), so a script can tell "stopped it" from "it was already gone".
+ */
+function notRunning(ctx: CliContext): void {
+  const cleaned = cleanStaleRun(ctx.paths);
+  const { crash } = cleaned;
+  const hint = crash ? "`bosun up` starts it again" : "nothing to stop";
+  if (!crash) {
+    if (cleaned.removed.length > 0 && !ctx.flags.json) err(`cleaned up after an earlier gateway: removed ${removedList(cleaned)}`);
+    throw new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint });
+  }
+  const message = "the gateway is not running: it crashed";
+  if (ctx.flags.json) {
+    printJson({
+      stopped: false,
+      error: { code: "not_running", message, hint },
+      crash: { pid: crash.pid, lastAliveAt: crash.lastAliveAt, lastLog: crash.lastLog },
+      removed: cleaned.removed.map((f) => `run/${f}`),
+    });
+  } else {
+    const { gone, lastLog } = crashLines(crash.pid, crash);
+    err(`${c.red("the gateway crashed:")} ${gone}`);
+    if (lastLog) err(lastLog);
+    if (cleaned.removed.length > 0) err(`cleaned up after it: removed ${removedList(cleaned)}`);
+    err(`${c.dim("hint:")} ${hint}`);
+  }
+  process.exitCode = ExitCode.notRunning;
+}

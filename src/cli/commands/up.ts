@@ -8,7 +8,7 @@ import { cliContext, type CliContext } from "../context.ts";
 import { c, err, formatLog } from "../output.ts";
 import { VERSION } from "../version.ts";
 import { detach } from "../detach.ts";
-import { cleanStaleRun } from "../../core/stale-run.ts";
+import { cleanUpStaleRun } from "../stale-cleanup.ts";
 import { exitOnCrash } from "../crash.ts";
 import { redactStderr } from "../redact-stderr.ts";
 import { adapterStarts, reportStart } from "../start-report.ts";
@@ -29,7 +29,7 @@ export default defineCommand({
     const daemon = ctx.env[DAEMON_ENV] === "1";
     if (daemon) return runDaemonChild(ctx);
     const loaded = loadForCli(ctx);
-    announceCleanup(ctx);
+    cleanUpStaleRun(ctx);
     if (args.detach) {
       // The daemon logs these to its file; the person starting it must see them here.
       const { exposureWarnings } = await import("../../core/config/exposure.ts");
@@ -68,14 +68,6 @@ function printLogs(gateway: Gateway, ctx: CliContext): void {
     if (ctx.flags.json) err(JSON.stringify({ at: e.at, level: e.level, tag: e.tag, message: e.message }));
     else err(formatLog(e.level, e.tag, e.message, e.at));
   });
-}
-
-/** Remove what a gateway that died without stopping left in run/, and say so in one line. */
-function announceCleanup(ctx: CliContext): void {
-  const { removed, crash } = cleanStaleRun(ctx.paths);
-  if (removed.length === 0) return;
-  const who = crash ? `a gateway that crashed (pid ${crash.pid}, last alive at ${crash.lastAliveAt})` : "an earlier gateway";
-  err(`cleaned up after ${who}: removed ${removed.map((f) => `run/${f}`).join(", ")}`);
 }
 
 function handleSignals(gateway: Gateway): void {
