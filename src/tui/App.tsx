@@ -107,7 +107,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
 
   return (
     <Box flexDirection="column">
-      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} goneAt={state.goneAt} />
+      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} goneAt={state.goneAt} now={clock} />
       <Tabs pane={state.pane} alerts={alerts} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {state.help ? (

@@ -15,6 +15,8 @@ interface HeaderProps {
   synced: boolean;
   /** When the gateway went away (dashboard clock), if it did after a snapshot. */
   goneAt: number | null;
+  /** The dashboard clock: how long ago the gateway went keeps counting while every other clock stops. */
+  now: number;
 }
 
 /** Rows the header occupies, so the body can be sized to fit the terminal. */
@@ -24,7 +26,7 @@ export function headerHeight(gateway: GatewayStatus): number {
 }
 
 /** Gateway state, version, uptime, provider, config path and any config error. */
-export const Header = memo(function Header({ gateway: g, version, mode, connected, synced, goneAt }: HeaderProps) {
+export const Header = memo(function Header({ gateway: g, version, mode, connected, synced, goneAt, now }: HeaderProps) {
   // Before the first snapshot everything but our own version would be a placeholder.
   if (!synced) {
     return (
@@ -48,7 +50,7 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
         {mode === "attached" && gwVersion !== version ? <Text dimColor> (dashboard {version})</Text> : null}
         {"  "}
         {gone ? (
-          <Text color="red">{goneAt === null ? "● gateway gone" : `● gateway gone since ${formatClock(new Date(goneAt).toISOString())}`}</Text>
+          <Text color="red">{goneAt === null ? "● gateway gone" : `● gateway gone since ${formatClock(new Date(goneAt).toISOString())} (${formatDuration(now - goneAt)} ago)`}</Text>
         ) : (
           <Text {...toneProps(gatewayTone(g.state, true))}>● {g.state}</Text>
         )}

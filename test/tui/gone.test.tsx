@@ -40,9 +40,14 @@ function statusAt(t: number): Status {
 }
 
 function mount() {
-  const clock = { t: T0 };
+  // `reads` counts the dashboard's looks at its clock: each tick reads it once.
+  const clock = { t: T0, reads: 0 };
+  const now = () => {
+    clock.reads++;
+    return clock.t;
+  };
   const h = handSource();
-  const r = render(<App source={h.source} version="0.1.0" now={() => clock.t} tickMs={10} />);
+  const r = render(<App source={h.source} version="0.1.0" now={now} tickMs={10} />);
   return { ...h, ...r, clock, frame: () => plain(r.lastFrame()) };
 }
 
@@ -67,10 +72,9 @@ describe("an attached dashboard whose gateway goes away", () => {
     m.lose();
     const gone = await waitForFrame(m.lastFrame, `● gateway gone since ${formatClock(iso(T0 + 3_000))}`);
     expect(gone).toContain("reconnecting…");
-    // The clocks stopped where the gateway was last seen: time passes, uptimes do not.
+    // The clocks stopped where the gateway was last seen: time passes (the header counts it), uptimes do not.
     m.clock.t = T0 + 60_000;
-    await new Promise((r) => setTimeout(r, 60));
-    const later = m.frame();
+    const later = await waitForFrame(m.lastFrame, `gone since ${formatClock(iso(T0 + 3_000))} (57s ago)`);
     expect(later).toContain("up 1m 08s");
     expect(later).toMatch(/web\s+webchat\s+running\s+0\s+1m 03s/);
     // The row is drawn grey: no state colour left on it.
@@ -94,7 +98,10 @@ describe("an attached dashboard whose gateway goes away", () => {
     expect(f).not.toContain("embedded default");
     // A failed first attempt is still "connecting", not "gone".
     m.lose();
-    await new Promise((r) => setTimeout(r, 30));
+    // Two ticks after the lost attempt (one read is the connection's own stamp): anything it
+    // changed has been drawn by then.
+    const seen = m.clock.reads;
+    await waitUntil(() => m.clock.reads >= seen + 3, () => `the clock ticked ${m.clock.reads - seen} times`);
     expect(m.frame()).toContain("● connecting…");
     expect(m.frame()).not.toContain("gone");
   });
