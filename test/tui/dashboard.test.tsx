@@ -193,8 +193,9 @@ describe("dashboard", () => {
     await waitUntil(() => quits === 1, () => `onQuit called ${quits} times`);
     // Unmounting ran the effect cleanups: the source subscription is gone.
     await waitUntil(() => m.subscribed() === 0, () => "source still subscribed after quit");
+    // Nothing listens to keys any more, so a second q (written synchronously to listeners) quits nothing.
+    await waitUntil(() => m.stdin.listenerCount("readable") === 0 && m.stdin.listenerCount("data") === 0, () => "Ink still listens on stdin after quit");
     m.stdin.write("q");
-    await new Promise((r) => setTimeout(r, 20));
     expect(quits).toBe(1);
   });
 
