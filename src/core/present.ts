@@ -59,7 +59,8 @@ const LEVELS: Record<LogLevel, Tone> = { debug: "muted", info: "busy", warn: "wa
 
 /** The tone of a log record's level. */
 export function levelTone(level: LogLevel): Tone {
-  return LEVELS[level] ?? "plain";
+  // An attached stream's record may carry any word; only the four levels have a tone.
+  return Object.hasOwn(LEVELS, level) ? LEVELS[level] : "plain";
 }
 
 /**

@@ -236,6 +236,7 @@ describe("formatting and colours", () => {
     expect(toneProps(levelTone("error"))).toEqual({ color: "red" });
     // Unknown words (integration states are free-form) get no colour, even prototype names.
     expect(stateTone("constructor")).toBe("plain");
+    expect(levelTone("constructor" as never)).toBe("plain");
   });
 
   test("table window keeps the selection visible", () => {
