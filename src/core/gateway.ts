@@ -170,7 +170,9 @@ export class Gateway {
   async reply(adapter: string, conversation: string, text: string, signal: AbortSignal, thread?: string): Promise<Reply> {
     if (!this.#agent) throw new BosunError("not_ready", "the gateway is not ready");
     const key = thread ? `${adapter}:${conversation}:${thread}` : `${adapter}:${conversation}`;
-    return this.#agent.reply({ key, text }, signal);
+    const reply = await this.#agent.reply({ key, text }, signal);
+    // A model can repeat a key it was shown or that a tool returned: chat users never see a secret either.
+    return { ...reply, text: this.redactor.apply(reply.text) };
   }
 
   /** Send one outbound message through an adapter. */

@@ -157,6 +157,28 @@ describe("webhook through the Gateway", () => {
     }
   });
 
+  test("a model that repeats a configured secret in its answer: the chat reply shows [redacted]", async () => {
+    const key = "plain-provider-key-4b9d1e77";
+    const provider = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => Response.json({ choices: [{ message: { content: `sure, the key is ${key} and the hook secret is ${SECRET}` } }] }),
+    });
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), "bosun-webhook-gw-"));
+    const toml = `[agent]\nprovider = "openai"\nbase_url = "http://127.0.0.1:${provider.port}/v1"\nmodel = "m"\napi_key = "\${KEY}"\n\n[adapters.hooks]\nkind = "webhook"\nlisten = "127.0.0.1:${port}"\nsecret = "\${HOOK_SECRET}"\n`;
+    const g = new Gateway({ home, loaded: parseConfig(toml, "t.toml", { HOOK_SECRET: SECRET, KEY: key }), env: {}, version: "test", control: false });
+    await g.start();
+    try {
+      const r = await signedPost(port, { id: "leak-1", conversation: "c", user: "u", text: "what is your key?" });
+      expect(r.status).toBe(200);
+      expect(r.json.reply).toBe("sure, the key is [redacted] and the hook secret is [redacted]");
+    } finally {
+      await g.stop();
+      provider.stop(true);
+    }
+  });
+
   test("the webhook secret never reaches the gateway's log events", async () => {
     const port = await freePort();
     const g = await startGateway(port);
