@@ -379,6 +379,11 @@ describe("through the gateway", () => {
       expect(again).toMatchObject({ code: 0, stderr: expect.stringContaining("is not installed; nothing to remove") });
       const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
       expect(list.find((i: any) => i.target === asked.target)).toBeUndefined();
+      // Uninstalling what was never installed leaves no phantom row in the gateway's status.
+      const never = await sb.runAsync(["uninstall", "whisper:tiny"]);
+      expect(never.stderr).toContain("is not installed");
+      const st3 = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
+      expect(st3.installs.find((i: any) => i.target === "whisper:tiny")).toBeUndefined();
     } finally {
       await sb.runAsync(["down"]);
     }

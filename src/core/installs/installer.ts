@@ -132,13 +132,16 @@ export class Installer {
       throw new BosunError("install_busy", `${target} is being installed right now`, { hint: `cancel it first (Ctrl-C the install, or \`x\` in the dashboard)` });
     }
     try {
-      for (const p of this.filePaths(entry)) {
+      const paths = this.filePaths(entry);
+      const had = this.#store.get(target) !== undefined || paths.some((p) => statOrNull(p) || statOrNull(`${p}.part`));
+      for (const p of paths) {
         rmSync(p, { force: true });
         rmSync(`${p}.part`, { force: true });
       }
       this.#store.delete(target);
       const s = { ...blank(entry), state: "missing" as const };
-      this.#emit(s);
+      // Nothing was there: nothing changed, so nothing to tell (a status list would gain a phantom row).
+      if (had) this.#emit(s);
       return s;
     } finally {
       claim.release();
