@@ -27,7 +27,7 @@ export const CONFIG_TEMPLATE = `# bosun.toml: configuration of the bosun gateway
 # first_start_timeout_ms = 10000             # how long start-up waits for each channel's first start
 # reload_debounce_ms = 300                   # edits to this file apply live, after this quiet period
 # watch_config = true
-# heartbeat_ms = 30000                      # how often the gateway marks itself alive (a crash is dated by it)
+# heartbeat_ms = 30000                       # how often the gateway marks itself alive (a crash is dated by it)
 
 # One table per channel; the table name is the adapter's name ("cli" is reserved).
 [adapters.web]
