@@ -28,6 +28,14 @@ describe("Redactor", () => {
     const out: unknown = r.deep({ a: ["x hunter22-secret", 3, true, null], "hunter22-secret": { at: new Date(0) } });
     expect(out).toEqual({ a: ["x [redacted]", 3, true, null], "[redacted]": { at: "1970-01-01T00:00:00.000Z" } });
   });
+
+  test("a short secret that is also an ordinary word is hidden as a word, never inside others, keys or status vocabulary", () => {
+    const r = new Redactor();
+    r.set(["chat", "state", "running"]);
+    expect(r.apply("webchat is running; chatty chat")).toBe("webchat is [redacted]; chatty [redacted]");
+    const status = { gateway: { state: "running" }, adapters: [{ name: "web", kind: "webchat", state: "running", lastError: "chat running" }] };
+    expect(r.deep(status)).toEqual({ gateway: { state: "running" }, adapters: [{ name: "web", kind: "webchat", state: "running", lastError: "[redacted] [redacted]" }] });
+  });
 });
 
 describe("redactPatterns", () => {

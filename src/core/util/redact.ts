@@ -45,12 +45,28 @@ export function redactPatterns(text: string): string {
 }
 
 /**
+ * Secrets shorter than this are only hidden as whole words: a 5-character IRC password "chat"
+ * must not turn "webchat" into "web[redacted]". Longer ones are hidden wherever they appear.
+ */
+const WHOLE_WORD_BELOW = 12;
+
+/**
+ * Status fields whose values come from bosun's own fixed vocabularies (states, kinds, levels),
+ * never from a secret: redacting them (a password that happens to be "running") would only
+ * break the document's meaning for scripts and the dashboard.
+ */
+const VOCABULARY_KEYS: ReadonlySet<string> = new Set(["state", "kind", "level", "stage", "type", "code"]);
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
  * The one redaction path of every output: literal secret values (from the config and the
  * environment) first, then credential shapes. Core only redacts; whoever prints calls it.
  */
 export class Redactor {
   #given: string[] = [];
   #secrets: string[] = [];
+  #shortWords: RegExp | null = null;
 
   /** Replace the set of secret values (e.g. after a config reload). */
   set(secrets: Iterable<string>): void {
@@ -64,7 +80,10 @@ export class Redactor {
       all.add(JSON.stringify(s).slice(1, -1));
     }
     // Longest first so a secret that contains another is hidden whole.
-    this.#secrets = [...all].sort((a, b) => b.length - a.length);
+    const sorted = [...all].sort((a, b) => b.length - a.length);
+    this.#secrets = sorted.filter((x) => x.length >= WHOLE_WORD_BELOW);
+    const short = sorted.filter((x) => x.length < WHOLE_WORD_BELOW);
+    this.#shortWords = short.length ? new RegExp(`(?<![A-Za-z0-9_])(?:${short.map(escapeRegExp).join("|")})(?![A-Za-z0-9_])`, "g") : null;
   }
 
   /** Add secret values to the set. */
@@ -74,12 +93,21 @@ export class Redactor {
 
   /** Redact a string. */
   apply(text: string): string {
-    let out = text;
-    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-    return redactPatterns(out);
+    const out = this.#long(text);
+    return redactPatterns(this.#shortWords ? out.replace(this.#shortWords, REDACTED) : out);
   }
 
-  /** A copy of a JSON-like value with every string (keys included) redacted. */
+  #long(text: string): string {
+    let out = text;
+    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    return out;
+  }
+
+  /**
+   * A copy of a JSON-like value with every string value redacted. Keys are bosun's field names
+   * and adapter names: only long secrets and credential shapes are hidden there, never a short
+   * word that would change the document's shape; the values of VOCABULARY_KEYS are left alone.
+   */
   deep<T>(value: T): T {
     return this.#deep(value, 0) as T;
   }
@@ -93,7 +121,9 @@ export class Redactor {
     if (typeof json === "function") return this.#deep(json.call(value), depth + 1);
     if (Array.isArray(value)) return value.map((v) => this.#deep(v, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[this.apply(k)] = this.#deep(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) {
+      out[redactPatterns(this.#long(k))] = VOCABULARY_KEYS.has(k) && typeof v === "string" ? v : this.#deep(v, depth + 1);
+    }
     return out;
   }
 }
