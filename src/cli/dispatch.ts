@@ -141,10 +141,17 @@ async function checkFlags(cmd: CommandDef<any>, rawArgs: string[], label: string
     for (const a of [(def as { alias?: string | string[] }).alias ?? []].flat()) valueFlags.add(a.length === 1 ? `-${a}` : `--${a}`);
   }
   const words: string[] = [];
-  for (let i = 0; i < rawArgs.length && rawArgs[i] !== "--"; i++) {
+  for (let i = 0; i < rawArgs.length; i++) {
     const a = rawArgs[i]!;
-    if (valueFlags.has(a)) i++;
-    else if (!a.startsWith("-")) words.push(a);
+    if (a === "--") {
+      // Everything after `--` is an argument, however it looks.
+      words.push(...rawArgs.slice(i + 1));
+      break;
+    }
+    if (valueFlags.has(a)) {
+      if (i + 1 >= rawArgs.length) throw new BosunError("usage", `${a} needs a value`, { exitCode: ExitCode.usage, hint: `see \`bosun ${label} --help\`` });
+      i++;
+    } else if (!a.startsWith("-")) words.push(a);
   }
   if (!variadic && !cmd.subCommands && words.length > positionals.length) {
     throw new BosunError("usage", `unexpected argument "${words[positionals.length]}" for \`bosun ${label}\``, {
@@ -152,8 +159,13 @@ async function checkFlags(cmd: CommandDef<any>, rawArgs: string[], label: string
       hint: positionals.length ? `quote an argument that contains spaces; see \`bosun ${label} --help\`` : `\`bosun ${label}\` takes no arguments`,
     });
   }
-  for (const a of rawArgs) {
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
     if (a === "--") break;
+    if (valueFlags.has(a)) {
+      i++; // its value may start with "-" (`--filter -low`)
+      continue;
+    }
     if (!a.startsWith("-")) continue;
     const flag = a.replace(/^-+/, "").split("=")[0]!;
     if (!known.has(flag)) {

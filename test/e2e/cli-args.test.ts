@@ -49,6 +49,14 @@ describe("global flags and argument errors (dist/bosun)", () => {
     expect(send.stderr).toContain('unexpected argument "world"');
     expect(send.stderr).toContain("quote");
     expect(sb.run(["status", "extra"]).code).toBe(2);
+    // After `--` every word is an argument: none may be dropped there either.
+    expect(sb.run(["send", "web", "conv", "--", "hello", "world"]).stderr).toContain('unexpected argument "world"');
+    expect(sb.run(["status", "--", "extra"]).code).toBe(2);
+    // A flag that takes a value needs one; its value may start with "-".
+    const bare = sb.run(["status", "--config"]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("--config needs a value");
+    expect(sb.run(["catalog", "--filter", "-low"]).code).toBe(0);
     // Values of a command's own flags are not extra words; variadic commands take many.
     expect(sb.run(["catalog", "whisper", "--filter", "base.en"]).code).toBe(0);
     expect(sb.run(["install", "--help", "whisper:tiny", "whisper:base"]).code).toBe(0);
