@@ -70,6 +70,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       // Only a request the gateway accepted may name where the reply goes: a refused one must not
       // redirect the reply to someone else's message.
       () => {
+        waiting.join();
         if (callbackUrl !== undefined) deps.pending.setCallback(key, callbackUrl);
       },
       waiting.answer,

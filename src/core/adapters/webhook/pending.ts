@@ -2,9 +2,13 @@ import type { Outcome } from "./responses.ts";
 
 type Waiter = (outcome: Outcome) => void;
 
-/** One request's wait: its outcome, and a way to answer this request alone (others with its id keep waiting). */
+/**
+ * One request's wait: its outcome; `join` makes it one of the requests a reply to its id answers
+ * (called once the gateway accepted the request); `answer` answers this request alone.
+ */
 export interface Waiting {
   outcome: Promise<Outcome>;
+  join(): void;
   answer(outcome: Outcome): void;
 }
 
@@ -21,35 +25,46 @@ export function replyKey(conversation: string, id: string): string {
  */
 export class PendingReplies {
   #waiters = new Map<string, Set<Waiter>>();
+  /** Every unfinished wait, joined or not (shutdown answers them all). */
+  #all = new Set<Waiter>();
   #callbacks = new Map<string, string>();
 
   constructor(private readonly maxCallbacks = 10_000) {}
 
   /**
-   * Wait for the reply to `id`; resolves with it, or with `onTimeout()` after `timeoutMs`. A client
-   * that hangs up is not watched for (Deno's request.signal also fires after every response); its
-   * waiter just lives until the reply or the timeout.
+   * Wait for the reply to `id`; resolves with it (once joined), with `answer`'s outcome, or with
+   * `onTimeout()` after `timeoutMs`. A request joins only once the gateway accepted it, so one whose
+   * id turns out to name another message can never receive that message's reply. A client that
+   * hangs up is not watched for (Deno's request.signal also fires after every response); its waiter
+   * just lives until the reply or the timeout.
    */
   wait(id: string, timeoutMs: number, onTimeout: () => Outcome): Waiting {
-    let answer!: Waiter;
+    let finish!: Waiter;
+    let joined: Set<Waiter> | null = null;
     const outcome = new Promise<Outcome>((resolve) => {
-      let set = this.#waiters.get(id);
-      if (!set) this.#waiters.set(id, (set = new Set()));
-      const waiters = set;
       let done = false;
-      const finish = (o: Outcome) => {
+      finish = (o: Outcome) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        waiters.delete(finish);
-        if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id);
+        this.#all.delete(finish);
+        if (joined) {
+          joined.delete(finish);
+          if (joined.size === 0 && this.#waiters.get(id) === joined) this.#waiters.delete(id);
+        }
         resolve(o);
       };
-      answer = finish;
       const timer = setTimeout(() => finish(onTimeout()), timeoutMs);
-      waiters.add(finish);
+      this.#all.add(finish);
     });
-    return { outcome, answer };
+    const join = () => {
+      if (joined || !this.#all.has(finish)) return;
+      let set = this.#waiters.get(id);
+      if (!set) this.#waiters.set(id, (set = new Set()));
+      set.add(finish);
+      joined = set;
+    };
+    return { outcome, join, answer: (o) => finish(o) };
   }
 
   /** Remember where to POST the reply to `id` (the latest request's URL wins). */
@@ -72,7 +87,7 @@ export class PendingReplies {
 
   /** Answer every waiting request (shutdown) and forget every callback. */
   settleAll(outcome: Outcome): void {
-    for (const set of [...this.#waiters.values()]) for (const w of [...set]) w(outcome);
+    for (const w of [...this.#all]) w(outcome);
     this.#callbacks.clear();
   }
 }
