@@ -39,11 +39,11 @@ export interface BosunConfig {
 // setTimeout fires at once for delays above 2^31-1 ms, so cap timeouts well below that.
 const MAX_TIMEOUT_MS = 86_400_000;
 
-function timeoutMs(defaultMs: number, description: string) {
+function timeoutMs(defaultMs: number, description: string, min = 1) {
   return z
     .number()
     .int()
-    .min(1)
+    .min(min, min > 1 ? { error: `must be at least ${min}` } : undefined)
     .max(MAX_TIMEOUT_MS, { error: `must be at most ${MAX_TIMEOUT_MS} (24 hours)` })
     .default(defaultMs)
     .describe(description);
@@ -95,7 +95,7 @@ export const gatewaySchema = z
     shutdown_timeout_ms: timeoutMs(10_000, "How long shutdown waits for adapters and sessions, in milliseconds."),
     first_start_timeout_ms: timeoutMs(10_000, "How long start-up waits for each adapter's first start, in milliseconds."),
     reload_debounce_ms: timeoutMs(300, "Quiet period after an edit of bosun.toml before it is reloaded, in milliseconds."),
-    heartbeat_ms: timeoutMs(30_000, "How often the running gateway marks run/gateway.json alive (its modification time), in milliseconds; status reports a crash's time from it."),
+    heartbeat_ms: timeoutMs(30_000, "How often the running gateway marks run/gateway.json alive (its modification time), in milliseconds; status reports a crash's time from it.", 100),
     watch_config: z.boolean().default(true).describe("Reload bosun.toml when it changes."),
   })
   .describe("Gateway process settings.");

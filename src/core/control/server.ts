@@ -84,7 +84,12 @@ export async function startControlServer(socketPath: string, token: string, h: C
         }
         const action = ADAPTER_ACTION.exec(route);
         if (action) {
-          const name = decodeURIComponent(action[1]!);
+          let name: string;
+          try {
+            name = decodeURIComponent(action[1]!);
+          } catch {
+            return problem(400, "bad_request", "the adapter name in the path is not valid percent-encoding");
+          }
           const outcome = await ops.adapter(action[2] as "restart" | "stop" | "start", name);
           const adapter = h.snapshot().adapters.find((a) => a.name === name) ?? null;
           return json({ outcome, adapter });
