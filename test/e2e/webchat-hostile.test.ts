@@ -152,6 +152,49 @@ describe("webchat against hostile input (dist/bosun)", () => {
     b.end();
   });
 
+  test("a message resent after a reconnect gets its stored reply again (tagged replyTo), without a second turn", async () => {
+    const a = await RawWs.open(port, "/ws?conversation=resend");
+    a.send(JSON.stringify({ type: "message", id: "r-1", text: "once" }));
+    const first = [await a.nextJson(), await a.nextJson()];
+    expect(first.find((m) => m.type === "message")).toMatchObject({ role: "agent", text: "echo: once", replyTo: "r-1" });
+    a.end();
+    // Another tab that was away resends the same message: it gets the answer, no new turn runs.
+    const before = JSON.parse(sb.run(["status", "--json"]).stdout).adapters[0].messagesIn;
+    const b = await RawWs.open(port, "/ws?conversation=resend");
+    b.send(JSON.stringify({ type: "message", id: "r-1", text: "once" }));
+    const again = [await b.nextJson(), await b.nextJson()];
+    expect(again.find((m) => m.type === "ack")).toMatchObject({ id: "r-1" });
+    expect(again.find((m) => m.type === "message")).toMatchObject({ role: "agent", text: "echo: once", replyTo: "r-1" });
+    expect(JSON.parse(sb.run(["status", "--json"]).stdout).adapters[0].messagesIn).toBe(before);
+    b.end();
+  });
+
+  test("a client that stops reading is disconnected rather than silently losing frames", async () => {
+    const inbound = () => JSON.parse(sb.run(["status", "--json"]).stdout).adapters[0].messagesIn as number;
+    const before = inbound();
+    const ws = await RawWs.open(port, "/ws?conversation=slowreader");
+    ws.pause();
+    const n = 3_000;
+    const text = "z".repeat(15_000);
+    for (let i = 0; i < n; i++) ws.send(JSON.stringify({ type: "message", id: `s-${i}`, text }));
+    // Not reading, wait until the gateway has taken every message or stopped taking them (it
+    // closed us): the replies it could not send have nowhere to go but its memory.
+    let seen = before;
+    for (let still = 0; seen < before + n && still < 5; ) {
+      const now = inbound();
+      still = now === seen ? still + 1 : 0;
+      seen = now;
+    }
+    ws.resume();
+    const frames = await ws.drain();
+    const replies = frames.filter((f) => f.opcode === 1 && f.payload.includes('"role":"agent"')).length;
+    const closed = ws.closed || frames.some((f) => f.opcode === 8);
+    // Either everything arrived, or the connection says it is over (the page then resends what has no ack).
+    expect({ complete: replies === n, closed }).not.toEqual({ complete: false, closed: false });
+    ws.end();
+    stillServing(sb, pid);
+  });
+
   test("a reused id with other text is refused: an error for the sender, no ack, nothing mirrored", async () => {
     const a = await RawWs.open(port, "/ws?conversation=clash");
     const b = await RawWs.open(port, "/ws?conversation=clash");

@@ -124,6 +124,31 @@ export class RawWs {
     this.#socket.destroy();
   }
 
+  /** Stop reading (the server's frames pile up in its send buffer), and start again. */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  /** Every frame until the connection closes (or `idleMs` passes without one). */
+  async drain(idleMs = 2_000): Promise<RawFrame[]> {
+    const all: RawFrame[] = [];
+    for (;;) {
+      let f: RawFrame | null;
+      try {
+        f = await this.next(idleMs);
+      } catch {
+        return all;
+      }
+      if (!f) return all;
+      all.push(f);
+      if (f.opcode === 8) return all;
+    }
+  }
+
   #wake(): void {
     for (const w of this.#waiters.splice(0)) w();
   }

@@ -36,6 +36,7 @@ export interface ServeOptions {
 }
 
 const DEFAULT_MAX_WS_MESSAGE = 1024 * 1024;
+const WS_BACKPRESSURE_BYTES = 1024 * 1024;
 
 /** Run one WebSocket callback; an exception closes that socket only. */
 function guarded(opts: ServeOptions, peer: WsPeer | null, fn: () => void): void {
@@ -94,7 +95,15 @@ export async function serve(opts: ServeOptions): Promise<HttpServer> {
 function serveBun(opts: ServeOptions): HttpServer {
   const B = (globalThis as any).Bun;
   const peerOf = (ws: BunWsLike): WsPeer => {
-    if (!ws.data.peer) ws.data.peer = { send: (d) => void ws.send(d), close: (c, r) => ws.close(c, r) };
+    if (!ws.data.peer) {
+      ws.data.peer = {
+        send: (d) => {
+          // 0 means the frame was dropped: close, so the client knows to reconnect and resend.
+          if (ws.send(d) === 0) ws.close(1013, "too much unsent data; reconnect");
+        },
+        close: (c, r) => ws.close(c, r),
+      };
+    }
     return ws.data.peer;
   };
   const listen = opts.unix ? { unix: opts.unix } : { hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0 };
@@ -116,6 +125,10 @@ function serveBun(opts: ServeOptions): HttpServer {
     websocket: {
       idleTimeout: 0,
       maxPayloadLength: opts.maxWsMessageBytes ?? DEFAULT_MAX_WS_MESSAGE,
+      // A client that stops reading must not grow our memory or lose frames without a word: past
+      // this much unsent data its connection is closed, and it resends what was not acked.
+      backpressureLimit: WS_BACKPRESSURE_BYTES,
+      closeOnBackpressureLimit: true,
       open(ws: BunWsLike) {
         const peer = peerOf(ws);
         guarded(opts, peer, () => ws.data.handlers.open?.(peer));

@@ -100,6 +100,9 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
   return {
     name: ctx.name,
     kind: "webchat",
+    // A page resends a message it has no ack or reply for (a tab that was away); it gets the stored
+    // reply again, tagged with replyTo, and tabs that already show it ignore it.
+    answersDuplicates: true,
     get lastEventAt() {
       return lastEventAt;
     },
@@ -140,7 +143,7 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
     async send(message: OutboundMessage) {
       const set = peers.get(message.conversation);
       if (!set || set.size === 0) throw new Error(`no browser is connected to conversation ${message.conversation}`);
-      const frame = JSON.stringify({ type: "message", role: "agent", text: message.text, at: at() });
+      const frame = JSON.stringify({ type: "message", role: "agent", text: message.text, at: at(), ...(message.replyTo ? { replyTo: message.replyTo } : {}) });
       for (const ws of set) ws.send(frame);
       touch();
     },

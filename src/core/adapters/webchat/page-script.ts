@@ -48,6 +48,7 @@ export const SCRIPT = `
   }
 
   var byId = new Map();
+  var answered = new Set();
   function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
   function add(role, text, at, id) {
     var stick = role === "user" || nearBottom();
@@ -195,6 +196,13 @@ export const SCRIPT = `
           // Sent from another tab of this conversation; if this tab holds it too, it is delivered.
           if (typeof m.id === "string" && byId.has(m.id)) acked(m.id);
           else add("user", m.text, m.at, typeof m.id === "string" ? m.id : null);
+        } else if (typeof m.replyTo === "string") {
+          // A reply comes again when a tab resends its message after a reconnect (one tab may
+          // have been away when it was first sent): show each reply once.
+          if (!answered.has(m.replyTo)) {
+            answered.add(m.replyTo);
+            add("agent", m.text, m.at, null);
+          }
         } else add("agent", m.text, m.at, null);
       } else if (m.type === "error" && typeof m.message === "string") {
         if (m.code === "unauthorized") tokenRequired();
