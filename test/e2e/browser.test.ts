@@ -215,6 +215,34 @@ async function waitConnected(page: Page) {
     }
   });
 
+  test("a tab that comes back after the reply went out still gets it, once", async () => {
+    // Tab B's timers run only when the test says: it reconnects well after tab A's exchange is over.
+    const b = await ctx.newPage();
+    await b.clock.install();
+    await b.goto(`http://127.0.0.1:${port}/`);
+    await waitConnected(b);
+    expect((await sb.runAsync(["down"])).code).toBe(0);
+    try {
+      for (const p of [page, b]) await p.locator("#banner", { hasText: "unreachable" }).waitFor();
+      await sendFrom(page, "typed in A while down");
+      // B shows A's message too (the tabs share the conversation's store)...
+      await b.locator(".msg.user .text", { hasText: "typed in A while down" }).waitFor();
+      expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
+      await page.locator(".msg.agent .text", { hasText: "echo: typed in A while down" }).waitFor();
+      // ...and when B is back, it asks for the reply it never saw.
+      await b.clock.runFor(30_000);
+      await waitConnected(b);
+      await b.locator(".msg.agent .text", { hasText: "echo: typed in A while down" }).waitFor();
+      // Once a later message is answered, any duplicate would have arrived.
+      await sendFrom(page, "later");
+      for (const p of [page, b]) await p.locator(".msg.agent .text", { hasText: "echo: later" }).waitFor();
+      for (const p of [page, b]) expect((await texts(p, "agent")).filter((t) => t === "echo: typed in A while down")).toHaveLength(1);
+    } finally {
+      await b.close();
+      await sb.runAsync(["up", "--detach"]);
+    }
+  });
+
   test("an access token in the link is kept, taken out of the address bar, and lets the page in", async () => {
     const fresh = await browser.newContext();
     fresh.setDefaultTimeout(WAIT.timeout);

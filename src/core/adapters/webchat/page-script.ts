@@ -49,6 +49,11 @@ export const SCRIPT = `
 
   var byId = new Map();
   var answered = new Set();
+  var unanswered = new Map();
+  function isPending(id) {
+    for (var i = 0; i < pending.length; i++) if (pending[i].id === id) return true;
+    return false;
+  }
   function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
   function add(role, text, at, id) {
     var stick = role === "user" || nearBottom();
@@ -71,6 +76,7 @@ export const SCRIPT = `
     el.appendChild(who); el.appendChild(body); el.appendChild(meta);
     log.appendChild(el);
     if (id) byId.set(id, el);
+    if (id && role === "user" && !answered.has(id)) unanswered.set(id, text);
     if (stick) log.scrollTop = log.scrollHeight;
     return el;
   }
@@ -128,6 +134,7 @@ export const SCRIPT = `
   // The server refused this message for good (it said why; an ack may have come first): resending would not help.
   function refused(id, why) {
     forget(id);
+    unanswered.delete(id);
     var el = byId.get(id);
     if (!el) return;
     if (!el.querySelector(".status")) markPending(el);
@@ -182,6 +189,11 @@ export const SCRIPT = `
       setState("ok", "connected");
       hideBanner();
       for (var i = 0; i < pending.length; i++) sendFrame(pending[i]);
+      // Messages this tab shows without their reply (sent while it was away, or answered while it
+      // was reconnecting): asking again is safe, the server answers from its store.
+      unanswered.forEach(function (text, id) {
+        if (!answered.has(id) && !isPending(id)) sendFrame({ id: id, text: text });
+      });
       pingTimer = setInterval(heartbeat, PING_EVERY);
     };
     sock.onmessage = function (ev) {
@@ -201,6 +213,7 @@ export const SCRIPT = `
           // have been away when it was first sent): show each reply once.
           if (!answered.has(m.replyTo)) {
             answered.add(m.replyTo);
+            unanswered.delete(m.replyTo);
             add("agent", m.text, m.at, null);
           }
         } else add("agent", m.text, m.at, null);
