@@ -211,6 +211,26 @@ describe("webhook adapter: body size", () => {
     expect(h.messages).toEqual([]);
   });
 
+  test("a body that trickles in slower than body_timeout_ms is 408 and its connection is closed (slowloris)", async () => {
+    const h = await start("echo", { body_timeout_ms: 300 });
+    const { connect } = await import("node:net");
+    const port = Number(new URL(h.url).port);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = connect(port, "127.0.0.1", () => {
+        s.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nX-Bosun-Signature: ${sign("x")}\r\n\r\n{"i`);
+      });
+      let got = "";
+      s.on("data", (d) => (got += d));
+      s.on("close", () => resolve(got));
+      s.on("error", reject);
+    });
+    expect(answer).toStartWith("HTTP/1.1 408");
+    expect(answer).toContain("body_too_slow");
+    expect(h.messages).toEqual([]);
+    // And the next client is served as usual.
+    expect((await post(h, message({ id: "after-slow", text: "hi" }))).status).toBe(200);
+  });
+
   test("a chunked body under the cap is read whole and accepted", async () => {
     const h = await start("echo");
     const body = message({ id: "chunked", text: "streamed" });

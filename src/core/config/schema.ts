@@ -164,6 +164,7 @@ export const webhookAdapterSchema = z
     secret: z.string().min(16, { error: "must be at least 16 characters" }).describe("HMAC-SHA256 key for X-Bosun-Signature."),
     max_body_bytes: z.number().int().min(64).max(64 * 1024 * 1024).default(1_048_576).describe("Largest accepted request body, in bytes."),
     reply_timeout_ms: timeoutMs(120_000, "How long a request waits for the agent's reply, in milliseconds."),
+    body_timeout_ms: timeoutMs(30_000, "How long a request's whole body may take to arrive (a client trickling bytes is answered 408), in milliseconds."),
     ...supervision(300_000),
   })
   .describe("Authenticated HTTP endpoint: POST a message, get the reply.");

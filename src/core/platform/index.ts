@@ -19,13 +19,28 @@ export interface WsHandlers {
 /** Upgrade a request; `undefined` means the runtime took the connection over (return it as is). */
 export type Upgrade = (req: Request, handlers: WsHandlers) => Response | undefined;
 
+/** Per-request control of the connection. */
+export interface RequestControl {
+  /** This request may wait longer than idleTimeoutSec for its answer (its handler bounds the wait itself). */
+  waitLong(req: Request): void;
+}
+
 export interface ServeOptions {
   /** TCP listen address; ignored when `unix` is set. */
   hostname?: string;
   port?: number;
   /** Path of a unix socket to listen on. */
   unix?: string;
-  fetch(req: Request, upgrade: Upgrade): Response | undefined | Promise<Response | undefined>;
+  fetch(req: Request, upgrade: Upgrade, control: RequestControl): Response | undefined | Promise<Response | undefined>;
+  /**
+   * Close a connection that sends nothing and awaits nothing for this long (an idle keep-alive, a
+   * stalled request), in seconds, at most 255; 0 = never (the default, for the control socket).
+   */
+  idleTimeoutSec?: number;
+  /**
+   * Close a WebSocket that answers no ping for this long, in seconds (the runtime pings); 0 = never.
+   */
+  wsIdleTimeoutSec?: number;
   /** Largest WebSocket message accepted; a larger one closes that connection (1009). Default 1 MiB. */
   maxWsMessageBytes?: number;
   /**
@@ -53,9 +68,9 @@ function guarded(opts: ServeOptions, peer: WsPeer | null, fn: () => void): void 
 }
 
 /** Run the fetch handler; an exception (thrown or rejected) becomes a 500. */
-async function guardedFetch(opts: ServeOptions, req: Request, upgrade: Upgrade): Promise<Response | undefined> {
+async function guardedFetch(opts: ServeOptions, req: Request, upgrade: Upgrade, control: RequestControl): Promise<Response | undefined> {
   try {
-    return await opts.fetch(req, upgrade);
+    return await opts.fetch(req, upgrade, control);
   } catch (err) {
     opts.onError?.(err);
     return new Response("internal error", { status: 500 });
@@ -112,18 +127,19 @@ function serveBun(opts: ServeOptions): HttpServer {
     development: false,
     // Without this a second server may bind a port that is already taken and steal its traffic.
     reusePort: false,
-    idleTimeout: 0,
+    idleTimeout: Math.min(255, opts.idleTimeoutSec ?? 0),
     fetch(req: Request, srv: any) {
       const upgrade: Upgrade = (r, handlers) =>
         srv.upgrade(r, { data: { handlers } }) ? undefined : new Response("WebSocket upgrade failed", { status: 400 });
-      return guardedFetch(opts, req, upgrade);
+      return guardedFetch(opts, req, upgrade, { waitLong: (r) => srv.timeout(r, 0) });
     },
     error(err: unknown) {
       opts.onError?.(err);
       return new Response("internal error", { status: 500 });
     },
     websocket: {
-      idleTimeout: 0,
+      idleTimeout: Math.min(960, opts.wsIdleTimeoutSec ?? 0),
+      sendPings: true,
       maxPayloadLength: opts.maxWsMessageBytes ?? DEFAULT_MAX_WS_MESSAGE,
       // A client that stops reading must not grow our memory or lose frames without a word: past
       // this much unsent data its connection is closed, and it resends what was not acked.
@@ -167,7 +183,8 @@ async function serveDeno(opts: ServeOptions): Promise<HttpServer> {
       socket.onclose = () => guarded(opts, null, () => handlers.close?.(peer));
       return response;
     };
-    return (await guardedFetch(opts, req, upgrade)) ?? new Response(null, { status: 500 });
+    // Deno closes idle keep-alive connections by itself and has no per-request idle timer to lift.
+    return (await guardedFetch(opts, req, upgrade, { waitLong: () => undefined })) ?? new Response(null, { status: 500 });
   };
   let resolveListen!: (port: number) => void;
   const listening = new Promise<number>((r) => (resolveListen = r));

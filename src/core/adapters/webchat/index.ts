@@ -113,6 +113,9 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
         hostname,
         port,
         maxWsMessageBytes: MAX_FRAME_BYTES,
+        // The page answers pings and pings itself every 25 s; a socket that does neither is gone.
+        idleTimeoutSec: 30,
+        wsIdleTimeoutSec: 120,
         onError: (err) => ctx.log.error(`webchat: a request failed: ${errorMessage(err)}`),
         fetch(req, upgrade) {
           if (!hostAllowed(req.headers.get("host"), { listenHost: hostname, allowedHosts: config.allowed_hosts })) {

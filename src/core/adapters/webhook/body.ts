@@ -1,12 +1,14 @@
 /** The outcome of reading a request body under a size cap. */
-export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false; reason: "too_large" };
+export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false; reason: "too_large" | "too_slow" };
+
 
 /**
  * Read a request body, refusing more than `maxBytes`. A declared Content-Length over the cap is
  * refused before reading anything; a body that streams past the cap (chunked, or a lying length)
- * is refused as soon as it does, and the rest is never read.
+ * is refused as soon as it does, and the rest is never read. A body still incomplete after
+ * `deadlineMs` is refused as too slow.
  */
-export async function readCappedBody(req: Request, maxBytes: number): Promise<CappedBody> {
+export async function readCappedBody(req: Request, maxBytes: number, deadlineMs: number): Promise<CappedBody> {
   const declared = req.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > maxBytes) {
     return { ok: false, reason: "too_large" };
@@ -15,16 +17,25 @@ export async function readCappedBody(req: Request, maxBytes: number): Promise<Ca
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), deadlineMs)));
   for (;;) {
-    const { done, value } = await reader.read();
+    const next = await Promise.race([reader.read(), late]);
+    if (next === "late") {
+      await reader.cancel().catch(() => undefined);
+      return { ok: false, reason: "too_slow" };
+    }
+    const { done, value } = next;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
+      clearTimeout(timer);
       await reader.cancel().catch(() => undefined);
       return { ok: false, reason: "too_large" };
     }
     chunks.push(value);
   }
+  clearTimeout(timer);
   const bytes = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {

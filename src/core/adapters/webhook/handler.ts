@@ -1,4 +1,5 @@
 import type { ConsolaInstance } from "consola";
+import type { RequestControl } from "../../platform/index.ts";
 import { readCappedBody } from "./body.ts";
 import { replyKey, type PendingReplies } from "./pending.ts";
 import { parseWebhookRequest, type WebhookRequest } from "./request.ts";
@@ -9,6 +10,8 @@ export interface HandlerDeps {
   name: string;
   secret: string;
   maxBodyBytes: number;
+  /** How long the whole body may take to arrive. */
+  bodyDeadlineMs: number;
   replyTimeoutMs: number;
   pending: PendingReplies;
   log: ConsolaInstance;
@@ -30,8 +33,8 @@ const BAD_SIGNATURE = `missing or invalid ${SIGNATURE_HEADER}`;
  * body size, signature, JSON, fields. Only then is the message handed on, and the request waits
  * for its reply. Nothing derived from the secret or the signature header is ever echoed.
  */
-export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
-  return async (req) => {
+export function createHandler(deps: HandlerDeps): (req: Request, control: RequestControl) => Promise<Response> {
+  return async (req, control) => {
     deps.touch();
     const { pathname } = new URL(req.url);
     if (pathname === "/healthz") {
@@ -44,12 +47,13 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
 
     let body;
     try {
-      body = await readCappedBody(req, deps.maxBodyBytes);
+      body = await readCappedBody(req, deps.maxBodyBytes, deps.bodyDeadlineMs);
     } catch {
       return errorResponse(400, "bad_request", "the request body could not be read");
     }
     if (!body.ok) {
       // The unread rest of the body makes the connection unusable for another request.
+      if (body.reason === "too_slow") return errorResponse(408, "body_too_slow", `the body did not arrive within ${deps.bodyDeadlineMs / 1000} s`, { connection: "close" });
       return errorResponse(413, "body_too_large", `body is larger than max_body_bytes (${deps.maxBodyBytes} bytes)`, { connection: "close" });
     }
     if (!verifySignature(deps.secret, body.bytes, req.headers.get(SIGNATURE_HEADER))) {
@@ -61,6 +65,8 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body);
 
     const { message, callbackUrl } = parsed.request;
+    // The wait for the agent is bounded by reply_timeout_ms, not by the connection's idle timer.
+    control.waitLong(req);
     const key = replyKey(message.conversation, message.id);
     const session = `${deps.name}:${message.conversation}`;
     // Wait first, then deliver: a reply can never arrive before its request is listening for it.

@@ -10,6 +10,8 @@ import { errorBody, replyBody, SHUTTING_DOWN } from "./responses.ts";
 
 export { signBody, verifySignature, SIGNATURE_HEADER } from "./signature.ts";
 
+/** An idle keep-alive connection, or a request that stalls before its body is read, is closed after this. */
+const IDLE_TIMEOUT_SEC = 30;
 /** How long shutdown lets in-flight callback POSTs finish before aborting them. */
 const CALLBACK_DRAIN_MS = 2_000;
 /** How long shutdown lets answered requests write their response before the server closes connections. */
@@ -48,6 +50,7 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
     name: ctx.name,
     secret: config.secret,
     maxBodyBytes: config.max_body_bytes,
+    bodyDeadlineMs: config.body_timeout_ms,
     replyTimeoutMs: config.reply_timeout_ms,
     pending,
     log: ctx.log,
@@ -77,8 +80,9 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
       const s = await serve({
         hostname,
         port,
-        fetch(req) {
-          const res = handle(req);
+        idleTimeoutSec: IDLE_TIMEOUT_SEC,
+        fetch(req, _upgrade, control) {
+          const res = handle(req, control);
           activeRequests.add(res);
           void res.finally(() => activeRequests.delete(res)).catch(() => undefined);
           return res;
