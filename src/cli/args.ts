@@ -6,7 +6,7 @@ export const globalArgs = {
   json: { type: "boolean", description: "Machine-readable output on stdout (logs go to stderr)" },
   quiet: { type: "boolean", description: "Only warnings and errors" },
   verbose: { type: "boolean", description: "Debug output" },
-  color: { type: "boolean", description: "Colour output (--no-color or NO_COLOR turns it off)", default: true },
+  color: { type: "boolean", description: "Colour output in a terminal", negativeDescription: "No colours (also NO_COLOR)", default: true },
 } as const satisfies ArgsDef;
 
 export interface GlobalFlags {

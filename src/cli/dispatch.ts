@@ -84,7 +84,8 @@ async function runNamed(name: string, rawArgs: string[]): Promise<number> {
   const target = sub?.cmd ?? cmd;
   const args = sub ? sub.rawArgs : rawArgs;
   if (args.includes("--help") || args.includes("-h")) {
-    const usage = await renderUsage(target, sub ? cmd : undefined);
+    // Usage lines name the whole command as typed: `bosun config check`, not `check`.
+    const usage = await renderUsage(target, { meta: { name: sub ? `bosun ${name}` : "bosun" } });
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR && !args.includes("--no-color");
     out(color ? usage : stripVTControlCharacters(usage));
     return ExitCode.ok;

@@ -218,6 +218,9 @@ describe("commands", () => {
     expect(upHelp.code).toBe(0);
     expect(upHelp.stdout).toContain("--detach");
     expect(upHelp.stdout).not.toContain("\x1b["); // no colour codes into a pipe
+    expect(upHelp.stdout).toContain("USAGE bosun up");
+    expect(sb.run(["config", "check", "--help"]).stdout).toContain("USAGE bosun config check");
+    expect(upHelp.stdout).toMatch(/--no-color\s+No colours/);
     const bad = sb.run(["stauts"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("bosun status");
