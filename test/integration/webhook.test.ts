@@ -359,7 +359,7 @@ describe("webhook adapter: replies", () => {
 
   test("send needs replyTo; a reply nobody waits for is a quiet no-op", async () => {
     const h = await start("silent");
-    await expect(h.send({ conversation: "c1", text: "x" })).rejects.toThrow("replyTo");
+    await expect(h.send({ conversation: "c1", text: "x" })).rejects.toThrow("a webhook only answers requests");
     await h.send({ conversation: "c1", text: "x", replyTo: "never-asked" });
   });
 });

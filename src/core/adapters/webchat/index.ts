@@ -1,6 +1,6 @@
 import type { WebchatAdapterConfig } from "../../config/schema.ts";
 import { serve, type HttpServer, type WsPeer } from "../../platform/index.ts";
-import { errorMessage } from "../../errors.ts";
+import { BosunError, errorMessage } from "../../errors.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage } from "../types.ts";
@@ -145,7 +145,11 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
     },
     async send(message: OutboundMessage) {
       const set = peers.get(message.conversation);
-      if (!set || set.size === 0) throw new Error(`no browser is connected to conversation ${message.conversation}`);
+      if (!set || set.size === 0) {
+        throw new BosunError("not_delivered", `no browser is connected to conversation ${message.conversation}`, {
+          hint: "only a browser with the chat page open on that conversation receives it; nothing was stored for later",
+        });
+      }
       const frame = JSON.stringify({ type: "message", role: "agent", text: message.text, at: at(), ...(message.replyTo ? { replyTo: message.replyTo } : {}) });
       for (const ws of set) ws.send(frame);
       touch();

@@ -1,4 +1,5 @@
 import type { WebhookAdapterConfig } from "../../config/schema.ts";
+import { BosunError } from "../../errors.ts";
 import { serve, type HttpServer } from "../../platform/index.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
@@ -101,7 +102,9 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
     },
     async send(message: OutboundMessage) {
       if (message.replyTo === undefined || message.replyTo === "") {
-        throw new Error("a webhook can only answer a request: the outbound message needs replyTo (the request id)");
+        throw new BosunError("not_deliverable", "a webhook only answers requests: it has no way to send a message of its own", {
+          hint: "the caller gets each reply in the HTTP answer, or at its callback_url",
+        });
       }
       const body = replyBody(`${ctx.name}:${message.conversation}`, message.text, message.error);
       const { answered, callbackUrl } = pending.settle(replyKey(message.conversation, message.replyTo), { status: 200, body });
