@@ -131,6 +131,8 @@ describe("webchat against hostile input (dist/bosun)", () => {
     const head = await fetch(`http://127.0.0.1:${port}/`, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.headers.get("content-type")).toContain("text/html");
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(1000);
+    expect(await head.text()).toBe("");
     const icon = await fetch(`http://127.0.0.1:${port}/favicon.svg`);
     expect(icon.status).toBe(200);
     expect(icon.headers.get("content-type")).toBe("image/svg+xml");

@@ -130,7 +130,8 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
           }
           if (url.pathname === "/") {
             if (!read) return new Response("use GET", { status: 405, headers: { allow: "GET, HEAD" } });
-            return new Response(req.method === "HEAD" ? null : page, {
+            // The runtime leaves the body out of a HEAD answer and keeps its length.
+            return new Response(page, {
               headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" },
             });
           }
