@@ -1,5 +1,5 @@
 import type { ConsolaInstance } from "consola";
-import type { ReplyError } from "./adapters/types.ts";
+import type { ReplyError } from "./messages.ts";
 import { errorMessage } from "./errors.ts";
 import { classifyError } from "./providers/errors.ts";
 import type { ChatMessage, Provider } from "./providers/types.ts";

@@ -24,8 +24,10 @@ import { openDatabase } from "./sessions/db.ts";
 import { Inbox } from "./sessions/inbox.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
+import type { CatalogEntry } from "./installs/types.ts";
 import { InstallService } from "./installs/service.ts";
-import { emptyStatus, reduceStatus, withUptime, type Status } from "./status.ts";
+import { emptyStatus, withUptime, type Status } from "./status.ts";
+import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
@@ -156,7 +158,7 @@ export class Gateway {
   }
 
   /** The installable entries (built-in catalogue plus `[[installs.custom]]`). */
-  catalog(): unknown[] {
+  catalog(): CatalogEntry[] {
     return this.installer.entries();
   }
 

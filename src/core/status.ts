@@ -1,5 +1,4 @@
 import type { ConfigErrorInfo } from "./errors.ts";
-import type { BosunEvent } from "./events.ts";
 
 /** `crashed`: the running record is there but its process is gone (read from stored state only). */
 export type GatewayState = "starting" | "running" | "stopping" | "stopped" | "crashed";
@@ -49,7 +48,7 @@ export interface AdapterStatus {
   lastOutboundAt: string | null;
   /**
    * Messages received / sent through this adapter since the gateway started. Counted by
-   * reduceStatus from message events (the supervisor does not know them), so every view agrees.
+   * reduceStatus (status-reducer.ts) from message events (the supervisor does not know them), so every view agrees.
    */
   messagesIn?: number;
   messagesOut?: number;
@@ -92,59 +91,6 @@ export function emptyStatus(version: string): Status {
     sessions: { total: 0, active: 0, errored: 0 },
     integrations: [],
   };
-}
-
-/**
- * The one reducer from events to status. The gateway keeps its own status with it, and the
- * dashboard (in-process or attached over /v1/events) uses the same function, so they cannot drift.
- */
-export function reduceStatus(s: Status, e: BosunEvent): Status {
-  switch (e.type) {
-    case "snapshot":
-      return e.status;
-    case "gateway.state":
-      return { ...s, gateway: { ...s.gateway, ...e.gateway } };
-    case "config.error":
-      return { ...s, gateway: { ...s.gateway, configError: e.error } };
-    case "config.reloaded":
-      return { ...s, gateway: { ...s.gateway, configError: null, configPath: e.configPath } };
-    case "adapter.state": {
-      const i = s.adapters.findIndex((a) => a.name === e.adapter.name);
-      const adapters = s.adapters.slice();
-      const prev = adapters[i];
-      // The event is the supervisor's view, which has no counts: keep the ones folded so far.
-      const next = { ...e.adapter, messagesIn: e.adapter.messagesIn ?? prev?.messagesIn ?? 0, messagesOut: e.adapter.messagesOut ?? prev?.messagesOut ?? 0 };
-      if (i === -1) adapters.push(next);
-      else adapters[i] = next;
-      adapters.sort((a, b) => a.name.localeCompare(b.name));
-      return { ...s, adapters };
-    }
-    case "adapter.removed":
-      return { ...s, adapters: s.adapters.filter((a) => a.name !== e.name) };
-    case "message.inbound":
-    case "message.outbound": {
-      const inbound = e.type === "message.inbound";
-      return {
-        ...s,
-        adapters: s.adapters.map((a) =>
-          a.name !== e.adapter
-            ? a
-            : inbound
-              ? { ...a, lastInboundAt: e.at, messagesIn: (a.messagesIn ?? 0) + 1 }
-              : { ...a, lastOutboundAt: e.at, messagesOut: (a.messagesOut ?? 0) + 1 },
-        ),
-      };
-    }
-    case "install.state": {
-      const i = s.installs.findIndex((x) => x.target === e.install.target);
-      const installs = s.installs.slice();
-      if (i === -1) installs.push(e.install);
-      else installs[i] = e.install;
-      return { ...s, installs };
-    }
-    case "log":
-      return s;
-  }
 }
 
 /** Uptime recomputed from startedAt so readers never see a frozen counter. */

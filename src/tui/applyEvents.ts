@@ -1,7 +1,7 @@
 import type { BosunEvent } from "../core/events.ts";
-import { reduceStatus } from "../core/status.ts";
+import { reduceStatus } from "../core/status-reducer.ts";
 import { forgetAdapter, keepAdapters, noteAdapter } from "./history.ts";
-import { noteInstall, snapshotRates } from "./installRates.ts";
+import { noteInstall, snapshotRates } from "../core/pace.ts";
 import type { DashboardState, LogLine, MessageLine } from "./store.ts";
 import { logMatches } from "./view.ts";
 
@@ -37,7 +37,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         // already show up to here must not appear twice.
         replayUntil = (logs.at(-1) ?? state.logs.at(-1))?.at ?? null;
         history = keepAdapters(history, status.adapters);
-        rates = snapshotRates(rates, status.installs, e.at);
+        rates = snapshotRates(rates, status.installs, Date.parse(e.at));
         for (const a of status.adapters) {
           const prev = before.adapters.find((p) => p.name === a.name);
           // Whatever changed while we were not looking began at `since`.
@@ -60,7 +60,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         break;
       }
       case "install.state":
-        rates = noteInstall(rates, e.install, e.at);
+        rates = noteInstall(rates, e.install, Date.parse(e.at));
         break;
       case "adapter.removed":
         history = forgetAdapter(history, e.name);

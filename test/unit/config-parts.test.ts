@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../src/core/errors.ts";
 import { interpolate } from "../../src/core/config/interpolate.ts";
 import { formatKeyPath } from "../../src/core/config/keypath.ts";
-import { formatHostPort, parseHostPort } from "../../src/core/config/listen.ts";
+import { formatHostPort, parseHostPort } from "../../src/core/util/listen.ts";
 import { locateKey } from "../../src/core/config/locate.ts";
 import { allowedKeysAt } from "../../src/core/config/shape.ts";
 import { configSchema } from "../../src/core/config/schema.ts";

@@ -5,7 +5,8 @@ import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { Redactor } from "../../src/core/log.ts";
 import { echoProvider } from "../../src/core/providers/echo.ts";
 import type { Provider } from "../../src/core/providers/types.ts";
-import { emptyStatus, reduceStatus, withUptime } from "../../src/core/status.ts";
+import { emptyStatus, withUptime } from "../../src/core/status.ts";
+import { reduceStatus } from "../../src/core/status-reducer.ts";
 import { AsyncQueue } from "../../src/core/util/queue.ts";
 
 const silent = createConsola({ level: -999 });

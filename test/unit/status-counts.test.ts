@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { BosunEvent } from "../../src/core/events.ts";
-import { emptyStatus, reduceStatus, type AdapterStatus } from "../../src/core/status.ts";
+import { emptyStatus, type AdapterStatus } from "../../src/core/status.ts";
+import { reduceStatus } from "../../src/core/status-reducer.ts";
 
 const adapter: AdapterStatus = { name: "web", kind: "webchat", state: "running", restarts: 0, since: "x", lastError: null, nextRetryAt: null, lastInboundAt: null, lastOutboundAt: null };
 const msg = (type: "message.inbound" | "message.outbound", at: string, name = "web"): BosunEvent =>

@@ -1,14 +1,9 @@
 import type { ConsolaInstance } from "consola";
 import type { AdapterConfig } from "../config/schema.ts";
+import type { InboundMessage, OutboundMessage } from "../messages.ts";
 
-/** One message received on a channel. `id` is the platform's message id (used for de-duplication). */
-export interface InboundMessage {
-  id: string;
-  conversation: string;
-  thread?: string;
-  user: string;
-  text: string;
-}
+// The message shapes are core's (sessions and the agent use them too); adapters see them here as well.
+export type { InboundMessage, OutboundMessage, ReplyError } from "../messages.ts";
 
 /**
  * What an adapter's stream yields: a message, or bare protocol activity (keeps liveness fresh).
@@ -29,23 +24,6 @@ export type AdapterEvent =
 export interface InboundRejection {
   code: "id_conflict";
   message: string;
-}
-
-/** The agent's failure, when the reply is the user-facing message about it. */
-export interface ReplyError {
-  type: string;
-  retryable: boolean;
-}
-
-/** A message to deliver through a channel. */
-export interface OutboundMessage {
-  conversation: string;
-  thread?: string;
-  text: string;
-  /** The inbound message id this answers (request/response channels such as webhook need it). */
-  replyTo?: string;
-  /** Set when `text` is the user-facing message of a failed turn. */
-  error?: ReplyError | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { formatHostPort, parseHostPort } from "./listen.ts";
+import { formatHostPort, parseHostPort } from "../util/listen.ts";
 import { isLoopbackListen, type BosunConfig } from "./schema.ts";
 
 /** A listener reachable from beyond this machine, said plainly (config check, doctor and up print these). */

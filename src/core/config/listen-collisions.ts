@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "./keypath.ts";
-import { formatHostPort, parseHostPort, type HostPort } from "./listen.ts";
+import { formatHostPort, parseHostPort, type HostPort } from "../util/listen.ts";
 import { indexKeyPositions, pathId, type SourcePosition } from "./locate.ts";
 import { isWildcardHost, normalizeHost } from "../util/origin.ts";
 

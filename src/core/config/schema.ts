@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isLoopbackHost } from "../util/origin.ts";
-import { parseHostPort } from "./listen.ts";
+import { parseHostPort } from "../util/listen.ts";
 
 /** A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token); everything under `headers` is too. */
 export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers"] as const;

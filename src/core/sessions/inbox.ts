@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { InboundMessage, ReplyError } from "../adapters/types.ts";
+import type { InboundMessage, ReplyError } from "../messages.ts";
 
 /** What the inbox knows about a message it was handed. */
 export type InboxVerdict =

@@ -1,4 +1,4 @@
-import { parseHostPort } from "../../config/listen.ts";
+import { parseHostPort } from "../../util/listen.ts";
 import type { IrcAdapterConfig, TwitchAdapterConfig } from "../../config/schema.ts";
 import { asciiLower } from "./parse.ts";
 
