@@ -1,63 +1,24 @@
 import { DatabaseSync } from "node:sqlite";
 import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
+import { addInstallsRevision, createInstallsTable } from "../installs/table.ts";
 import { sleepSync } from "../util/process.ts";
+import type { Migration } from "../util/sqlite.ts";
+import { createInboxTable, indexPendingInbox, keyInboxByConversation } from "./inbox-table.ts";
 
-/** One schema step; each runs once per database, in order (`PRAGMA user_version` counts them). */
-type Migration = string | ((db: DatabaseSync) => void);
-
-const MIGRATIONS: Migration[] = [
-  `CREATE TABLE IF NOT EXISTS inbox (
-     adapter TEXT NOT NULL,
-     message_id TEXT NOT NULL,
-     conversation TEXT NOT NULL,
-     thread TEXT,
-     user TEXT NOT NULL,
-     text TEXT NOT NULL,
-     received_at TEXT NOT NULL,
-     reply TEXT,
-     reply_error TEXT,
-     replied_at TEXT,
-     PRIMARY KEY (adapter, message_id)
-   )`,
-  `CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (adapter) WHERE replied_at IS NULL`,
-  `CREATE TABLE IF NOT EXISTS installs (
-     target TEXT PRIMARY KEY,
-     state TEXT NOT NULL,
-     progress INTEGER NOT NULL DEFAULT 0,
-     downloaded INTEGER NOT NULL DEFAULT 0,
-     total INTEGER NOT NULL DEFAULT 0,
-     stage TEXT,
-     error TEXT,
-     owner_pid INTEGER,
-     verified TEXT,
-     updated_at TEXT NOT NULL
-   )`,
-  // A revision per install row, bumped by every write, so a status computed from a read is only
-  // saved when no other process has written that row since (compare-and-set).
-  addColumn("installs", "rev", "INTEGER NOT NULL DEFAULT 0"),
-  // Platform message ids are only unique within a conversation (a webhook client picks its own):
-  // de-duplicate on (adapter, conversation, id), so one conversation's id never answers another's.
-  `CREATE TABLE inbox_v2 (
-     adapter TEXT NOT NULL,
-     conversation TEXT NOT NULL,
-     message_id TEXT NOT NULL,
-     thread TEXT,
-     user TEXT NOT NULL,
-     text TEXT NOT NULL,
-     received_at TEXT NOT NULL,
-     reply TEXT,
-     reply_error TEXT,
-     replied_at TEXT,
-     PRIMARY KEY (adapter, conversation, message_id)
-   );
-   INSERT INTO inbox_v2 (adapter, conversation, message_id, thread, user, text, received_at, reply, reply_error, replied_at)
-     SELECT adapter, conversation, message_id, thread, user, text, received_at, reply, reply_error, replied_at FROM inbox;
-   DROP TABLE inbox;
-   ALTER TABLE inbox_v2 RENAME TO inbox;
-   CREATE INDEX inbox_pending ON inbox (adapter) WHERE replied_at IS NULL`,
+/**
+ * Every schema step of the bosun database, in order: `PRAGMA user_version` counts the steps
+ * applied, so a step is never moved or removed, only appended. Each feature owns its table's
+ * steps; this list only decides when each runs.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  createInboxTable,
+  indexPendingInbox,
+  createInstallsTable,
+  addInstallsRevision,
+  keyInboxByConversation,
 ];
 
-/** Open (creating, mode 0600) the bosun database in WAL mode and apply the schema. */
+/** Open (creating, mode 0600) the bosun database in WAL mode and apply the schema: the connection and its migrations are this module's, the tables their features'. */
 export function openDatabase(path: string): DatabaseSync {
   if (path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "a", 0o600));
   if (path !== ":memory:") chmodSync(path, 0o600);
@@ -94,14 +55,6 @@ function migrate(db: DatabaseSync): void {
     db.exec("ROLLBACK");
     throw err;
   }
-}
-
-/** Add a column unless the table has it (databases from before schema versions may have it). */
-function addColumn(table: string, column: string, decl: string): Migration {
-  return (db) => {
-    const cols = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
-    if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
-  };
 }
 
 const BUSY_RETRY_MS = 5_000;
