@@ -1,7 +1,10 @@
-import { createConsola } from "consola";
 import type { LoadedConfig } from "../core/config/load.ts";
+import { secretValues } from "../core/config/secrets.ts";
+import { EventBus } from "../core/events.ts";
 import { checkCustomInstalls } from "../core/installs/check-config.ts";
-import { Installer } from "../core/installs/installer.ts";
+import type { Installer } from "../core/installs/installer.ts";
+import { configuredInstaller } from "../core/installs/service.ts";
+import { createLogger, Redactor } from "../core/log.ts";
 import { openDatabase } from "../core/sessions/db.ts";
 import { ensurePrivateDir } from "../core/util/fsx.ts";
 import type { CliContext } from "./context.ts";
@@ -11,19 +14,13 @@ import { err, formatLog } from "./output.ts";
 export function openInstaller(ctx: CliContext, loaded: LoadedConfig): Installer {
   ensurePrivateDir(ctx.paths.home);
   const db = openDatabase(ctx.paths.db);
-  const cfg = loaded.config.installs;
-  const log = createConsola({
-    level: ctx.flags.verbose ? 4 : 1,
-    reporters: [{ log: (o) => err(formatLog(o.level <= 1 ? "warn" : "info", o.tag || "installs", o.args.join(" "), o.date.toISOString())) }],
-  });
-  return new Installer({
-    modelsDir: ctx.paths.models,
-    db,
-    bus: null,
-    log,
-    mirror: ctx.env.BOSUN_MODEL_MIRROR || cfg.mirror,
-    connectTimeoutMs: cfg.connect_timeout_ms,
-    idleTimeoutMs: cfg.idle_timeout_ms,
-    custom: checkCustomInstalls(cfg, { file: loaded.path }),
-  });
+  // Core's logger, so a configured secret in a message is redacted here as in the gateway's log;
+  // its records are printed to stderr (warnings and errors; everything with --verbose).
+  const bus = new EventBus();
+  const redactor = new Redactor();
+  redactor.set(secretValues(loaded, ctx.env));
+  bus.onType("log", (e) => err(formatLog(e.level, e.tag, e.message, e.at)));
+  const log = createLogger({ bus, redactor, level: ctx.flags.verbose ? 4 : 1 }).withTag("installs");
+  const custom = checkCustomInstalls(loaded.config.installs, { file: loaded.path });
+  return configuredInstaller({ modelsDir: ctx.paths.models, db, bus: null, log, env: ctx.env }, loaded.config.installs, custom);
 }
