@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { freePort, sandbox, type Sandbox } from "../helpers/bosun.ts";
-import { until } from "../helpers/ircd.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 // [[installs.custom]] items whose files would be one: refused wherever the config is read.
 const SHA = "a".repeat(64);
@@ -63,13 +63,13 @@ describe("custom installs sharing a file (dist/bosun)", () => {
       const bad = head + custom("whisper:a", "http://127.0.0.1:9/one/model.bin") + custom("whisper:b", "http://127.0.0.1:9/two/model.bin") + `[adapters.extra]\nkind = "webchat"\nlisten = "127.0.0.1:${await freePort()}"\n`;
       sb.writeConfig(bad);
       let st: any;
-      await until(async () => (st = await status()).gateway.configError !== null, "the reload to be refused", 10_000);
+      await waitUntil(async () => (st = await status()).gateway.configError !== null, "the reload to be refused", 10_000);
       expect(st.gateway.configError).toMatchObject({ file: path, line: lineOf(bad, "url =", 2), column: 1, key: "installs.custom[1].url", message: expect.stringContaining('the same file as "whisper:a"') });
       expect(st.gateway.state).toBe("running");
       expect(st.adapters.map((a: any) => a.name)).toEqual(["web"]); // nothing of the rejected file applied
 
       sb.writeConfig(head + custom("whisper:a", "http://127.0.0.1:9/one/model.bin") + custom("whisper:b", "http://127.0.0.1:9/two/model-b.bin"));
-      await until(async () => (st = await status()).gateway.configError === null, "the fixed config to apply", 10_000);
+      await waitUntil(async () => (st = await status()).gateway.configError === null, "the fixed config to apply", 10_000);
       expect(st.gateway.state).toBe("running");
     } finally {
       await sb.runAsync(["down"]);

@@ -9,6 +9,7 @@ import { ADAPTER_KINDS } from "../../src/core/adapters/registry.ts";
 import type { Adapter, AdapterEvent, InboundMessage } from "../../src/core/adapters/types.ts";
 import { adapterSchema } from "../../src/core/config/schema.ts";
 import { freePort } from "./bosun.ts";
+import { waitUntil } from "./wait.ts";
 
 /** Where ngircd lives, or null when it isn't installed (tests that need it are skipped). */
 export const NGIRCD: string | null = (() => {
@@ -18,16 +19,6 @@ export const NGIRCD: string | null = (() => {
   const r = spawnSync("sh", ["-c", "command -v ngircd"], { encoding: "utf8" });
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
 })();
-
-/** Poll `pred` until it is true or the deadline passes (for state only observable by polling). */
-export async function until(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 function portAccepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -337,7 +328,7 @@ export class FakeIrcServer {
 
   /** Resolve with the n-th (0-based) client once it has connected. */
   async client(n = 0, timeoutMs = 5_000): Promise<FakeClient> {
-    await until(() => this.clients.length > n, `client #${n}`, timeoutMs);
+    await waitUntil(() => this.clients.length > n, `client #${n}`, timeoutMs);
     return this.clients[n]!;
   }
 

@@ -332,12 +332,3 @@ export class TelegramTestServer {
     return ok(message);
   }
 }
-
-/** Resolve once `cond()` is true, checking every 10 ms; reject after `timeoutMs`. */
-export async function waitUntil(cond: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -10,7 +10,7 @@ import { InstallStore, type StoredInstall } from "../../src/core/installs/store.
 import { openDatabase } from "../../src/core/sessions/db.ts";
 import { generatedBytes, ModelServer, type ServedFile } from "../helpers/model-server.ts";
 import { sandbox, exited, type Sandbox } from "../helpers/bosun.ts";
-import { until } from "../helpers/ircd.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { verifyFile } from "../../src/core/installs/download.ts";
 
 let server: ModelServer;
@@ -221,7 +221,7 @@ describe("interrupted installs", () => {
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
     const part = partOf(sb, s.target);
-    await until(() => sizeOf(part) === AT, `${part} to hold ${AT} bytes`, 20_000);
+    await waitUntil(() => sizeOf(part) === AT, `${part} to hold ${AT} bytes`, 20_000);
     return { s, sb, child, part, stderr: () => stderr };
   }
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Buffer } from "node:buffer";
 import type { Adapter } from "../../src/core/adapters/types.ts";
-import { FakeIrcServer, makeAdapter, StreamCollector, until, type FakeClient } from "../helpers/ircd.ts";
+import { FakeIrcServer, makeAdapter, StreamCollector, type FakeClient } from "../helpers/ircd.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -185,13 +186,13 @@ describe("irc registration details (scripted server)", () => {
     const aborted = await ircAdapter(server.port);
     const ac = new AbortController();
     const p = aborted.adapter.start(ac.signal).catch((e: Error) => e);
-    await until(() => server.clients.length >= 2, "the second connection");
+    await waitUntil(() => server.clients.length >= 2, "the second connection");
     ac.abort();
     expect(String(await p)).toMatch(/aborted/);
 
     const stopped = await ircAdapter(server.port);
     const p2 = stopped.adapter.start(new AbortController().signal).catch((e: Error) => e);
-    await until(() => server.clients.length >= 3, "the third connection");
+    await waitUntil(() => server.clients.length >= 3, "the third connection");
     await stopped.adapter.shutdown();
     expect(await p2).toBeInstanceOf(Error);
     await expect(stopped.adapter.start(new AbortController().signal)).rejects.toThrow(/shut down/);

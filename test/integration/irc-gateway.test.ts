@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { parseConfig } from "../../src/core/config/load.ts";
 import { Gateway } from "../../src/core/gateway.ts";
 import type { AdapterStatus } from "../../src/core/status.ts";
-import { Ircd, RawIrcClient, until } from "../helpers/ircd.ts";
+import { Ircd, RawIrcClient } from "../helpers/ircd.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 // Runs the irc adapter under the real supervisor (src/core/adapters/supervisor.ts, manager.ts):
 // echo through a real ngircd, then a server crash, backoff, and recovery on the same port.
@@ -29,7 +30,7 @@ function ircGatewayConfig(port: number): string {
 
 /** Poll NAMES until `nick` is in `channel` (membership is only observable by asking). */
 async function inChannel(c: RawIrcClient, channel: string, nick: string): Promise<void> {
-  await until(
+  await waitUntil(
     async () => {
       c.send(`NAMES ${channel}`);
       const names = await c.waitFor(new RegExp(` 353 \\S+ [=*@] ${channel} :`));
@@ -65,10 +66,10 @@ describe("irc adapter through the Gateway", () => {
       const restartsBefore = current()!.restarts;
 
       await ircd.stop("SIGKILL");
-      await until(() => states.some((s) => s.state === "backoff"), "the adapter to enter backoff", 3_000);
+      await waitUntil(() => states.some((s) => s.state === "backoff"), "the adapter to enter backoff", 3_000);
       await ircd.restart();
       const t0 = performance.now();
-      await until(() => current()?.state === "running" && current()!.restarts > restartsBefore, "the adapter to be running again", 5_000);
+      await waitUntil(() => current()?.state === "running" && current()!.restarts > restartsBefore, "the adapter to be running again", 5_000);
       // backoff_max_ms is 500: one retry interval plus a connection must be well within 3 s.
       expect(performance.now() - t0).toBeLessThan(3_000);
 
@@ -82,7 +83,7 @@ describe("irc adapter through the Gateway", () => {
       expect(ircd.connections()).toBe(2);
       for (const c of clients.splice(0)) await c.close();
       await g.stop();
-      await until(() => ircd.connections() === 0, "the bot to disconnect on stop", 3_000);
+      await waitUntil(() => ircd.connections() === 0, "the bot to disconnect on stop", 3_000);
     } finally {
       for (const c of clients) await c.close().catch(() => {});
       await g.stop();

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Adapter } from "../../src/core/adapters/types.ts";
 import { freePort } from "../helpers/bosun.ts";
-import { Ircd, makeAdapter, RawIrcClient, StreamCollector, until } from "../helpers/ircd.ts";
+import { Ircd, makeAdapter, RawIrcClient, StreamCollector } from "../helpers/ircd.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 let ircd: Ircd;
 const cleanups: Array<() => Promise<void>> = [];
@@ -170,7 +171,7 @@ describe("irc adapter against ngircd", () => {
     await adapter.shutdown();
     expect(await stream.endedWithin(1_000)).toBeNull();
     await alice.waitFor(/^:quitbot!\S+ QUIT /);
-    await until(() => ircd.connections() === base, "the server to drop the connection");
+    await waitUntil(() => ircd.connections() === base, "the server to drop the connection");
     await adapter.shutdown();
     await expect(adapter.send({ conversation: "#test", text: "late" })).rejects.toThrow(/not connected/);
   });

@@ -6,7 +6,8 @@ import { parseConfig } from "../../src/core/config/load.ts";
 import type { BosunEvent } from "../../src/core/events.ts";
 import { Gateway } from "../../src/core/gateway.ts";
 import type { AdapterStatus } from "../../src/core/status.ts";
-import { TelegramTestServer, waitUntil } from "../helpers/telegram-server.ts";
+import { TelegramTestServer } from "../helpers/telegram-server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const CHAT = 5150;
 let server: TelegramTestServer;
@@ -55,8 +56,8 @@ async function adapterState(events: BosunEvent[], pred: (a: AdapterStatus) => bo
       for (const e of events) if (e.type === "adapter.state" && e.adapter.name === "tg" && pred(e.adapter)) hit = e.adapter;
       return hit !== undefined;
     },
-    10_000,
     what,
+    10_000,
   );
   return hit!;
 }
@@ -70,12 +71,12 @@ describe("telegram through the Gateway", () => {
     await adapterState(first.events, (a) => a.state === "running", "tg running");
     // The poll after "hi" is refused with 429, so Telegram never hears that "hi" was handled:
     // only the offset in the state file keeps the next gateway from getting it again.
-    await waitUntil(() => server.pollers === 1, 10_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 10_000);
     server.rateLimit(60, ["getUpdates"]);
     server.pushMessage({ chatId: CHAT, text: "hi" });
     const reply = await server.waitForSent((m) => m.text === "echo: hi");
     expect(reply.chatId).toBe(CHAT);
-    await waitUntil(() => server.rateLimitedResponses === 1, 10_000, "the poll after the accept");
+    await waitUntil(() => server.rateLimitedResponses === 1, "the poll after the accept", 10_000);
     await first.g.stop();
     expect(server.unconfirmed).toHaveLength(1);
     server.rateLimit(0);
@@ -83,7 +84,7 @@ describe("telegram through the Gateway", () => {
     server.pushMessage({ chatId: CHAT, text: "while you were out" });
     const second = await gateway(home);
     await server.waitForSent((m) => m.text === "echo: while you were out");
-    await waitUntil(() => server.unconfirmed.length === 0, 10_000, "the second update to be confirmed");
+    await waitUntil(() => server.unconfirmed.length === 0, "the second update to be confirmed", 10_000);
     await second.g.stop();
     expect(sentTexts().filter((t) => t === "echo: hi")).toHaveLength(1);
     expect(sentTexts().filter((t) => t === "echo: while you were out")).toHaveLength(1);
@@ -106,7 +107,7 @@ describe("telegram through the Gateway", () => {
     const st = await adapterState(events, (a) => a.state === "backoff", "tg in backoff");
     expect(st.lastError).toMatch(/409|another bot instance/);
     // It keeps retrying at the (short) backoff, and recovers once the other poller is gone.
-    await waitUntil(() => server.getUpdatesCalls >= 3, 10_000, "retries");
+    await waitUntil(() => server.getUpdatesCalls >= 3, "retries", 10_000);
     server.conflict = false;
     server.pushMessage({ chatId: CHAT, text: "back" });
     await server.waitForSent((m) => m.text === "echo: back");

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Adapter } from "../../src/core/adapters/types.ts";
 import { freePort } from "../helpers/bosun.ts";
-import { TelegramTestServer, waitUntil } from "../helpers/telegram-server.ts";
+import { TelegramTestServer } from "../helpers/telegram-server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { makeAdapter, StreamReader, type Harness } from "./telegram-helpers.ts";
 
 const CHAT = 777001;
@@ -31,7 +32,7 @@ describe("telegram adapter against a local Bot API server", () => {
     const reader = await started(h);
     expect(server.requests[0]!.method).toBe("getMe");
     expect(h.adapter.lastEventAt).toBeGreaterThan(0);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     const first = getUpdates()[0]!.params;
     expect(first.allowed_updates).toEqual(["message"]);
     expect(first.timeout).toBe(1);
@@ -45,8 +46,8 @@ describe("telegram adapter against a local Bot API server", () => {
     expect(readState(h.stateFile)).toEqual({ offset: updateId + 1 });
     expect(statSync(h.stateFile).mode & 0o777).toBe(0o600);
     // The next poll confirms the update to Telegram.
-    await waitUntil(() => getUpdates().some((r) => r.params.offset === updateId + 1), 5_000, "a poll with the new offset");
-    await waitUntil(() => server.unconfirmed.length === 0, 5_000, "the update to be confirmed");
+    await waitUntil(() => getUpdates().some((r) => r.params.offset === updateId + 1), "a poll with the new offset", 5_000);
+    await waitUntil(() => server.unconfirmed.length === 0, "the update to be confirmed", 5_000);
     expect(await h.adapter.probe()).toBe(true);
   });
 
@@ -81,7 +82,7 @@ describe("telegram adapter against a local Bot API server", () => {
     // The sticker (no text) after "one" is passed over with it.
     expect(readState(h.stateFile).offset).toBe(b.updateId + 1);
     expect(sticker.updateId).toBeGreaterThan(a.updateId);
-    await waitUntil(() => getUpdates().length >= 2, 5_000, "the next poll");
+    await waitUntil(() => getUpdates().length >= 2, "the next poll", 5_000);
     expect(getUpdates()[1]!.params.offset).toBe(b.updateId + 1);
   });
 
@@ -100,16 +101,16 @@ describe("telegram adapter against a local Bot API server", () => {
     expect(server.unconfirmed).toEqual([a.updateId, b.updateId]);
     await again.accepted!();
     expect(readState(h.stateFile).offset).toBe(b.updateId + 1);
-    await waitUntil(() => server.unconfirmed.length === 0, 5_000, "both updates confirmed");
+    await waitUntil(() => server.unconfirmed.length === 0, "both updates confirmed", 5_000);
     expect(h.logs.join("\n")).toContain("not accepted by the gateway");
   });
 
   test("updates without text are skipped but still move the offset", async () => {
     const h = makeAdapter(server);
     const reader = await started(h);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     const sticker = server.pushMessage({ chatId: CHAT });
-    await waitUntil(() => existsSync(h.stateFile), 5_000, "the offset past the sticker");
+    await waitUntil(() => existsSync(h.stateFile), "the offset past the sticker", 5_000);
     expect(readState(h.stateFile).offset).toBe(sticker.updateId + 1);
     const text = server.pushMessage({ chatId: CHAT, text: "after the sticker" });
     const ev = await reader.nextMessage();
@@ -141,7 +142,7 @@ describe("telegram adapter against a local Bot API server", () => {
   test("send delivers to the chat; threads and replies are passed on", async () => {
     const h = makeAdapter(server);
     const reader = await started(h);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     server.pushMessage({ chatId: -100555, text: "question", threadId: 7 });
     const ev = await reader.nextMessage();
     await h.adapter.send({ conversation: ev.message.conversation, thread: ev.message.thread, text: "answer", replyTo: ev.message.id });
@@ -179,7 +180,7 @@ describe("telegram adapter against a local Bot API server", () => {
 
   test("401 while polling ends the stream with the auth error", async () => {
     const reader = await started(makeAdapter(server));
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     server.rejectToken = true; // the held poll times out after 1 s; the next one is refused
     const err = (await reader.endError()) as Error & { code?: string };
     expect(err.message).toContain("token rejected");
@@ -188,7 +189,7 @@ describe("telegram adapter against a local Bot API server", () => {
 
   test("409: a second concurrent poller terminates ours and the stream ends with the conflict", async () => {
     const reader = await started(makeAdapter(server));
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     // Another bot instance on the same token.
     const other = fetch(`${server.url}/bot${server.token}/getUpdates`, {
       method: "POST",
@@ -205,13 +206,13 @@ describe("telegram adapter against a local Bot API server", () => {
   test("429 on getUpdates: waits retry_after, then polls on and still delivers", async () => {
     const h = makeAdapter(server);
     const reader = await started(h);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     server.rateLimit(1, ["getUpdates"]);
     server.pushMessage({ chatId: CHAT, text: "before the limit" });
     const ev = await reader.nextMessage();
     await ev.accepted!();
-    await waitUntil(() => server.rateLimitedResponses === 1, 5_000, "a 429");
-    await waitUntil(() => getUpdates().some((r) => r.status === 200 && r.at > getUpdates().find((x) => x.status === 429)!.at), 5_000, "a poll after the 429");
+    await waitUntil(() => server.rateLimitedResponses === 1, "a 429", 5_000);
+    await waitUntil(() => getUpdates().some((r) => r.status === 200 && r.at > getUpdates().find((x) => x.status === 429)!.at), "a poll after the 429", 5_000);
     const limited = getUpdates().find((r) => r.status === 429)!;
     const after = getUpdates().find((r) => r.at > limited.at)!;
     expect(after.at - limited.at).toBeGreaterThanOrEqual(900);
@@ -235,7 +236,7 @@ describe("telegram adapter against a local Bot API server", () => {
   test("an unreachable API ends the stream with a network error; the probe then fails", async () => {
     const h = makeAdapter(server);
     const reader = await started(h);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     await server.stop();
     const err = await reader.endError();
     expect(err.message).toMatch(/Telegram API getUpdates/);
@@ -247,7 +248,7 @@ describe("telegram adapter against a local Bot API server", () => {
     let skew = 0;
     const h = makeAdapter(server, { now: () => Date.now() + skew });
     await started(h);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     const getMes = () => server.requests.filter((r) => r.method === "getMe").length;
     expect(await h.adapter.probe()).toBe(true);
     expect(getMes()).toBe(1); // only the one at start
@@ -261,10 +262,10 @@ describe("telegram adapter against a local Bot API server", () => {
   test("shutdown ends the stream cleanly and aborts the held poll", async () => {
     const h = makeAdapter(server);
     const reader = await started(h);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     await h.adapter.shutdown();
     await expect(reader.nextMessage(2_000)).rejects.toThrow("the stream ended");
-    await waitUntil(() => server.pollers === 0, 5_000, "the poll to be dropped");
+    await waitUntil(() => server.pollers === 0, "the poll to be dropped", 5_000);
     await h.adapter.shutdown();
   });
 });
@@ -280,7 +281,7 @@ describe("the token never appears in errors or logs", () => {
     const h = makeAdapter(server);
     const reader = await started(h);
     await h.adapter.send({ conversation: "31337", text: "x" }).catch(collect);
-    await waitUntil(() => server.pollers === 1, 5_000, "a held long poll");
+    await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     server.conflict = true;
     void fetch(`${server.url}/bot${token}/getUpdates`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     collect(await reader.endError());

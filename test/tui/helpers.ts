@@ -5,6 +5,7 @@ import { render as inkRender, type Instance } from "ink";
 import type { Status } from "../../src/core/status.ts";
 import type { CatalogItem } from "../../src/tui/source.ts";
 import type { fakeTerminal } from "./fakeTerminal.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 export const MiB = 1024 * 1024;
 
@@ -21,14 +22,8 @@ export function renderInTerminal(element: ReactElement, term: ReturnType<typeof 
   return inkRender(element, { ...term.io, debug: true, exitOnCtrlC: false, patchConsole: false });
 }
 
-/** Poll until `check` returns true, or fail with `describe()` once the deadline passes. */
-export async function waitUntil(check: () => boolean, describe: () => string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+// The shared wait helper; dashboard tests import it from here with the other helpers.
+export { waitUntil };
 
 /** The last frame without colour codes, so assertions do not depend on colour support. */
 export function plain(frame: string | undefined): string {
