@@ -119,7 +119,7 @@ export interface Graph {
 
 /** The graph of src/: edges between files, named relative to src/. */
 export function buildGraph(srcDir: string = SRC): Graph {
-  const files = sourceFiles(srcDir).map((f) => relative(srcDir, f));
+  const files = sourceFiles(srcDir).map((f) => relative(srcDir, f)).sort();
   const edges: Edge[] = [];
   const packages: Graph["packages"] = [];
   for (const f of files) {
@@ -198,7 +198,7 @@ export function checkImports(srcDir: string = SRC): string[] {
   const { files, edges, packages } = g;
   const problems: string[] = [];
   for (const e of edges) if (!existsSync(join(srcDir, e.to))) problems.push(`src/${e.from}: imports src/${e.to}, which does not exist`);
-  for (const c of findCycles(files, edges)) problems.push(`import circle: ${c.map((f) => `src/${f}`).join(" <-> ")}`);
+  for (const c of findCycles(files, edges).sort((a, b) => a[0]!.localeCompare(b[0]!))) problems.push(`import circle: ${c.map((f) => `src/${f}`).join(" <-> ")}`);
   for (const e of edges) {
     const r = brokenRule(g, e);
     if (r) problems.push(`src/${e.from} imports src/${e.to}${e.lazy ? " (lazily)" : ""}: ${r.why}`);
