@@ -52,7 +52,10 @@ export function write(stream: "stdout" | "stderr", text: string): void {
 
 const PAINT: Record<Tone, (s: string) => string> = { ok: c.green, busy: c.cyan, warn: c.yellow, bad: c.red, muted: c.dim, plain: (s) => s };
 
-/** The CLI's colour for a tone (core's present.ts decides which state has which tone). */
+/**
+ * The CLI's colour for a tone: the one place a tone becomes ANSI (core's present.ts decides which
+ * state has which tone; the dashboard draws the same tones in src/tui/theme.ts).
+ */
 export function toneColor(tone: Tone): (s: string) => string {
   return PAINT[tone] ?? PAINT.plain;
 }
@@ -90,15 +93,4 @@ export function reportError(e: unknown, json: boolean): number {
   if (process.env.BOSUN_DEBUG && e instanceof Error && e.stack) err(e.stack);
   else err(`${c.dim("hint:")} this looks like a bug; run again with BOSUN_DEBUG=1 for details`);
   return ExitCode.failed;
-}
-
-/** Human duration: 3s, 4m 10s, 2h 5m, 3d 4h. */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }

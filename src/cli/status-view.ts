@@ -1,16 +1,15 @@
 import type { GatewayCrash, LogLine, Status } from "../core/status.ts";
 import { installLook } from "../core/present.ts";
 import { escapeControls } from "../core/util/text.ts";
-import { c, humanDuration, stateColor, toneColor } from "./output.ts";
-
-const ago = (iso: string | null, now: number) => (iso ? `${humanDuration(Math.max(0, now - Date.parse(iso)))} ago` : "—");
+import { formatAge, formatDuration } from "../core/format.ts";
+import { c, stateColor, toneColor } from "./output.ts";
 
 /** Render status for people: one screen, states in colour. */
 export function renderStatus(s: Status, now = Date.now()): string {
   const g = s.gateway;
   const lines: string[] = [];
   const head = [c.bold("bosun"), g.version, stateColor(g.state)(g.state)];
-  if (g.state === "running") head.push(c.dim(`pid ${g.pid}`), c.dim(`up ${humanDuration(g.uptimeMs)}`));
+  if (g.state === "running") head.push(c.dim(`pid ${g.pid}`), c.dim(`up ${formatDuration(g.uptimeMs)}`));
   const crash = g.state === "crashed" && g.crash ? crashLines(g.pid, g.crash, now) : null;
   if (crash) head.push(c.dim(crash.gone));
   lines.push(head.join("  "));
@@ -29,7 +28,7 @@ export function renderStatus(s: Status, now = Date.now()): string {
   for (const a of s.adapters) {
     const parts = [`  ${a.name.padEnd(w)}`, a.kind.padEnd(kw), stateColor(a.state)(a.state.padEnd(8))];
     if (g.state !== "stopped" && g.state !== "crashed") {
-      parts.push(c.dim(`restarts ${a.restarts}`), c.dim(`in ${ago(a.lastInboundAt, now)}`), c.dim(`out ${ago(a.lastOutboundAt, now)}`));
+      parts.push(c.dim(`restarts ${a.restarts}`), c.dim(`in ${formatAge(a.lastInboundAt, now)}`), c.dim(`out ${formatAge(a.lastOutboundAt, now)}`));
     }
     if (a.lastError) parts.push(c.red(escapeControls(a.lastError)));
     lines.push(parts.join("  "));
@@ -53,7 +52,7 @@ export function renderStatus(s: Status, now = Date.now()): string {
  */
 export function crashLines(pid: number | null, crash: GatewayCrash, now = Date.now()): { gone: string; lastLog: string | null } {
   return {
-    gone: `pid ${pid} is gone; last alive at ${crash.lastAliveAt} (${ago(crash.lastAliveAt, now)})`,
+    gone: `pid ${pid} is gone; last alive at ${crash.lastAliveAt} (${formatAge(crash.lastAliveAt, now)})`,
     lastLog: crash.lastLog ? `${c.dim("last log")} ${formatLastLog(crash.lastLog)}` : null,
   };
 }

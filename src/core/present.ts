@@ -1,7 +1,9 @@
 /**
  * How states read to a person, for every view: the word shown for a status row and its tone.
- * The CLI and the dashboard each turn a tone into their own colours, so a state cannot look
- * calm in one and alarming in the other. Pure: no colour codes, nothing printed.
+ * The CLI (src/cli/output.ts) and the dashboard (src/tui/theme.ts) each turn a tone into their
+ * own colours in one place, so a state cannot look calm in one and alarming in the other.
+ * Numbers (durations, sizes, speeds) read alike through format.ts and pace.ts beside this.
+ * Pure: no colour codes, nothing printed.
  */
 import type { LogLevel } from "./events.ts";
 import type { GatewayState, InstallStatus } from "./status.ts";
@@ -42,17 +44,20 @@ const TONES = new Map<string, Tone>([
   ["cancelled", "muted"],
 ]);
 
+/** Every state word that has a tone of its own. */
+export const STATE_WORDS: readonly string[] = [...TONES.keys()];
+
 /** The tone of a state word; words it does not know get none. */
 export function stateTone(word: string): Tone {
   return TONES.get(word) ?? "plain";
 }
 
 /**
- * The gateway's tone. `watching`: a view attached to a live gateway, where one that stopped
- * under it is a problem; for `bosun status` a stopped gateway is simply at rest.
+ * The gateway's tone: the same in `bosun status` and the dashboard, so a stopped gateway is at
+ * rest in both (a dashboard that lost its gateway says so in words: "gateway gone").
  */
-export function gatewayTone(state: GatewayState, watching = false): Tone {
-  return watching && state === "stopped" ? "bad" : stateTone(state);
+export function gatewayTone(state: GatewayState): Tone {
+  return stateTone(state);
 }
 
 const LEVELS: Record<LogLevel, Tone> = { debug: "muted", info: "busy", warn: "warn", error: "bad" };

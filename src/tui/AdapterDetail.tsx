@@ -1,7 +1,8 @@
 import { Box, Text } from "ink";
 import { memo, useMemo, type ReactNode } from "react";
 import type { AdapterStatus } from "../core/status.ts";
-import { formatAge, formatClock, formatDuration, formatRetry, oneLine, shownText } from "./format.ts";
+import { formatAge, formatClock, formatDuration, formatRetry } from "../core/format.ts";
+import { oneLine, shownText } from "./format.ts";
 import { adapterTimeline, type TimelineEntry, type Transition } from "./history.ts";
 import { MessageRow } from "./MessageList.tsx";
 import type { MessageLine } from "./store.ts";

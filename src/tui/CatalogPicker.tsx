@@ -2,7 +2,8 @@ import { Box, Text } from "ink";
 import { memo, useMemo } from "react";
 import type { InstallStatus } from "../core/status.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
-import { formatMiB, oneLine } from "./format.ts";
+import { formatSize } from "../core/format.ts";
+import { oneLine } from "./format.ts";
 import { filterCatalog, type CatalogCache, type PickerState } from "./picker.ts";
 import type { CatalogItem } from "./source.ts";
 import { installLook } from "../core/present.ts";
@@ -97,7 +98,7 @@ const EntryRow = memo(function EntryRow({ entry: e, target, selected, state }: E
         {e.target}
       </Cell>
       <Cell width={LANG}>{e.language}</Cell>
-      <Cell width={SIZE}>{formatMiB(e.size)}</Cell>
+      <Cell width={SIZE}>{formatSize(e.size)}</Cell>
       <Cell width={STATE} {...(look ? toneProps(look.tone) : {})}>
         {look?.word ?? ""}
       </Cell>

@@ -1,7 +1,8 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
 import type { GatewayStatus } from "../core/status.ts";
-import { formatClock, formatDuration, oneLine } from "./format.ts";
+import { formatClock, formatDuration } from "../core/format.ts";
+import { oneLine } from "./format.ts";
 import type { DashboardSource } from "./source.ts";
 import { gatewayTone } from "../core/present.ts";
 import { toneProps } from "./theme.ts";
@@ -52,7 +53,7 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
         {gone ? (
           <Text color="red">{goneAt === null ? "● gateway gone" : `● gateway gone since ${formatClock(new Date(goneAt).toISOString())} (${formatDuration(now - goneAt)} ago)`}</Text>
         ) : (
-          <Text {...toneProps(gatewayTone(g.state, true))}>● {g.state}</Text>
+          <Text {...toneProps(gatewayTone(g.state))}>● {g.state}</Text>
         )}
         {gone ? <Text dimColor> · reconnecting… · last known state</Text> : null}
         {g.state === "running" ? <Text dimColor={gone}>{`  up ${formatDuration(g.uptimeMs)}`}</Text> : null}

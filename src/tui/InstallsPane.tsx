@@ -2,9 +2,10 @@ import { Box, Text } from "ink";
 import { memo, useMemo } from "react";
 import type { InstallStatus } from "../core/status.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
-import { barFill, formatEta, formatMiB, formatMiBPair, formatSpeed, oneLine } from "./format.ts";
+import { barFill, formatEta, formatSize, formatSizePair, formatSpeed } from "../core/format.ts";
+import { oneLine } from "./format.ts";
 import { installColumns, type InstallColumn } from "./installColumns.ts";
-import { installPace, type InstallPace, type InstallRates, type RateSample } from "./installRates.ts";
+import { installPace, type InstallPace, type InstallRates, type RateSample } from "../core/pace.ts";
 import { installLook, isCancelled } from "../core/present.ts";
 import { CANCELLED_TEXT, toneProps } from "./theme.ts";
 import { sortTitle, type SortSpec } from "./sort.ts";
@@ -122,9 +123,9 @@ function ProgressBar({ percent, width }: { percent: number; width: number }) {
 
 /** Downloaded of total while it can still grow (installing, or an error a retry resumes); else the size. */
 function sizeText(x: InstallStatus): string {
-  if (x.totalBytes <= 0) return x.downloadedBytes > 0 ? formatMiB(x.downloadedBytes) : "—";
+  if (x.totalBytes <= 0) return x.downloadedBytes > 0 ? formatSize(x.downloadedBytes) : "—";
   const partial = x.state === "installing" || x.state === "queued" || (x.state === "error" && x.downloadedBytes > 0 && x.downloadedBytes < x.totalBytes);
-  return partial ? formatMiBPair(x.downloadedBytes, x.totalBytes) : formatMiB(x.totalBytes);
+  return partial ? formatSizePair(x.downloadedBytes, x.totalBytes) : formatSize(x.totalBytes);
 }
 
 /** The selected install's error, or what it is doing, whole (the table's cell truncates). */

@@ -2,7 +2,7 @@ import { Box, Text } from "ink";
 import { memo } from "react";
 import type { IntegrationStatus } from "../core/status.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
-import { formatDuration } from "./format.ts";
+import { formatDuration } from "../core/format.ts";
 import { stateTone } from "../core/present.ts";
 import { toneProps } from "./theme.ts";
 import { windowStart } from "./windowed.ts";

@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
-import { formatClock, oneLine } from "./format.ts";
+import { formatClock } from "../core/format.ts";
+import { oneLine } from "./format.ts";
 import type { LogLine } from "./store.ts";
 import { levelTone } from "../core/present.ts";
 import { toneProps } from "./theme.ts";

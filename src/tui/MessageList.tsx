@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
-import { formatClock, oneLine, shortConversation } from "./format.ts";
+import { formatClock } from "../core/format.ts";
+import { oneLine, shortConversation } from "./format.ts";
 import type { MessageLine } from "./store.ts";
 
 interface MessageListProps {

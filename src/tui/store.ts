@@ -6,7 +6,7 @@ import { timelineLength, type AdapterHistory } from "./history.ts";
 import { answerStop, controlAdapter } from "./adapterControl.ts";
 import { dropConfirm, tickConfirm, type PendingConfirm } from "./confirm.ts";
 import { cancelInstall, uninstallInstall } from "./installControl.ts";
-import type { InstallRates } from "./installRates.ts";
+import type { InstallRates } from "../core/pace.ts";
 import { helpLineCount, helpMaxScroll } from "./helpRows.ts";
 import { keyToAction, type KeyCommand, type KeyInfo } from "./keys.ts";
 import { PANES, type PaneId } from "./panes.ts";

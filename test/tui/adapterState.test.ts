@@ -4,7 +4,7 @@ import type { AdapterStatus } from "../../src/core/status.ts";
 import { adapterColumns, DETAIL_MIN } from "../../src/tui/adapterColumns.ts";
 import { STOP_CONFIRM_MS } from "../../src/tui/confirm.ts";
 import { NOTICE_MS, READ_ONLY_NOTICE } from "../../src/tui/control.ts";
-import { formatRetry, formatShortAge } from "../../src/tui/format.ts";
+import { formatRetry, formatShortAge } from "../../src/core/format.ts";
 import { adapterTimeline, HISTORY_CAP } from "../../src/tui/history.ts";
 import { keyToAction, splitKeys } from "../../src/tui/keys.ts";
 import { busSource } from "../../src/tui/source.ts";

@@ -4,7 +4,7 @@ import { cleanup, render } from "ink-testing-library";
 import type { BosunEvent } from "../../src/core/events.ts";
 import type { Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
-import { formatClock } from "../../src/tui/format.ts";
+import { formatClock } from "../../src/core/format.ts";
 import type { DashboardSource } from "../../src/tui/source.ts";
 import { plain, runningStatus, waitForFrame, waitUntil } from "./helpers.ts";
 

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import type { BosunEvent } from "../../src/core/events.ts";
 import type { InstallStatus } from "../../src/core/status.ts";
 import { NOTICE_MS, outcomeNotice, READ_ONLY_INSTALLS_NOTICE } from "../../src/tui/control.ts";
-import { formatEta, formatMiB, formatMiBPair, formatSpeed } from "../../src/tui/format.ts";
+import { formatEta, formatSize, formatSizePair, formatSpeed } from "../../src/core/format.ts";
 import { BAR_MAX, BAR_MIN, DETAIL_MIN, installColumns } from "../../src/tui/installColumns.ts";
 import { CONFIRM_MS } from "../../src/tui/installControl.ts";
-import { installPace, noteInstall, snapshotRates, STALL_MS, type InstallRates } from "../../src/tui/installRates.ts";
+import { installPace, noteInstall, snapshotRates, STALL_MS, type InstallRates } from "../../src/core/pace.ts";
 import { isQuitKey, keyToAction, splitKeys } from "../../src/tui/keys.ts";
 import { filterCatalog } from "../../src/tui/picker.ts";
 import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "../../src/tui/store.ts";
@@ -36,45 +36,45 @@ function onInstalls(installs: InstallStatus[], controls = true): DashboardState 
 describe("download speed from successive events", () => {
   test("no speed from one sample; the first pair gives the raw rate; later ones are smoothed", () => {
     let r: InstallRates = {};
-    r = noteInstall(r, downloading(10), iso(T0));
+    r = noteInstall(r, downloading(10), T0);
     expect(installPace(downloading(10), r["whisper:base.en"], T0)).toEqual({ speed: null, etaMs: null, stalled: false });
-    r = noteInstall(r, downloading(20), iso(T0 + 1000));
+    r = noteInstall(r, downloading(20), T0 + 1000);
     const p = installPace(downloading(20), r["whisper:base.en"], T0 + 1000);
     expect(p.speed).toBe(10 * MiB);
     expect(p.etaMs).toBe(8000);
-    r = noteInstall(r, downloading(60), iso(T0 + 2000));
+    r = noteInstall(r, downloading(60), T0 + 2000);
     const speed = r["whisper:base.en"]!.speed!;
     expect(speed).toBeGreaterThan(10 * MiB);
     expect(speed).toBeLessThan(40 * MiB);
   });
 
   test("events in the same millisecond are measured against the earlier sample", () => {
-    let r = noteInstall({}, downloading(10), iso(T0));
-    const same = noteInstall(r, downloading(11), iso(T0));
+    let r = noteInstall({}, downloading(10), T0);
+    const same = noteInstall(r, downloading(11), T0);
     expect(same).toBe(r);
-    r = noteInstall(same, downloading(20), iso(T0 + 1000));
+    r = noteInstall(same, downloading(20), T0 + 1000);
     expect(r["whisper:base.en"]!.speed).toBe(10 * MiB);
   });
 
   test("a download that starts over, or stops installing, starts measuring afresh", () => {
-    let r = noteInstall(noteInstall({}, downloading(10), iso(T0)), downloading(20), iso(T0 + 1000));
-    r = noteInstall(r, downloading(0), iso(T0 + 2000));
+    let r = noteInstall(noteInstall({}, downloading(10), T0), downloading(20), T0 + 1000);
+    r = noteInstall(r, downloading(0), T0 + 2000);
     expect(r["whisper:base.en"]).toEqual({ at: T0 + 2000, bytes: 0, speed: null });
-    const done = noteInstall(r, install("whisper:base.en"), iso(T0 + 3000));
+    const done = noteInstall(r, install("whisper:base.en"), T0 + 3000);
     expect(done).toEqual({});
-    expect(noteInstall(done, install("whisper:base.en"), iso(T0 + 4000))).toBe(done);
+    expect(noteInstall(done, install("whisper:base.en"), T0 + 4000)).toBe(done);
   });
 
   test("a snapshot keeps measuring what still installs and forgets the rest", () => {
-    let r = noteInstall({}, downloading(10), iso(T0));
-    r = noteInstall(r, { ...downloading(5), target: "whisper:tiny" }, iso(T0));
-    r = snapshotRates(r, [downloading(30), install("whisper:tiny")], iso(T0 + 2000));
+    let r = noteInstall({}, downloading(10), T0);
+    r = noteInstall(r, { ...downloading(5), target: "whisper:tiny" }, T0);
+    r = snapshotRates(r, [downloading(30), install("whisper:tiny")], T0 + 2000);
     expect(Object.keys(r)).toEqual(["whisper:base.en"]);
     expect(r["whisper:base.en"]!.speed).toBe(10 * MiB);
   });
 
   test("no event for STALL_MS reads as stalled; nothing left to fetch has no ETA", () => {
-    const r = noteInstall(noteInstall({}, downloading(10), iso(T0)), downloading(20), iso(T0 + 1000));
+    const r = noteInstall(noteInstall({}, downloading(10), T0), downloading(20), T0 + 1000);
     const sample = r["whisper:base.en"];
     expect(installPace(downloading(20), sample, T0 + 1000 + STALL_MS).stalled).toBe(false);
     expect(installPace(downloading(20), sample, T0 + 1001 + STALL_MS)).toEqual({ speed: null, etaMs: null, stalled: true });
@@ -123,10 +123,10 @@ describe("install table columns", () => {
 
 describe("formatting installs", () => {
   test("sizes in MiB and GiB, pairs in the total's unit, speeds and ETAs", () => {
-    expect(formatMiB(148 * MiB)).toBe("148.0 MiB");
-    expect(formatMiB(1.5 * 1024 * MiB)).toBe("1.50 GiB");
-    expect(formatMiBPair(60 * MiB, 148 * MiB)).toBe("60.0/148.0 MiB");
-    expect(formatMiBPair(900 * MiB, 2950 * MiB)).toBe("0.88/2.88 GiB");
+    expect(formatSize(148 * MiB)).toBe("148.0 MiB");
+    expect(formatSize(1.5 * 1024 * MiB)).toBe("1.50 GiB");
+    expect(formatSizePair(60 * MiB, 148 * MiB)).toBe("60.0/148.0 MiB");
+    expect(formatSizePair(900 * MiB, 2950 * MiB)).toBe("0.88/2.88 GiB");
     expect(formatSpeed(512 * 1024)).toBe("512 KiB/s");
     expect(formatSpeed(12.34 * MiB)).toBe("12.3 MiB/s");
     expect(formatSpeed(234 * MiB)).toBe("234 MiB/s");

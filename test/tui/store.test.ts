@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { emptyStatus } from "../../src/core/status.ts";
-import { formatAge, formatBytes, formatDuration, progressBar } from "../../src/tui/format.ts";
+import { formatAge, formatDuration } from "../../src/core/format.ts";
 import { isQuitKey, keyToAction, splitKeys } from "../../src/tui/keys.ts";
 import { busSource } from "../../src/tui/source.ts";
 import { dashboardReducer, initialDashboardState, LOG_CAP, MESSAGE_CAP, selectedIndex, type DashboardState } from "../../src/tui/store.ts";
@@ -218,9 +218,6 @@ describe("formatting and colours", () => {
     expect(formatAge(AT, now + 300)).toBe("now");
     expect(formatAge(AT, now + 12_000)).toBe("12s ago");
     expect(formatAge(AT, now - 4_000)).toBe("in 4s");
-    expect(formatBytes(60 * 1024 * 1024)).toBe("60 MB");
-    expect(formatBytes(1536)).toBe("1.5 KB");
-    expect(progressBar(40)).toBe("[####------]");
   });
 
   test("states are coloured as promised", () => {
@@ -229,10 +226,9 @@ describe("formatting and colours", () => {
     expect(toneProps(stateTone("backoff"))).toEqual({ color: "yellow" });
     expect(toneProps(stateTone("failed"))).toEqual({ color: "red" });
     expect(toneProps(stateTone("stopped"))).toEqual({ dimColor: true });
-    expect(toneProps(gatewayTone("running", true))).toEqual({ color: "green" });
-    // A dashboard watching a gateway that stopped is looking at a problem; `status` is not.
-    expect(toneProps(gatewayTone("stopped", true))).toEqual({ color: "red" });
-    expect(gatewayTone("stopped")).toBe("muted");
+    expect(toneProps(gatewayTone("running"))).toEqual({ color: "green" });
+    // A stopped gateway is at rest, in the dashboard as in `bosun status` (issue 9: it was red here).
+    expect(toneProps(gatewayTone("stopped"))).toEqual({ dimColor: true });
     expect(toneProps(levelTone("error"))).toEqual({ color: "red" });
     // Unknown words (integration states are free-form) get no colour, even prototype names.
     expect(stateTone("constructor")).toBe("plain");

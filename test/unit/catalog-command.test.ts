@@ -51,8 +51,8 @@ describe("catalog command parts", () => {
     const text = renderCatalog([...filterCatalog(builtinCatalog(), { query: "whisper:base.en" }), custom!]);
     const lines = text.split("\n");
     expect(lines[0]).toMatch(/^TARGET\s+SIZE\s+LANGUAGE\s+QUALITY\s+DESCRIPTION$/);
-    expect(lines.find((l) => l.startsWith("whisper:base.en "))).toMatch(/^whisper:base\.en\s+141 MiB\s+en\s+base\s+English-only, base$/);
-    expect(lines.find((l) => l.startsWith("whisper:mine"))).toMatch(/3 MiB\s+custom\s+custom, from example\.com \(custom\)$/);
+    expect(lines.find((l) => l.startsWith("whisper:base.en "))).toMatch(/^whisper:base\.en\s+141\.1 MiB\s+en\s+base\s+English-only, base$/);
+    expect(lines.find((l) => l.startsWith("whisper:mine"))).toMatch(/3\.0 MiB\s+custom\s+custom, from example\.com \(custom\)$/);
     // Columns line up: SIZE ends at the same offset in every row.
     const end = lines[0]!.indexOf("SIZE") + 4;
     for (const l of lines.slice(1)) expect(l.slice(end - 3, end)).toBe("MiB");
@@ -66,7 +66,7 @@ describe("bosun catalog", () => {
     const rows = r.stdout.trim().split("\n").slice(1);
     expect(rows.length).toBe(builtinCatalog().filter((e) => e.engine === "whisper").length);
     expect(rows.every((l) => l.startsWith("whisper:"))).toBe(true);
-    expect(rows.at(-1)).toMatch(/^whisper:large-v3\s+2\.9 GiB/);
+    expect(rows.at(-1)).toMatch(/^whisper:large-v3\s+2\.88 GiB/);
   });
 
   test("--filter and --json print the matching entries", () => {

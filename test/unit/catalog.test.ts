@@ -8,7 +8,6 @@ import {
   CustomInstallError,
   filterCatalog,
   findEntry,
-  humanSize,
   resolveUrl,
   type CustomInstall,
 } from "../../src/core/installs/catalog/catalog.ts";
@@ -242,19 +241,6 @@ describe("filterCatalog", () => {
     expect(filterCatalog(all, { query: "en_gb" }).every((e) => e.language === "en_GB")).toBe(true);
     expect(filterCatalog(all, { engine: "whisper", query: "english-only q5" }).map((e) => e.id).sort()).toEqual(["base.en-q5_1", "medium.en-q5_0", "small.en-q5_1", "tiny.en-q5_1"]);
     expect(filterCatalog(all, { engine: "piper", query: "base.en" })).toEqual([]);
-  });
-});
-
-describe("humanSize", () => {
-  test("binary units, one decimal under 10", () => {
-    expect(humanSize(512)).toBe("512 B");
-    expect(humanSize(4885)).toBe("4.8 KiB");
-    expect(humanSize(142 * 1024 * 1024)).toBe("142 MiB");
-    expect(humanSize(147964211)).toBe("141 MiB");
-    expect(humanSize(1.5 * 1024 ** 3)).toBe("1.5 GiB");
-    expect(humanSize(1024 ** 3)).toBe("1 GiB");
-    expect(humanSize(1024 * 1024 - 1)).toBe("1 MiB");
-    expect(humanSize(10.24 * 1024)).toBe("10 KiB");
   });
 });
 

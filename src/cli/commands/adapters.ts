@@ -3,7 +3,8 @@ import { ControlClient } from "../../core/control/client.ts";
 import type { AdapterStatus } from "../../core/status.ts";
 import { globalArgs } from "../args.ts";
 import { cliContext } from "../context.ts";
-import { c, err, humanDuration, out, printJson, stateColor } from "../output.ts";
+import { formatDuration, formatRetry } from "../../core/format.ts";
+import { c, err, out, printJson, stateColor } from "../output.ts";
 import { fetchStatus } from "./status.ts";
 
 /** One table row per adapter, for people. */
@@ -13,11 +14,9 @@ export function renderAdapters(list: AdapterStatus[], gatewayRunning: boolean, n
   const kw = Math.max(4, ...list.map((a) => a.kind.length));
   const head = `${"NAME".padEnd(w)}  ${"KIND".padEnd(kw)}  STATE     RESTARTS  FOR       DETAIL`;
   const rows = list.map((a) => {
-    const forMs = gatewayRunning ? humanDuration(Math.max(0, now - Date.parse(a.since))) : "—";
+    const forMs = gatewayRunning ? formatDuration(now - Date.parse(a.since)) : "—";
     let detail = "";
-    if (a.nextRetryAt && (a.state === "backoff" || a.state === "failed")) {
-      detail = `retry in ${humanDuration(Math.max(0, Date.parse(a.nextRetryAt) - now))}`;
-    }
+    if (a.nextRetryAt && (a.state === "backoff" || a.state === "failed")) detail = formatRetry(a.nextRetryAt, now) ?? "";
     if (a.lastError) detail = `${detail ? detail + " · " : ""}${c.red(a.lastError)}`;
     return `${a.name.padEnd(w)}  ${a.kind.padEnd(kw)}  ${stateColor(a.state)(a.state.padEnd(8))}  ${String(a.restarts).padEnd(8)}  ${forMs.padEnd(8)}  ${detail}`;
   });

@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { BosunError, ExitCode, errorMessage } from "../../core/errors.ts";
-import { builtinCatalog, customEntries, ENGINES, filterCatalog, humanSize, type Engine } from "../../core/installs/catalog/catalog.ts";
+import { builtinCatalog, customEntries, ENGINES, filterCatalog, type Engine } from "../../core/installs/catalog/catalog.ts";
 import type { CatalogEntry } from "../../core/installs/types.ts";
+import { formatSize } from "../../core/format.ts";
 import { didYouMean } from "../../core/util/suggest.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
@@ -30,7 +31,7 @@ export function sortCatalog(entries: readonly CatalogEntry[]): CatalogEntry[] {
 export function renderCatalog(entries: readonly CatalogEntry[]): string {
   const rows = entries.map((e) => ({
     target: e.target,
-    size: humanSize(e.size),
+    size: formatSize(e.size),
     lang: e.language,
     quality: e.quality ?? "",
     desc: e.custom ? `${e.description} ${c.yellow("(custom)")}` : e.description,

@@ -6,7 +6,7 @@ import { cliContext } from "../context.ts";
 import { openInstaller } from "../installer-context.ts";
 import { installLook } from "../../core/present.ts";
 import { c, out, printJson, toneColor } from "../output.ts";
-import { mib } from "../progress.ts";
+import { formatSize } from "../../core/format.ts";
 
 /** The installs table, for people. */
 export function renderInstalls(list: InstallStatus[]): string {
@@ -17,7 +17,7 @@ export function renderInstalls(list: InstallStatus[]): string {
     // A cancel is calm (stored as an error with stage "cancelled"): its own word, no red.
     const look = installLook(s);
     const detail = look.note ? c.dim(s.error ?? look.note) : s.error ? c.red(s.error) : (s.stage ?? "");
-    return `${s.target.padEnd(w)}  ${toneColor(look.tone)(look.word.padEnd(10))}  ${mib(s.totalBytes).padStart(10)}  ${progress.padEnd(4)}  ${detail}`;
+    return `${s.target.padEnd(w)}  ${toneColor(look.tone)(look.word.padEnd(10))}  ${formatSize(s.totalBytes).padStart(10)}  ${progress.padEnd(4)}  ${detail}`;
   });
   return [c.bold(`${"TARGET".padEnd(w)}  STATE       ${"SIZE".padStart(10)}`), ...rows].join("\n");
 }

@@ -163,22 +163,3 @@ export function filterCatalog(entries: readonly CatalogEntry[], opts: { engine?:
     return words.every((w) => hay.includes(w));
   });
 }
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-/** Binary size for people: "512 B", "4.8 KiB", "141 MiB", "1.5 GiB". */
-export function humanSize(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} B`;
-  // One decimal below 10 of a unit ("1.5 GiB"), whole numbers above ("466 MiB").
-  const tenth = Math.round(value * 10) / 10;
-  const text = tenth < 10 ? String(tenth) : String(Math.round(value));
-  // Rounding can reach the next unit ("1024 MiB"): say "1 GiB" instead.
-  if (text === "1024" && unit < UNITS.length - 1) return `1 ${UNITS[unit + 1]}`;
-  return `${text} ${UNITS[unit]}`;
-}

@@ -1,11 +1,13 @@
-import type { InstallStatus } from "../core/status.ts";
+import type { InstallStatus } from "./status.ts";
 
 /**
- * Download speed per install target, measured from successive `install.state` events: their
- * timestamps (the gateway's clock) and downloadedBytes. Pure, so the reducer can keep it.
+ * Download speed and time left per install target: the one estimator behind `bosun install`'s
+ * progress bars and the dashboard's Installs pane. Fed successive install statuses with the
+ * time each was seen (an event's timestamp, or a clock reading) and their downloadedBytes.
+ * Pure, so the dashboard's reducer can keep the samples in its state.
  */
 export interface RateSample {
-  /** Time of the last sample, ms since the epoch (from the event's `at`). */
+  /** Time of the last sample, ms since the epoch. */
   at: number;
   bytes: number;
   /** Smoothed bytes per second; null until two samples have been seen. */
@@ -24,11 +26,11 @@ export const RATE_TAU_MS = 2000;
 /** No progress event for this long while installing: the download is stalled. */
 export const STALL_MS = 5000;
 
-/** Fold one install status seen at `at` (ISO) into the samples; same object when nothing changes. */
-export function noteInstall(rates: InstallRates, x: InstallStatus, at: string): InstallRates {
+/** Fold one install status seen at `t` (ms) into the samples; same object when nothing changes. */
+export function noteInstall(rates: InstallRates, x: InstallStatus, t: number): InstallRates {
   if (x.state !== "installing") return forget(rates, x.target);
-  const t = Date.parse(at);
-  if (Number.isNaN(t)) return rates;
+  // An attached stream's timestamp may not parse: nothing to measure with.
+  if (!Number.isFinite(t)) return rates;
   const prev = rates[x.target];
   // First sight, or the download started over (no resume): nothing to measure against yet.
   if (!prev || x.downloadedBytes < prev.bytes) return { ...rates, [x.target]: { at: t, bytes: x.downloadedBytes, speed: null } };
@@ -42,7 +44,7 @@ export function noteInstall(rates: InstallRates, x: InstallStatus, at: string): 
 }
 
 /** After a snapshot: keep measuring what is still installing, forget the rest. */
-export function snapshotRates(rates: InstallRates, installs: readonly InstallStatus[], at: string): InstallRates {
+export function snapshotRates(rates: InstallRates, installs: readonly InstallStatus[], at: number): InstallRates {
   const next: Record<string, RateSample> = {};
   for (const x of installs) {
     const r = noteInstall(rates, x, at)[x.target];
