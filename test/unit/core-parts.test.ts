@@ -3,6 +3,7 @@ import { createConsola } from "consola";
 import { Agent } from "../../src/core/agent.ts";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { Redactor } from "../../src/core/log.ts";
+import { defineProvider } from "../../src/core/providers/collect.ts";
 import { echoProvider } from "../../src/core/providers/echo.ts";
 import type { Provider } from "../../src/core/providers/types.ts";
 import { emptyStatus, withUptime } from "../../src/core/status.ts";
@@ -91,14 +92,14 @@ describe("Agent", () => {
 
   test("keeps per-conversation history and /reset clears it", async () => {
     const seen: number[] = [];
-    const counting: Provider = {
+    const counting = defineProvider({
       name: "openai",
       label: "counting",
-      async complete(messages) {
+      async *stream({ messages }) {
         seen.push(messages.length);
-        return "ok";
+        yield { type: "text", text: "ok" };
       },
-    };
+    });
     const a = agent(counting);
     await a.reply({ key: "a", text: "1" }, sig);
     await a.reply({ key: "a", text: "2" }, sig);
@@ -109,13 +110,13 @@ describe("Agent", () => {
   });
 
   test("a provider failure becomes a plain, classified reply, never a throw", async () => {
-    const failing: Provider = {
+    const failing = defineProvider({
       name: "openai",
       label: "failing",
-      async complete() {
+      async *stream() {
         throw new Error("invalid api key sk-abcdefghijklmnop");
       },
-    };
+    });
     const r = await agent(failing).reply({ key: "k", text: "hi" }, sig);
     expect(r.error).toEqual({ type: "auth", retryable: false });
     expect(r.text).toContain("credentials");

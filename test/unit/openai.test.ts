@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { openaiProvider, ProviderError } from "../../src/core/providers/openai.ts";
+import { openaiProvider } from "../../src/core/providers/openai.ts";
+import { ProviderError } from "../../src/core/providers/types.ts";
 import { Redactor } from "../../src/core/util/redact.ts";
 
 // A local server speaking the OpenAI chat completions wire format, including its error bodies.

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from "../providers/registry.ts";
+import type { ProviderSettings } from "../providers/types.ts";
 import { isLoopbackHost } from "../util/origin.ts";
 import { parseHostPort } from "../util/listen.ts";
 
@@ -11,14 +13,11 @@ export const RESERVED_ADAPTER_NAMES = ["cli"] as const;
 /** Default listen address of the embedded webchat adapter. */
 export const DEFAULT_WEBCHAT_LISTEN = "127.0.0.1:7420";
 
-export interface AgentConfig {
-  /** Absent means "auto": the gateway picks (product.md, embedded default). */
-  provider?: "echo" | "openai";
-  base_url?: string;
-  model?: string;
-  api_key?: string;
+/** [agent]; the connection fields (base_url, model, api_key, timeout_ms) are what providers read. */
+export interface AgentConfig extends ProviderSettings {
+  /** A name from the provider registry; absent means "auto": the gateway picks (product.md, embedded default). */
+  provider?: ProviderName;
   system_prompt?: string;
-  timeout_ms: number;
 }
 
 export interface GatewayConfig {
@@ -75,9 +74,9 @@ const hostPortSchema = z.string().refine((s) => parseHostPort(s) !== undefined, 
 export const agentSchema = z
   .strictObject({
     provider: z
-      .enum(["echo", "openai"])
+      .enum(PROVIDER_NAMES)
       .optional()
-      .describe('"echo" or "openai" (any OpenAI-compatible API); absent = chosen automatically.'),
+      .describe(`${PROVIDER_NAMES.map((n) => `"${n}" (${PROVIDERS[n].description})`).join(" or ")}; absent = chosen automatically.`),
     base_url: z
       .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1" })
       .optional()

@@ -1,5 +1,5 @@
 import { redactPatterns } from "../util/redact.ts";
-import { ProviderError } from "./openai.ts";
+import { ProviderError } from "./types.ts";
 
 export type ErrorType =
   | "budget_exhausted"

@@ -1,7 +1,5 @@
-import type { AgentConfig } from "../config/schema.ts";
-import { echoProvider } from "./echo.ts";
-import { openaiProvider } from "./openai.ts";
-import type { Provider } from "./types.ts";
+import { PROVIDERS, type ProviderName } from "./registry.ts";
+import type { Provider, ProviderSettings } from "./types.ts";
 
 export interface ProviderChoice {
   provider: Provider;
@@ -9,37 +7,35 @@ export interface ProviderChoice {
   notice: string | null;
 }
 
+/** The [agent] fields selection reads (config/schema.ts's AgentConfig has them). */
+export interface ProviderSelection extends ProviderSettings {
+  /** Absent means "auto". */
+  provider?: ProviderName;
+}
+
 const OLLAMA_PROBE_MS = 300;
 
 /**
- * Pick the provider. An explicit `agent.provider` wins. Otherwise, as a user would hope:
- * OPENAI_API_KEY / OPENAI_BASE_URL → openai; an Ollama answering locally → openai against it with
- * its first model; else echo with a notice. `redact` hides secrets in the provider's error texts.
+ * Pick the provider. An explicit `agent.provider` wins, built from its registry line. Otherwise,
+ * as a user would hope: OPENAI_API_KEY / OPENAI_BASE_URL → openai; an Ollama answering locally →
+ * openai against it with its first model; else echo with a notice. `redact` hides secrets in the
+ * provider's error texts.
  */
-export async function selectProvider(agent: AgentConfig, env: Record<string, string | undefined>, redact?: (text: string) => string): Promise<ProviderChoice> {
-  const timeoutMs = agent.timeout_ms;
-  if (agent.provider === "echo") return { provider: echoProvider(), notice: null };
-  if (agent.provider === "openai") {
-    const baseUrl = agent.base_url ?? env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
-    return {
-      provider: openaiProvider({ baseUrl, model: agent.model ?? "gpt-4o-mini", apiKey: agent.api_key ?? env.OPENAI_API_KEY, timeoutMs, redact }),
-      notice: null,
-    };
-  }
+export async function selectProvider(agent: ProviderSelection, env: Record<string, string | undefined>, redact?: (text: string) => string): Promise<ProviderChoice> {
+  if (agent.provider) return { provider: await PROVIDERS[agent.provider].create({ settings: agent, env, redact }), notice: null };
+  // In auto mode the [agent] connection settings are not read (they belong to an explicit
+  // provider); the openai provider falls back to OPENAI_BASE_URL / OPENAI_API_KEY and its defaults.
+  const auto = (settings: ProviderSettings) => PROVIDERS.openai.create({ settings, env, redact });
+  const timeout_ms = agent.timeout_ms;
   if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
-    const baseUrl = env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
-    return {
-      provider: openaiProvider({ baseUrl, model: agent.model ?? env.OPENAI_MODEL ?? "gpt-4o-mini", apiKey: env.OPENAI_API_KEY, timeoutMs, redact }),
-      notice: null,
-    };
+    return { provider: await auto({ model: agent.model ?? env.OPENAI_MODEL, timeout_ms }), notice: null };
   }
   const ollama = ollamaBase(env);
   const model = await firstOllamaModel(ollama);
-  if (model) {
-    return { provider: openaiProvider({ baseUrl: `${ollama}/v1`, model: agent.model ?? model, timeoutMs, redact }), notice: null };
-  }
+  // OPENAI_API_KEY is unset here (see above), so no key goes to the local Ollama.
+  if (model) return { provider: await auto({ base_url: `${ollama}/v1`, model: agent.model ?? model, timeout_ms }), notice: null };
   return {
-    provider: echoProvider(),
+    provider: await PROVIDERS.echo.create({ settings: agent, env, redact }),
     notice: "no model provider configured: replies echo your messages. Set OPENAI_API_KEY, run Ollama, or set [agent] in bosun.toml (`bosun config init`).",
   };
 }
