@@ -10,6 +10,7 @@ const chunk = (delta: object, finish: string | null = null) => ({ object: "chat.
 const sse = (...events: Array<object | string>) => events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}\n\n`).join("");
 
 let release: () => void = () => undefined;
+let cancelled: () => void = () => undefined;
 /** Opened by a test once it has seen the first delta: proves deltas arrive before the body ends. */
 let gate: Promise<void> = Promise.resolve();
 const seen: Array<{ auth: string | null; body: any }> = [];
@@ -79,6 +80,34 @@ const server = Bun.serve({
         return stream([sse(chunk({ content: "Par" }), { error: { message: "The server is overloaded", type: "server_error", code: "overloaded_error" } })]);
       case "cut-off":
         return stream([sse(chunk({ content: "half a rep" }))]);
+      case "endless":
+        // Text forever, until the client goes away.
+        return new Response(
+          new ReadableStream({
+            pull(c) {
+              c.enqueue(new TextEncoder().encode(sse(chunk({ content: "more " }))));
+              return new Promise((r) => setTimeout(r, 5));
+            },
+            cancel() {
+              cancelled();
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      case "giant-line": {
+        // 5 MiB without a line end: no event stream, and no reason to hold it all in memory.
+        const piece = new TextEncoder().encode("x".repeat(64 * 1024));
+        let sent = 0;
+        return new Response(
+          new ReadableStream({
+            pull(c) {
+              if (sent++ < 80) c.enqueue(piece);
+              else c.close();
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      }
       case "stall":
         return stream([sse(chunk({ content: "slow" })), new Promise<void>(() => undefined)]);
       case "ignores-stream":
@@ -191,6 +220,23 @@ describe("openai provider, streaming", () => {
     const err = await failure(collect(provider("stall", { timeoutMs: 200 }).stream({ messages: user("x"), stream: true }, sig())));
     expect(err).toBeInstanceOf(ProviderError);
     expect(classifyError(err)).toMatchObject({ type: "timeout", retryable: true });
+  });
+
+  test("leaving the loop early closes the stream at the server", async () => {
+    const gone = new Promise<void>((r) => (cancelled = r));
+    // The request's own deadline (60 s) is far beyond this test's: only the early exit can close it.
+    for await (const d of provider("endless", { timeoutMs: 60_000 }).stream({ messages: user("x"), stream: true }, sig())) {
+      expect(d).toEqual({ type: "text", text: "more " });
+      break;
+    }
+    await gone;
+  }, 5_000);
+
+  test("a line longer than 4 MiB stops reading with a classified error", async () => {
+    const err = await failure(collect(provider("giant-line").stream({ messages: user("x"), stream: true }, sig())));
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err!.message).toContain("longer than");
+    expect(classifyError(err).type).toBe("unknown");
   });
 
   test("a server that ignores stream: true and answers whole is read as the whole answer", async () => {
