@@ -1,9 +1,7 @@
 import type { ControlClient } from "../core/control/client.ts";
 import type { DashboardSource } from "../tui/source.ts";
-import type { CatalogEntry } from "../core/installs/types.ts";
-import type { InstallStatus } from "../core/status.ts";
 import { systemClock } from "../core/util/clock.ts";
-import { pickerEntries, requestOutcome } from "./install-actions.ts";
+import { dashboardActions } from "./install-actions.ts";
 
 export interface ReconnectOptions {
   /** First wait before trying to reattach; doubled after each failed try. */
@@ -28,27 +26,7 @@ export function attachedSource(connect: () => ControlClient, opts: ReconnectOpti
   const sleep = opts.sleep ?? ((ms: number, signal: AbortSignal) => systemClock.sleep(ms, signal));
   return {
     mode: "attached",
-    actions: {
-      async adapter(action, name) {
-        const r = await connect().call<{ outcome: string }>("POST", `/v1/adapters/${encodeURIComponent(name)}/${action}`, undefined, 30_000);
-        return r.outcome;
-      },
-      async catalog() {
-        return pickerEntries(await connect().call<CatalogEntry[]>("GET", "/v1/catalog"));
-      },
-      async install(target) {
-        const r = await connect().call<{ installs: Array<{ started: boolean; status: InstallStatus; holderPid: number | null }> }>("POST", "/v1/installs", { targets: [target] });
-        return requestOutcome(r.installs[0]!);
-      },
-      async cancelInstall(target) {
-        const r = await connect().call<{ cancelled: boolean }>("POST", "/v1/installs/cancel", { target });
-        return r.cancelled ? "cancelling" : "not running in the gateway";
-      },
-      async uninstall(target) {
-        const r = await connect().call<{ status: InstallStatus }>("POST", "/v1/installs/uninstall", { target });
-        return r.status.state;
-      },
-    },
+    actions: dashboardActions(connect),
     subscribe(listener, onConnection) {
       const stop = new AbortController();
       void (async () => {

@@ -1,25 +1,19 @@
 import type { BosunEvent } from "../core/events.ts";
-import { operatorActions } from "../core/control/actions.ts";
+import { localApi } from "../core/control/local.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { busSource, type DashboardSource } from "../tui/source.ts";
 import { loadTui } from "./load-tui.ts";
-import { pickerEntries, requestOutcome } from "./install-actions.ts";
+import { dashboardActions } from "./install-actions.ts";
 import { VERSION } from "./version.ts";
 
 /** The dashboard over an in-process gateway; log records from before it mounted are replayed. */
 export async function runInProcessDashboard(gateway: Gateway, earlier: BosunEvent[]): Promise<void> {
   const inner = busSource(gateway.bus, () => gateway.snapshot());
-  // Through the operator actions, so what is done here is logged "(dashboard)", as over the API.
-  const ops = operatorActions(gateway, "dashboard");
+  // The gateway's API in-process, as "(dashboard)": what is done here is logged as over the socket.
+  const api = localApi(gateway, "dashboard");
   const source: DashboardSource = {
     mode: inner.mode,
-    actions: {
-      adapter: async (action, name) => String(await ops.adapter(action, name)),
-      catalog: async () => pickerEntries(gateway.installer.entries()),
-      install: async (target) => requestOutcome((await ops.install([target], false))[0]!),
-      cancelInstall: async (target) => (ops.cancelInstall(target) ? "cancelling" : "not running here"),
-      uninstall: async (target) => (await ops.uninstall(target)).state,
-    },
+    actions: dashboardActions(() => api),
     subscribe(listener, onConnection) {
       let replayed = false;
       return inner.subscribe((e) => {

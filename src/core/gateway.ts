@@ -26,7 +26,7 @@ import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
 import { InstallService } from "./installs/service.ts";
-import { emptyStatus, withUptime, type Status } from "./status.ts";
+import { emptyStatus, withUptime, type InstallStatus, type Status } from "./status.ts";
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
@@ -160,6 +160,11 @@ export class Gateway {
   /** The installable entries (built-in catalogue plus `[[installs.custom]]`). */
   catalog(): CatalogEntry[] {
     return this.installer.entries();
+  }
+
+  /** Every install worth a row: stored, on disk or wanted (the same rows `bosun installs` lists with no gateway). */
+  installList(): Promise<InstallStatus[]> {
+    return this.installer.list(this.#loaded.config.installs.want);
   }
 
   /** Ask for installs; each target either starts or reports the install already running. */

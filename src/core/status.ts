@@ -41,7 +41,8 @@ export interface AdapterStatus {
   kind: string;
   state: AdapterState;
   restarts: number;
-  since: string;
+  /** When it entered its state; null when no gateway runs (nothing has been in any state since). */
+  since: string | null;
   lastError: string | null;
   nextRetryAt: string | null;
   lastInboundAt: string | null;

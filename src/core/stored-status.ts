@@ -26,7 +26,7 @@ export function storedStatus(version: string, loaded: LoadedConfig | null, confi
         kind: a.kind,
         state: "stopped" as const,
         restarts: 0,
-        since: new Date(0).toISOString(),
+        since: null,
         lastError: null,
         nextRetryAt: null,
         lastInboundAt: null,

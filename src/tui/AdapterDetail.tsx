@@ -117,8 +117,8 @@ function stamped(iso: string | null, now: number): string {
   return age === "—" ? "—" : `${age} (${formatClock(iso)})`;
 }
 
-function sinceDuration(since: string, now: number): string {
-  const t = Date.parse(since);
+function sinceDuration(since: string | null, now: number): string {
+  const t = Date.parse(since ?? "");
   return Number.isNaN(t) ? "—" : formatDuration(now - t);
 }
 

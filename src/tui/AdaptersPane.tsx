@@ -135,7 +135,7 @@ function AdapterCell({ column, adapter: a, selected, now }: { column: AdapterCol
 /** Time in `running`; any other state has no uptime to speak of. */
 export function uptimeText(a: AdapterStatus, now: number): string {
   if (a.state !== "running") return "—";
-  const t = Date.parse(a.since);
+  const t = Date.parse(a.since ?? "");
   return Number.isNaN(t) ? "—" : formatDuration(now - t);
 }
 

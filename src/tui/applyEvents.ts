@@ -41,7 +41,7 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
         for (const a of status.adapters) {
           const prev = before.adapters.find((p) => p.name === a.name);
           // Whatever changed while we were not looking began at `since`.
-          const at = Number.isNaN(Date.parse(a.since)) ? e.at : a.since;
+          const at = a.since === null || Number.isNaN(Date.parse(a.since)) ? e.at : a.since;
           const h = noteAdapter(history, prev, a, at, nextId);
           if (h !== history) {
             history = h;

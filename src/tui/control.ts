@@ -60,21 +60,26 @@ export function pendingNotice(req: ControlRequest): Notice {
   return { text: `${VERB[req.action]} ${req.name}…`, tone: "pending", expiresAt: null };
 }
 
-/** "web: running", coloured by how good the outcome is; an error is shown as its own message. */
-export function outcomeNotice(req: ControlRequest, result: { outcome?: string; error?: string }, at: number | undefined): Notice {
-  const expiresAt = at === undefined ? null : at + NOTICE_MS;
-  if (result.error !== undefined) return { text: oneLine(result.error) || `${req.action} ${req.name} failed`, tone: "error", expiresAt };
-  const outcome = result.outcome ?? "";
-  // An uninstall answers with the state it left behind; "missing" is what success looks like.
-  if (req.action === "uninstall" && outcome === "missing") return { text: `${req.name}: uninstalled`, tone: "ok", expiresAt };
-  return { text: `${req.name}: ${outcome.replace(/-/g, " ")}`, tone: outcomeTone(outcome), expiresAt };
+/**
+ * How an action ended, as the gateway's typed answer says it (never read from the wording):
+ * done as asked, nothing to do, busy elsewhere (not done, nothing wrong), or failed.
+ */
+export type OutcomeKind = "ok" | "info" | "busy" | "failure";
+
+/** An action's outcome for the footer: its words and its kind. */
+export interface Outcome {
+  text: string;
+  kind: OutcomeKind;
 }
 
-function outcomeTone(outcome: string): NoticeTone {
-  if (outcome === "failed" || outcome === "error" || outcome === "broken") return "error";
-  // Nothing went wrong, but it did not do what was asked either.
-  if (outcome === "still-starting" || outcome.startsWith("already being") || outcome.startsWith("not running")) return "warn";
-  return "ok";
+const KIND_TONE: Record<OutcomeKind, NoticeTone> = { ok: "ok", info: "info", busy: "warn", failure: "error" };
+
+/** "web: running", coloured by the outcome's kind; an error is shown as its own message. */
+export function outcomeNotice(req: ControlRequest, result: { outcome?: Outcome; error?: string }, at: number | undefined): Notice {
+  const expiresAt = at === undefined ? null : at + NOTICE_MS;
+  if (result.error !== undefined) return { text: oneLine(result.error) || `${req.action} ${req.name} failed`, tone: "error", expiresAt };
+  const outcome = result.outcome ?? { text: "done", kind: "ok" };
+  return { text: `${req.name}: ${oneLine(outcome.text)}`, tone: KIND_TONE[outcome.kind] ?? "info", expiresAt };
 }
 
 export function infoNotice(text: string, at: number | undefined, ms = NOTICE_MS): Notice {

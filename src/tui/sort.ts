@@ -26,7 +26,7 @@ const INSTALL_RANK: Record<InstallState, number> = { error: 0, broken: 1, instal
 const byText = (a: string, b: string) => a.localeCompare(b);
 const byTime = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
 /** Running adapters by how long they have run; anything else has no uptime and sorts below. */
-const uptimeKey = (a: AdapterStatus) => (a.state === "running" ? -Date.parse(a.since) || 0 : Number.NEGATIVE_INFINITY);
+const uptimeKey = (a: AdapterStatus) => (a.state === "running" ? -Date.parse(a.since ?? "") || 0 : Number.NEGATIVE_INFINITY);
 
 const ADAPTER_COLUMNS: ReadonlyArray<SortColumn<AdapterStatus>> = [
   { id: "name", key: "N", label: "name", compare: (a, b) => byText(a.name, b.name), desc: false },

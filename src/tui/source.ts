@@ -1,5 +1,6 @@
 import type { BosunEvent, EventBus } from "../core/events.ts";
 import type { Status } from "../core/status.ts";
+import type { Outcome } from "./control.ts";
 
 /** One installable model or voice, as the catalogue picker lists it. */
 export interface CatalogItem {
@@ -14,18 +15,19 @@ export interface CatalogItem {
 /** What the dashboard can ask of the gateway (the same operations as the CLI subcommands). */
 export interface DashboardActions {
   /**
-   * Restart, stop or start an adapter by name; resolves with a short outcome ("running",
-   * "still-starting", "stopped", "failed"), rejects with an Error whose message is for the user.
+   * Restart, stop or start an adapter by name; resolves with the outcome ("running", "still
+   * starting" busy, "failed"), rejects with an Error whose message is for the user. Every action
+   * resolves with its kind, so the footer never reads a colour from the words.
    */
-  adapter(action: "restart" | "stop" | "start", name: string): Promise<string>;
+  adapter(action: "restart" | "stop" | "start", name: string): Promise<Outcome>;
   /** Installable entries (built-in catalogue plus custom ones), for the picker. */
   catalog?(): Promise<CatalogItem[]>;
   /** Start installing a target; resolves with a short outcome ("installing", "already installed", "already being installed by pid N"). */
-  install?(target: string): Promise<string>;
+  install?(target: string): Promise<Outcome>;
   /** Cancel a running install (the partial download is kept). */
-  cancelInstall?(target: string): Promise<string>;
+  cancelInstall?(target: string): Promise<Outcome>;
   /** Remove an installed target. */
-  uninstall?(target: string): Promise<string>;
+  uninstall?(target: string): Promise<Outcome>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { BosunEvent, LogLevel } from "../core/events.ts";
 import { emptyStatus, type Status } from "../core/status.ts";
 import { applyEvents } from "./applyEvents.ts";
-import { outcomeNotice, tickNotice, type ControlRequest, type Notice } from "./control.ts";
+import { outcomeNotice, tickNotice, type ControlRequest, type Notice, type Outcome } from "./control.ts";
 import { timelineLength, type AdapterHistory } from "./history.ts";
 import { answerStop, controlAdapter } from "./adapterControl.ts";
 import { dropConfirm, tickConfirm, type PendingConfirm } from "./confirm.ts";
@@ -132,7 +132,7 @@ export type DashboardAction =
   /** The clock ticked (once a second): expire notices and lapsed uninstall confirmations. */
   | { kind: "tick"; now: number }
   /** A control request settled: with the outcome the gateway reported, or a user-readable error. */
-  | { kind: "controlDone"; id: number; outcome?: string; error?: string; at?: number }
+  | { kind: "controlDone"; id: number; outcome?: Outcome; error?: string; at?: number }
   | { kind: "controls"; available: boolean }
   /** The terminal was resized: the pane body now has `bodyRows` rows, the terminal `columns` columns. */
   | { kind: "viewport"; bodyRows: number; columns?: number }

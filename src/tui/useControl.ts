@@ -1,5 +1,5 @@
 import { useEffect, useRef, type Dispatch } from "react";
-import { READ_ONLY_NOTICE, type ControlRequest } from "./control.ts";
+import { READ_ONLY_NOTICE, type ControlRequest, type Outcome } from "./control.ts";
 import type { DashboardActions } from "./source.ts";
 import type { DashboardAction } from "./store.ts";
 
@@ -20,26 +20,26 @@ export function useControl(
     if (!request || request.id === started.current) return;
     started.current = request.id;
     const { id } = request;
-    const settle = (result: { outcome?: string; error?: string }) => dispatch({ kind: "controlDone", id, ...result, at: now() });
+    const settle = (result: { outcome?: Outcome; error?: string }) => dispatch({ kind: "controlDone", id, ...result, at: now() });
     if (!actions) {
       settle({ error: READ_ONLY_NOTICE });
       return;
     }
-    let pending: Promise<string>;
+    let pending: Promise<Outcome>;
     try {
       pending = runControl(actions, request);
     } catch (e) {
       pending = Promise.reject(e);
     }
     pending.then(
-      (outcome) => settle({ outcome: String(outcome) }),
+      (outcome) => settle({ outcome }),
       (e: unknown) => settle({ error: e instanceof Error ? e.message : String(e) }),
     );
   }, [request, actions, dispatch, now]);
 }
 
 /** The source operation behind a request; the install ones are optional on a source. */
-function runControl(actions: DashboardActions, req: ControlRequest): Promise<string> {
+function runControl(actions: DashboardActions, req: ControlRequest): Promise<Outcome> {
   switch (req.action) {
     case "restart":
     case "stop":
@@ -57,6 +57,6 @@ function runControl(actions: DashboardActions, req: ControlRequest): Promise<str
   }
 }
 
-function unsupported(what: string): Promise<string> {
+function unsupported(what: string): Promise<Outcome> {
   return Promise.reject(new Error(`this dashboard cannot ${what}; use the bosun command instead`));
 }

@@ -63,8 +63,8 @@ describe("dashboardReducer: adapter control", () => {
   test("the outcome replaces the pending line and expires on a tick past NOTICE_MS", () => {
     const s = run(synced(), key("r", {}, T0));
     const id = s.request!.id;
-    expect(dashboardReducer(s, { kind: "controlDone", id: id + 99, outcome: "running", at: T0 })).toBe(s);
-    const done = dashboardReducer(s, { kind: "controlDone", id, outcome: "running", at: T0 + 100 });
+    expect(dashboardReducer(s, { kind: "controlDone", id: id + 99, outcome: { text: "running", kind: "ok" }, at: T0 })).toBe(s);
+    const done = dashboardReducer(s, { kind: "controlDone", id, outcome: { text: "running", kind: "ok" }, at: T0 + 100 });
     expect(done.request).toBeNull();
     expect(done.notice).toEqual({ text: "web: running", tone: "ok", expiresAt: T0 + 100 + NOTICE_MS });
     expect(dashboardReducer(done, { kind: "tick", now: T0 + NOTICE_MS })).toBe(done);
@@ -74,8 +74,8 @@ describe("dashboardReducer: adapter control", () => {
   test("outcomes and errors are worded and coloured by how they went", () => {
     const s = run(synced(), key("r"));
     const id = s.request!.id;
-    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: "still-starting" }).notice).toMatchObject({ text: "web: still starting", tone: "warn" });
-    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: "failed" }).notice).toMatchObject({ text: "web: failed", tone: "error" });
+    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: { text: "still starting", kind: "busy" } }).notice).toMatchObject({ text: "web: still starting", tone: "warn" });
+    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: { text: "failed", kind: "failure" } }).notice).toMatchObject({ text: "web: failed", tone: "error" });
     expect(dashboardReducer(s, { kind: "controlDone", id, error: "no such adapter: web" }).notice).toMatchObject({ text: "no such adapter: web", tone: "error" });
   });
 
@@ -239,9 +239,9 @@ describe("busSource actions", () => {
   test("passes the actions through, and has none without them", async () => {
     const bus = new EventBus();
     expect(busSource(bus, () => runningStatus()).actions).toBeUndefined();
-    const actions = { adapter: async (action: string, name: string) => `${action}:${name}` };
+    const actions = { adapter: async (action: string, name: string) => ({ text: `${action}:${name}`, kind: "ok" as const }) };
     const source = busSource(bus, () => runningStatus(), Date.now, actions);
     expect(source.actions).toBe(actions);
-    expect(await source.actions!.adapter("stop", "web")).toBe("stop:web");
+    expect(await source.actions!.adapter("stop", "web")).toEqual({ text: "stop:web", kind: "ok" });
   });
 });

@@ -41,7 +41,7 @@ function fakeActions(reply: (action: string, name: string) => Promise<string> = 
   const actions: DashboardActions = {
     adapter(action, name) {
       calls.push(`${action} ${name}`);
-      return reply(action, name);
+      return reply(action, name).then((text) => (text === "still-starting" ? { text: "still starting", kind: "busy" as const } : { text, kind: text === "failed" ? ("failure" as const) : ("ok" as const) }));
     },
   };
   return { actions, calls };

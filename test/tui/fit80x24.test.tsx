@@ -29,11 +29,11 @@ function fullStatus(): Status {
 }
 
 const actions: DashboardActions = {
-  adapter: async () => "running",
+  adapter: async () => ({ text: "running", kind: "ok" as const }),
   catalog: async () => CATALOG,
-  install: async () => "installing",
-  cancelInstall: async () => "cancelling",
-  uninstall: async () => "missing",
+  install: async () => ({ text: "installing", kind: "ok" as const }),
+  cancelInstall: async () => ({ text: "cancelling", kind: "ok" as const }),
+  uninstall: async () => ({ text: "uninstalled", kind: "ok" as const }),
 };
 
 let mounted: Instance | null = null;

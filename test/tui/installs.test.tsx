@@ -31,28 +31,31 @@ function statusWith(installs: InstallStatus[]): Status {
   return { ...s, installs };
 }
 
+/** A reply's words as the gateway's typed answer would come (an uninstall that leaves "missing" succeeded). */
+const asOutcome = (op: string, text: string) => (op === "uninstall" && text === "missing" ? { text: "uninstalled", kind: "ok" as const } : { text, kind: "ok" as const });
+
 /** Records every install call; each reply comes from `reply`, the catalogue from `catalog`. */
 function fakeActions(opts: { reply?: (op: string, target: string) => Promise<string>; catalog?: () => Promise<CatalogItem[]> } = {}) {
   const calls: string[] = [];
   let catalogCalls = 0;
   const reply = opts.reply ?? (async (op: string) => (op === "install" ? "installing" : op === "cancel" ? "cancelling" : "missing"));
   const actions: DashboardActions = {
-    adapter: async () => "running",
+    adapter: async () => ({ text: "running", kind: "ok" as const }),
     catalog() {
       catalogCalls++;
       return opts.catalog ? opts.catalog() : Promise.resolve(CATALOG);
     },
     install(target) {
       calls.push(`install ${target}`);
-      return reply("install", target);
+      return reply("install", target).then((text) => asOutcome("install", text));
     },
     cancelInstall(target) {
       calls.push(`cancel ${target}`);
-      return reply("cancel", target);
+      return reply("cancel", target).then((text) => asOutcome("cancel", text));
     },
     uninstall(target) {
       calls.push(`uninstall ${target}`);
-      return reply("uninstall", target);
+      return reply("uninstall", target).then((text) => asOutcome("uninstall", text));
     },
   };
   return { actions, calls, catalogCalls: () => catalogCalls };

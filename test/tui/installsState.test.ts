@@ -13,6 +13,8 @@ import { stateTone } from "../../src/core/present.ts";
 import { toneProps } from "../../src/tui/theme.ts";
 const installTone = (s: string) => toneProps(stateTone(s));
 import { CATALOG, MiB, runningStatus } from "./helpers.ts";
+import { cancelOutcome, installOutcome, uninstallOutcome } from "../../src/cli/install-actions.ts";
+const st = (state: InstallStatus["state"]): InstallStatus => ({ target: "whisper:base.en", state, progress: 0, downloadedBytes: 0, totalBytes: 0, stage: null, error: null });
 
 const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -142,10 +144,14 @@ describe("formatting installs", () => {
 
   test("install outcomes are worded and coloured by how they went", () => {
     const req = (action: "install" | "cancel" | "uninstall") => ({ id: 1, action, name: "whisper:base.en" });
-    expect(outcomeNotice(req("install"), { outcome: "installing" }, T0)).toEqual({ text: "whisper:base.en: installing", tone: "ok", expiresAt: T0 + NOTICE_MS });
-    expect(outcomeNotice(req("install"), { outcome: "already being installed by pid 42" }, T0).tone).toBe("warn");
-    expect(outcomeNotice(req("cancel"), { outcome: "not running in the gateway" }, T0).tone).toBe("warn");
-    expect(outcomeNotice(req("uninstall"), { outcome: "missing" }, T0).text).toBe("whisper:base.en: uninstalled");
+    expect(outcomeNotice(req("install"), { outcome: installOutcome({ started: true, status: st("installing"), holderPid: null }) }, T0)).toEqual({ text: "whisper:base.en: installing", tone: "ok", expiresAt: T0 + NOTICE_MS });
+    const busy = outcomeNotice(req("install"), { outcome: installOutcome({ started: false, status: st("installing"), holderPid: 42 }) }, T0);
+    expect(busy).toMatchObject({ text: "whisper:base.en: already being installed by pid 42", tone: "warn" });
+    expect(outcomeNotice(req("install"), { outcome: installOutcome({ started: false, status: st("installed"), holderPid: null }) }, T0).tone).toBe("info");
+    expect(outcomeNotice(req("cancel"), { outcome: cancelOutcome(false) }, T0).tone).toBe("warn");
+    expect(outcomeNotice(req("uninstall"), { outcome: uninstallOutcome(st("missing")) }, T0).text).toBe("whisper:base.en: uninstalled");
+    // The kind decides the colour, whatever the words say.
+    expect(outcomeNotice(req("install"), { outcome: { text: "already being installed", kind: "ok" } }, T0).tone).toBe("ok");
     expect(outcomeNotice(req("uninstall"), { error: "whisper:base.en is being installed right now" }, T0).tone).toBe("error");
   });
 });

@@ -7,6 +7,7 @@ import { parseEngine, renderCatalog, sortCatalog } from "../../src/cli/commands/
 import { setColor } from "../../src/cli/output.ts";
 import { BosunError, ExitCode } from "../../src/core/errors.ts";
 import { builtinCatalog, customEntries, filterCatalog } from "../../src/core/installs/catalog/catalog.ts";
+import type { InstallStatus } from "../../src/core/status.ts";
 
 const root = resolve(import.meta.dir, "../..");
 
@@ -45,17 +46,30 @@ describe("catalog command parts", () => {
     expect(sorted[0]!.target).toBe("whisper:tiny-q5_1");
   });
 
-  test("renderCatalog: header, aligned rows, human sizes, custom marker", () => {
+  test("renderCatalog: header, aligned rows, human sizes, a custom entry described once", () => {
     setColor(false);
     const [custom] = customEntries([{ target: "whisper:mine", url: "https://example.com/ggml-mine.bin", size: 3 * 1024 * 1024, md5: "0".repeat(32) }]);
     const text = renderCatalog([...filterCatalog(builtinCatalog(), { query: "whisper:base.en" }), custom!]);
     const lines = text.split("\n");
-    expect(lines[0]).toMatch(/^TARGET\s+SIZE\s+LANGUAGE\s+QUALITY\s+DESCRIPTION$/);
+    expect(lines[0]).toMatch(/^TARGET\s+SIZE\s+LANGUAGE\s+QUALITY\s+INSTALLED\s+DESCRIPTION$/);
     expect(lines.find((l) => l.startsWith("whisper:base.en "))).toMatch(/^whisper:base\.en\s+141\.1 MiB\s+en\s+base\s+English-only, base$/);
-    expect(lines.find((l) => l.startsWith("whisper:mine"))).toMatch(/3\.0 MiB\s+custom\s+custom, from example\.com \(custom\)$/);
+    // "custom, from example.com", not "custom, from example.com (custom)".
+    expect(lines.find((l) => l.startsWith("whisper:mine"))).toMatch(/3\.0 MiB\s+custom\s+custom, from example\.com$/);
     // Columns line up: SIZE ends at the same offset in every row.
     const end = lines[0]!.indexOf("SIZE") + 4;
     for (const l of lines.slice(1)) expect(l.slice(end - 3, end)).toBe("MiB");
+  });
+
+  test("renderCatalog: the INSTALLED column says yes, or the state of one under way or broken", () => {
+    setColor(false);
+    const entries = filterCatalog(builtinCatalog(), { engine: "whisper", query: "base" });
+    const st = (target: string, state: InstallStatus["state"], progress = 0): [string, InstallStatus] => [target, { target, state, progress, downloadedBytes: 0, totalBytes: 0, stage: null, error: null }];
+    const lines = renderCatalog(entries, new Map([st("whisper:base.en", "installed"), st("whisper:base", "installing", 40)])).split("\n");
+    const col = lines[0]!.indexOf("INSTALLED");
+    const at = (target: string) => lines.find((l) => l.startsWith(`${target} `))!.slice(col).split(/\s{2,}/)[0];
+    expect(at("whisper:base.en")).toBe("yes");
+    expect(at("whisper:base")).toBe("installing 40%");
+    expect(lines.find((l) => l.startsWith("whisper:base-q5_1 "))?.slice(col, col + 9).trim()).toBe("");
   });
 });
 
@@ -72,8 +86,9 @@ describe("bosun catalog", () => {
   test("--filter and --json print the matching entries", () => {
     const r = runCatalog(["piper", "--filter", "lessac medium", "--json"]);
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.stdout) as Array<{ target: string; files: unknown[] }>;
+    const list = JSON.parse(r.stdout) as Array<{ target: string; files: unknown[]; installed: boolean }>;
     expect(list.map((e) => e.target)).toEqual(["piper:en_US-lessac-medium"]);
+    expect(list[0]!.installed).toBe(false);
     expect(list[0]!.files.length).toBe(2);
   });
 

@@ -1,11 +1,10 @@
 import { defineCommand } from "citty";
-import { ControlClient } from "../../core/control/client.ts";
 import type { AdapterStatus } from "../../core/status.ts";
 import { globalArgs } from "../args.ts";
 import { cliContext } from "../context.ts";
 import { formatDuration, formatRetry } from "../../core/format.ts";
 import { c, err, out, printJson, stateColor } from "../output.ts";
-import { fetchStatus } from "./status.ts";
+import { gatewayApi, runningGateway } from "../gateway-api.ts";
 
 /** One table row per adapter, for people. */
 export function renderAdapters(list: AdapterStatus[], gatewayRunning: boolean, now = Date.now()): string {
@@ -14,7 +13,7 @@ export function renderAdapters(list: AdapterStatus[], gatewayRunning: boolean, n
   const kw = Math.max(4, ...list.map((a) => a.kind.length));
   const head = `${"NAME".padEnd(w)}  ${"KIND".padEnd(kw)}  STATE     RESTARTS  FOR       DETAIL`;
   const rows = list.map((a) => {
-    const forMs = gatewayRunning ? formatDuration(now - Date.parse(a.since)) : "—";
+    const forMs = gatewayRunning && a.since !== null ? formatDuration(now - Date.parse(a.since)) : "—";
     let detail = "";
     if (a.nextRetryAt && (a.state === "backoff" || a.state === "failed")) detail = formatRetry(a.nextRetryAt, now) ?? "";
     if (a.lastError) detail = `${detail ? detail + " · " : ""}${c.red(a.lastError)}`;
@@ -27,7 +26,7 @@ const ls = defineCommand({
   meta: { name: "ls", description: "List adapters with state, restarts and last error (the default)" },
   args: { ...globalArgs },
   async run({ args }) {
-    const status = await fetchStatus(cliContext(args));
+    const status = await gatewayApi(cliContext(args)).api.status();
     if (args.json) printJson(status.adapters);
     else {
       if (status.gateway.state !== "running") err(c.dim("gateway not running: showing the configured adapters"));
@@ -44,9 +43,8 @@ function action(verb: "restart" | "stop" | "start", description: string) {
     args: { ...globalArgs, ...nameArg },
     async run({ args }) {
       const ctx = cliContext(args);
-      const client = ControlClient.connect(ctx.paths);
       const name = String(args.name);
-      const r = await client.call<{ outcome: string; adapter: AdapterStatus | null }>("POST", `/v1/adapters/${encodeURIComponent(name)}/${verb}`, undefined, 30_000);
+      const r = await runningGateway(ctx).adapter(verb, name);
       if (args.json) return printJson(r);
       const a = r.adapter;
       const state = a ? stateColor(a.state)(a.state) : r.outcome;

@@ -1,13 +1,16 @@
 import { defineCommand } from "citty";
+import { existsSync } from "node:fs";
 import { BosunError, ExitCode, errorMessage } from "../../core/errors.ts";
 import { builtinCatalog, customEntries, ENGINES, filterCatalog, type Engine } from "../../core/installs/catalog/catalog.ts";
 import type { CatalogEntry } from "../../core/installs/types.ts";
+import type { InstallStatus } from "../../core/status.ts";
 import { formatSize } from "../../core/format.ts";
 import { didYouMean } from "../../core/util/suggest.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext, type CliContext } from "../context.ts";
-import { c, err, out, printJson } from "../output.ts";
+import { gatewayApi } from "../gateway-api.ts";
+import { c, err, out, printJson, stateColor } from "../output.ts";
 
 /** The engine named on the command line, or a usage error. */
 export function parseEngine(raw: string | undefined): Engine | undefined {
@@ -27,23 +30,48 @@ export function sortCatalog(entries: readonly CatalogEntry[]): CatalogEntry[] {
   return [...entries].sort((a, b) => rank(a) - rank(b) || a.size - b.size || a.target.localeCompare(b.target));
 }
 
-/** One table row per entry, for people. */
-export function renderCatalog(entries: readonly CatalogEntry[]): string {
+/** What the INSTALLED column says: yes, or the state of one that is not (yet) usable; blank when not installed. */
+function installedWord(s: InstallStatus | undefined): string {
+  if (!s || s.state === "missing") return "";
+  if (s.state === "installed") return "yes";
+  return s.state === "installing" ? `installing ${s.progress}%` : s.state;
+}
+
+/** One table row per entry, for people; `installs` (by target) fills the INSTALLED column. */
+export function renderCatalog(entries: readonly CatalogEntry[], installs: ReadonlyMap<string, InstallStatus> = new Map()): string {
   const rows = entries.map((e) => ({
     target: e.target,
     size: formatSize(e.size),
     lang: e.language,
     quality: e.quality ?? "",
-    desc: e.custom ? `${e.description} ${c.yellow("(custom)")}` : e.description,
+    installed: installedWord(installs.get(e.target)),
+    state: installs.get(e.target)?.state ?? "missing",
+    // A custom entry's description already says it is custom (and where from).
+    desc: e.description,
   }));
-  const w = (key: "target" | "size" | "lang" | "quality", title: string) => Math.max(title.length, ...rows.map((r) => r[key].length));
+  const w = (key: "target" | "size" | "lang" | "quality" | "installed", title: string) => Math.max(title.length, ...rows.map((r) => r[key].length));
   const tw = w("target", "TARGET");
   const sw = w("size", "SIZE");
   const lw = w("lang", "LANGUAGE");
   const qw = w("quality", "QUALITY");
-  const head = `${"TARGET".padEnd(tw)}  ${"SIZE".padStart(sw)}  ${"LANGUAGE".padEnd(lw)}  ${"QUALITY".padEnd(qw)}  DESCRIPTION`;
-  const lines = rows.map((r) => `${r.target.padEnd(tw)}  ${r.size.padStart(sw)}  ${r.lang.padEnd(lw)}  ${c.dim(r.quality.padEnd(qw))}  ${r.desc}`);
+  const iw = w("installed", "INSTALLED");
+  const head = `${"TARGET".padEnd(tw)}  ${"SIZE".padStart(sw)}  ${"LANGUAGE".padEnd(lw)}  ${"QUALITY".padEnd(qw)}  ${"INSTALLED".padEnd(iw)}  DESCRIPTION`;
+  const lines = rows.map(
+    (r) => `${r.target.padEnd(tw)}  ${r.size.padStart(sw)}  ${r.lang.padEnd(lw)}  ${c.dim(r.quality.padEnd(qw))}  ${stateColor(r.state)(r.installed.padEnd(iw))}  ${r.desc}`,
+  );
   return [c.bold(head), ...lines].join("\n");
+}
+
+/** Install states by target, through the running gateway or from this home; none when nothing was ever installed here. */
+async function installedByTarget(ctx: CliContext): Promise<Map<string, InstallStatus>> {
+  const { api, running } = gatewayApi(ctx);
+  if (!running && !existsSync(ctx.paths.db)) return new Map();
+  try {
+    return new Map((await api.installs()).map((s) => [s.target, s]));
+  } catch {
+    // A broken config or an unreadable database only leaves the column blank: the catalogue is still useful.
+    return new Map();
+  }
 }
 
 /** Custom entries from bosun.toml; a broken config only hides them (the catalogue is still useful). */
@@ -71,12 +99,13 @@ export default defineCommand({
     const all = [...builtinCatalog().filter((e) => !shadowed.has(e.target)), ...custom];
     const query = typeof args.filter === "string" ? args.filter : undefined;
     const entries = sortCatalog(filterCatalog(all, { engine, query }));
-    if (args.json) return printJson(entries);
+    const installs = await installedByTarget(ctx);
+    if (args.json) return printJson(entries.map((e) => ({ ...e, installed: installs.get(e.target)?.state === "installed" })));
     if (entries.length === 0) {
       err(`nothing in the catalogue matches${engine ? ` engine ${engine}` : ""}${query ? ` "${query}"` : ""}`);
       return;
     }
-    out(renderCatalog(entries));
+    out(renderCatalog(entries, installs));
     if (!args.quiet) err(c.dim(`${entries.length} ${entries.length === 1 ? "entry" : "entries"}; install one with \`bosun install TARGET\``));
   },
 });

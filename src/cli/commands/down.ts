@@ -1,10 +1,11 @@
 import { defineCommand } from "citty";
-import { ControlClient, readRunningRecord } from "../../core/control/client.ts";
+import { readRunningRecord } from "../../core/control/client.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
 import { cleanStaleRun } from "../../core/stale-run.ts";
 import { pidAlive } from "../../core/util/process.ts";
 import { globalArgs } from "../args.ts";
 import { cliContext, type CliContext } from "../context.ts";
+import { runningGateway } from "../gateway-api.ts";
 import { c, err, printJson } from "../output.ts";
 import { removedList } from "../stale-cleanup.ts";
 import { crashLines } from "../status-view.ts";
@@ -19,9 +20,8 @@ export default defineCommand({
     const ctx = cliContext(args);
     const rec = readRunningRecord(ctx.paths);
     if (!rec) return notRunning(ctx);
-    const client = ControlClient.connect(ctx.paths);
     try {
-      await client.call("POST", "/v1/shutdown");
+      await runningGateway(ctx).shutdown();
     } catch {
       // The API may be wedged; the pid is ours to signal all the same.
       process.kill(rec.pid, "SIGTERM");

@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
-import { ControlClient } from "../../core/control/client.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
 import type { InstallStatus } from "../../core/status.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
+import { gatewayApi } from "../gateway-api.ts";
 import { openInstaller } from "../installer-context.ts";
 import { c, err, printJson, write } from "../output.ts";
 import { isTerminal, ProgressView } from "../progress.ts";
@@ -28,26 +28,12 @@ export default defineCommand({
     const view = new ProgressView(mode, (s) => write(mode === "json" ? "stdout" : "stderr", s));
     const note = (s: string) => mode !== "json" && !args.quiet && err(s);
 
-    let client: ControlClient | null = null;
-    try {
-      client = ControlClient.connect(ctx.paths);
-    } catch {
-      // No gateway: install in this process, under the same guard.
-    }
+    // Through the running gateway, or (none running) in this process under the same guard.
+    const { api, running } = gatewayApi(ctx, { installer });
     const mine: string[] = [];
-    // A job of ours that ends wakes the follow loop at once rather than at the next poll.
-    let wake: () => void = () => {};
-    if (client) {
-      note(c.dim("installing through the running gateway"));
-      const r = await client.call<{ installs: Array<{ started: boolean; status: InstallStatus; holderPid: number | null }> }>("POST", "/v1/installs", { targets, force: !!args.force });
-      for (const x of r.installs) record(x.status.target, x.started, x.status, x.holderPid);
-    } else {
-      for (const t of targets) {
-        const r = await installer.request(t, { force: !!args.force });
-        if (r.started) void r.done.then(() => wake());
-        record(t, r.started, r.status, r.started ? null : r.holderPid);
-      }
-    }
+    if (running) note(c.dim("installing through the running gateway"));
+    const r = await api.install({ targets, force: !!args.force });
+    r.installs.forEach((x, i) => record(targets[i]!, x.started, x.status, x.holderPid));
     function record(target: string, started: boolean, status: InstallStatus, holderPid: number | null) {
       if (started) mine.push(target);
       else if (status.state === "installed") note(`${target}: already installed ${c.dim("(--force reinstalls)")}`);
@@ -59,8 +45,7 @@ export default defineCommand({
       if (cancelled) process.exit(130);
       cancelled = true;
       note(c.yellow("cancelling; the partial download is kept and the next install resumes it"));
-      if (client) for (const t of mine) void client.call("POST", "/v1/installs/cancel", { target: t }).catch(() => undefined);
-      else void installer.cancelAll();
+      for (const t of mine) void api.cancelInstall({ target: t }).catch(() => undefined);
     };
     process.on("SIGINT", onInterrupt);
     process.on("SIGTERM", onInterrupt);
@@ -70,10 +55,7 @@ export default defineCommand({
       statuses = await Promise.all(targets.map((t) => installer.status(t)));
       view.update(statuses);
       if (statuses.every(isTerminal)) break;
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, POLL_MS);
-      });
+      await new Promise<void>((r) => setTimeout(r, POLL_MS));
     }
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);

@@ -1,9 +1,8 @@
 import { defineCommand } from "citty";
 import type { InstallStatus } from "../../core/status.ts";
 import { globalArgs } from "../args.ts";
-import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
-import { openInstaller } from "../installer-context.ts";
+import { gatewayApi } from "../gateway-api.ts";
 import { installLook } from "../../core/present.ts";
 import { c, out, printJson, toneColor } from "../output.ts";
 import { formatSize } from "../../core/format.ts";
@@ -27,8 +26,7 @@ const ls = defineCommand({
   args: { ...globalArgs },
   async run({ args }) {
     const ctx = cliContext(args);
-    const loaded = loadForCli(ctx);
-    const list = await openInstaller(ctx, loaded).list(loaded.config.installs.want);
+    const list = await gatewayApi(ctx).api.installs();
     if (args.json) printJson(list);
     else out(renderInstalls(list));
   },

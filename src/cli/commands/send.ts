@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
-import { ControlClient } from "../../core/control/client.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
 import { globalArgs } from "../args.ts";
 import { cliContext } from "../context.ts";
+import { runningGateway } from "../gateway-api.ts";
 import { c, err, printJson } from "../output.ts";
 
 export default defineCommand({
@@ -17,8 +17,7 @@ export default defineCommand({
     const ctx = cliContext(args);
     const text = String(args.text);
     if (!text.trim()) throw new BosunError("usage", "the message is empty", { exitCode: ExitCode.usage, hint: 'bosun send ADAPTER TARGET "text"' });
-    const client = ControlClient.connect(ctx.paths);
-    await client.call("POST", "/v1/send", { adapter: String(args.adapter), target: String(args.target), text });
+    await runningGateway(ctx).send({ adapter: String(args.adapter), target: String(args.target), text });
     if (args.json) printJson({ sent: true });
     else if (!args.quiet) err(`${c.green("✓")} sent through ${args.adapter} to ${args.target}`);
   },

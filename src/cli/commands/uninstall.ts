@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
-import { ControlClient } from "../../core/control/client.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
+import { gatewayApi } from "../gateway-api.ts";
 import { openInstaller } from "../installer-context.ts";
 import { c, err, printJson } from "../output.ts";
 
@@ -19,13 +19,7 @@ export default defineCommand({
     const installer = openInstaller(ctx, loadForCli(ctx));
     const entry = installer.entry(target);
     const present = installer.filePaths(entry).some((p) => existsSync(p) || existsSync(`${p}.part`));
-    let client: ControlClient | null = null;
-    try {
-      client = ControlClient.connect(ctx.paths);
-    } catch {
-      // no gateway
-    }
-    const status = client ? (await client.call<{ status: unknown }>("POST", "/v1/installs/uninstall", { target })).status : await installer.uninstall(target);
+    const { status } = await gatewayApi(ctx).api.uninstall({ target });
     if (args.json) printJson(status);
     else if (!args.quiet) err(present ? `${c.green("✓")} ${target} removed` : `${target} is not installed; nothing to remove`);
   },

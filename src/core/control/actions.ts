@@ -1,5 +1,9 @@
+import type { StartOutcome } from "../adapters/supervisor.ts";
 import { errorMessage } from "../errors.ts";
+import type { InstallRequest } from "../installs/installer.ts";
+import type { InstallStatus } from "../status.ts";
 import { escapeControls } from "../util/text.ts";
+import type { AdapterAction } from "./api.ts";
 
 /** Where an operator action came from, as its log line names it. */
 export type ActionOrigin = "cli" | "dashboard" | "control API";
@@ -23,9 +27,9 @@ export interface ActionTarget {
   log: { info(message: string): void; warn(message: string): void };
   stop(reason?: string): Promise<void>;
   send(adapter: string, target: string, text: string): Promise<void>;
-  control(action: "restart" | "stop" | "start", name: string): Promise<string>;
-  install(targets: string[], force: boolean): Promise<Array<{ started: boolean; status: unknown; holderPid?: number | null }>>;
-  installer: { cancel(target: string): boolean; uninstall(target: string): Promise<unknown> };
+  control(action: AdapterAction, name: string): Promise<StartOutcome | "stopped">;
+  install(targets: string[], force: boolean): Promise<InstallRequest[]>;
+  installer: { cancel(target: string): boolean; uninstall(target: string): Promise<InstallStatus> };
 }
 
 const DONE = { restart: "restarted", stop: "stopped", start: "started" } as const;
@@ -35,15 +39,15 @@ const DONE = { restart: "restarted", stop: "stopped", start: "started" } as cons
  * restarted (dashboard)"). The control API and the in-process dashboard both go through these, so
  * every action is logged once, the same way. A message's text is never logged.
  */
-export function operatorActions<T extends ActionTarget>(h: T, origin: ActionOrigin) {
+export function operatorActions(h: ActionTarget, origin: ActionOrigin) {
   const by = `(${origin})`;
   const failed = (what: string, err: unknown): never => {
     h.log.warn(`${what} failed ${by}: ${oneLine(errorMessage(err))}`);
     throw err;
   };
   return {
-    async adapter(action: "restart" | "stop" | "start", name: string): Promise<string> {
-      let outcome: string;
+    async adapter(action: AdapterAction, name: string): Promise<StartOutcome | "stopped"> {
+      let outcome: StartOutcome | "stopped";
       try {
         outcome = await h.control(action, name);
       } catch (err) {
@@ -54,18 +58,17 @@ export function operatorActions<T extends ActionTarget>(h: T, origin: ActionOrig
       return outcome;
     },
 
-    async install(targets: string[], force: boolean): Promise<Awaited<ReturnType<T["install"]>>> {
-      let results: Awaited<ReturnType<T["install"]>>;
+    async install(targets: string[], force: boolean): Promise<InstallRequest[]> {
+      let results: InstallRequest[];
       try {
-        results = (await h.install(targets, force)) as Awaited<ReturnType<T["install"]>>;
+        results = await h.install(targets, force);
       } catch (err) {
         return failed(`install ${targets.map(shown).join(", ")}`, err);
       }
       results.forEach((r, i) => {
         const target = shown(targets[i] ?? "?");
-        const state = (r.status as { state?: unknown } | null)?.state;
         if (r.started) h.log.info(`install ${target} started${force ? " with --force" : ""} ${by}`);
-        else h.log.info(`install ${target} requested ${by}; not started: ${state === "installed" ? "already installed" : "already being installed"}`);
+        else h.log.info(`install ${target} requested ${by}; not started: ${r.status.state === "installed" ? "already installed" : "already being installed"}`);
       });
       return results;
     },
@@ -76,9 +79,9 @@ export function operatorActions<T extends ActionTarget>(h: T, origin: ActionOrig
       return cancelled;
     },
 
-    async uninstall(target: string): Promise<Awaited<ReturnType<T["installer"]["uninstall"]>>> {
+    async uninstall(target: string): Promise<InstallStatus> {
       try {
-        const status = (await h.installer.uninstall(target)) as Awaited<ReturnType<T["installer"]["uninstall"]>>;
+        const status = await h.installer.uninstall(target);
         h.log.info(`uninstall ${shown(target)} ${by}`);
         return status;
       } catch (err) {

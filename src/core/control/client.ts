@@ -2,10 +2,12 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { BosunEvent } from "../events.ts";
 import { BosunError, ExitCode } from "../errors.ts";
 import type { Paths } from "../paths.ts";
-import type { Status } from "../status.ts";
+import type { CatalogEntry } from "../installs/types.ts";
+import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
+import type { AdapterAction, AdapterControlResult, GatewayApi, InstallRequestBody, InstallResult, SendRequest, TargetRequest } from "./api.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -32,8 +34,11 @@ const notRunning = () =>
 /** Who a client is, sent with every request so the gateway's log says where an action came from. */
 export type ClientOrigin = Exclude<ActionOrigin, "control API">;
 
-/** Client of the control API over the unix socket; used by the CLI and the attached dashboard. */
-export class ControlClient {
+/** How long an adapter action may take (a restart waits for the adapter's first start). */
+const ADAPTER_ACTION_MS = 30_000;
+
+/** The gateway's API over the unix socket; used by the CLI and the attached dashboard. */
+export class ControlClient implements GatewayApi {
   constructor(
     readonly socket: string,
     private readonly token: string,
@@ -48,8 +53,8 @@ export class ControlClient {
     return new ControlClient(rec.socket, token, origin);
   }
 
-  /** One JSON request; API errors become BosunErrors with the server's message and hint. */
-  async call<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
+  /** One JSON request; API errors become BosunErrors with the server's code, message and hint. */
+  async #call<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
     const res = await this.#raw(method, path, body, timeoutMs);
     const text = await readAll(res);
     const parsed = text ? JSON.parse(text) : null;
@@ -60,10 +65,19 @@ export class ControlClient {
     return parsed as T;
   }
 
-  /** GET /v1/status. */
-  status(): Promise<Status> {
-    return this.call<Status>("GET", "/v1/status");
-  }
+  status = () => this.#call<Status>("GET", "/v1/status");
+  adapters = () => this.#call<AdapterStatus[]>("GET", "/v1/adapters");
+  installs = () => this.#call<InstallStatus[]>("GET", "/v1/installs");
+  sessions = () => this.#call<Status["sessions"]>("GET", "/v1/sessions");
+  integrations = () => this.#call<IntegrationStatus[]>("GET", "/v1/integrations");
+  catalog = () => this.#call<CatalogEntry[]>("GET", "/v1/catalog");
+  send = (req: SendRequest) => this.#call<{ ok: true }>("POST", "/v1/send", req);
+  shutdown = () => this.#call<{ ok: true }>("POST", "/v1/shutdown");
+  adapter = (action: AdapterAction, name: string) =>
+    this.#call<AdapterControlResult>("POST", `/v1/adapters/${encodeURIComponent(name)}/${action}`, undefined, ADAPTER_ACTION_MS);
+  install = (req: InstallRequestBody) => this.#call<InstallResult>("POST", "/v1/installs", req);
+  cancelInstall = (req: TargetRequest) => this.#call<{ cancelled: boolean }>("POST", "/v1/installs/cancel", req);
+  uninstall = (req: TargetRequest) => this.#call<{ status: InstallStatus }>("POST", "/v1/installs/uninstall", req);
 
   /**
    * Follow GET /v1/events. Calls `onEvent` for each event (a snapshot first); resolves when the

@@ -1,106 +1,146 @@
 import { chmodSync } from "node:fs";
-import type { BosunEvent, EventBus } from "../events.ts";
+import type { z } from "zod";
+import type { BosunEvent } from "../events.ts";
 import { BosunError, errorMessage } from "../errors.ts";
 import { serve, type HttpServer } from "../platform/index.ts";
-import type { Status } from "../status.ts";
 import { removeFile } from "../util/fsx.ts";
-import { operatorActions, originOf, ORIGIN_HEADER, type ActionTarget } from "./actions.ts";
+import { originOf, ORIGIN_HEADER } from "./actions.ts";
+import {
+  ADAPTER_ACTIONS,
+  httpStatusOf,
+  InstallRequestSchema,
+  SendRequestSchema,
+  TargetRequestSchema,
+  type AdapterAction,
+  type ApiErrorCode,
+  type GatewayApi,
+} from "./api.ts";
 import { bearerMatches } from "./auth.ts";
+import { localApi, type LocalGateway } from "./local.ts";
 
-/** What the control API needs from the gateway: reads, plus the operator actions (logged with their origin). */
-export interface ControlHandlers extends ActionTarget {
-  bus: EventBus;
-  snapshot(): Status;
-  catalog(): unknown[];
+/** What the control API needs from the gateway: the in-process API's needs, plus redaction. */
+export interface ControlHandlers extends LocalGateway {
   /** Redacts every answer and event served, like the log lines (secrets from the config, credential shapes). */
   redactor: { deep<T>(value: T): T };
 }
 
-const ADAPTER_ACTION = /^POST \/v1\/adapters\/([^/]+)\/(restart|stop|start)$/;
-
 const HEARTBEAT_MS = 15_000;
 
-const jsonResponse = (body: unknown, status: number) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+/** An answer: a JSON body with its status, or a response made as is (the event stream). */
+type Answer = { status: number; body: unknown } | Response;
+
+interface Call {
+  api: GatewayApi;
+  req: Request;
+  /** The path's captures (the adapter name, the action). */
+  params: string[];
+  /** The event stream over this call's API. */
+  stream(): Response;
+}
+
+interface Route {
+  method: "GET" | "POST";
+  path: string | RegExp;
+  handle(call: Call): Promise<Answer>;
+}
+
+const ok = (body: unknown, status = 200): Answer => ({ status, body });
+
+/** The routes: each one call of the API, its request checked against the API's schema first. */
+const ROUTES: Route[] = [
+  { method: "GET", path: "/v1/status", handle: async ({ api }) => ok(await api.status()) },
+  { method: "GET", path: "/v1/adapters", handle: async ({ api }) => ok(await api.adapters()) },
+  { method: "GET", path: "/v1/installs", handle: async ({ api }) => ok(await api.installs()) },
+  { method: "GET", path: "/v1/sessions", handle: async ({ api }) => ok(await api.sessions()) },
+  { method: "GET", path: "/v1/integrations", handle: async ({ api }) => ok(await api.integrations()) },
+  { method: "GET", path: "/v1/events", handle: async ({ stream }) => stream() },
+  { method: "GET", path: "/v1/catalog", handle: async ({ api }) => ok(await api.catalog()) },
+  { method: "POST", path: "/v1/shutdown", handle: async ({ api }) => ok(await api.shutdown(), 202) },
+  { method: "POST", path: "/v1/send", handle: async ({ api, req }) => ok(await api.send(await body(req, SendRequestSchema))) },
+  { method: "POST", path: "/v1/installs", handle: async ({ api, req }) => ok(await api.install(await body(req, InstallRequestSchema)), 202) },
+  { method: "POST", path: "/v1/installs/cancel", handle: async ({ api, req }) => ok(await api.cancelInstall(await body(req, TargetRequestSchema))) },
+  { method: "POST", path: "/v1/installs/uninstall", handle: async ({ api, req }) => ok(await api.uninstall(await body(req, TargetRequestSchema))) },
+  {
+    method: "POST",
+    path: new RegExp(`^/v1/adapters/([^/]+)/(${ADAPTER_ACTIONS.join("|")})$`),
+    handle: async ({ api, params }) => ok(await api.adapter(params[1] as AdapterAction, adapterName(params[0]!))),
+  },
+];
+
+/** A route's path captures, or null when it does not match. */
+function match(route: Route, path: string): string[] | null {
+  if (typeof route.path === "string") return route.path === path ? [] : null;
+  const m = route.path.exec(path);
+  return m ? m.slice(1) : null;
+}
+
+/** An expected failure of a request, answered with its code's status from the API's table. */
+function problem(code: ApiErrorCode, message: string, hint?: string): BosunError {
+  return new BosunError(code, message, hint === undefined ? {} : { hint });
+}
+
+/** The request body, parsed and checked against the route's schema; a 400 naming the problem otherwise. */
+async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
+  const text = await req.text();
+  if (text.trim() === "") throw problem("bad_request", "the request needs a JSON body", "send Content-Type: application/json with the fields below");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw problem("invalid_json", `the body is not valid JSON: ${errorMessage(err)}`);
+  }
+  const r = schema.safeParse(parsed);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const where = issue.path.length ? issue.path.join(".") : "body";
+  throw problem("bad_request", `${where}: ${issue.message}`, `expected ${shapeOf(schema)}`);
+}
+
+/** A one-line picture of what a route takes, for the hint. */
+function shapeOf(schema: z.ZodType): string {
+  if (schema === SendRequestSchema) return '{"adapter", "target", "text"} (strings)';
+  if (schema === InstallRequestSchema) return '{"targets": ["engine:id", ...], "force"?: true|false}';
+  return '{"target": "engine:id"}';
+}
+
+function adapterName(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw problem("bad_request", "the adapter name in the path is not valid percent-encoding");
+  }
+}
 
 /** Serve the control API on a unix socket (mode 0600) guarded by the bearer token. */
 export async function startControlServer(socketPath: string, token: string, h: ControlHandlers): Promise<HttpServer> {
   removeFile(socketPath);
   // The one place answers are written: each goes out redacted.
-  const json = (body: unknown, status = 200) => jsonResponse(h.redactor.deep(body), status);
-  const problem = (status: number, code: string, message: string, hint?: string) => json({ error: { code, message, hint: hint ?? null } }, status);
+  const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
+    new Response(JSON.stringify(h.redactor.deep(body)), { status, headers: { "content-type": "application/json", ...headers } });
+  const failure = (code: string, message: string, hint?: string | null, headers?: Record<string, string>) =>
+    json({ error: { code, message, hint: hint ?? null } }, httpStatusOf(code), headers);
   const streams = new Set<() => void>();
   const server = await serve({
     unix: socketPath,
     async fetch(req) {
       if (!bearerMatches(req.headers.get("authorization"), token)) {
-        return problem(401, "unauthorized", "missing or wrong bearer token", "read it from $BOSUN_HOME/run/token");
+        return failure("unauthorized", "missing or wrong bearer token", "read it from $BOSUN_HOME/run/token");
       }
-      const url = new URL(req.url, "http://bosun");
-      const route = `${req.method} ${url.pathname}`;
-      const ops = operatorActions(h, originOf(req.headers.get(ORIGIN_HEADER)));
+      const path = new URL(req.url, "http://bosun").pathname;
+      const api = localApi(h, originOf(req.headers.get(ORIGIN_HEADER)));
+      const found = ROUTES.map((r) => ({ r, params: match(r, path) })).filter((x) => x.params !== null);
+      const hit = found.find((x) => x.r.method === req.method);
+      if (!hit) {
+        if (found.length === 0) return failure("not_found", `no route ${req.method} ${path}`, "the routes are listed in the README's control API section");
+        const allow = [...new Set(found.map((x) => x.r.method))].join(", ");
+        return failure("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, null, { allow });
+      }
       try {
-        switch (route) {
-          case "GET /v1/status":
-            return json(h.snapshot());
-          case "GET /v1/adapters":
-            return json(h.snapshot().adapters);
-          case "GET /v1/installs":
-            return json(h.snapshot().installs);
-          case "GET /v1/sessions":
-            return json(h.snapshot().sessions);
-          case "GET /v1/integrations":
-            return json(h.snapshot().integrations);
-          case "GET /v1/events":
-            return eventStream(h, streams);
-          case "POST /v1/shutdown":
-            ops.shutdown();
-            return json({ ok: true }, 202);
-          case "GET /v1/catalog":
-            return json(h.catalog());
-          case "POST /v1/installs": {
-            const body = (await req.json().catch(() => null)) as { targets?: unknown; force?: unknown } | null;
-            if (!body || !Array.isArray(body.targets) || body.targets.length === 0 || !body.targets.every((t) => typeof t === "string")) {
-              return problem(400, "bad_request", 'expected {"targets": ["engine:id", ...], "force"?: boolean}');
-            }
-            const results = await ops.install(body.targets as string[], body.force === true);
-            return json({ installs: results.map((r) => ({ started: r.started, status: r.status, holderPid: r.holderPid ?? null })) }, 202);
-          }
-          case "POST /v1/installs/cancel":
-          case "POST /v1/installs/uninstall": {
-            const body = (await req.json().catch(() => null)) as { target?: unknown } | null;
-            if (!body || typeof body.target !== "string") return problem(400, "bad_request", 'expected {"target": "engine:id"}');
-            if (route.endsWith("cancel")) return json({ cancelled: ops.cancelInstall(body.target) });
-            return json({ status: await ops.uninstall(body.target) });
-          }
-          case "POST /v1/send": {
-            const body = (await req.json().catch(() => null)) as { adapter?: unknown; target?: unknown; text?: unknown } | null;
-            if (!body || typeof body.adapter !== "string" || typeof body.target !== "string" || typeof body.text !== "string") {
-              return problem(400, "bad_request", 'expected {"adapter","target","text"} strings');
-            }
-            await ops.send(body.adapter, body.target, body.text);
-            return json({ ok: true });
-          }
-        }
-        const action = ADAPTER_ACTION.exec(route);
-        if (action) {
-          let name: string;
-          try {
-            name = decodeURIComponent(action[1]!);
-          } catch {
-            return problem(400, "bad_request", "the adapter name in the path is not valid percent-encoding");
-          }
-          const outcome = await ops.adapter(action[2] as "restart" | "stop" | "start", name);
-          const adapter = h.snapshot().adapters.find((a) => a.name === name) ?? null;
-          return json({ outcome, adapter });
-        }
-        return problem(404, "not_found", `no route ${route}`);
+        const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams) });
+        return answer instanceof Response ? answer : json(answer.body, answer.status);
       } catch (err) {
-        if (err instanceof BosunError) {
-          const status = err.code === "adapter_unknown" || err.code === "unknown_target" ? 404 : 409;
-          return problem(status, err.code, err.message, err.hint);
-        }
-        return problem(500, "internal", errorMessage(err));
+        if (err instanceof BosunError) return failure(err.code, err.message, err.hint);
+        return failure("internal", errorMessage(err));
       }
     },
   });
@@ -115,33 +155,23 @@ export async function startControlServer(socketPath: string, token: string, h: C
   };
 }
 
-/** Server-sent events: a snapshot first, the recent log records, then every bus event, with heartbeats. */
-function eventStream(h: ControlHandlers, streams: Set<() => void>): Response {
+/** Server-sent events: the API's event stream (a snapshot, the recent log, every event), with heartbeats. */
+function eventStream(h: ControlHandlers, api: GatewayApi, streams: Set<() => void>): Response {
   const enc = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const write = (e: BosunEvent) => {
+      const stop = new AbortController();
+      const send = (text: string) => {
         try {
-          controller.enqueue(enc.encode(`data: ${JSON.stringify(h.redactor.deep(e))}\n\n`));
+          controller.enqueue(enc.encode(text));
         } catch {
           cleanup();
         }
       };
-      write({ type: "snapshot", at: new Date().toISOString(), status: h.snapshot() });
-      // Then the recent log, so a dashboard attaching to a quiet gateway has lines to show.
-      // All of this and the subscription run in one tick of a synchronous bus: nothing falls between.
-      for (const l of h.bus.recentLogs()) write(l);
-      const off = h.bus.on(write);
-      const beat = setInterval(() => {
-        try {
-          controller.enqueue(enc.encode(": ping\n\n"));
-        } catch {
-          cleanup();
-        }
-      }, HEARTBEAT_MS);
+      const beat = setInterval(() => send(": ping\n\n"), HEARTBEAT_MS);
       cleanup = () => {
-        off();
+        stop.abort();
         clearInterval(beat);
         streams.delete(cleanup);
         try {
@@ -151,6 +181,7 @@ function eventStream(h: ControlHandlers, streams: Set<() => void>): Response {
         }
       };
       streams.add(cleanup);
+      void api.events((e: BosunEvent) => send(`data: ${JSON.stringify(h.redactor.deep(e))}\n\n`), stop.signal);
     },
     cancel() {
       cleanup();

@@ -1,0 +1,97 @@
+import { existsSync } from "node:fs";
+import type { LoadedConfig } from "../core/config/load.ts";
+import type { GatewayApi } from "../core/control/api.ts";
+import { ControlClient, type ClientOrigin } from "../core/control/client.ts";
+import { BosunError, ConfigError, ExitCode } from "../core/errors.ts";
+import type { Installer } from "../core/installs/installer.ts";
+import type { CatalogEntry } from "../core/installs/types.ts";
+import { findCrash } from "../core/stale-run.ts";
+import type { Status } from "../core/status.ts";
+import { storedStatus } from "../core/stored-status.ts";
+import { loadForCli } from "./config-load.ts";
+import type { CliContext } from "./context.ts";
+import { VERSION } from "./version.ts";
+
+/** The API a command talks to, and whether a gateway answers it. */
+export interface CliApi {
+  api: GatewayApi;
+  /** True when a gateway runs on this home and `api` goes through it. */
+  running: boolean;
+}
+
+/**
+ * The one place a command decides "through the running gateway or in-process": the running
+ * gateway's API when one owns this home, else an in-process one over what is stored (status from
+ * the config, installs under the same guard the gateway uses). What needs a gateway (send,
+ * adapter control, shutdown, events) is `not_running` (exit 4) in-process.
+ */
+export function gatewayApi(ctx: CliContext, opts: { origin?: ClientOrigin; installer?: Installer } = {}): CliApi {
+  try {
+    return { api: ControlClient.connect(ctx.paths, opts.origin ?? "cli"), running: true };
+  } catch (e) {
+    if (!(e instanceof BosunError) || e.code !== "not_running") throw e;
+  }
+  return { api: offlineApi(ctx, opts.installer), running: false };
+}
+
+/** The running gateway's API, or `not_running` (exit 4) for what only a gateway can do. */
+export function runningGateway(ctx: CliContext, origin: ClientOrigin = "cli"): GatewayApi {
+  return ControlClient.connect(ctx.paths, origin);
+}
+
+const notRunning = () =>
+  new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint: "start it with `bosun up` (or `bosun up --detach`)" });
+
+/**
+ * The API with no gateway: reads from the config and the home's database, installs in this
+ * process. The config and the installer are opened on first use, so `status` on a broken config
+ * still answers (with the config error) and nothing opens the database it does not need.
+ */
+function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
+  let loaded: LoadedConfig | undefined;
+  let installer = shared;
+  const config = () => (loaded ??= loadForCli(ctx));
+  const open = async () => (installer ??= (await import("./installer-context.ts")).openInstaller(ctx, config()));
+  const installs = async () => (await open()).list(config().config.installs.want);
+  const status = async (): Promise<Status> => {
+    try {
+      const s = storedStatus(VERSION, config(), null, findCrash(ctx.paths));
+      if (existsSync(ctx.paths.db)) s.installs = await installs();
+      return s;
+    } catch (e) {
+      if (e instanceof ConfigError) return storedStatus(VERSION, null, e.toJSON(), findCrash(ctx.paths));
+      throw e;
+    }
+  };
+  const refuse = async (): Promise<never> => {
+    throw notRunning();
+  };
+  return {
+    status,
+    adapters: async () => (await status()).adapters,
+    installs,
+    sessions: async () => (await status()).sessions,
+    integrations: async () => (await status()).integrations,
+    catalog: () => catalogOf(config()),
+    async install(r) {
+      const i = await open();
+      for (const t of r.targets) i.entry(t);
+      const results = await Promise.all(r.targets.map((t) => i.request(t, { force: r.force === true })));
+      return { installs: results.map((x) => ({ started: x.started, status: x.status, holderPid: x.started ? null : x.holderPid })) };
+    },
+    cancelInstall: async (r) => ({ cancelled: (await open()).cancel(r.target) }),
+    uninstall: async (r) => ({ status: await (await open()).uninstall(r.target) }),
+    send: refuse,
+    shutdown: refuse,
+    adapter: refuse,
+    events: refuse,
+  };
+}
+
+/** The built-in catalogue plus the config's custom entries (a custom entry replaces a built-in one of the same name). */
+export async function catalogOf(loaded: LoadedConfig): Promise<CatalogEntry[]> {
+  const { builtinCatalog, customEntries } = await import("../core/installs/catalog/catalog.ts");
+  const custom = customEntries(loaded.config.installs.custom);
+  const shadowed = new Set(custom.map((e) => e.target));
+  return [...builtinCatalog().filter((e) => !shadowed.has(e.target)), ...custom];
+}

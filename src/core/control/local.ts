@@ -1,0 +1,71 @@
+import type { BosunEvent, EventBus } from "../events.ts";
+import type { CatalogEntry } from "../installs/types.ts";
+import type { InstallStatus, Status } from "../status.ts";
+import { operatorActions, type ActionOrigin, type ActionTarget } from "./actions.ts";
+import type { GatewayApi } from "./api.ts";
+
+/** What the in-process API needs of a gateway (the Gateway satisfies it). */
+export interface LocalGateway extends ActionTarget {
+  bus: EventBus;
+  snapshot(): Status;
+  catalog(): CatalogEntry[];
+  /** Every install worth a row (stored, on disk, wanted), as `bosun installs` lists them without a gateway. */
+  installList(): Promise<InstallStatus[]>;
+  /** Settles once the gateway has stopped: an event stream ends with it. */
+  stopped?: Promise<void>;
+}
+
+/**
+ * The gateway's API in-process: what the control server serves for each request and what the
+ * in-process dashboard calls. Actions go through the operator actions, so each is logged once
+ * with where it came from, whichever way it arrived.
+ */
+export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
+  const ops = operatorActions(g, origin);
+  return {
+    status: async () => g.snapshot(),
+    adapters: async () => g.snapshot().adapters,
+    installs: () => g.installList(),
+    sessions: async () => g.snapshot().sessions,
+    integrations: async () => g.snapshot().integrations,
+    catalog: async () => g.catalog(),
+    async send(r) {
+      await ops.send(r.adapter, r.target, r.text);
+      return { ok: true };
+    },
+    async shutdown() {
+      ops.shutdown();
+      return { ok: true };
+    },
+    async adapter(action, name) {
+      const outcome = await ops.adapter(action, name);
+      return { outcome, adapter: g.snapshot().adapters.find((a) => a.name === name) ?? null };
+    },
+    async install(r) {
+      const results = await ops.install(r.targets, r.force === true);
+      return { installs: results.map((x) => ({ started: x.started, status: x.status, holderPid: x.started ? null : x.holderPid })) };
+    },
+    cancelInstall: async (r) => ({ cancelled: ops.cancelInstall(r.target) }),
+    uninstall: async (r) => ({ status: await ops.uninstall(r.target) }),
+    events: (onEvent, signal) => followBus(g, onEvent, signal),
+  };
+}
+
+/**
+ * A snapshot, the recent log records, then every bus event. All of this and the subscription run
+ * in one tick of a synchronous bus: nothing falls between.
+ */
+function followBus(g: LocalGateway, onEvent: (e: BosunEvent) => void, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    onEvent({ type: "snapshot", at: new Date().toISOString(), status: g.snapshot() });
+    for (const l of g.bus.recentLogs()) onEvent(l);
+    const off = g.bus.on(onEvent);
+    const end = () => {
+      off();
+      resolve();
+    };
+    signal.addEventListener("abort", end, { once: true });
+    void g.stopped?.then(end);
+  });
+}
