@@ -1,3 +1,4 @@
+import { TerminalError } from "../../src/core/adapters/errors.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../../src/core/adapters/types.ts";
 import { AsyncQueue } from "../../src/core/util/queue.ts";
 
@@ -54,7 +55,7 @@ export class FakeKind {
       started: false,
       shutdowns: 0,
       message(id, text, conversation = "conv") {
-        this.lastEventAt = ctx.now();
+        this.lastEventAt = ctx.clock.now();
         this.queue.push({ type: "message", message: { id, conversation, user: "u", text } });
       },
     };
@@ -69,13 +70,13 @@ export class FakeKind {
       },
       async start(signal) {
         if (behaviour === "fail") throw new Error(`connect refused (attempt ${conn.index})`);
-        if (behaviour === "auth") throw Object.assign(new Error("token rejected (401 Unauthorized)"), { code: "auth" });
+        if (behaviour === "auth") throw new TerminalError("token rejected (401 Unauthorized)");
         if (behaviour === "hang") await new Promise((_, rej) => signal.addEventListener("abort", () => rej(new Error("aborted")), { once: true }));
         conn.started = true;
         counted = true;
         kind.live++;
         kind.maxLive = Math.max(kind.maxLive, kind.live);
-        conn.lastEventAt = ctx.now();
+        conn.lastEventAt = ctx.clock.now();
         return conn.queue;
       },
       async send(m) {

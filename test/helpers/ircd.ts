@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatWithOptions } from "node:util";
 import { createConsola, type LogObject } from "consola";
-import { ADAPTER_KINDS } from "../../src/core/adapters/registry.ts";
+import { adapterConfigSchema, findAdapterKind } from "../../src/core/adapters/registry.ts";
+import { systemClock } from "../../src/core/util/clock.ts";
 import type { Adapter, AdapterEvent, InboundMessage } from "../../src/core/adapters/types.ts";
-import { adapterSchema } from "../../src/core/config/schema.ts";
 import { freePort } from "./bosun.ts";
 import { waitUntil } from "./wait.ts";
 
@@ -413,15 +413,15 @@ export interface AdapterHarness {
 
 /** Build an irc/twitch adapter from a raw config table (validated by the real schema). */
 export async function makeAdapter(table: Record<string, unknown>, name = "test"): Promise<AdapterHarness> {
-  const config = adapterSchema.parse(table);
+  const config = adapterConfigSchema().parse(table);
   const logs: string[] = [];
   const log = createConsola({
     level: 5,
     reporters: [{ log: (obj: LogObject) => void logs.push(`${obj.type}: ${formatWithOptions({}, ...(obj.args as unknown[]))}`) }],
   });
-  const load = ADAPTER_KINDS[config.kind];
-  if (!load) throw new Error(`no adapter kind ${config.kind}`);
-  const factory = await load();
-  const adapter = factory({ name, config, log, now: Date.now, stateFile: join(tmpdir(), `bosun-irc-state-${name}.json`) });
+  const kind = findAdapterKind(config.kind);
+  if (!kind) throw new Error(`no adapter kind ${config.kind}`);
+  const factory = await kind.factoryFor(config);
+  const adapter = factory({ name, config, log, clock: systemClock, stateFile: join(tmpdir(), `bosun-irc-state-${name}.json`) });
   return { adapter, logs };
 }

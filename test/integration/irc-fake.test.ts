@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Buffer } from "node:buffer";
+import { TerminalError } from "../../src/core/adapters/errors.ts";
 import type { Adapter } from "../../src/core/adapters/types.ts";
 import { FakeIrcServer, makeAdapter, StreamCollector, type FakeClient } from "../helpers/ircd.ts";
 import { waitUntil } from "../helpers/wait.ts";
@@ -94,7 +95,7 @@ describe("irc registration details (scripted server)", () => {
     const err = await adapter.start(new AbortController().signal).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/^SASL authentication failed/);
-    expect((err as { code?: string }).code).toBe("auth");
+    expect(err).toBeInstanceOf(TerminalError);
     expect((err as Error).message).not.toContain("s3cret-pass");
     expect(logs.join("\n")).not.toContain("s3cret-pass");
     const c = await server.client();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { TerminalError } from "../../src/core/adapters/errors.ts";
 import type { Adapter } from "../../src/core/adapters/types.ts";
 import { FakeIrcServer, Ircd, makeAdapter, RawIrcClient, StreamCollector, type FakeClient } from "../helpers/ircd.ts";
 
@@ -128,7 +129,7 @@ describe("twitch adapter (Twitch conventions, fake server)", () => {
     const err = await adapter.start(new AbortController().signal).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/login failed: Login authentication failed/);
-    expect((err as { code?: string }).code).toBe("auth");
+    expect(err).toBeInstanceOf(TerminalError);
     expect((err as Error).message).not.toContain(TOKEN);
     expect(logs.join("\n")).not.toContain(TOKEN);
   });
@@ -155,7 +156,7 @@ describe("twitch adapter against a real IRC server (ngircd, tls = false)", () =>
     const wrong = await twitchAdapter(ircd.port, { username: "wrongpass", oauth_token: "not-the-token" });
     const err = await wrong.adapter.start(new AbortController().signal).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/server closed the connection: .*password/i);
-    expect((err as { code?: string }).code).toBe("auth");
+    expect(err).toBeInstanceOf(TerminalError);
     expect((err as Error).message).not.toContain("not-the-token");
   });
 });

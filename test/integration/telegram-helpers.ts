@@ -5,7 +5,8 @@ import { formatWithOptions } from "node:util";
 import { createConsola } from "consola";
 import { createTelegramAdapter } from "../../src/core/adapters/telegram/index.ts";
 import type { Adapter, AdapterEvent, InboundMessage } from "../../src/core/adapters/types.ts";
-import { telegramAdapterSchema } from "../../src/core/config/schema.ts";
+import { telegramConfigSchema } from "../../src/core/adapters/telegram/kind.ts";
+import { systemClock } from "../../src/core/util/clock.ts";
 import type { TelegramTestServer } from "../helpers/telegram-server.ts";
 
 /** A fresh state file path in its own temp directory. */
@@ -27,14 +28,14 @@ export function makeAdapter(server: TelegramTestServer, opts: { stateFile?: stri
     level: 5,
     reporters: [{ log: (o) => logs.push(formatWithOptions({ breakLength: Infinity }, ...(o.args as unknown[]))) }],
   });
-  const config = telegramAdapterSchema.parse({
+  const config = telegramConfigSchema.parse({
     kind: "telegram",
     token: opts.token ?? server.token,
     api_root: opts.apiRoot ?? server.url,
     poll_timeout_s: opts.pollTimeoutS ?? 1,
   });
   const stateFile = opts.stateFile ?? tempStateFile();
-  const adapter = createTelegramAdapter({ name: "tg", config, log, now: opts.now ?? Date.now, stateFile });
+  const adapter = createTelegramAdapter({ name: "tg", config, log, clock: opts.now ? { ...systemClock, now: opts.now } : systemClock, stateFile });
   return { adapter, logs, stateFile };
 }
 

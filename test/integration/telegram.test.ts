@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { TerminalError } from "../../src/core/adapters/errors.ts";
 import type { Adapter } from "../../src/core/adapters/types.ts";
 import { freePort } from "../helpers/bosun.ts";
 import { TelegramTestServer } from "../helpers/telegram-server.ts";
@@ -169,22 +170,22 @@ describe("telegram adapter against a local Bot API server", () => {
     expect(server.sent).toHaveLength(0);
   });
 
-  test("401 at start rejects with 'token rejected' and code auth", async () => {
+  test("401 at start rejects with 'token rejected', a terminal error", async () => {
     server.rejectToken = true;
     const h = makeAdapter(server);
     const err = (await h.adapter.start(new AbortController().signal).catch((e: unknown) => e)) as Error & { code?: string };
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toBe("token rejected (401 Unauthorized)");
-    expect(err.code).toBe("auth");
+    expect(err).toBeInstanceOf(TerminalError);
   });
 
-  test("401 while polling ends the stream with the auth error", async () => {
+  test("401 while polling ends the stream with the terminal auth error", async () => {
     const reader = await started(makeAdapter(server));
     await waitUntil(() => server.pollers === 1, "a held long poll", 5_000);
     server.rejectToken = true; // the held poll times out after 1 s; the next one is refused
     const err = (await reader.endError()) as Error & { code?: string };
     expect(err.message).toContain("token rejected");
-    expect(err.code).toBe("auth");
+    expect(err).toBeInstanceOf(TerminalError);
   });
 
   test("409: a second concurrent poller terminates ours and the stream ends with the conflict", async () => {

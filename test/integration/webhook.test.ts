@@ -5,7 +5,8 @@ import { formatWithOptions } from "node:util";
 import { createConsola } from "consola";
 import { createWebhookAdapter } from "../../src/core/adapters/webhook/index.ts";
 import type { Adapter, InboundMessage, OutboundMessage } from "../../src/core/adapters/types.ts";
-import { webhookAdapterSchema } from "../../src/core/config/schema.ts";
+import { webhookConfigSchema } from "../../src/core/adapters/webhook/kind.ts";
+import { systemClock } from "../../src/core/util/clock.ts";
 import { freePort } from "../helpers/bosun.ts";
 
 const SECRET = "test-secret-7f3a9c1e5b";
@@ -47,13 +48,13 @@ afterAll(async () => {
 
 async function start(role: Role, overrides: Record<string, unknown> = {}, now: () => number = Date.now): Promise<Harness> {
   const port = await freePort();
-  const config = webhookAdapterSchema.parse({ kind: "webhook", listen: `127.0.0.1:${port}`, secret: SECRET, max_body_bytes: 1024, reply_timeout_ms: 5_000, ...overrides });
+  const config = webhookConfigSchema.parse({ kind: "webhook", listen: `127.0.0.1:${port}`, secret: SECRET, max_body_bytes: 1024, reply_timeout_ms: 5_000, ...overrides });
   const logs: string[] = [];
   const log = createConsola({
     level: 5,
     reporters: [{ log: (o) => logs.push(formatWithOptions({ breakLength: Infinity }, ...(o.args as unknown[]))) }],
   });
-  const adapter = createWebhookAdapter({ name: "hooks", config, log, now, stateFile: "/nonexistent/hooks.json" });
+  const adapter = createWebhookAdapter({ name: "hooks", config, log, clock: { ...systemClock, now }, stateFile: "/nonexistent/hooks.json" });
   const abort = new AbortController();
   const stream = await adapter.start(abort.signal);
   const messages: InboundMessage[] = [];
@@ -473,8 +474,8 @@ describe("webhook adapter: lifecycle", () => {
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     try {
       const port = (blocker.address() as AddressInfo).port;
-      const config = webhookAdapterSchema.parse({ kind: "webhook", listen: `127.0.0.1:${port}`, secret: SECRET });
-      const adapter = createWebhookAdapter({ name: "taken", config, log: createConsola({ level: -999 }), now: Date.now, stateFile: "/nonexistent" });
+      const config = webhookConfigSchema.parse({ kind: "webhook", listen: `127.0.0.1:${port}`, secret: SECRET });
+      const adapter = createWebhookAdapter({ name: "taken", config, log: createConsola({ level: -999 }), clock: systemClock, stateFile: "/nonexistent" });
       await expect(adapter.start(new AbortController().signal)).rejects.toThrow();
       await adapter.shutdown();
     } finally {

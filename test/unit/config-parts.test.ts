@@ -134,11 +134,11 @@ describe("key paths, allowed keys, secrets", () => {
 
   test("allowedKeysAt follows tables, records and the adapter kind", () => {
     const data = { adapters: { web: { kind: "webchat" } } };
-    expect(allowedKeysAt(configSchema, [], data)).toEqual(["agent", "gateway", "installs", "adapters"]);
-    expect(allowedKeysAt(configSchema, ["gateway"], data)).toEqual(expect.arrayContaining(["shutdown_timeout_ms", "first_start_timeout_ms"]));
-    expect(allowedKeysAt(configSchema, ["adapters", "web"], data)).toEqual(expect.arrayContaining(["kind", "listen", "title", "stale_after_ms"]));
-    expect(allowedKeysAt(configSchema, ["agent", "model"], data)).toEqual([]);
-    expect(allowedKeysAt(configSchema, ["nope", "x"], data)).toEqual([]);
+    expect(allowedKeysAt(configSchema(), [], data)).toEqual(["agent", "gateway", "installs", "adapters"]);
+    expect(allowedKeysAt(configSchema(), ["gateway"], data)).toEqual(expect.arrayContaining(["shutdown_timeout_ms", "first_start_timeout_ms"]));
+    expect(allowedKeysAt(configSchema(), ["adapters", "web"], data)).toEqual(expect.arrayContaining(["kind", "listen", "title", "stale_after_ms"]));
+    expect(allowedKeysAt(configSchema(), ["agent", "model"], data)).toEqual([]);
+    expect(allowedKeysAt(configSchema(), ["nope", "x"], data)).toEqual([]);
   });
 
   test("collectSecrets finds secret keys at any depth, longest first, once each", () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { BosunError, ConfigError, ExitCode } from "../../src/core/errors.ts";
 import { configJsonSchema } from "../../src/core/config/jsonschema.ts";
 import { checkConfigText, defaultConfig, discoverConfigPath, loadConfig, parseConfig } from "../../src/core/config/load.ts";
-import { ADAPTER_KINDS } from "../../src/core/config/schema.ts";
+import { ADAPTER_KINDS } from "../../src/core/adapters/registry.ts";
 import { CONFIG_TEMPLATE } from "../../src/core/config/template.ts";
 
 /** The ConfigError that parsing `text` raises; fails the test when it parses. */
@@ -267,7 +267,7 @@ lisen = "127.0.0.1:7420"
     const err = configError('[adapters.web]\ntitle = "x"\nkind = "webchatt"\n');
     expect(err.key).toBe("adapters.web.kind");
     expect(err.message).toContain('"webchat"');
-    for (const kind of ADAPTER_KINDS) expect(err.message).toContain(`"${kind}"`);
+    for (const { kind } of ADAPTER_KINDS) expect(err.message).toContain(`"${kind}"`);
     expect(err.hint).toBe('did you mean "webchat"?');
     expect([err.line, err.column]).toEqual([3, 1]);
   });

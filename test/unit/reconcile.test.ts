@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { canonicalView, fingerprint } from "../../src/core/adapters/fingerprint.ts";
 import { AdapterManager } from "../../src/core/adapters/manager.ts";
 import { stateFileName } from "../../src/core/adapters/state-file.ts";
-import type { AdapterConfig } from "../../src/core/config/schema.ts";
+import type { AdapterConfig } from "../../src/core/adapters/types.ts";
 import { loadConfig } from "../../src/core/config/load.ts";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { Gateway } from "../../src/core/gateway.ts";

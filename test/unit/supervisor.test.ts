@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createConsola } from "consola";
 import { AdapterManager } from "../../src/core/adapters/manager.ts";
-import type { AdapterConfig } from "../../src/core/config/schema.ts";
+import type { AdapterConfig } from "../../src/core/adapters/types.ts";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { advanceUntil, FakeClock, settle } from "../helpers/fake-clock.ts";
 import { FakeKind } from "../helpers/fake-adapter.ts";

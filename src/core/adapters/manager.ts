@@ -1,18 +1,18 @@
 import type { ConsolaInstance } from "consola";
-import type { AdapterConfig } from "../config/schema.ts";
+import { RESERVED_ADAPTER_NAMES } from "../config/schema.ts";
 import { BosunError, ExitCode } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import type { Inbox } from "../sessions/inbox.ts";
 import type { AdapterStatus } from "../status.ts";
 import type { Clock } from "../util/clock.ts";
 import { fingerprint } from "./fingerprint.ts";
-import { ADAPTER_KINDS } from "./registry.ts";
+import { findAdapterKind } from "./registry.ts";
 import { stateFilePath } from "./state-file.ts";
 import { Supervisor, type StartOutcome, type TurnHandler } from "./supervisor.ts";
-import type { AdapterFactory, OutboundMessage } from "./types.ts";
+import type { AdapterConfig, AdapterFactory, OutboundMessage } from "./types.ts";
 
-/** Built-in shared channels (e.g. `cli` for `bosun chat`): never swept by a reconcile. */
-export const BUILTIN_ADAPTERS: ReadonlySet<string> = new Set(["cli"]);
+/** Built-in shared channels (e.g. `cli` for `bosun chat`), whose names the config may not use: never swept by a reconcile. */
+const BUILTIN_ADAPTERS: ReadonlySet<string> = new Set(RESERVED_ADAPTER_NAMES);
 
 export interface ManagerOptions {
   bus: EventBus;
@@ -24,7 +24,7 @@ export interface ManagerOptions {
   onTurn: TurnHandler;
   /** Bound on the first start reported to the caller (semantics §1). */
   firstStartTimeoutMs: number;
-  /** Where factories come from; the registry of kinds by default. */
+  /** Factories by kind instead of the registry of kinds (tests' scripted kinds). */
   factories?: Record<string, () => Promise<AdapterFactory>>;
 }
 
@@ -143,10 +143,20 @@ export class AdapterManager {
     this.#opts.bus.emit({ type: "adapter.removed", name });
   }
 
+  #factoryFor(name: string, config: AdapterConfig): Promise<AdapterFactory> {
+    const unknown = () => new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
+    if (this.#opts.factories) {
+      const load = this.#opts.factories[config.kind];
+      if (!load) throw unknown();
+      return load();
+    }
+    const kind = findAdapterKind(config.kind);
+    if (!kind) throw unknown();
+    return kind.factoryFor(config);
+  }
+
   async #create(name: string, config: AdapterConfig, fp: string): Promise<Supervisor> {
-    const load = (this.#opts.factories ?? ADAPTER_KINDS)[config.kind];
-    if (!load) throw new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
-    const factory = await load();
+    const factory = await this.#factoryFor(name, config);
     return new Supervisor({
       name,
       config,

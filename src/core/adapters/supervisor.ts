@@ -1,5 +1,4 @@
 import type { ConsolaInstance } from "consola";
-import type { AdapterConfig, SupervisionConfig } from "../config/schema.ts";
 import { BosunError, errorMessage } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import type { Inbox } from "../sessions/inbox.ts";
@@ -8,7 +7,8 @@ import { AbortedError, raceAbort } from "../util/abort.ts";
 import type { Clock } from "../util/clock.ts";
 import { backoffDelay } from "./backoff.ts";
 import { ConversationQueue } from "./conversation-queue.ts";
-import type { Adapter, AdapterEvent, AdapterFactory, InboundMessage, OutboundMessage, ReplyError } from "./types.ts";
+import { TerminalError } from "./errors.ts";
+import type { Adapter, AdapterConfig, AdapterEvent, AdapterFactory, InboundMessage, OutboundMessage, ReplyError } from "./types.ts";
 
 /** The agent's answer to one message. */
 export interface TurnResult {
@@ -34,6 +34,12 @@ export interface SupervisorDeps {
 /** How a start went, as far as the caller waited (semantics §1: bounded first-start wait). */
 export type StartOutcome = "running" | "failed" | "still-starting";
 
+/** Why a connection attempt ended; `terminal` when the adapter threw a TerminalError. */
+interface AttemptEnd {
+  message: string;
+  terminal: boolean;
+}
+
 /** How long a reply waits for a reconnecting adapter before it is dropped. */
 const DELIVERY_WAIT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 10_000;
@@ -46,7 +52,6 @@ const PROBE_TIMEOUT_MS = 10_000;
 export class Supervisor {
   readonly status: AdapterStatus;
   #d: SupervisorDeps;
-  #cfg: SupervisionConfig;
   #stop = new AbortController();
   #conn: AbortController | null = null;
   #wake: AbortController | null = null;
@@ -62,7 +67,6 @@ export class Supervisor {
 
   constructor(deps: SupervisorDeps) {
     this.#d = deps;
-    this.#cfg = deps.config as SupervisionConfig;
     this.status = {
       name: deps.name,
       kind: deps.config.kind,
@@ -82,13 +86,6 @@ export class Supervisor {
   }
   get fingerprint(): string {
     return this.#d.fingerprint;
-  }
-  get config(): AdapterConfig {
-    return this.#d.config;
-  }
-  /** True while the supervision loop runs (any state but stopped). */
-  get active(): boolean {
-    return this.#loop !== null;
   }
 
   /** Start supervising; resolves with the first outcome or "still-starting" after `waitMs`. */
@@ -125,9 +122,9 @@ export class Supervisor {
       shutdownError = err;
     }
     const deadline = new AbortController();
-    const finished = await Promise.race([loop.then(() => true), this.#d.clock.sleep(this.#cfg.stop_timeout_ms, deadline.signal).then(() => false)]);
+    const finished = await Promise.race([loop.then(() => true), this.#d.clock.sleep(this.#d.config.stop_timeout_ms, deadline.signal).then(() => false)]);
     deadline.abort();
-    if (!finished) this.#d.log.warn(`${this.name} did not stop within ${this.#cfg.stop_timeout_ms} ms; abandoned it`);
+    if (!finished) this.#d.log.warn(`${this.name} did not stop within ${this.#d.config.stop_timeout_ms} ms; abandoned it`);
     this.#loop = null;
     this.#set("stopped", { nextRetryAt: null });
     // Teardown is complete; only now is a shutdown failure reported.
@@ -157,10 +154,11 @@ export class Supervisor {
         continue;
       }
       this.#failures++;
-      const delay = reason.auth
-        ? this.#cfg.backoff_max_ms
-        : backoffDelay(this.#failures, this.#cfg.backoff_initial_ms, this.#cfg.backoff_max_ms, this.#d.random);
-      const failed = reason.auth || this.#failures >= this.#cfg.failed_after;
+      // A terminal failure (rejected credentials) will not heal by itself: show it failed now and retry rarely.
+      const delay = reason.terminal
+        ? this.#d.config.backoff_max_ms
+        : backoffDelay(this.#failures, this.#d.config.backoff_initial_ms, this.#d.config.backoff_max_ms, this.#d.random);
+      const failed = reason.terminal || this.#failures >= this.#d.config.failed_after;
       this.#set(failed ? "failed" : "backoff", { lastError: reason.message, nextRetryAt: new Date(this.#d.clock.now() + delay).toISOString() });
       this.#settleOutcome("failed");
       this.#d.log.warn(`${this.name}: ${reason.message}; retrying in ${(delay / 1000).toFixed(1)} s (failure ${this.#failures})`);
@@ -175,16 +173,16 @@ export class Supervisor {
   }
 
   /** One connection attempt, from start to the end of its stream; returns why it ended. */
-  async #attempt(stop: AbortSignal): Promise<{ message: string; auth: boolean }> {
+  async #attempt(stop: AbortSignal): Promise<AttemptEnd> {
     const conn = new AbortController();
     this.#conn = conn;
     const onStop = () => conn.abort();
     stop.addEventListener("abort", onStop, { once: true });
     this.#staleReason = null;
-    const adapter = this.#d.factory({ name: this.name, config: this.#d.config, log: this.#d.log, now: () => this.#d.clock.now(), stateFile: this.#d.stateFile });
+    const adapter = this.#d.factory({ name: this.name, config: this.#d.config, log: this.#d.log, clock: this.#d.clock, stateFile: this.#d.stateFile });
     this.#adapter = adapter;
     this.#set("starting", { nextRetryAt: null });
-    let reason: { message: string; auth: boolean };
+    let reason: AttemptEnd;
     try {
       const stream = await raceAbort(adapter.start(conn.signal), conn.signal);
       this.#set("running", { lastError: null, nextRetryAt: null });
@@ -192,7 +190,7 @@ export class Supervisor {
       for (const w of this.#runningWaiters.splice(0)) w();
       reason = await this.#consume(adapter, stream, conn);
     } catch (err) {
-      reason = { message: this.#staleReason ?? (err instanceof AbortedError ? "stopped" : errorMessage(err)), auth: (err as { code?: unknown })?.code === "auth" };
+      reason = { message: this.#staleReason ?? (err instanceof AbortedError ? "stopped" : errorMessage(err)), terminal: err instanceof TerminalError };
     } finally {
       stop.removeEventListener("abort", onStop);
       conn.abort();
@@ -207,12 +205,12 @@ export class Supervisor {
   }
 
   /** Forward the stream's events until it ends, the connection goes stale, or we stop. */
-  async #consume(adapter: Adapter, stream: AsyncIterable<AdapterEvent>, conn: AbortController): Promise<{ message: string; auth: boolean }> {
+  async #consume(adapter: Adapter, stream: AsyncIterable<AdapterEvent>, conn: AbortController): Promise<AttemptEnd> {
     const connectedAt = this.#d.clock.now();
     const markHealthy = () => {
       this.#failures = 0;
     };
-    void this.#d.clock.sleep(this.#cfg.healthy_after_ms, conn.signal).then(() => {
+    void this.#d.clock.sleep(this.#d.config.healthy_after_ms, conn.signal).then(() => {
       if (!conn.signal.aborted) markHealthy();
     });
     const watchdog = this.#watch(adapter, conn, connectedAt);
@@ -220,7 +218,7 @@ export class Supervisor {
     try {
       for (;;) {
         const r = await raceAbort(it.next(), conn.signal);
-        if (r.done) return { message: this.#staleReason ?? "connection ended", auth: false };
+        if (r.done) return { message: this.#staleReason ?? "connection ended", terminal: false };
         markHealthy();
         if (r.value.type === "message") this.#dispatch(r.value);
       }
@@ -233,7 +231,7 @@ export class Supervisor {
 
   /** Liveness: when nothing arrived for stale_after_ms, probe; a failed probe ends the connection as stale. */
   async #watch(adapter: Adapter, conn: AbortController, connectedAt: number): Promise<void> {
-    const staleAfter = this.#cfg.stale_after_ms;
+    const staleAfter = this.#d.config.stale_after_ms;
     let lastProbeOk = 0;
     while (!conn.signal.aborted) {
       const ref = Math.max(adapter.lastEventAt, connectedAt, lastProbeOk);

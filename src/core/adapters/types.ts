@@ -1,6 +1,13 @@
 import type { ConsolaInstance } from "consola";
-import type { AdapterConfig } from "../config/schema.ts";
+import type { SupervisionConfig } from "../config/fields.ts";
 import type { InboundMessage, OutboundMessage } from "../messages.ts";
+import type { Clock } from "../util/clock.ts";
+
+/**
+ * What every adapter config is, whatever its kind: its `kind` and the supervision timings. A
+ * kind's own keys reach its factory typed (see kind.ts); generic code sees only these.
+ */
+export type AdapterConfig = SupervisionConfig & { kind: string };
 
 // The message shapes are core's (sessions and the agent use them too); adapters see them here as well.
 export type { InboundMessage, OutboundMessage, ReplyError } from "../messages.ts";
@@ -52,14 +59,16 @@ export interface Adapter {
   readonly answersDuplicates?: boolean;
 }
 
-/** What a factory gets to build an adapter. */
-export interface AdapterContext {
+/** What a factory gets to build an adapter; `config` is typed by the kind (kind.ts). */
+export interface AdapterContext<C extends AdapterConfig = AdapterConfig> {
   name: string;
-  config: AdapterConfig;
+  config: C;
   log: ConsolaInstance;
-  now: () => number;
+  /** The supervisor's clock: adapters read time and wait through it, so tests can drive both. */
+  clock: Clock;
   /** This instance's state file (stable name, see stateFileName); the adapter may read and write it. */
   stateFile: string;
 }
 
-export type AdapterFactory = (ctx: AdapterContext) => Adapter;
+/** Builds one adapter object (one connection attempt) of a kind whose config is `C`. */
+export type AdapterFactory<C extends AdapterConfig = AdapterConfig> = (ctx: AdapterContext<C>) => Adapter;

@@ -4,7 +4,7 @@ import { configSchema } from "./schema.ts";
 /** JSON Schema (draft 2020-12) of bosun.toml, for `bosun config schema` and editor completion. */
 export function configJsonSchema(): object {
   // "input" describes what users write: keys with defaults are optional there.
-  const { $schema, ...rest } = z.toJSONSchema(configSchema, { target: "draft-2020-12", io: "input", unrepresentable: "any" });
+  const { $schema, ...rest } = z.toJSONSchema(configSchema(), { target: "draft-2020-12", io: "input", unrepresentable: "any" });
   return {
     $schema,
     $id: "bosun.toml",

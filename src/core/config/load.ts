@@ -6,7 +6,8 @@ import { discoverConfigPath, type ConfigSource, type DiscoverOptions } from "./d
 import { interpolate } from "./interpolate.ts";
 import { firstIssueError } from "./issues.ts";
 import { checkListenCollisions } from "./listen-collisions.ts";
-import { configSchema, DEFAULT_WEBCHAT_LISTEN, type BosunConfig } from "./schema.ts";
+import { DEFAULT_WEBCHAT_LISTEN } from "../adapters/webchat/kind.ts";
+import { configSchema, type BosunConfig } from "./schema.ts";
 import { collectSecrets } from "./secrets.ts";
 
 export { discoverConfigPath, type ConfigSource, type DiscoverOptions } from "./discover.ts";
@@ -30,8 +31,9 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const raw = parseTomlText(body, file);
   const data = interpolate(raw, env, { file, text: body });
-  const result = configSchema.safeParse(data);
-  if (!result.success) throw firstIssueError(result.error.issues, { schema: configSchema, data, file, text: body });
+  const schema = configSchema();
+  const result = schema.safeParse(data);
+  if (!result.success) throw firstIssueError(result.error.issues, { schema, data, file, text: body });
   checkListenCollisions(result.data.adapters, { file, text: body });
   return { config: result.data, path: file, source, hash: sha256(text), secrets: collectSecrets(result.data) };
 }
@@ -67,7 +69,7 @@ export function loadConfig(opts: DiscoverOptions): LoadedConfig {
 /** The embedded default: one webchat adapter "web" on 127.0.0.1:7420, provider chosen automatically. */
 export function defaultConfig(): BosunConfig {
   // Parsed through the schema so defaults live in one place.
-  return configSchema.parse({ adapters: { web: { kind: "webchat", listen: DEFAULT_WEBCHAT_LISTEN } } });
+  return configSchema().parse({ adapters: { web: { kind: "webchat", listen: DEFAULT_WEBCHAT_LISTEN } } });
 }
 
 function parseTomlText(text: string, file: string): Record<string, unknown> {

@@ -1,5 +1,7 @@
-/** The commented bosun.toml that `bosun config init` writes; it must stay valid with an empty environment. */
-export const CONFIG_TEMPLATE = `# bosun.toml: configuration of the bosun gateway.
+import { adapterKinds } from "../adapters/registry.ts";
+
+// The sections bosun owns; each adapter kind contributes its own block (its kind.ts `template`).
+const HEAD = `# bosun.toml: configuration of the bosun gateway.
 #
 # \`bosun config check\` validates this file; \`bosun config schema\` prints its JSON Schema.
 # \${VAR} anywhere in a string is replaced by the environment variable VAR (a missing
@@ -30,50 +32,10 @@ export const CONFIG_TEMPLATE = `# bosun.toml: configuration of the bosun gateway
 # heartbeat_ms = 30000                       # how often the gateway marks itself alive (a crash is dated by it)
 
 # One table per channel; the table name is the adapter's name ("cli" is reserved).
-[adapters.web]
-kind = "webchat"
-listen = "127.0.0.1:7420"                    # open http://127.0.0.1:7420 in a browser
-# title = "bosun"
-# Beyond loopback (e.g. listen = "0.0.0.0:7420") the chat needs a token, or public = true:
-# access_token = "\${BOSUN_WEBCHAT_TOKEN}"     # then open http://HOST:7420/#token=...
-# allowed_origins = ["https://chat.example.com"]   # other pages that may open the chat's WebSocket
-# allowed_hosts = ["bot.lan"]                # extra Host names (loopback and the listen address always work)
-# Every adapter is supervised: it reconnects by itself with full-jitter backoff.
-# These timings can be set per adapter (defaults shown):
-# backoff_initial_ms = 1000                  # first retry delay; doubles per failure
-# backoff_max_ms = 60000                     # retry delay cap
-# healthy_after_ms = 10000                   # a connection up this long resets the backoff
-# failed_after = 10                          # consecutive failures before the state shows "failed"
-# stale_after_ms = 300000                    # silence before a liveness probe (a failed probe reconnects)
-# stop_timeout_ms = 5000
-
-# An authenticated HTTP endpoint: POST {"id","conversation","user","text"} with
-# X-Bosun-Signature: sha256=<HMAC-SHA256 of the body>, get {"session","reply","error"}.
-# [adapters.hooks]
-# kind = "webhook"
-# listen = "127.0.0.1:7421"
-# secret = "\${BOSUN_WEBHOOK_SECRET}"
-
-# IRC (plain or TLS; SASL PLAIN or NickServ). In channels the bot answers "nick: ..." lines.
-# [adapters.libera]
-# kind = "irc"
-# server = "irc.libera.chat:6697"
-# tls = true
-# nick = "bosunbot"
-# channels = ["#bosun"]
-# sasl_username = "bosunbot"
-# sasl_password = "\${IRC_PASSWORD}"
-
-# Twitch chat.
-# [adapters.stream]
-# kind = "twitch"
-# username = "mybot"
-# oauth_token = "\${TWITCH_OAUTH_TOKEN}"
-# channels = ["#mychannel"]
-# trigger_prefix = "!bot"
-
-# A Telegram bot (long polling).
-# [adapters.tg]
-# kind = "telegram"
-# token = "\${TELEGRAM_BOT_TOKEN}"
 `;
+
+/**
+ * The commented bosun.toml that `bosun config init` writes: the sections above, then every
+ * registered kind's block in registry order. It must stay valid with an empty environment.
+ */
+export const CONFIG_TEMPLATE = HEAD + adapterKinds().flatMap((k) => (k.template ? [k.template] : [])).join("\n");

@@ -49,14 +49,14 @@ export function createIrcLikeAdapter(ctx: AdapterContext, kind: "irc" | "twitch"
         spec.options,
         {
           onTraffic() {
-            lastEventAt = ctx.now();
+            lastEventAt = ctx.clock.now();
           },
           onMessage(msg) {
             if (kind === "twitch" && msg.command === "RECONNECT") return c.fail(new Error("server asked to reconnect"));
             const message = toInbound(msg, c.nick, spec.rule);
             if (message) return q.push({ type: "message", message });
             notable(msg, c);
-            const now = ctx.now();
+            const now = ctx.clock.now();
             if (now - lastActivity >= ACTIVITY_EVERY_MS) {
               lastActivity = now;
               q.push({ type: "activity" });

@@ -1,5 +1,6 @@
 import { parseHostPort } from "../../util/listen.ts";
-import type { IrcAdapterConfig, TwitchAdapterConfig } from "../../config/schema.ts";
+import type { TwitchAdapterConfig } from "../twitch/kind.ts";
+import type { IrcAdapterConfig } from "./kind.ts";
 import { asciiLower } from "./parse.ts";
 
 /** How capabilities are negotiated: `ls` = CAP LS 302 and request what is offered; `req` = CAP REQ blindly (Twitch). */

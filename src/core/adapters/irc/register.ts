@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import type { ConsolaInstance } from "consola";
+import { TerminalError } from "../errors.ts";
 import type { IrcClientOptions } from "./options.ts";
 import type { IrcMessage } from "./parse.ts";
 
@@ -16,9 +17,9 @@ const NICK_TAKEN = new Set(["432", "433", "436", "437"]);
 const SASL_FAILED = new Set(["902", "904", "905", "906"]);
 const LOGIN_FAILED_RE = /login authentication failed|improperly formatted auth|login unsuccessful/i;
 
-/** A credentials failure; `code: "auth"` tells the supervisor that retrying soon won't help. */
-export function authError(message: string): Error {
-  return Object.assign(new Error(message), { code: "auth" });
+/** A credentials failure: terminal, since retrying soon won't help. */
+export function authError(message: string): TerminalError {
+  return new TerminalError(message);
 }
 
 /** Server-provided text, shortened and stripped of control characters before it goes into an error. */

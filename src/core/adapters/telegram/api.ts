@@ -1,4 +1,4 @@
-import { systemClock } from "../../util/clock.ts";
+import { TerminalError } from "../errors.ts";
 import { Redactor } from "../../util/redact.ts";
 
 /**
@@ -35,12 +35,11 @@ export class TelegramNetworkError extends Error {
 }
 
 /**
- * The token was refused (401). `code = "auth"` tells the supervisor this is a configuration
- * problem (state `failed` with this message), not a passing network fault.
+ * The token was refused (401): a configuration problem (state `failed` with this message), not a
+ * passing network fault, so it is terminal.
  */
-export class TelegramAuthError extends Error {
+export class TelegramAuthError extends TerminalError {
   override readonly name = "TelegramAuthError";
-  readonly code = "auth";
   constructor() {
     super("token rejected (401 Unauthorized)");
   }
@@ -118,5 +117,3 @@ export class TelegramApi {
   }
 }
 
-/** Sleep `ms`, ending early (resolved) when `signal` aborts. */
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => systemClock.sleep(ms, signal);

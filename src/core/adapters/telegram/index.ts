@@ -1,8 +1,8 @@
-import type { TelegramAdapterConfig } from "../../config/schema.ts";
 import { errorMessage } from "../../errors.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
-import { sleep, TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
+import { TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
+import type { TelegramAdapterConfig } from "./kind.ts";
 import { parseMessageId } from "./map.ts";
 import { readOffset } from "./offset.ts";
 import { runPoller } from "./poller.ts";
@@ -24,11 +24,11 @@ const SEND_RETRY_CAP_S = 30;
 
 /**
  * The Telegram adapter (Bot API, long polling). `start` validates the token with getMe; a 401
- * rejects with a TelegramAuthError (`code = "auth"`, message "token rejected (401 Unauthorized)").
+ * rejects with a TelegramAuthError (a TerminalError, message "token rejected (401 Unauthorized)").
  * The update offset lives in the state file and moves only when the gateway accepts a message.
  */
-export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adapter => {
-  const config = ctx.config as TelegramAdapterConfig;
+export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx: AdapterContext<TelegramAdapterConfig>): Adapter => {
+  const { config } = ctx;
   const api = new TelegramApi(config.api_root, config.token);
   const stop = new AbortController();
   let queue: AsyncQueue<AdapterEvent> | null = null;
@@ -37,7 +37,7 @@ export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adap
   let lastEventAt = 0;
   let lastPollAt = 0;
   const touch = () => {
-    lastEventAt = ctx.now();
+    lastEventAt = ctx.clock.now();
   };
 
   async function sendChunk(params: Record<string, unknown>): Promise<void> {
@@ -49,7 +49,7 @@ export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adap
         const wait = err instanceof TelegramApiError && err.status === 429 ? Math.max(1, err.retryAfterS ?? 1) : undefined;
         if (wait === undefined || attempt >= SEND_ATTEMPTS || wait > SEND_RETRY_CAP_S || stop.signal.aborted) throw err;
         ctx.log.warn(`Telegram rate limit on sendMessage; retrying in ${wait} s`);
-        await sleep(wait * 1000, stop.signal);
+        await ctx.clock.sleep(wait * 1000, stop.signal);
         if (stop.signal.aborted) throw new Error("the telegram adapter stopped before the message could be sent");
       }
     }
@@ -78,7 +78,7 @@ export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adap
       const user = parseUser(me);
       if (!user) throw new Error("Telegram API getMe returned something that is not a User");
       // getMe was a completed round trip: it counts as a poll for the probe until the first one returns.
-      lastPollAt = ctx.now();
+      lastPollAt = ctx.clock.now();
       touch();
       ctx.log.info(`telegram connected as ${user.username ? `@${user.username}` : user.first_name}`);
       const q = new AsyncQueue<AdapterEvent>();
@@ -91,9 +91,9 @@ export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adap
         signal: stop.signal,
         queue: q,
         log: ctx.log,
-        now: ctx.now,
+        clock: ctx.clock,
         onPoll: () => {
-          lastPollAt = ctx.now();
+          lastPollAt = ctx.clock.now();
           touch();
         },
       }).then(
@@ -132,7 +132,7 @@ export const createTelegramAdapter: AdapterFactory = (ctx: AdapterContext): Adap
 
     async probe() {
       if (!queue || queue.ended || stop.signal.aborted) return false;
-      if (ctx.now() - lastPollAt <= (config.poll_timeout_s + PROBE_FRESH_GRACE_S) * 1000) return true;
+      if (ctx.clock.now() - lastPollAt <= (config.poll_timeout_s + PROBE_FRESH_GRACE_S) * 1000) return true;
       try {
         await api.call("getMe", {}, { timeoutMs: PROBE_TIMEOUT_MS, signal: stop.signal });
         touch();

@@ -1,8 +1,9 @@
 import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../../errors.ts";
+import type { Clock } from "../../util/clock.ts";
 import type { AsyncQueue } from "../../util/queue.ts";
 import type { AdapterEvent } from "../types.ts";
-import { sleep, TelegramApiError, TelegramAuthError, type TelegramApi } from "./api.ts";
+import { TelegramApiError, TelegramAuthError, type TelegramApi } from "./api.ts";
 import { toInbound } from "./map.ts";
 import { Batch } from "./batch.ts";
 import { parseUpdates, type TgUpdate } from "./wire.ts";
@@ -21,7 +22,7 @@ export interface PollerOptions {
   signal: AbortSignal;
   queue: AsyncQueue<AdapterEvent>;
   log: ConsolaInstance;
-  now: () => number;
+  clock: Clock;
   /** Called after every successful getUpdates (liveness). */
   onPoll: () => void;
 }
@@ -70,7 +71,7 @@ export async function runPoller(o: PollerOptions): Promise<void> {
   const accepted = new Set<number>();
   const cycleMs = Math.max(1, o.pollTimeoutS) * 1000;
   while (!o.signal.aborted && !o.queue.ended) {
-    const t0 = o.now();
+    const t0 = o.clock.now();
     let updates: TgUpdate[];
     try {
       const params: Record<string, unknown> = { timeout: o.pollTimeoutS, allowed_updates: ["message"] };
@@ -84,7 +85,7 @@ export async function runPoller(o: PollerOptions): Promise<void> {
         if (err.status === 429) {
           const waitS = Math.max(1, err.retryAfterS ?? 1);
           o.log.warn(`Telegram rate limit on getUpdates; polling again in ${waitS} s`);
-          await sleep(waitS * 1000, o.signal);
+          await o.clock.sleep(waitS * 1000, o.signal);
           continue;
         }
       }
@@ -94,8 +95,8 @@ export async function runPoller(o: PollerOptions): Promise<void> {
     o.queue.push({ type: "activity" });
     const fresh = updates.filter((u) => u.update_id >= offset).sort((a, b) => a.update_id - b.update_id);
     if (fresh.length === 0) {
-      const elapsed = o.now() - t0;
-      if (elapsed < MIN_EMPTY_POLL_MS) await sleep(MIN_EMPTY_POLL_MS - elapsed, o.signal);
+      const elapsed = o.clock.now() - t0;
+      if (elapsed < MIN_EMPTY_POLL_MS) await o.clock.sleep(MIN_EMPTY_POLL_MS - elapsed, o.signal);
       continue;
     }
     const current = new Batch(

@@ -1,9 +1,9 @@
-import type { WebchatAdapterConfig } from "../../config/schema.ts";
 import { serve, type HttpServer, type WsPeer } from "../../platform/index.ts";
 import { BosunError, errorMessage } from "../../errors.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage } from "../types.ts";
+import type { WebchatAdapterConfig } from "./kind.ts";
 import { tokenMatches } from "./auth.ts";
 import { FAVICON_SVG } from "./favicon.ts";
 import { parseFrame } from "./frames.ts";
@@ -27,8 +27,8 @@ const refuse = (status: number, text: string) => new Response(text, { status, he
  * must name this server in Host (DNS rebinding); an upgrade must come from the chat page's own
  * origin or an allowed one; beyond loopback it must carry the access token.
  */
-export function createWebchatAdapter(ctx: AdapterContext): Adapter {
-  const config = ctx.config as WebchatAdapterConfig;
+export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>): Adapter {
+  const { config } = ctx;
   const { hostname, port } = parseListen(config.listen);
   const page = chatPage(config.title ?? "bosun", { maxChars: MAX_TEXT });
   let server: HttpServer | null = null;
@@ -36,10 +36,10 @@ export function createWebchatAdapter(ctx: AdapterContext): Adapter {
   const peers = new Map<string, Set<WsPeer>>();
   let lastEventAt = 0;
   const touch = () => {
-    lastEventAt = ctx.now();
+    lastEventAt = ctx.clock.now();
   };
   const sendTo = (ws: WsPeer, frame: unknown) => ws.send(JSON.stringify(frame));
-  const at = () => new Date(ctx.now()).toISOString();
+  const at = () => new Date(ctx.clock.now()).toISOString();
 
   const onFrame = (conversation: string, ws: WsPeer, raw: string) => {
     touch();

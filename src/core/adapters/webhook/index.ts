@@ -1,10 +1,10 @@
-import type { WebhookAdapterConfig } from "../../config/schema.ts";
 import { BosunError } from "../../errors.ts";
 import { serve, type HttpServer } from "../../platform/index.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
 import { postCallback } from "./callback.ts";
+import type { WebhookAdapterConfig } from "./kind.ts";
 import { createHandler } from "./handler.ts";
 import { PendingReplies, replyKey } from "./pending.ts";
 import { errorBody, replyBody, SHUTTING_DOWN } from "./responses.ts";
@@ -31,8 +31,8 @@ function settledWithin(promises: Iterable<Promise<unknown>>, ms: number): Promis
  * De-duplication of repeated ids is the gateway's job: every valid request becomes an event and
  * every reply is routed back by `replyTo`.
  */
-export const createWebhookAdapter: AdapterFactory = (ctx) => {
-  const config = ctx.config as WebhookAdapterConfig;
+export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) => {
+  const { config } = ctx;
   const { hostname, port } = parseListen(config.listen);
   const pending = new PendingReplies();
   const callbacks = new AbortController();
@@ -44,7 +44,7 @@ export const createWebhookAdapter: AdapterFactory = (ctx) => {
   let shutdownDone: Promise<void> | null = null;
   let lastEventAt = 0;
   const touch = () => {
-    lastEventAt = ctx.now();
+    lastEventAt = ctx.clock.now();
   };
 
   const handle = createHandler({

@@ -1,0 +1,58 @@
+import type { z } from "zod";
+import type { $ZodTypeDiscriminable } from "zod/v4/core";
+import type { AdapterConfig, AdapterFactory } from "./types.ts";
+
+/** A kind's config schema: a zod object whose `kind` is a literal, so the config's union can select it. */
+export type AdapterConfigSchema<C extends AdapterConfig = AdapterConfig> = z.ZodType<C> & $ZodTypeDiscriminable;
+
+/** What one kind's folder declares (its `kind.ts`); the config schema, the template and the registry are built from these. */
+export interface AdapterKindDefinition<S extends AdapterConfigSchema> {
+  /** The `kind = "..."` value; must equal the schema's `kind` literal. */
+  kind: z.output<S>["kind"];
+  /** Validates `[adapters.NAME]` tables of this kind; `.describe()` texts become the JSON Schema's. */
+  configSchema: S;
+  /** This kind's commented block in `bosun config init`'s bosun.toml (every line a comment, or valid with an empty environment). */
+  template?: string;
+  /** The kind's protocol code, imported only when an adapter of this kind is configured. */
+  load: () => Promise<AdapterFactory<z.output<S>>>;
+}
+
+/** A kind as the registry holds it, whatever its config type. */
+export interface AdapterKind {
+  readonly kind: string;
+  readonly configSchema: AdapterConfigSchema;
+  readonly template?: string;
+  /**
+   * Load the kind's code and bind it to one adapter's config. The config passes this kind's
+   * schema again on the way in, which is what types it for the factory (no cast anywhere);
+   * a config of another kind is refused.
+   */
+  factoryFor(config: AdapterConfig): Promise<AdapterFactory>;
+}
+
+/** A kind as its folder exports it: the registry's view plus its own config type. */
+export interface TypedAdapterKind<C extends AdapterConfig> extends AdapterKind {
+  /** `config` as this kind's (checked by this kind's schema), or undefined when it is another kind's. */
+  configOf(config: AdapterConfig): C | undefined;
+}
+
+/** Declare an adapter kind (one per folder); register it with one line in registry.ts. */
+export function defineAdapterKind<S extends AdapterConfigSchema>(def: AdapterKindDefinition<S>): TypedAdapterKind<z.output<S>> {
+  const configOf = (config: AdapterConfig): z.output<S> | undefined => {
+    if (config.kind !== def.kind) return undefined;
+    const parsed = def.configSchema.safeParse(config);
+    return parsed.success ? parsed.data : undefined;
+  };
+  return {
+    kind: def.kind,
+    configSchema: def.configSchema,
+    template: def.template,
+    configOf,
+    async factoryFor(config) {
+      const typed = configOf(config);
+      if (typed === undefined) throw new Error(`adapter kind "${def.kind}" cannot take this "${config.kind}" config`);
+      const create = await def.load();
+      return (ctx) => create({ ...ctx, config: typed });
+    },
+  };
+}
