@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { download } from "../src/core/installs/download.ts";
+import { download } from "../src/core/installs/download/index.ts";
 import { freePort, percentile, progress, round, sleep } from "./lib.ts";
 import type { Sandbox } from "./sandbox.ts";
 

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { parseConfig } from "../../src/core/config/load.ts";
 import { Gateway } from "../../src/core/gateway.ts";
 import { runtimeName } from "../../src/core/platform/index.ts";
-import { createHasher } from "../../src/core/installs/hasher.ts";
+import { createHasher } from "../../src/core/installs/download/stream-hasher.ts";
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
-import { download } from "../../src/core/installs/download.ts";
+import { download } from "../../src/core/installs/download/index.ts";
 import { webchatTurn } from "../helpers/webchat.ts";
 
 const port = Number(process.argv[2] ?? 0) || 7499;

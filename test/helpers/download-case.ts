@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DownloadOptions } from "../../src/core/installs/types.ts";
+import type { DownloadOptions } from "../../src/core/installs/download/index.ts";
 import { generatedBytes, type ModelServer, type ServedFile, type Switches } from "./model-server.ts";
 
 /** One download under test: a file of its own on the model server and a fresh destination. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { download, DownloadError, NATIVE_MIN_BYTES } from "../../src/core/installs/download.ts";
-import type { DownloadProgress } from "../../src/core/installs/types.ts";
+import { download, DownloadError, NATIVE_MIN_BYTES } from "../../src/core/installs/download/index.ts";
+import type { DownloadProgress } from "../../src/core/installs/download/index.ts";
 import { DownloadCases } from "../helpers/download-case.ts";
 import { generatedBytes, ModelServer, type Switches } from "../helpers/model-server.ts";
 import { openFilesUnder } from "../helpers/proc.ts";
@@ -98,7 +98,7 @@ describe("native download path", () => {
   test("nothing keeps the process alive once a native download is done", async () => {
     const c = fresh();
     const script = join(c.dir, "child.ts");
-    const src = join(import.meta.dir, "../../src/core/installs/download.ts");
+    const src = join(import.meta.dir, "../../src/core/installs/download/index.ts");
     writeFileSync(
       script,
       `import { download } from ${JSON.stringify(src)};

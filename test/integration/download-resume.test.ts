@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { download, NATIVE_MIN_BYTES, verifyFile } from "../../src/core/installs/download.ts";
-import { WRITEBACK_EVERY_BYTES } from "../../src/core/installs/writeback.ts";
+import { download, NATIVE_MIN_BYTES, verifyFile } from "../../src/core/installs/download/index.ts";
+import { WRITEBACK_EVERY_BYTES } from "../../src/core/installs/download/writeback.ts";
 import { DownloadCases } from "../helpers/download-case.ts";
 import { generatedBytes, ModelServer, type ServedFile, type Switches } from "../helpers/model-server.ts";
 

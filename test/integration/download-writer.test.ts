@@ -2,8 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, fdatasync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PartWriter } from "../../src/core/installs/part-writer.ts";
-import type { SyncFn } from "../../src/core/installs/writeback.ts";
+import { PartWriter } from "../../src/core/installs/download/part-writer.ts";
+import type { SyncFn } from "../../src/core/installs/download/writeback.ts";
 import { generatedBytes } from "../helpers/model-server.ts";
 import { openFilesUnder } from "../helpers/proc.ts";
 

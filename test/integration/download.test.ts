@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { download, DownloadError, verifyFile, type DownloadResult } from "../../src/core/installs/download.ts";
-import type { DownloadProgress } from "../../src/core/installs/types.ts";
+import { download, DownloadError, verifyFile, type DownloadResult } from "../../src/core/installs/download/index.ts";
+import type { DownloadProgress } from "../../src/core/installs/download/index.ts";
 import { DownloadCases } from "../helpers/download-case.ts";
 import { ModelServer, type Switches } from "../helpers/model-server.ts";
 

@@ -11,7 +11,7 @@ import { openDatabase } from "../../src/core/sessions/db.ts";
 import { generatedBytes, ModelServer, type ServedFile } from "../helpers/model-server.ts";
 import { sandbox, exited, type Sandbox } from "../helpers/bosun.ts";
 import { waitUntil } from "../helpers/wait.ts";
-import { verifyFile } from "../../src/core/installs/download.ts";
+import { verifyFile } from "../../src/core/installs/download/index.ts";
 
 let server: ModelServer;
 beforeAll(async () => {

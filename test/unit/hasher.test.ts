@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hashFile } from "../../src/core/installs/hash.ts";
-import { createHasher, inlineHasher } from "../../src/core/installs/hasher.ts";
+import { hashFile } from "../../src/core/installs/download/hash-file.ts";
+import { createHasher, inlineHasher } from "../../src/core/installs/download/stream-hasher.ts";
 
 describe("stream hashers", () => {
   for (const algo of ["sha256", "sha1", "md5"] as const) {

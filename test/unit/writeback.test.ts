@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type SyncFn, Writeback } from "../../src/core/installs/writeback.ts";
+import { type SyncFn, Writeback } from "../../src/core/installs/download/writeback.ts";
 
 /** A stand-in fdatasync whose calls wait until the test answers them. */
 function heldSync() {

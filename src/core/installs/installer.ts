@@ -7,7 +7,7 @@ import type { EventBus } from "../events.ts";
 import type { InstallStatus } from "../status.ts";
 import { didYouMean } from "../util/suggest.ts";
 import { builtinCatalog, resolveUrl } from "./catalog/catalog.ts";
-import { download, verifyFile } from "./download.ts";
+import { download, verifyFile } from "./download/index.ts";
 import type { LockHolder } from "../lock.ts";
 import { InstallGuard } from "./guard.ts";
 import { InstallStore, type StoredInstall } from "./store.ts";

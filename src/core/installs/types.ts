@@ -38,30 +38,3 @@ export interface CatalogEntry {
   /** true for `[[installs.custom]]` entries from bosun.toml. */
   custom?: boolean;
 }
-
-/** What a download reports while it runs. */
-export interface DownloadProgress {
-  /** Bytes of this file on disk so far (including a resumed prefix). */
-  bytes: number;
-  total: number;
-  /** Bytes received over the network in this attempt (excludes the resumed prefix). */
-  received: number;
-  /** true once a Range request was honoured. */
-  resumed: boolean;
-}
-
-export interface DownloadOptions {
-  url: string;
-  /** Final path; the body streams to `${dest}.part` and is renamed onto `dest` only once verified. */
-  dest: string;
-  size: number;
-  checksum: Checksum;
-  /** No response headers within this many ms → error (default 15 s). */
-  connectTimeoutMs: number;
-  /** No body bytes for this many ms → error (default 45 s). */
-  idleTimeoutMs: number;
-  signal: AbortSignal;
-  onProgress?: (p: DownloadProgress) => void;
-  /** Start a background fdatasync every this many bytes written (default WRITEBACK_EVERY_BYTES in writeback.ts, 64 MiB). */
-  writebackBytes?: number;
-}

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { open, stat } from "node:fs/promises";
-import type { Checksum, ChecksumAlgo } from "./types.ts";
+import type { Checksum, ChecksumAlgo } from "../types.ts";
 
 /** Big enough to keep syscalls rare, small enough that a 3 GB file never sits in memory. */
 const READ_BYTES = 4 << 20;

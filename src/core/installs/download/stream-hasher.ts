@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ChecksumAlgo } from "./types.ts";
+import type { ChecksumAlgo } from "../types.ts";
 
 /** A streaming checksum that may run on another thread. */
 export interface StreamHasher {

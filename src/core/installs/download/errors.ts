@@ -1,4 +1,4 @@
-import { safeUrl } from "../util/url.ts";
+import { safeUrl } from "../../util/url.ts";
 
 /** Why a download failed. */
 export type DownloadErrorCode =
@@ -52,4 +52,9 @@ export function hostOf(safeUrl: string): string {
   } catch {
     return safeUrl;
   }
+}
+
+/** The error of a download its caller aborted. */
+export function aborted(): DownloadError {
+  return new DownloadError("aborted", "download aborted");
 }

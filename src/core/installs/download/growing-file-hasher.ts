@@ -1,4 +1,4 @@
-import type { ChecksumAlgo } from "./types.ts";
+import type { ChecksumAlgo } from "../types.ts";
 
 /** What the tail hasher reports while the file grows. */
 export interface TailProgress {
