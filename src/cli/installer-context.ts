@@ -3,7 +3,7 @@ import { secretValues } from "../core/config/secrets.ts";
 import { EventBus } from "../core/events.ts";
 import { checkCustomInstalls } from "../core/installs/check-config.ts";
 import type { Installer } from "../core/installs/installer.ts";
-import { configuredInstaller } from "../core/installs/service.ts";
+import { configuredInstaller } from "../core/installs/configured.ts";
 import { createLogger, Redactor } from "../core/log.ts";
 import { openDatabase } from "../core/sessions/db.ts";
 import { ensurePrivateDir } from "../core/util/fsx.ts";

@@ -25,7 +25,7 @@ import { Inbox } from "./sessions/inbox.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
-import { InstallService } from "./installs/service.ts";
+import { InstallService } from "./installs/gateway-installs.ts";
 import { emptyStatus, withUptime, type InstallStatus, type Status } from "./status.ts";
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
