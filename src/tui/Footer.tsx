@@ -1,7 +1,8 @@
 import { Text } from "ink";
 import { memo } from "react";
 import type { Notice, NoticeTone } from "./control.ts";
-import type { PaneId } from "./store.ts";
+import { hintsFor, type HintView, type KeyMode } from "./keymap.ts";
+import type { PaneId } from "./panes.ts";
 
 interface FooterProps {
   interactive: boolean;
@@ -34,7 +35,7 @@ export const Footer = memo(function Footer({ interactive, pane, help, detail, pi
         {lead ? <Text color={TONE[notice!.tone]}>{lead}</Text> : null}
         <Text color="cyan">/{filter}</Text>
         <Text inverse> </Text>
-        <Text dimColor>{"  enter keep · esc clear · ctrl+c quit"}</Text>
+        <Text dimColor>{`  ${hintsFor("filter", view(pane, detail, filter)).join(" · ")}`}</Text>
       </Text>
     );
   }
@@ -44,24 +45,19 @@ export const Footer = memo(function Footer({ interactive, pane, help, detail, pi
     <Text wrap="truncate-end">
       {lead ? <Text color={TONE[notice!.tone]}>{lead}</Text> : null}
       {shown ? <Text color="cyan">{shown}</Text> : null}
-      <Text dimColor>{fitHints(hints(pane, help, detail, picker, filter !== ""), room)}</Text>
+      <Text dimColor>{fitHints(hintsFor(footerMode(pane, help, picker), view(pane, detail, filter)), room)}</Text>
     </Text>
   );
 });
 
-// Always kept, at the end: how to learn the rest and how to leave.
-const TAIL = ["? help", "q quit"];
+// Which hints show is the keymap's (keymap.ts): the same table the keys and the help are read from.
+function footerMode(pane: PaneId, help: boolean, picker: boolean): KeyMode {
+  if (help) return "help";
+  return pane === "installs" && picker ? "picker" : "pane";
+}
 
-function hints(pane: PaneId, help: boolean, detail: boolean, picker: boolean, filtered: boolean): string[] {
-  if (help) return ["j/k scroll", "? or esc close", "q quit"];
-  // Letters type into the filter, so q does not quit here.
-  if (pane === "installs" && picker) return ["type to filter", "enter install", "esc close", "ctrl+c quit"];
-  const filterHint = filtered ? "esc clear filter" : "/ filter";
-  if (pane === "adapters" && detail) return ["esc back", "j/k scroll", "r restart", "s stop/start", ...TAIL];
-  if (pane === "adapters") return ["j/k move", "enter details", "r restart", "s stop/start", filterHint, "o sort", "tab/1-5 pane", ...TAIL];
-  if (pane === "installs") return ["j/k move", "i install", "x cancel", "u uninstall", filterHint, "o sort", "tab/1-5 pane", ...TAIL];
-  if (pane === "sessions") return ["tab/1-5 pane", ...TAIL];
-  return ["j/k move", filterHint, "tab/1-5 pane", ...TAIL];
+function view(pane: PaneId, detail: boolean, filter: string): HintView {
+  return { pane, detail: pane === "adapters" && detail, filtered: filter !== "" };
 }
 
 /** As many hints as fit in `room` columns, first ones first, keeping the last two (help, quit). */

@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import { memo, type ReactNode } from "react";
-import { HELP_KEY_WIDTH, HELP_KEYS, helpWindow } from "./helpRows.ts";
+import { HELP_KEY_WIDTH, helpWindow } from "./helpRows.ts";
+import { controlKeysText, helpRows } from "./keymap.ts";
 import type { DashboardSource } from "./source.ts";
 
 interface HelpOverlayProps {
@@ -22,11 +23,11 @@ export const HelpOverlay = memo(function HelpOverlay({ mode, controls, height, s
   if (!controls) {
     lines.push(
       <Text key="ro" color="yellow" wrap="truncate-end">
-        Read-only view: r, s, i, x and u are not available here.
+        {`Read-only view: ${controlKeysText()} are not available here.`}
       </Text>,
     );
   }
-  for (const [k, what] of HELP_KEYS) {
+  for (const [k, what] of helpRows()) {
     lines.push(
       <Box key={`k:${k}:${what}`}>
         <Box width={HELP_KEY_WIDTH} flexShrink={0}>

@@ -1,35 +1,8 @@
-/** The help's content and how it scrolls; pure, so the reducer can clamp the scroll to what is drawn. */
-import { sortKeys } from "./sort.ts";
-
-/** Key and what it does; each description fits one row of an 80-column help. */
-export const HELP_KEYS: ReadonlyArray<readonly [string, string]> = [
-  ["tab / shift+tab", "next / previous pane (also ←/→ or h/l)"],
-  ["1-5", "jump to a pane"],
-  ["j/k or ↓/↑", "move; in Logs, details and this help: scroll"],
-  ["pgdn / pgup", "move by ten rows"],
-  ["enter", "Adapters: details and recent events (esc closes)"],
-  ["r", "Adapters: restart the selected adapter"],
-  ["s", "Adapters: stop it (asks for the last running one) / start"],
-  ["i", "Installs: pick from the catalogue and install"],
-  ["x / u", "Installs: cancel the install / uninstall (press u twice)"],
-  ["/", "filter the pane as you type; enter keeps it, esc clears it"],
-  ["o", "sort by the next column (the header shows it with ↑/↓)"],
-  ["shift+letter", "sort by that column; again reverses the order"],
-  ["", `Adapters ${letters("adapters")} · Installs ${letters("installs")}`],
-  ["esc", "close the help or the details; clear the filter"],
-  ["?", "toggle this help"],
-  ["q or ctrl+c", "quit the dashboard"],
-];
+/** How the help scrolls; pure, so the reducer can clamp the scroll to what is drawn. Its rows are the keymap's. */
+import { helpRows } from "./keymap.ts";
 
 /** Width of the key column. */
 export const HELP_KEY_WIDTH = 16;
-
-function letters(pane: "adapters" | "installs"): string {
-  return sortKeys(pane)
-    .split(" · ")
-    .map((k) => k.split(" ")[0])
-    .join(" ");
-}
 
 /** Lines under the key rows: a blank one, the read-only note (when it applies) and two notes. */
 export function helpNoteCount(controls: boolean): number {
@@ -38,7 +11,7 @@ export function helpNoteCount(controls: boolean): number {
 
 /** Rows of the help below its title. */
 export function helpLineCount(controls: boolean): number {
-  return HELP_KEYS.length + helpNoteCount(controls);
+  return helpRows().length + helpNoteCount(controls);
 }
 
 /** Rows of a `bodyRows`-tall pane body left for the help's lines: minus the border and the title. */
