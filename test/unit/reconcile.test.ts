@@ -14,8 +14,16 @@ import { systemClock } from "../../src/core/util/clock.ts";
 import { FakeKind } from "../helpers/fake-adapter.ts";
 import { freePort } from "../helpers/bosun.ts";
 
-const cfg = (extra: Record<string, unknown> = {}) =>
-  ({ kind: "fake", backoff_initial_ms: 10, backoff_max_ms: 100, healthy_after_ms: 1000, failed_after: 10, stale_after_ms: 300_000, stop_timeout_ms: 1000, ...extra }) as unknown as AdapterConfig;
+const cfg = (extra: Record<string, unknown> = {}): AdapterConfig => ({
+  kind: "fake",
+  backoff_initial_ms: 10,
+  backoff_max_ms: 100,
+  healthy_after_ms: 1000,
+  failed_after: 10,
+  stale_after_ms: 300_000,
+  stop_timeout_ms: 1000,
+  ...extra,
+});
 
 function manager() {
   const kind = new FakeKind();

@@ -14,7 +14,7 @@ const T = {
   stale_after_ms: 300_000,
   stop_timeout_ms: 5_000,
 };
-const cfg = (extra: Record<string, unknown> = {}) => ({ kind: "fake", ...T, ...extra }) as unknown as AdapterConfig;
+const cfg = (extra: Partial<AdapterConfig> = {}): AdapterConfig => ({ kind: "fake", ...T, ...extra });
 
 function setup(opts: { random?: () => number; firstStartTimeoutMs?: number } = {}) {
   const clock = new FakeClock();

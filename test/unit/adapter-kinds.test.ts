@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test";
+import { adapterConfigSchema, ADAPTER_KINDS, findAdapterKind, registerAdapterKind } from "../../src/core/adapters/registry.ts";
+import { webchat } from "../../src/core/adapters/webchat/kind.ts";
+import { checkConfigText } from "../../src/core/config/load.ts";
+import { throwaway } from "../adapter-kinds/throwaway/kind.ts";
+
+/** The smallest valid table of every built-in kind. */
+const MINIMAL: Record<string, Record<string, unknown>> = {
+  webchat: { kind: "webchat" },
+  webhook: { kind: "webhook", secret: "0123456789abcdef" },
+  irc: { kind: "irc", server: "127.0.0.1:6667", nick: "bot" },
+  twitch: { kind: "twitch", username: "bot", oauth_token: "oauth:x" },
+  telegram: { kind: "telegram", token: "1:abc" },
+};
+
+describe("adapter kinds", () => {
+  test("the one list holds every built-in kind once, in template order", () => {
+    expect(ADAPTER_KINDS.map((k) => k.kind)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram"]);
+    for (const k of ADAPTER_KINDS) expect(findAdapterKind(k.kind)).toBe(k);
+  });
+
+  test("a config is its own kind's and no other's; a factory is never handed another kind's config", async () => {
+    for (const [name, table] of Object.entries(MINIMAL)) {
+      const config = adapterConfigSchema().parse(table);
+      for (const k of ADAPTER_KINDS) {
+        if (k.kind === name) continue;
+        await expect(k.factoryFor(config)).rejects.toThrow(`adapter kind "${k.kind}" cannot take this "${name}" config`);
+      }
+    }
+    const web = webchat.configOf(adapterConfigSchema().parse(MINIMAL.webchat));
+    expect(web?.listen).toBe("127.0.0.1:7420");
+    expect(webchat.configOf(adapterConfigSchema().parse(MINIMAL.webhook!))).toBeUndefined();
+  });
+
+  test("a registered kind is accepted until it is removed again; a name registers once", () => {
+    const text = '[adapters.tmp]\nkind = "throwaway"\ngreeting = "hi"\n';
+    expect(checkConfigText(text, "t.toml", {})?.message).toContain("unknown kind; known kinds:");
+    const unregister = registerAdapterKind(throwaway);
+    try {
+      expect(checkConfigText(text, "t.toml", {})).toBeNull();
+      expect(checkConfigText('[adapters.tmp]\nkind = "throwawy"\n', "t.toml", {})?.message).toEndWith('"telegram", "throwaway"');
+      expect(() => registerAdapterKind(throwaway)).toThrow('adapter kind "throwaway" is already registered');
+      expect(() => registerAdapterKind(webchat)).toThrow('adapter kind "webchat" is already registered');
+    } finally {
+      unregister();
+    }
+    expect(checkConfigText(text, "t.toml", {})?.message).toContain("unknown kind; known kinds:");
+    expect(checkConfigText(text, "t.toml", {})?.message).not.toContain("throwaway");
+  });
+});
