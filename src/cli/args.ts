@@ -1,4 +1,4 @@
-import type { ArgsDef } from "citty";
+import type { ArgDef } from "citty";
 
 /** Flags every command accepts (product.md "Global flags"). */
 export const globalArgs = {
@@ -7,7 +7,17 @@ export const globalArgs = {
   quiet: { type: "boolean", description: "Only warnings and errors" },
   verbose: { type: "boolean", description: "Debug output" },
   color: { type: "boolean", description: "Colour output in a terminal", negativeDescription: "No colours (also NO_COLOR)", default: true },
-} as const satisfies ArgsDef;
+} as const satisfies Record<string, ArgDef>;
+
+/** The adapter a command acts on (`bosun adapters restart NAME`). */
+export const adapterNameArg = {
+  name: { type: "positional", required: true, description: "Adapter name (the [adapters.NAME] table)", valueHint: "NAME" },
+} as const satisfies Record<string, ArgDef>;
+
+/** One install target (`bosun uninstall TARGET`). */
+export const targetArg = {
+  target: { type: "positional", required: true, description: "engine:id, e.g. whisper:base.en", valueHint: "TARGET" },
+} as const satisfies Record<string, ArgDef>;
 
 export interface GlobalFlags {
   config?: string;

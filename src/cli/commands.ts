@@ -1,19 +1,86 @@
-import type { CommandDef } from "citty";
+import { defineCommand, runCommand, type CommandDef, type SubCommandsDef } from "citty";
 
-type Loader = () => Promise<CommandDef<any>>;
+type AnyCommand = CommandDef<any>;
 
-/** The command table: lazy imports so `--version`, `--help` and `status` load nothing they don't use. */
-export const COMMANDS: Record<string, { description: string; load: Loader }> = {
-  up: { description: "Run the gateway (with the dashboard in a terminal; --detach for a background daemon)", load: () => import("./commands/up.ts").then((m) => m.default) },
-  down: { description: "Stop the running gateway gracefully", load: () => import("./commands/down.ts").then((m) => m.default) },
-  status: { description: "Gateway, adapters, installs, sessions and integrations at a glance", load: () => import("./commands/status.ts").then((m) => m.default) },
-  adapters: { description: "Channel health and control: ls, restart NAME, stop NAME, start NAME", load: () => import("./commands/adapters.ts").then((m) => m.default) },
-  send: { description: "Send one outbound message through an adapter: send ADAPTER TARGET TEXT", load: () => import("./commands/send.ts").then((m) => m.default) },
-  catalog: { description: "Installable models and voices with sizes: catalog [whisper|piper]", load: () => import("./commands/catalog.ts").then((m) => m.default) },
-  install: { description: "Install models and voices: install TARGET... [--force]", load: () => import("./commands/install.ts").then((m) => m.default) },
-  installs: { description: "Install status of models and voices", load: () => import("./commands/installs.ts").then((m) => m.default) },
-  uninstall: { description: "Remove an installed model or voice", load: () => import("./commands/uninstall.ts").then((m) => m.default) },
-  dashboard: { description: "Attach the live dashboard to the running gateway", load: () => import("./commands/dashboard.ts").then((m) => m.default) },
-  doctor: { description: "Check config, home permissions, ports and provider", load: () => import("./commands/doctor.ts").then((m) => m.default) },
-  config: { description: "Config help: check, init, path, schema", load: () => import("./commands/config.ts").then((m) => m.default) },
-};
+/** One row of the command table: what `bosun --help` says, and how to load the command. */
+export interface CommandEntry {
+  description: string;
+  load: () => Promise<AnyCommand>;
+}
+
+/**
+ * A command loaded on first use, its description taken from this table (the one place it is
+ * written), its runs recording the exit code they return.
+ */
+function lazy(description: string, load: () => Promise<{ default: AnyCommand }>): CommandEntry {
+  return { description, load: async () => recording((await load()).default, description) };
+}
+
+/**
+ * The command table: lazy imports, so `--version`, `--help` and `status` load nothing they don't
+ * use. citty dispatches over it (rootCommand); a new command is one module and one line here.
+ */
+export const COMMANDS = {
+  up: lazy("Run the gateway (with the dashboard in a terminal; --detach for a background daemon)", () => import("./commands/up.ts")),
+  down: lazy("Stop the running gateway gracefully", () => import("./commands/down.ts")),
+  status: lazy("Gateway, adapters, installs, sessions and integrations at a glance", () => import("./commands/status.ts")),
+  adapters: lazy("Channel health and control: ls, restart NAME, stop NAME, start NAME", () => import("./commands/adapters.ts")),
+  send: lazy("Send one outbound message through an adapter: send ADAPTER TARGET TEXT", () => import("./commands/send.ts")),
+  catalog: lazy("Installable models and voices with sizes: catalog [whisper|piper] [--filter TEXT]", () => import("./commands/catalog.ts")),
+  install: lazy("Install models and voices: install TARGET... [--force]", () => import("./commands/install.ts")),
+  installs: lazy("Install status of models and voices", () => import("./commands/installs.ts")),
+  uninstall: lazy("Remove an installed model or voice", () => import("./commands/uninstall.ts")),
+  dashboard: lazy("Attach the live dashboard to the running gateway", () => import("./commands/dashboard.ts")),
+  doctor: lazy("Check config, home permissions, ports and provider", () => import("./commands/doctor.ts")),
+  config: lazy("Config help: check, init, path, schema", () => import("./commands/config.ts")),
+} satisfies Record<string, CommandEntry>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+// citty hands back only the top command's result, so the code a (sub)command returns is kept here.
+let exitCode = 0;
+
+/** The command with its description from the table, and each run (its subcommands' too) recording its exit code. */
+function recording(cmd: AnyCommand, description?: string): AnyCommand {
+  const run = cmd.run;
+  const subs = cmd.subCommands;
+  return {
+    ...cmd,
+    ...(description === undefined ? {} : { meta: { ...(cmd.meta as object), description } }),
+    ...(run
+      ? {
+          async run(ctx) {
+            const code: unknown = await run(ctx);
+            if (typeof code === "number") exitCode = code;
+          },
+        }
+      : {}),
+    ...(subs
+      ? {
+          async subCommands() {
+            const resolved = (typeof subs === "function" ? await subs() : await subs) as Record<string, AnyCommand | (() => Promise<AnyCommand>)>;
+            const out: SubCommandsDef = {};
+            for (const [name, sub] of Object.entries(resolved)) out[name] = recording(typeof sub === "function" ? await sub() : sub);
+            return out;
+          },
+        }
+      : {}),
+  };
+}
+
+/** `bosun` itself: no run of its own (the pre-parse picks the command for a bare `bosun`), the table as its subcommands. */
+const root = defineCommand({
+  meta: { name: "bosun" },
+  subCommands: Object.fromEntries(Object.entries(COMMANDS).map(([name, entry]) => [name, entry.load])),
+});
+
+/** Run `bosun ARGS` (the command's words first) through citty; returns the exit code the command returned. */
+export async function runTable(rawArgs: string[]): Promise<number> {
+  exitCode = 0;
+  await runCommand(root, { rawArgs });
+  return exitCode;
+}

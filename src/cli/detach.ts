@@ -23,7 +23,7 @@ interface ReadyLine {
  * Start the gateway as a background daemon and return once it reports ready (or its error),
  * saying which adapters did not start. The exit code is reportStart's.
  */
-export async function detach(ctx: CliContext, configPath: string | null, firstStartTimeoutMs: number): Promise<void> {
+export async function detach(ctx: CliContext, configPath: string | null, firstStartTimeoutMs: number): Promise<number> {
   const [bin, ...pre] = selfCommand();
   const args = [...pre, "up", ...(configPath ? ["--config", resolve(configPath)] : [])];
   if (ctx.flags.verbose) args.push("--verbose");
@@ -66,7 +66,7 @@ export async function detach(ctx: CliContext, configPath: string | null, firstSt
       hint: e?.hint ?? `see ${ctx.paths.log}`,
     });
   }
-  process.exitCode = reportStart(ctx, msg.pid ?? child.pid ?? 0, msg.adapters ?? [], "background");
+  return reportStart(ctx, msg.pid ?? child.pid ?? 0, msg.adapters ?? [], "background");
 }
 
 function parseReady(line: string): ReadyLine | null {

@@ -1,10 +1,18 @@
-import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
+import { renderUsage, type ArgsDef, type CommandDef } from "citty";
 import { stripVTControlCharacters } from "node:util";
 import { BosunError, ExitCode } from "../core/errors.ts";
 import { didYouMean } from "../core/util/suggest.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMANDS, isCommand, runTable } from "./commands.ts";
 import { c, err, out, reportError } from "./output.ts";
 import { VERSION } from "./version.ts";
+
+/*
+ * The pre-parse: what citty does not do before it dispatches over the command table. It joins
+ * `--config PATH`, picks the command for a bare `bosun`, answers --help (the top-level one from
+ * the table alone, loading no command), puts the command's words first so a global flag may stand
+ * anywhere, and refuses unknown flags (with a did-you-mean) and extra words, all as usage errors
+ * (exit 2). citty then parses the arguments and runs the command, which returns its exit code.
+ */
 
 /** Flags that take a value, so their value is not mistaken for the command name. */
 const VALUE_FLAGS = new Set(["--config"]);
@@ -35,11 +43,11 @@ export async function run(rawArgv: string[]): Promise<number> {
     }
     if (name === "help") {
       const target = rest.find((a) => !a.startsWith("-"));
-      if (target && COMMANDS[target]) return await runNamed(target, ["--help"]);
+      if (target && isCommand(target)) return await runNamed(target, ["--help"]);
       out(mainUsage());
       return ExitCode.ok;
     }
-    if (!COMMANDS[name]) {
+    if (!isCommand(name)) {
       const guess = didYouMean(name, Object.keys(COMMANDS));
       throw new BosunError("unknown_command", `unknown command "${name}"`, {
         exitCode: ExitCode.usage,
@@ -79,7 +87,8 @@ function usageError(e: unknown, label: string): unknown {
 }
 
 async function runNamed(name: string, rawArgs: string[]): Promise<number> {
-  const cmd = await COMMANDS[name]!.load();
+  if (!isCommand(name)) throw new BosunError("unknown_command", `unknown command "${name}"`, { exitCode: ExitCode.usage });
+  const cmd = await COMMANDS[name].load();
   const sub = await subcommandOf(cmd, rawArgs);
   const target = sub?.cmd ?? cmd;
   const args = sub ? sub.rawArgs : rawArgs;
@@ -91,11 +100,13 @@ async function runNamed(name: string, rawArgs: string[]): Promise<number> {
     return ExitCode.ok;
   }
   await checkFlags(target, args, sub ? `${name} ${sub.name}` : name);
-  process.exitCode = 0;
-  // The subcommand's name first: citty hands a subcommand only the words after its name, so a
+  if (!sub && cmd.subCommands && !cmd.default) {
+    const names = Object.keys((typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) ?? {});
+    throw new BosunError("usage", `\`bosun ${name}\` needs a subcommand: ${names.join(", ")}`, { exitCode: ExitCode.usage, hint: `e.g. \`bosun ${name} ${names[0]}\`` });
+  }
+  // The command's words first: citty hands a subcommand only the words after its name, so a
   // global flag written before it (`bosun --json config check`) would be lost.
-  await runCommand(cmd, { rawArgs: sub ? [sub.name, ...sub.rawArgs] : rawArgs });
-  return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+  return runTable([name, ...(sub ? [sub.name, ...sub.rawArgs] : rawArgs)]);
 }
 
 /** Position of the first bare word (the command); value flags are already joined (`--config=PATH`). */

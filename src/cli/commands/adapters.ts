@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import type { AdapterStatus } from "../../core/status.ts";
-import { globalArgs } from "../args.ts";
+import { ExitCode } from "../../core/errors.ts";
+import { adapterNameArg, globalArgs } from "../args.ts";
 import { cliContext } from "../context.ts";
 import { formatDuration, formatRetry } from "../../core/format.ts";
 import { c, err, out, printJson, stateColor } from "../output.ts";
@@ -35,30 +36,34 @@ const ls = defineCommand({
   },
 });
 
-const nameArg = { name: { type: "positional", required: true, description: "Adapter name (the [adapters.NAME] table)" } } as const;
 
 function action(verb: "restart" | "stop" | "start", description: string) {
   return defineCommand({
     meta: { name: verb, description },
-    args: { ...globalArgs, ...nameArg },
+    args: { ...globalArgs, ...adapterNameArg },
     async run({ args }) {
       const ctx = cliContext(args);
       const name = String(args.name);
       const r = await runningGateway(ctx).adapter(verb, name);
-      if (args.json) return printJson(r);
+      if (args.json) {
+        printJson(r);
+        return r.outcome === "failed" ? ExitCode.failed : ExitCode.ok;
+      }
       const a = r.adapter;
       const state = a ? stateColor(a.state)(a.state) : r.outcome;
       if (r.outcome === "still-starting") err(`${c.yellow("…")} ${name} is still starting; \`bosun adapters\` shows when it is up`);
       else if (r.outcome === "failed") {
         err(`${c.red("✗")} ${name} is ${state}${a?.lastError ? `: ${a.lastError}` : ""}; retrying in the background`);
-        process.exitCode = 1;
+        return ExitCode.failed;
       } else err(`${c.green("✓")} ${name} is ${state}`);
+      return ExitCode.ok;
     },
   });
 }
 
 export default defineCommand({
-  meta: { name: "adapters", description: "Channel health and control: ls, restart NAME, stop NAME, start NAME" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "adapters" },
   args: { ...globalArgs },
   subCommands: {
     ls,
@@ -66,9 +71,6 @@ export default defineCommand({
     stop: action("stop", "Stop an adapter; it stays stopped until started or its config changes"),
     start: action("start", "Start a stopped adapter"),
   },
-  async run({ rawArgs, args }) {
-    // `bosun adapters` alone is `bosun adapters ls`.
-    if (rawArgs.some((a) => !a.startsWith("-"))) return;
-    await ls.run!({ args, rawArgs, cmd: ls } as never);
-  },
+  // `bosun adapters` alone is `bosun adapters ls`.
+  default: "ls",
 });

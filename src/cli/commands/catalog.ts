@@ -85,7 +85,8 @@ function configuredCustom(ctx: CliContext, quiet: boolean): CatalogEntry[] {
 }
 
 export default defineCommand({
-  meta: { name: "catalog", description: "Installable models and voices with sizes: catalog [whisper|piper] [--filter TEXT]" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "catalog" },
   args: {
     ...globalArgs,
     engine: { type: "positional", required: false, description: "Only this engine: whisper or piper", valueHint: "ENGINE" },

@@ -68,11 +68,9 @@ const schema = defineCommand({
 });
 
 export default defineCommand({
-  meta: { name: "config", description: "Config help: check, init, path, schema" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "config" },
   args: { ...globalArgs },
+  // No default: `bosun config` alone is a usage error naming these.
   subCommands: { check, init, path, schema },
-  run({ rawArgs }) {
-    if (rawArgs.some((a) => !a.startsWith("-"))) return;
-    throw new BosunError("usage", "`bosun config` needs a subcommand: check, init, path or schema", { exitCode: 2, hint: "e.g. `bosun config check`" });
-  },
 });

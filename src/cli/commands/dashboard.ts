@@ -7,7 +7,8 @@ import { cliContext } from "../context.ts";
 import { VERSION } from "../version.ts";
 
 export default defineCommand({
-  meta: { name: "dashboard", description: "Attach the live dashboard to the running gateway" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "dashboard" },
   args: { ...globalArgs },
   async run({ args }) {
     const ctx = cliContext(args);

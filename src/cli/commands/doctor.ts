@@ -20,7 +20,8 @@ interface Check {
 }
 
 export default defineCommand({
-  meta: { name: "doctor", description: "Check config, home permissions, ports and provider" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "doctor" },
   args: { ...globalArgs },
   async run({ args }) {
     const ctx = cliContext(args);
@@ -54,7 +55,7 @@ export default defineCommand({
         if (x.hint && x.outcome !== "ok") out(`  ${c.dim(x.hint)}`);
       }
     }
-    if (checks.some((x) => x.outcome === "fail")) process.exitCode = 1;
+    return checks.some((x) => x.outcome === "fail") ? 1 : 0;
   },
 });
 

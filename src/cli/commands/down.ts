@@ -14,7 +14,8 @@ import { crashLines } from "../status-view.ts";
 const EXIT_WAIT_MS = 15_000;
 
 export default defineCommand({
-  meta: { name: "down", description: "Stop the running gateway gracefully" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "down" },
   args: { ...globalArgs },
   async run({ args }) {
     const ctx = cliContext(args);
@@ -43,7 +44,7 @@ export default defineCommand({
  * and the files it left in run/ are removed as `up` removes them; the exit code stays 4 (not
  * running), so a script can tell "stopped it" from "it was already gone".
  */
-function notRunning(ctx: CliContext): void {
+function notRunning(ctx: CliContext): number {
   const cleaned = cleanStaleRun(ctx.paths);
   const { crash } = cleaned;
   const hint = crash ? "`bosun up` starts it again" : "nothing to stop";
@@ -66,5 +67,5 @@ function notRunning(ctx: CliContext): void {
     if (cleaned.removed.length > 0) err(`cleaned up after it: removed ${removedList(cleaned)}`);
     err(`${c.dim("hint:")} ${hint}`);
   }
-  process.exitCode = ExitCode.notRunning;
+  return ExitCode.notRunning;
 }

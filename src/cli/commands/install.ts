@@ -12,7 +12,8 @@ import { isTerminal, ProgressView } from "../progress.ts";
 const POLL_MS = 200;
 
 export default defineCommand({
-  meta: { name: "install", description: "Install models and voices, e.g. `bosun install whisper:base.en piper:en_US-lessac-medium`" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "install" },
   args: {
     ...globalArgs,
     targets: { type: "positional", required: true, description: "One or more targets (engine:id); `bosun catalog` lists them", valueHint: "TARGET..." },
@@ -61,6 +62,7 @@ export default defineCommand({
     process.off("SIGTERM", onInterrupt);
     const failed = statuses.filter((s) => s.state !== "installed");
     if (args.json) printJson({ type: "result", ok: failed.length === 0, installs: statuses });
-    if (failed.length > 0) process.exitCode = cancelled ? 130 : ExitCode.failed;
+    if (failed.length > 0) return cancelled ? 130 : ExitCode.failed;
+    return ExitCode.ok;
   },
 });

@@ -33,11 +33,10 @@ const ls = defineCommand({
 });
 
 export default defineCommand({
-  meta: { name: "installs", description: "Install status of models and voices" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "installs" },
   args: { ...globalArgs },
   subCommands: { ls },
-  async run({ rawArgs, args }) {
-    if (rawArgs.some((a) => !a.startsWith("-"))) return;
-    await ls.run!({ args, rawArgs, cmd: ls } as never);
-  },
+  // `bosun installs` alone is `bosun installs ls`.
+  default: "ls",
 });

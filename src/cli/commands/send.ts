@@ -6,7 +6,8 @@ import { runningGateway } from "../gateway-api.ts";
 import { c, err, printJson } from "../output.ts";
 
 export default defineCommand({
-  meta: { name: "send", description: "Send one outbound message through an adapter" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "send" },
   args: {
     ...globalArgs,
     adapter: { type: "positional", required: true, description: "Adapter name" },

@@ -6,7 +6,8 @@ import { out, printJson } from "../output.ts";
 import { renderStatus } from "../status-view.ts";
 
 export default defineCommand({
-  meta: { name: "status", description: "Gateway, adapters, installs, sessions and integrations at a glance" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "status" },
   args: { ...globalArgs },
   async run({ args }) {
     const ctx = cliContext(args);

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
-import { globalArgs } from "../args.ts";
+import { globalArgs, targetArg } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
 import { gatewayApi } from "../gateway-api.ts";
@@ -8,10 +8,11 @@ import { openInstaller } from "../installer-context.ts";
 import { c, err, printJson } from "../output.ts";
 
 export default defineCommand({
-  meta: { name: "uninstall", description: "Remove an installed model or voice" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "uninstall" },
   args: {
     ...globalArgs,
-    target: { type: "positional", required: true, description: "engine:id, e.g. whisper:base.en" },
+    ...targetArg,
   },
   async run({ args }) {
     const ctx = cliContext(args);

@@ -19,7 +19,8 @@ export const DAEMON_ENV = "BOSUN_DAEMON_CHILD";
 const SIGNAL_EXIT_MS = 10_000;
 
 export default defineCommand({
-  meta: { name: "up", description: "Run the gateway (with the dashboard in a terminal; --detach for a background daemon)" },
+  // Its description is the command table's (commands.ts).
+  meta: { name: "up" },
   args: {
     ...globalArgs,
     detach: { type: "boolean", alias: "d", description: "Run in the background; returns once the gateway is ready" },
@@ -91,7 +92,7 @@ function handleSignals(gateway: Gateway): void {
  * stderr is the log file too (detach.ts), so even the runtime's own crash report lands there; what
  * JavaScript writes to stderr (a library, a runtime warning) goes through the gateway's redactor.
  */
-async function runDaemonChild(ctx: CliContext): Promise<void> {
+async function runDaemonChild(ctx: CliContext): Promise<number> {
   process.on("SIGHUP", () => {});
   const report = (v: unknown) => new Promise<void>((r) => process.stdout.write(JSON.stringify(v) + "\n", () => r()));
   try {
@@ -102,13 +103,14 @@ async function runDaemonChild(ctx: CliContext): Promise<void> {
     await gateway.start();
     await report({ ready: true, pid: process.pid, adapters: adapterStarts(gateway.snapshot(), (t) => gateway.redactor.apply(t)) });
     await gateway.stopped;
+    return ExitCode.ok;
   } catch (e) {
     const info =
       e instanceof BosunError
         ? { code: e.code, message: e instanceof ConfigError ? `${e.location}: ${e.message}` : e.message, hint: e.hint ?? null, exitCode: e.exitCode }
         : { code: "internal", message: String(e), hint: null, exitCode: ExitCode.failed };
     await report({ error: info });
-    process.exitCode = info.exitCode;
+    return info.exitCode;
   }
 }
 
