@@ -3,11 +3,11 @@ import { memo, useMemo, type ReactNode } from "react";
 import type { AdapterStatus } from "../core/status.ts";
 import { formatAge, formatClock, formatDuration, formatRetry } from "../core/format.ts";
 import { oneLine, shownText } from "./format.ts";
-import { adapterTimeline, type TimelineEntry, type Transition } from "./history.ts";
+import { adapterTimeline, type TimelineEntry } from "./history.ts";
 import { MessageRow } from "./MessageList.tsx";
-import type { MessageLine } from "./store.ts";
 import { stateTone } from "../core/present.ts";
 import { toneProps } from "./theme.ts";
+import type { MessageLine, Transition } from "./state.ts";
 
 interface AdapterDetailProps {
   adapter: AdapterStatus;

@@ -6,12 +6,12 @@ import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { formatDuration, formatRetry } from "../core/format.ts";
 import { formatTraffic, oneLine } from "./format.ts";
 import { MessageList } from "./MessageList.tsx";
-import type { MessageLine } from "./store.ts";
 import { stateTone } from "../core/present.ts";
 import { toneProps } from "./theme.ts";
 import { sortTitle, type SortSpec } from "./sort.ts";
 import { useStale } from "./stale.ts";
 import { windowStart } from "./windowed.ts";
+import type { MessageLine } from "./state.ts";
 
 interface AdaptersPaneProps {
   /** The rows as drawn: filtered and sorted. */

@@ -8,13 +8,14 @@ import { isQuitKey, splitKeys } from "./keys.ts";
 import { PaneBody } from "./PaneBody.tsx";
 import type { DashboardSource } from "./source.ts";
 import { isGone, StaleContext, viewTime } from "./stale.ts";
-import { dashboardReducer, initialDashboardState, type PaneId } from "./store.ts";
+import { dashboardReducer, type PaneId } from "./store.ts";
 import { Tabs } from "./Tabs.tsx";
 import { installLook } from "../core/present.ts";
 import { useCatalog } from "./useCatalog.ts";
 import { useClock } from "./useClock.ts";
 import { useControl } from "./useControl.ts";
 import { useSourceEvents } from "./useSourceEvents.ts";
+import { initialDashboardState } from "./state.ts";
 
 /** Panes whose backing part exists today; the rest show a "not built yet" line. */
 export const DEFAULT_BUILT: Record<PaneId, boolean> = {

@@ -4,11 +4,12 @@ import type { InstallStatus } from "../core/status.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { formatSize } from "../core/format.ts";
 import { oneLine } from "./format.ts";
-import { filterCatalog, type CatalogCache, type PickerState } from "./picker.ts";
+import { filterCatalog } from "./picker.ts";
 import type { CatalogItem } from "./source.ts";
 import { installLook } from "../core/present.ts";
 import { toneProps } from "./theme.ts";
 import { windowStart } from "./windowed.ts";
+import type { CatalogCache, PickerState } from "./state.ts";
 
 interface CatalogPickerProps {
   picker: PickerState;

@@ -2,9 +2,9 @@ import { Box, Text } from "ink";
 import { memo } from "react";
 import { formatClock } from "../core/format.ts";
 import { oneLine } from "./format.ts";
-import type { LogLine } from "./store.ts";
 import { levelTone } from "../core/present.ts";
 import { toneProps } from "./theme.ts";
+import type { LogLine } from "./state.ts";
 
 interface LogsPaneProps {
   /** The lines as drawn: those matching the filter. */

@@ -2,7 +2,7 @@ import { Box, Text } from "ink";
 import { memo } from "react";
 import { formatClock } from "../core/format.ts";
 import { oneLine, shortConversation } from "./format.ts";
-import type { MessageLine } from "./store.ts";
+import type { MessageLine } from "./state.ts";
 
 interface MessageListProps {
   /** Already filtered and trimmed to what fits; oldest first. */

@@ -1,5 +1,5 @@
 import { Text } from "ink";
-import type { PaneId } from "./store.ts";
+import type { PaneId } from "./panes.ts";
 
 const WHY: Record<PaneId, string> = {
   adapters: "Adapters arrive with the adapter supervisor (not built yet).",

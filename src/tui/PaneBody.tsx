@@ -6,8 +6,9 @@ import { IntegrationsPane } from "./IntegrationsPane.tsx";
 import { LogsPane } from "./LogsPane.tsx";
 import { NotBuilt } from "./NotBuilt.tsx";
 import { SessionsPane } from "./SessionsPane.tsx";
-import { selectedIndex, targetAdapter, type DashboardState, type PaneId } from "./store.ts";
+import { selectedIndex, targetAdapter, type PaneId } from "./store.ts";
 import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs } from "./view.ts";
+import type { DashboardState } from "./state.ts";
 
 interface PaneBodyProps {
   state: DashboardState;

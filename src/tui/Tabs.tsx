@@ -1,6 +1,6 @@
 import { Text } from "ink";
 import { Fragment, memo } from "react";
-import { PANE_TITLES, PANES, type PaneId } from "./store.ts";
+import { PANE_TITLES, PANES, type PaneId } from "./panes.ts";
 
 interface TabsProps {
   pane: PaneId;

@@ -1,8 +1,9 @@
 /** r and s on the Adapters pane: restart, stop or start the adapter, asking before the last running channel stops. */
 import { askConfirm } from "./confirm.ts";
-import { actionFor, infoNotice, READ_ONLY_NOTICE, withRequest } from "./control.ts";
+import { actionFor, infoNotice, READ_ONLY_NOTICE } from "./control.ts";
+import { withRequest } from "./request.ts";
 import { targetAdapter } from "./selection.ts";
-import type { DashboardState } from "./store.ts";
+import type { DashboardState } from "./state.ts";
 
 /** `r` / `s` on the selected adapter (or the one whose details are open). */
 export function controlAdapter(state: DashboardState, op: "restart" | "toggle", at: number | undefined): DashboardState {

@@ -2,8 +2,8 @@ import type { BosunEvent } from "../core/events.ts";
 import { reduceStatus } from "../core/status-reducer.ts";
 import { forgetAdapter, keepAdapters, noteAdapter } from "./history.ts";
 import { noteInstall, snapshotRates } from "../core/pace.ts";
-import type { DashboardState, LogLine, MessageLine } from "./store.ts";
 import { logMatches } from "./view.ts";
+import type { DashboardState, LogLine, MessageLine } from "./state.ts";
 
 export const LOG_CAP = 500;
 export const MESSAGE_CAP = 200;

@@ -1,17 +1,6 @@
 /** Actions that ask first: an uninstall (a second `u`) and stopping the last running channel (y/n). */
 import type { Notice } from "./control.ts";
-import type { DashboardState } from "./store.ts";
-
-export type ConfirmKind = "uninstall" | "stop";
-
-/** An action waiting for its confirmation. */
-export interface PendingConfirm {
-  kind: ConfirmKind;
-  /** The install target, or the adapter name. */
-  target: string;
-  /** Clock time the offer lapses; null until the first tick stamps it when made without a time. */
-  expiresAt: number | null;
-}
+import type { ConfirmKind, DashboardState, PendingConfirm } from "./state.ts";
 
 /** How long the second `u` that confirms an uninstall may take. */
 export const CONFIRM_MS = 3000;

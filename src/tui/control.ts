@@ -1,6 +1,5 @@
 import type { AdapterStatus } from "../core/status.ts";
 import { oneLine } from "./format.ts";
-import type { DashboardState } from "./store.ts";
 
 export type AdapterAction = "restart" | "stop" | "start";
 export type InstallAction = "install" | "cancel" | "uninstall";
@@ -48,12 +47,6 @@ const VERB: Record<ControlAction, string> = {
 export function actionFor(op: "restart" | "toggle", adapter: AdapterStatus): AdapterAction {
   if (op === "restart") return "restart";
   return adapter.state === "stopped" ? "start" : "stop";
-}
-
-/** Record a request (one at a time; the caller checks) and say that it is under way. */
-export function withRequest(state: DashboardState, action: ControlAction, name: string): DashboardState {
-  const request: ControlRequest = { id: state.nextId, action, name };
-  return { ...state, nextId: state.nextId + 1, request, notice: pendingNotice(request) };
 }
 
 export function pendingNotice(req: ControlRequest): Notice {

@@ -1,22 +1,8 @@
 import type { AdapterState, AdapterStatus } from "../core/status.ts";
-import type { MessageLine } from "./store.ts";
+import type { AdapterHistory, MessageLine, Transition } from "./state.ts";
 
 /** State transitions kept per adapter for its detail view. */
 export const HISTORY_CAP = 50;
-
-/** One change of an adapter's state, as the dashboard saw it. */
-export interface Transition {
-  /** From the dashboard's id sequence, so it orders against message lines. */
-  id: number;
-  at: string;
-  /** Null when the adapter was first seen (already in `to`). */
-  from: AdapterState | null;
-  to: AdapterState;
-  restarts: number;
-  lastError: string | null;
-}
-
-export type AdapterHistory = Readonly<Record<string, readonly Transition[]>>;
 
 /** A row of an adapter's recent events: a state transition or a message through it. */
 export type TimelineEntry = { kind: "state"; id: number; transition: Transition } | { kind: "message"; id: number; message: MessageLine };

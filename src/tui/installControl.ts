@@ -1,9 +1,10 @@
 import type { InstallStatus } from "../core/status.ts";
 import { askConfirm, confirmOpen } from "./confirm.ts";
-import { infoNotice, READ_ONLY_INSTALLS_NOTICE, withRequest } from "./control.ts";
+import { infoNotice, READ_ONLY_INSTALLS_NOTICE } from "./control.ts";
+import { withRequest } from "./request.ts";
 import { selectedIndex } from "./selection.ts";
-import type { DashboardState } from "./store.ts";
 import { visibleInstalls } from "./view.ts";
+import type { DashboardState } from "./state.ts";
 
 export { CONFIRM_MS } from "./confirm.ts";
 

@@ -5,26 +5,7 @@
  */
 import { PANES, type PaneId } from "./panes.ts";
 import { sortKeys } from "./sort.ts";
-import type { UiAction } from "./store.ts";
-
-/** The parts of Ink's `Key` the dashboard reads; structural so the store stays free of Ink. */
-export interface KeyInfo {
-  tab?: boolean;
-  shift?: boolean;
-  ctrl?: boolean;
-  upArrow?: boolean;
-  downArrow?: boolean;
-  leftArrow?: boolean;
-  rightArrow?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  escape?: boolean;
-  return?: boolean;
-  backspace?: boolean;
-  /** What most terminals send for Backspace (0x7f); Ink calls it delete. */
-  delete?: boolean;
-  meta?: boolean;
-}
+import type { KeyInfo, UiAction } from "./state.ts";
 
 /** What is open over the pane, since some keys mean something else there. */
 export interface KeyContext {

@@ -1,7 +1,9 @@
 /** What a key press means, read from the one keymap (keymap.ts) that the footer and the help draw too. */
-import { activeModes, isQuitKey, KEYMAP, type KeyCommand, type KeyContext, type KeyInfo } from "./keymap.ts";
+import { activeModes, isQuitKey, KEYMAP, type KeyCommand, type KeyContext } from "./keymap.ts";
+import type { KeyInfo } from "./state.ts";
 
-export { isQuitKey, type KeyCommand, type KeyContext, type KeyInfo } from "./keymap.ts";
+export { isQuitKey, type KeyCommand, type KeyContext } from "./keymap.ts";
+export type { KeyInfo } from "./state.ts";
 
 /** What a key press means; null for keys the dashboard ignores. */
 export function keyToAction(input: string, key: KeyInfo, ctx: KeyContext = {}): KeyCommand | null {

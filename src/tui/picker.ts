@@ -1,30 +1,8 @@
-import { infoNotice, READ_ONLY_INSTALLS_NOTICE, withRequest } from "./control.ts";
+import { infoNotice, READ_ONLY_INSTALLS_NOTICE } from "./control.ts";
+import { withRequest } from "./request.ts";
 import { clamp } from "./selection.ts";
 import type { CatalogItem } from "./source.ts";
-import type { DashboardState } from "./store.ts";
-
-/** The catalogue picker over the Installs pane: what has been typed, and the highlighted row. */
-export interface PickerState {
-  filter: string;
-  /** Index into the filtered entries. */
-  cursor: number;
-}
-
-/** The catalogue, asked for once and kept for the dashboard's life. */
-export interface CatalogCache {
-  entries: readonly CatalogItem[] | null;
-  /** Why the last load failed; the next `i` tries again. */
-  error: string | null;
-  /** Id of the load in flight (App's hook runs it). */
-  loading: number | null;
-}
-
-export const EMPTY_CATALOG: CatalogCache = { entries: null, error: null, loading: null };
-
-export type PickerOp =
-  | { kind: "picker"; op: "type"; text: string; at?: number }
-  | { kind: "picker"; op: "move"; delta: number; at?: number }
-  | { kind: "picker"; op: "erase" | "clear" | "close" | "choose"; at?: number };
+import type { CatalogCache, DashboardState, PickerOp, PickerState } from "./state.ts";
 
 /**
  * Entries matching every word of the filter in their target, description, language or

@@ -1,7 +1,7 @@
 import { render } from "ink";
 import { App } from "./App.tsx";
 import type { DashboardSource } from "./source.ts";
-import type { PaneId } from "./store.ts";
+import type { PaneId } from "./panes.ts";
 
 export interface RunDashboardOptions {
   source: DashboardSource;

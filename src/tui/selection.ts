@@ -1,6 +1,7 @@
 import type { AdapterStatus } from "../core/status.ts";
-import type { DashboardState, PaneId } from "./store.ts";
+import type { PaneId } from "./panes.ts";
 import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs } from "./view.ts";
+import type { DashboardState } from "./state.ts";
 
 /** Number of selectable rows in a pane as drawn (after its filter); selection is clamped against it. */
 export function paneLength(state: DashboardState, pane: PaneId): number {

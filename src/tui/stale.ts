@@ -1,5 +1,5 @@
 import { createContext, useContext } from "react";
-import type { DashboardState } from "./store.ts";
+import type { DashboardState } from "./state.ts";
 
 /**
  * True while the view shows the last known state of a gateway that went away: tables draw their

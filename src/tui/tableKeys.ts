@@ -4,15 +4,8 @@ import { infoNotice } from "./control.ts";
 import { installColumns } from "./installColumns.ts";
 import { cycleSort, describeSort, isSortPane, sortByKey, sortKeys, type SortPane } from "./sort.ts";
 import { PANE_TITLES, type PaneId } from "./panes.ts";
-import type { DashboardState } from "./store.ts";
 import { visibleAdapters, visibleInstalls, visibleIntegrations } from "./view.ts";
-
-export type FilterOp =
-  | { kind: "filter"; op: "open" | "close" | "clear" | "erase" | "clearText"; at?: number }
-  | { kind: "filter"; op: "type"; text: string; at?: number };
-
-/** `o` cycles the sort column; a capital letter (shift+letter) sorts by that column. */
-export type SortOp = { kind: "sort"; letter?: string; at?: number };
+import type { DashboardState, FilterOp, SortOp } from "./state.ts";
 
 const FILTERABLE: ReadonlySet<PaneId> = new Set(["adapters", "installs", "integrations", "logs"]);
 

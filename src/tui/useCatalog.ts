@@ -1,6 +1,6 @@
 import { useEffect, useRef, type Dispatch } from "react";
 import type { DashboardActions } from "./source.ts";
-import type { DashboardAction } from "./store.ts";
+import type { DashboardAction } from "./state.ts";
 
 /**
  * Loads the catalogue when the reducer asks for it (`loading` is the request's id). The

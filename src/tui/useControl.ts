@@ -1,7 +1,7 @@
 import { useEffect, useRef, type Dispatch } from "react";
 import { READ_ONLY_NOTICE, type ControlRequest, type Outcome } from "./control.ts";
 import type { DashboardActions } from "./source.ts";
-import type { DashboardAction } from "./store.ts";
+import type { DashboardAction } from "./state.ts";
 
 /**
  * Runs the action the reducer asked for (the reducer stays pure: a key press only records

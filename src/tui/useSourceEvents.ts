@@ -1,7 +1,7 @@
 import { useEffect, type Dispatch } from "react";
 import type { BosunEvent } from "../core/events.ts";
 import type { DashboardSource } from "./source.ts";
-import type { DashboardAction } from "./store.ts";
+import type { DashboardAction } from "./state.ts";
 
 /**
  * Feeds a source's events into the reducer. An event after a quiet spell is dispatched at

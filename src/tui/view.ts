@@ -6,7 +6,7 @@
  */
 import type { AdapterStatus, InstallStatus, IntegrationStatus } from "../core/status.ts";
 import { sortAdapters, sortInstalls, type SortSpec } from "./sort.ts";
-import type { DashboardState, LogLine } from "./store.ts";
+import type { DashboardState, LogLine } from "./state.ts";
 
 /** True when every word of `filter` occurs in one of `fields` (case-insensitive). */
 export function matches(filter: string, ...fields: ReadonlyArray<string | null | undefined>): boolean {

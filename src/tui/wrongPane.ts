@@ -1,7 +1,7 @@
 /** Keys pressed on a pane they do not work on. */
 import { infoNotice } from "./control.ts";
 import { PANE_TITLES, type PaneId } from "./panes.ts";
-import type { DashboardState, UiAction } from "./store.ts";
+import type { DashboardState, UiAction } from "./state.ts";
 
 /** Keys that act on one pane's rows, and which pane that is. */
 const HOME: Partial<Record<UiAction["kind"], PaneId>> = { control: "adapters", detail: "adapters", pick: "installs", cancelInstall: "installs", uninstall: "installs" };
