@@ -1,3 +1,5 @@
+import type { Clock } from "../../util/clock.ts";
+
 /** The outcome of reading a request body under a size cap. */
 export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false; reason: "too_large" | "too_slow" };
 
@@ -8,17 +10,26 @@ export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false; reason: 
  * is refused as soon as it does, and the rest is never read. A body still incomplete after
  * `deadlineMs` is refused as too slow.
  */
-export async function readCappedBody(req: Request, maxBytes: number, deadlineMs: number): Promise<CappedBody> {
+export async function readCappedBody(req: Request, maxBytes: number, deadlineMs: number, clock: Clock): Promise<CappedBody> {
   const declared = req.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > maxBytes) {
     return { ok: false, reason: "too_large" };
   }
   if (!req.body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = req.body.getReader();
+  const deadline = new AbortController();
+  const late = clock.sleep(deadlineMs, deadline.signal).then(() => "late" as const);
+  try {
+    return await readChunks(reader, maxBytes, late);
+  } finally {
+    deadline.abort();
+  }
+}
+
+/** Read to the end, the cap or the deadline, whichever comes first. */
+async function readChunks(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number, late: Promise<"late">): Promise<CappedBody> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), deadlineMs)));
   for (;;) {
     const next = await Promise.race([reader.read(), late]);
     if (next === "late") {
@@ -29,13 +40,11 @@ export async function readCappedBody(req: Request, maxBytes: number, deadlineMs:
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      clearTimeout(timer);
       await reader.cancel().catch(() => undefined);
       return { ok: false, reason: "too_large" };
     }
     chunks.push(value);
   }
-  clearTimeout(timer);
   const bytes = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {

@@ -1,5 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import type { RequestControl } from "../../platform/index.ts";
+import type { Clock } from "../../util/clock.ts";
 import { readCappedBody } from "./body.ts";
 import { replyKey, type PendingReplies } from "./pending.ts";
 import { parseWebhookRequest, type WebhookRequest } from "./request.ts";
@@ -15,6 +16,7 @@ export interface HandlerDeps {
   replyTimeoutMs: number;
   pending: PendingReplies;
   log: ConsolaInstance;
+  clock: Clock;
   /** True once shutdown began: no new request is accepted. */
   stopping(): boolean;
   /** Record protocol traffic (liveness). */
@@ -47,7 +49,7 @@ export function createHandler(deps: HandlerDeps): (req: Request, control: Reques
 
     let body;
     try {
-      body = await readCappedBody(req, deps.maxBodyBytes, deps.bodyDeadlineMs);
+      body = await readCappedBody(req, deps.maxBodyBytes, deps.bodyDeadlineMs, deps.clock);
     } catch {
       return errorResponse(400, "bad_request", "the request body could not be read");
     }

@@ -1,6 +1,7 @@
 import { BosunError } from "../../errors.ts";
 import { serve, type HttpServer } from "../../platform/index.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
+import type { Clock } from "../../util/clock.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
 import { postCallback } from "./callback.ts";
@@ -19,10 +20,9 @@ const CALLBACK_DRAIN_MS = 2_000;
 const REQUEST_DRAIN_MS = 1_000;
 
 /** Where the adapter can reach its own server (a wildcard listen address is reached on loopback). */
-function settledWithin(promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<void>((r) => (timer = setTimeout(r, ms)));
-  return Promise.race([Promise.allSettled([...promises]).then(() => undefined), deadline]).finally(() => clearTimeout(timer));
+function settledWithin(clock: Clock, promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
+  const deadline = new AbortController();
+  return Promise.race([Promise.allSettled([...promises]).then(() => undefined), clock.sleep(ms, deadline.signal)]).finally(() => deadline.abort());
 }
 
 /**
@@ -34,7 +34,7 @@ function settledWithin(promises: Iterable<Promise<unknown>>, ms: number): Promis
 export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) => {
   const { config } = ctx;
   const { hostname, port } = parseListen(config.listen);
-  const pending = new PendingReplies();
+  const pending = new PendingReplies(ctx.clock);
   const callbacks = new AbortController();
   const inflightCallbacks = new Set<Promise<void>>();
   const activeRequests = new Set<Promise<Response>>();
@@ -55,6 +55,7 @@ export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) 
     replyTimeoutMs: config.reply_timeout_ms,
     pending,
     log: ctx.log,
+    clock: ctx.clock,
     stopping: () => stopping,
     touch,
     deliver: (request, accepted, refuse) =>
@@ -123,11 +124,11 @@ export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) 
         pending.settleAll(SHUTTING_DOWN);
         queue?.end();
         // Let the answered requests write their 503 before the server closes their connections.
-        await settledWithin(activeRequests, REQUEST_DRAIN_MS);
+        await settledWithin(ctx.clock, activeRequests, REQUEST_DRAIN_MS);
         const s = server;
         server = null;
         if (s) await s.stop();
-        await settledWithin(inflightCallbacks, CALLBACK_DRAIN_MS);
+        await settledWithin(ctx.clock, inflightCallbacks, CALLBACK_DRAIN_MS);
         callbacks.abort();
       })();
       return shutdownDone;

@@ -1,3 +1,4 @@
+import type { Clock } from "../../util/clock.ts";
 import type { Outcome } from "./responses.ts";
 
 type Waiter = (outcome: Outcome) => void;
@@ -29,7 +30,10 @@ export class PendingReplies {
   #all = new Set<Waiter>();
   #callbacks = new Map<string, string>();
 
-  constructor(private readonly maxCallbacks = 10_000) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxCallbacks = 10_000,
+  ) {}
 
   /**
    * Wait for the reply to `id`; resolves with it (once joined), with `answer`'s outcome, or with
@@ -41,12 +45,13 @@ export class PendingReplies {
   wait(id: string, timeoutMs: number, onTimeout: () => Outcome): Waiting {
     let finish!: Waiter;
     let joined: Set<Waiter> | null = null;
+    const expiry = new AbortController();
     const outcome = new Promise<Outcome>((resolve) => {
       let done = false;
       finish = (o: Outcome) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        expiry.abort();
         this.#all.delete(finish);
         if (joined) {
           joined.delete(finish);
@@ -54,8 +59,10 @@ export class PendingReplies {
         }
         resolve(o);
       };
-      const timer = setTimeout(() => finish(onTimeout()), timeoutMs);
       this.#all.add(finish);
+      void this.clock.sleep(timeoutMs, expiry.signal).then(() => {
+        if (!expiry.signal.aborted) finish(onTimeout());
+      });
     });
     const join = () => {
       if (joined || !this.#all.has(finish)) return;
