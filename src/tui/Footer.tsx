@@ -1,8 +1,9 @@
 import { Text } from "ink";
 import { memo } from "react";
-import type { Notice, NoticeTone } from "./control.ts";
+import type { Notice } from "./control.ts";
 import { hintsFor, type HintView, type KeyMode } from "./keymap.ts";
 import type { PaneId } from "./panes.ts";
+import { noticeProps } from "./theme.ts";
 
 interface FooterProps {
   interactive: boolean;
@@ -20,8 +21,6 @@ interface FooterProps {
   width: number;
 }
 
-const TONE: Record<NoticeTone, string> = { pending: "cyan", ok: "green", warn: "yellow", error: "red", info: "yellow" };
-
 /**
  * The status of an action on the gateway, if one is running or just ended, the filter, then key
  * hints for what is on screen; without a terminal on stdin the dashboard is read-only and says so.
@@ -32,7 +31,7 @@ export const Footer = memo(function Footer({ interactive, pane, help, detail, pi
   if (filtering) {
     return (
       <Text wrap="truncate-end">
-        {lead ? <Text color={TONE[notice!.tone]}>{lead}</Text> : null}
+        {lead ? <Text {...noticeProps(notice!.tone)}>{lead}</Text> : null}
         <Text color="cyan">/{filter}</Text>
         <Text inverse> </Text>
         <Text dimColor>{`  ${hintsFor("filter", view(pane, detail, filter)).join(" · ")}`}</Text>
@@ -43,7 +42,7 @@ export const Footer = memo(function Footer({ interactive, pane, help, detail, pi
   const room = width - lead.length - shown.length;
   return (
     <Text wrap="truncate-end">
-      {lead ? <Text color={TONE[notice!.tone]}>{lead}</Text> : null}
+      {lead ? <Text {...noticeProps(notice!.tone)}>{lead}</Text> : null}
       {shown ? <Text color="cyan">{shown}</Text> : null}
       <Text dimColor>{fitHints(hintsFor(footerMode(pane, help, picker), view(pane, detail, filter)), room)}</Text>
     </Text>

@@ -35,7 +35,7 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
         <Text wrap="truncate-end">
           <Text bold>bosun</Text> <Text>{version}</Text>
           {"  "}
-          <Text color="yellow">● connecting…</Text>
+          <Text {...toneProps("warn")}>● connecting…</Text>
         </Text>
         <Text> </Text>
       </Box>
@@ -51,7 +51,7 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
         {mode === "attached" && gwVersion !== version ? <Text dimColor> (dashboard {version})</Text> : null}
         {"  "}
         {gone ? (
-          <Text color="red">{goneAt === null ? "● gateway gone" : `● gateway gone since ${formatClock(new Date(goneAt).toISOString())} (${formatDuration(now - goneAt)} ago)`}</Text>
+          <Text {...toneProps("bad")}>{goneAt === null ? "● gateway gone" : `● gateway gone since ${formatClock(new Date(goneAt).toISOString())} (${formatDuration(now - goneAt)} ago)`}</Text>
         ) : (
           <Text {...toneProps(gatewayTone(g.state))}>● {g.state}</Text>
         )}

@@ -114,7 +114,7 @@ function ProgressBar({ percent, width }: { percent: number; width: number }) {
   const p = Math.floor(Math.min(100, Math.max(0, percent)));
   return (
     <>
-      <Text color={stale ? undefined : "cyan"}>{"█".repeat(filled)}</Text>
+      <Text {...(stale ? {} : toneProps("busy"))}>{"█".repeat(filled)}</Text>
       <Text dimColor>{"░".repeat(width - filled)}</Text>
       {` ${String(p).padStart(3)}%`}
     </>
