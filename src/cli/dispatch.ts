@@ -1,9 +1,8 @@
-import { renderUsage, type ArgsDef, type CommandDef } from "citty";
-import { stripVTControlCharacters } from "node:util";
+import type { ArgsDef, CommandDef } from "citty";
 import { BosunError, ExitCode } from "../core/errors.ts";
 import { didYouMean } from "../core/util/suggest.ts";
 import { COMMANDS, isCommand, runTable } from "./commands.ts";
-import { c, err, out, reportError } from "./output.ts";
+import { c, err, out, reportError, setColor } from "./output.ts";
 import { VERSION } from "./version.ts";
 
 /*
@@ -94,9 +93,9 @@ async function runNamed(name: string, rawArgs: string[]): Promise<number> {
   const args = sub ? sub.rawArgs : rawArgs;
   if (args.includes("--help") || args.includes("-h")) {
     // Usage lines name the whole command as typed: `bosun config check`, not `check`.
-    const usage = await renderUsage(target, { meta: { name: sub ? `bosun ${name}` : "bosun" } });
-    const color = process.stdout.isTTY === true && !process.env.NO_COLOR && !args.includes("--no-color");
-    out(color ? usage : stripVTControlCharacters(usage));
+    const { renderHelp } = await import("./usage.ts");
+    setColor(process.stdout.isTTY === true && !args.includes("--no-color"));
+    out(await renderHelp(target, sub ? `${name} ${sub.name}` : name, c.bold));
     return ExitCode.ok;
   }
   await checkFlags(target, args, sub ? `${name} ${sub.name}` : name);

@@ -61,4 +61,26 @@ describe("global flags and argument errors (dist/bosun)", () => {
     expect(sb.run(["catalog", "whisper", "--filter", "base.en"]).code).toBe(0);
     expect(sb.run(["install", "--help", "whisper:tiny", "whisper:base"]).code).toBe(0);
   });
+
+  test("help is aligned, names the whole command, shows only documented flags, and says what the command table says", () => {
+    const top = sb.run(["--help"]).stdout;
+    const described = (name: string) => top.split("\n").find((l) => l.startsWith(`  ${name} `))!.slice(2 + name.length).trim();
+    for (const path of [["up"], ["send"], ["install"], ["catalog"], ["adapters"], ["adapters", "restart"], ["config", "check"]]) {
+      const r = sb.run([...path, "--help"]);
+      expect({ path, code: r.code }).toEqual({ path, code: 0 });
+      const lines = r.stdout.split("\n");
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^USAGE bosun ${path.join(" ")}( |$)`)));
+      // One description per command: the top-level list and the command's own help agree.
+      if (path.length === 1) expect(lines[0]).toBe(described(path[0]!));
+      const start = lines.indexOf("OPTIONS");
+      const options = lines.slice(start + 1, lines.indexOf("", start) === -1 ? undefined : lines.indexOf("", start));
+      expect(options.length).toBeGreaterThan(3);
+      // Every description starts in one column, and every flag has one.
+      for (const l of options) expect(l).toMatch(/^  -\S*( \S+)*  +\S/);
+      const columns = new Set(options.map((l) => l.match(/^  -\S*( \S+)*  +/)![0].length));
+      expect({ path, columns: columns.size }).toEqual({ path, columns: 1 });
+      expect(r.stdout).toContain("--no-color");
+      expect(r.stdout).not.toMatch(/^\s+--color\b/m);
+    }
+  });
 });
