@@ -1,4 +1,4 @@
-import type { ControlClient } from "../core/control/client.ts";
+import type { GatewayApi } from "../core/control/api.ts";
 import type { DashboardSource } from "../tui/source.ts";
 import { systemClock } from "../core/util/clock.ts";
 import { dashboardActions } from "./install-actions.ts";
@@ -20,7 +20,7 @@ const MAX_RETRY_MS = 5_000;
  * gateway goes away the dashboard is told (stale view) and we keep trying to reattach, backing
  * off from a quarter second to five seconds so a gateway that is gone for long costs nothing.
  */
-export function attachedSource(connect: () => ControlClient, opts: ReconnectOptions = {}): DashboardSource {
+export function attachedSource(connect: () => GatewayApi, opts: ReconnectOptions = {}): DashboardSource {
   const first = opts.retryMs ?? RETRY_MS;
   const max = opts.maxRetryMs ?? MAX_RETRY_MS;
   const sleep = opts.sleep ?? ((ms: number, signal: AbortSignal) => systemClock.sleep(ms, signal));

@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
-import { ControlClient } from "../../core/control/client.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
 import { globalArgs } from "../args.ts";
 import { attachedSource } from "../attached-source.ts";
 import { cliContext } from "../context.ts";
+import { runningGateway } from "../gateway-api.ts";
 import { VERSION } from "../version.ts";
 
 export default defineCommand({
@@ -15,8 +15,8 @@ export default defineCommand({
     if (!process.stdout.isTTY) {
       throw new BosunError("not_a_tty", "the dashboard needs a terminal", { exitCode: ExitCode.usage, hint: "use `bosun status --json` in scripts" });
     }
-    ControlClient.connect(ctx.paths); // fail fast with exit 4 when nothing is running
+    runningGateway(ctx); // fail fast with exit 4 when nothing is running
     const { runDashboard } = await (await import("../load-tui.ts")).loadTui();
-    await runDashboard({ source: attachedSource(() => ControlClient.connect(ctx.paths, "dashboard")), version: VERSION });
+    await runDashboard({ source: attachedSource(() => runningGateway(ctx, "dashboard")), version: VERSION });
   },
 });
