@@ -31,6 +31,9 @@ import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
+/** Asked of a gateway that is still starting, or already stopping (503 over the control API). */
+const notReady = () => new BosunError("not_ready", "the gateway is not ready", { hint: "it is starting or stopping; `bosun status` says which" });
+
 export interface GatewayOptions {
   home: string;
   loaded: LoadedConfig;
@@ -90,7 +93,7 @@ export class Gateway {
 
   /** The adapter manager (manual control by name). */
   get adapters(): AdapterManager {
-    if (!this.#adapters) throw new BosunError("not_ready", "the gateway is not ready");
+    if (!this.#adapters) throw notReady();
     return this.#adapters;
   }
 
@@ -153,7 +156,7 @@ export class Gateway {
 
   /** The installer (model and voice installs under the guard). */
   get installer(): Installer {
-    if (!this.#installs) throw new BosunError("not_ready", "the gateway is not ready");
+    if (!this.#installs) throw notReady();
     return this.#installs.installer;
   }
 
@@ -169,13 +172,13 @@ export class Gateway {
 
   /** Ask for installs; each target either starts or reports the install already running. */
   async install(targets: string[], force = false): Promise<InstallRequest[]> {
-    if (!this.#installs) throw new BosunError("not_ready", "the gateway is not ready");
+    if (!this.#installs) throw notReady();
     return this.#installs.install(targets, force);
   }
 
   /** Answer one message as the agent would in a channel. */
   async reply(adapter: string, conversation: string, text: string, signal: AbortSignal, thread?: string): Promise<Reply> {
-    if (!this.#agent) throw new BosunError("not_ready", "the gateway is not ready");
+    if (!this.#agent) throw notReady();
     const key = thread ? `${adapter}:${conversation}:${thread}` : `${adapter}:${conversation}`;
     const reply = await this.#agent.reply({ key, text }, signal);
     // A model can repeat a key it was shown or that a tool returned: chat users never see a secret either.
