@@ -16,19 +16,8 @@ export interface StoredInstall extends InstallStatus {
   updatedAt?: string;
 }
 
-interface Row {
-  target: string;
-  state: string;
-  progress: number;
-  downloaded: number;
-  total: number;
-  stage: string | null;
-  error: string | null;
-  owner_pid: number | null;
-  verified: string | null;
-  rev: number;
-  updated_at: string;
-}
+/** A row as SQLite hands it over: its columns read through the helpers below, never cast. */
+type Row = Record<string, unknown>;
 
 /** Persisted install statuses (semantics §3), shared by the gateway and one-shot CLI processes. */
 export class InstallStore {
@@ -64,13 +53,13 @@ export class InstallStore {
 
   /** The stored status of a target, if any. */
   get(target: string): StoredInstall | undefined {
-    const r = this.#get.get(target) as Row | undefined;
+    const r: Row | undefined = this.#get.get(target);
     return r ? fromRow(r) : undefined;
   }
 
   /** Every stored status. */
   all(): StoredInstall[] {
-    return (this.#all.all() as unknown as Row[]).map(fromRow);
+    return this.#all.all().map(fromRow);
   }
 
   /** Write a status (whole), whatever is stored: for the holder of the target's claim. */
@@ -112,18 +101,22 @@ export class InstallStore {
   }
 }
 
+const text = (v: unknown): string => (typeof v === "string" ? v : String(v ?? ""));
+const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const count = (v: unknown): number => Number(v ?? 0);
+
 function fromRow(r: Row): StoredInstall {
   return {
-    target: r.target,
-    state: r.state as InstallState,
-    progress: r.progress,
-    downloadedBytes: r.downloaded,
-    totalBytes: r.total,
-    stage: r.stage,
-    error: r.error,
-    ownerPid: r.owner_pid,
-    verified: r.verified,
-    rev: r.rev,
-    updatedAt: r.updated_at,
+    target: text(r.target),
+    state: text(r.state) as InstallState,
+    progress: count(r.progress),
+    downloadedBytes: count(r.downloaded),
+    totalBytes: count(r.total),
+    stage: textOrNull(r.stage),
+    error: textOrNull(r.error),
+    ownerPid: r.owner_pid === null || r.owner_pid === undefined ? null : count(r.owner_pid),
+    verified: textOrNull(r.verified),
+    rev: count(r.rev),
+    updatedAt: text(r.updated_at),
   };
 }

@@ -1,7 +1,10 @@
 /** An unbounded async queue that is also an async iterable; the adapter streams are built on it. */
+/** What a finished stream answers: no value. */
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
 export class AsyncQueue<T> implements AsyncIterable<T> {
   #items: T[] = [];
-  #waiters: Array<{ resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }> = [];
+  #waiters: Array<{ resolve: (r: IteratorResult<T, undefined>) => void; reject: (e: unknown) => void }> = [];
   #done = false;
   #error: unknown = undefined;
 
@@ -20,7 +23,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.#error = error;
     for (const w of this.#waiters.splice(0)) {
       if (error !== undefined) w.reject(error);
-      else w.resolve({ value: undefined as never, done: true });
+      else w.resolve(DONE);
     }
   }
 
@@ -28,18 +31,18 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return this.#done;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<T> {
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return {
       next: () => {
-        if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift() as T, done: false });
+        if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift()!, done: false });
         if (this.#done) {
-          return this.#error !== undefined ? Promise.reject(this.#error) : Promise.resolve({ value: undefined as never, done: true });
+          return this.#error !== undefined ? Promise.reject(this.#error) : Promise.resolve(DONE);
         }
         return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
       },
       return: () => {
         this.end();
-        return Promise.resolve({ value: undefined as never, done: true });
+        return Promise.resolve(DONE);
       },
     };
   }
