@@ -1,6 +1,5 @@
 import { defineCommand } from "citty";
 import { Gateway } from "../../core/gateway.ts";
-import type { BosunEvent } from "../../core/events.ts";
 import { ConfigError, BosunError, ExitCode } from "../../core/errors.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
@@ -39,8 +38,6 @@ export default defineCommand({
     }
     const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !args.json;
     const gateway = newGateway(ctx, loaded);
-    const logs: BosunEvent[] = [];
-    const offBuffer = gateway.bus.onType("log", (e) => logs.push(e));
     if (!interactive) printLogs(gateway, ctx);
     handleSignals(gateway);
     exitOnCrash(gateway.log);
@@ -49,11 +46,10 @@ export default defineCommand({
     if (!interactive) reportStart(ctx, process.pid, adapterStarts(gateway.snapshot(), (t) => gateway.redactor.apply(t)), "foreground");
     if (interactive) {
       const { runInProcessDashboard } = await import("../dashboard-run.ts");
-      offBuffer();
-      await runInProcessDashboard(gateway, logs.splice(0));
+      // The start-up log lines reach it as the bus's recent records, as they would reach an attached one.
+      await runInProcessDashboard(gateway);
       await gateway.stop("dashboard closed");
     }
-    offBuffer();
     await gateway.stopped;
   },
 });
