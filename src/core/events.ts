@@ -49,6 +49,10 @@ export class EventBus {
     this.#now = now;
     this.#recentCap = recentLogs;
   }
+  /** The time events are stamped with (the gateway's clock), for events built outside `emit`. */
+  now(): number {
+    return this.#now();
+  }
   /** Publish an event to every subscriber; returns the stamped event. */
   emit(input: EventInput): BosunEvent {
     const e = { ...input, at: input.at ?? new Date(this.#now()).toISOString() } as BosunEvent;

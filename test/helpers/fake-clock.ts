@@ -1,9 +1,15 @@
 import type { Clock } from "../../src/core/util/clock.ts";
 
-/** A manual clock: sleeps resolve only when the test advances time past them. */
+interface Timer {
+  at: number;
+  seq: number;
+  fire: () => void;
+}
+
+/** A manual clock: sleeps resolve and timers fire only when the test advances time past them. */
 export class FakeClock implements Clock {
   #t: number;
-  #timers: Array<{ at: number; resolve: () => void; seq: number }> = [];
+  #timers: Timer[] = [];
   #seq = 0;
   constructor(start = Date.parse("2026-01-01T00:00:00Z")) {
     this.#t = start;
@@ -11,39 +17,54 @@ export class FakeClock implements Clock {
   now(): number {
     return this.#t;
   }
+  /** The fake time never goes backwards, so it serves as the monotonic reading too. */
+  monotonic(): number {
+    return this.#t;
+  }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
-      const timer = { at: this.#t + Math.max(0, ms), resolve: () => resolve(), seq: this.#seq++ };
-      this.#timers.push(timer);
+      const timer = this.#add(ms, resolve);
       signal?.addEventListener(
         "abort",
         () => {
-          this.#timers = this.#timers.filter((x) => x !== timer);
+          this.#remove(timer);
           resolve();
         },
         { once: true },
       );
     });
   }
-  /** Pending sleeps (for asserting that nothing is scheduled). */
+  after(ms: number, fn: () => void): () => void {
+    const timer = this.#add(ms, fn);
+    return () => this.#remove(timer);
+  }
+  /** Pending sleeps and timers (for asserting that nothing is scheduled). */
   get pending(): number {
     return this.#timers.length;
   }
-  /** Move time forward, firing due sleeps in order and letting their continuations run. */
+  /** Move time forward, firing due sleeps and timers in order and letting their continuations run. */
   async advance(ms: number): Promise<void> {
     const target = this.#t + ms;
     await settle();
     for (;;) {
       const due = this.#timers.filter((x) => x.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
-      this.#timers = this.#timers.filter((x) => x !== due);
+      this.#remove(due);
       this.#t = Math.max(this.#t, due.at);
-      due.resolve();
+      due.fire();
       await settle();
     }
     this.#t = target;
     await settle();
+  }
+  #add(ms: number, fire: () => void): Timer {
+    const timer = { at: this.#t + Math.max(0, ms), seq: this.#seq++, fire };
+    this.#timers.push(timer);
+    return timer;
+  }
+  #remove(timer: Timer): void {
+    this.#timers = this.#timers.filter((x) => x !== timer);
   }
 }
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { formatWithOptions } from "node:util";
 import { createConsola, type LogObject } from "consola";
 import { adapterConfigSchema, findAdapterKind } from "../../src/core/adapters/registry.ts";
-import { systemClock } from "../../src/core/util/clock.ts";
+import { systemClock, type Clock } from "../../src/core/util/clock.ts";
 import type { Adapter, AdapterEvent, InboundMessage } from "../../src/core/adapters/types.ts";
 import { freePort } from "./bosun.ts";
 import { waitUntil } from "./wait.ts";
@@ -412,7 +412,7 @@ export interface AdapterHarness {
 }
 
 /** Build an irc/twitch adapter from a raw config table (validated by the real schema). */
-export async function makeAdapter(table: Record<string, unknown>, name = "test"): Promise<AdapterHarness> {
+export async function makeAdapter(table: Record<string, unknown>, name = "test", clock: Clock = systemClock): Promise<AdapterHarness> {
   const config = adapterConfigSchema().parse(table);
   const logs: string[] = [];
   const log = createConsola({
@@ -422,6 +422,6 @@ export async function makeAdapter(table: Record<string, unknown>, name = "test")
   const kind = findAdapterKind(config.kind);
   if (!kind) throw new Error(`no adapter kind ${config.kind}`);
   const factory = await kind.factoryFor(config);
-  const adapter = factory({ name, config, log, clock: systemClock, stateFile: join(tmpdir(), `bosun-irc-state-${name}.json`) });
+  const adapter = factory({ name, config, log, clock, stateFile: join(tmpdir(), `bosun-irc-state-${name}.json`) });
   return { adapter, logs };
 }

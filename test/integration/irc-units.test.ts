@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { SendQueue, TokenBucket, type Scheduler } from "../../src/core/adapters/irc/flood.ts";
+import { SendQueue, TokenBucket } from "../../src/core/adapters/irc/flood.ts";
 import { addressedText, stripFormatting, toInbound, twitchText } from "../../src/core/adapters/irc/inbound.ts";
 import { escapeTagValue, formatMessage, IrcParseError, parseMessage, unescapeTagValue } from "../../src/core/adapters/irc/parse.ts";
 import { IRC_LINE_BYTES, privmsgTextBudget, splitText, utf8Bytes } from "../../src/core/adapters/irc/split.ts";
+import { systemClock } from "../../src/core/util/clock.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -126,50 +128,26 @@ describe("split", () => {
   });
 });
 
-/** A fake clock with a scheduler that fires timers when the clock is advanced. */
-function fakeClock() {
-  let t = 0;
-  let timers: Array<{ at: number; fn: () => void }> = [];
-  const schedule: Scheduler = (fn, ms) => {
-    const timer = { at: t + ms, fn };
-    timers.push(timer);
-    return () => void (timers = timers.filter((x) => x !== timer));
-  };
-  const advance = async (ms: number) => {
-    const end = t + ms;
-    for (;;) {
-      const due = timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      timers = timers.filter((x) => x !== due);
-      t = due.at;
-      due.fn();
-      await Promise.resolve();
-    }
-    t = end;
-    await Promise.resolve();
-  };
-  return { now: () => t, schedule, advance, pending: () => timers.length };
-}
-
 describe("flood control", () => {
-  test("token bucket: burst, then one token per interval, capped at capacity", () => {
-    const clock = fakeClock();
-    const b = new TokenBucket(3, 100, clock.now);
+  test("token bucket: burst, then one token per interval, capped at capacity", async () => {
+    const clock = new FakeClock();
+    const b = new TokenBucket(3, 100, () => clock.monotonic());
     expect([b.take(), b.take(), b.take()]).toEqual([0, 0, 0]);
     expect(b.take()).toBe(100);
-    void clock.advance(40);
+    await clock.advance(40);
     expect(b.take()).toBe(60);
-    void clock.advance(60);
+    await clock.advance(60);
     expect(b.take()).toBe(0);
     expect(b.take()).toBe(100);
-    void clock.advance(10_000);
+    await clock.advance(10_000);
     expect([b.take(), b.take(), b.take(), b.take() > 0]).toEqual([0, 0, 0, true]);
   });
 
   test("send queue: writes in order at the bucket's pace; close rejects the rest and stops the timer", async () => {
-    const clock = fakeClock();
+    const clock = new FakeClock();
+    const t0 = clock.monotonic();
     const written: Array<[string, number]> = [];
-    const q = new SendQueue({ burst: 2, intervalMs: 100, now: clock.now, schedule: clock.schedule, write: (l) => void written.push([l, clock.now()]) });
+    const q = new SendQueue({ burst: 2, intervalMs: 100, clock, write: (l) => void written.push([l, clock.monotonic() - t0]) });
     const all = q.pushAll(["1", "2", "3", "4", "5"]);
     expect(written.map((w) => w[0])).toEqual(["1", "2"]);
     await clock.advance(100);
@@ -181,13 +159,13 @@ describe("flood control", () => {
     expect(q.pending).toBe(1);
     q.close(new Error("stopped"));
     await expect(late).rejects.toThrow("stopped");
-    expect(clock.pending()).toBe(0);
+    expect(clock.pending).toBe(0);
     await expect(q.push("7")).rejects.toThrow("stopped");
   });
 
   test("a write that throws rejects that line only", async () => {
     const out: string[] = [];
-    const q = new SendQueue({ burst: 10, intervalMs: 100, write: (l) => (l === "bad" ? (() => { throw new Error("boom"); })() : void out.push(l)) });
+    const q = new SendQueue({ burst: 10, intervalMs: 100, clock: systemClock, write: (l) => (l === "bad" ? (() => { throw new Error("boom"); })() : void out.push(l)) });
     const results = await Promise.allSettled([q.push("a"), q.push("bad"), q.push("b")]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(out).toEqual(["a", "b"]);
@@ -195,8 +173,10 @@ describe("flood control", () => {
 
   test("a waiting queue does not keep the process alive", async () => {
     const flood = resolve(import.meta.dir, "../../src/core/adapters/irc/flood.ts");
+    const clock = resolve(import.meta.dir, "../../src/core/util/clock.ts");
     const script = `import { SendQueue } from ${JSON.stringify(flood)};
-      const q = new SendQueue({ burst: 1, intervalMs: 600000, write: () => {} });
+      import { systemClock } from ${JSON.stringify(clock)};
+      const q = new SendQueue({ burst: 1, intervalMs: 600000, clock: systemClock, write: () => {} });
       q.pushAll(["a", "b", "c"]).catch(() => {});
       console.log("pending", q.pending);`;
     const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });

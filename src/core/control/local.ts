@@ -58,7 +58,7 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
 function followBus(g: LocalGateway, onEvent: (e: BosunEvent) => void, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
-    onEvent({ type: "snapshot", at: new Date().toISOString(), status: g.snapshot() });
+    onEvent({ type: "snapshot", at: new Date(g.bus.now()).toISOString(), status: g.snapshot() });
     for (const l of g.bus.recentLogs()) onEvent(l);
     const off = g.bus.on(onEvent);
     const end = () => {

@@ -69,6 +69,7 @@ export function createIrcLikeAdapter(ctx: AdapterContext, kind: "irc" | "twitch"
           },
         },
         ctx.log,
+        ctx.clock,
       );
       conn = c;
       try {

@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { ConsolaInstance } from "consola";
-import { SendQueue, unrefScheduler, type Scheduler } from "./flood.ts";
+import type { Clock } from "../../util/clock.ts";
+import { SendQueue } from "./flood.ts";
 import type { IrcClientOptions } from "./options.ts";
 import { formatMessage, formatPrivmsg, parseMessage, sameNick, type IrcMessage } from "./parse.ts";
 import { authError, Registration, serverText } from "./register.ts";
@@ -54,7 +55,7 @@ export class IrcConnection {
   #closed = false;
   #settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   #pings = new Map<string, (ok: boolean) => void>();
-  #lastRx = performance.now();
+  #lastRx: number;
   #awaitingPong = false;
   #cancelKeepalive: (() => void) | null = null;
   #selfPrefix: string | null = null;
@@ -63,10 +64,12 @@ export class IrcConnection {
     private readonly opts: IrcClientOptions,
     private readonly events: IrcConnectionEvents,
     private readonly log: ConsolaInstance,
-    private readonly schedule: Scheduler = unrefScheduler,
+    /** Keepalive, probe timeouts, the QUIT grace and flood control all run on it; its timers never keep the process alive. */
+    private readonly clock: Clock,
   ) {
+    this.#lastRx = clock.monotonic();
     this.#reg = new Registration(opts, (c, p) => this.#write(c, p), log);
-    this.#queue = new SendQueue({ burst: opts.sendBurst, intervalMs: opts.sendIntervalMs, write: (line) => this.#writeLine(line), schedule });
+    this.#queue = new SendQueue({ burst: opts.sendBurst, intervalMs: opts.sendIntervalMs, write: (line) => this.#writeLine(line), clock });
   }
 
   /** Our current nick. */
@@ -124,7 +127,7 @@ export class IrcConnection {
     if (!this.connected) return Promise.resolve(false);
     const token = `bosun-probe-${randomBytes(6).toString("hex")}`;
     return new Promise<boolean>((resolve) => {
-      const cancel = this.schedule(() => finish(false), timeoutMs);
+      const cancel = this.clock.after(timeoutMs, () => finish(false));
       const finish = (ok: boolean) => {
         cancel();
         this.#pings.delete(token);
@@ -160,10 +163,10 @@ export class IrcConnection {
     const socket = this.#socket;
     if (!socket || socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      const cancel = this.schedule(() => {
+      const cancel = this.clock.after(QUIT_GRACE_MS, () => {
         socket.destroy();
         resolve();
-      }, QUIT_GRACE_MS);
+      });
       socket.once("close", () => {
         cancel();
         resolve();
@@ -216,7 +219,7 @@ export class IrcConnection {
   }
 
   #onLine(text: string): void {
-    this.#lastRx = performance.now();
+    this.#lastRx = this.clock.monotonic();
     this.#awaitingPong = false;
     this.events.onTraffic();
     let msg: IrcMessage;
@@ -271,13 +274,13 @@ export class IrcConnection {
   }
 
   #armKeepalive(ms: number): void {
-    this.#cancelKeepalive = this.schedule(() => this.#keepalive(), Math.max(1, ms));
+    this.#cancelKeepalive = this.clock.after(Math.max(1, ms), () => this.#keepalive());
   }
 
   #keepalive(): void {
     if (this.#closed) return;
     const interval = this.opts.pingIntervalMs;
-    const quiet = performance.now() - this.#lastRx;
+    const quiet = this.clock.monotonic() - this.#lastRx;
     if (quiet < interval) return this.#armKeepalive(interval - quiet);
     if (this.#socket?.connecting) return this.fail(new Error(`connection to ${this.opts.host}:${this.opts.port} timed out`));
     if (this.#awaitingPong) return this.fail(new Error(`no PONG from server within ${interval} ms`));

@@ -1,14 +1,4 @@
-import { clearTimeout as clearNodeTimeout, setTimeout as setNodeTimeout } from "node:timers";
-
-/** Runs `fn` after `ms`; returns a cancel function. Injected so tests can use a fake clock. */
-export type Scheduler = (fn: () => void, ms: number) => () => void;
-
-/** The real scheduler; its timers are unref'd so a waiting queue never keeps the process alive. */
-export const unrefScheduler: Scheduler = (fn, ms) => {
-  const t = setNodeTimeout(fn, ms);
-  t.unref?.();
-  return () => clearNodeTimeout(t);
-};
+import type { Clock } from "../../util/clock.ts";
 
 /** Token bucket: `capacity` tokens at first, one more every `intervalMs`, never above capacity. */
 export class TokenBucket {
@@ -41,8 +31,8 @@ export interface SendQueueOptions {
   intervalMs: number;
   /** Writes one line to the wire; a throw rejects that line's promise. */
   write: (line: string) => void;
-  now?: () => number;
-  schedule?: Scheduler;
+  /** Paces the queue: the bucket refills on its monotonic reading, waits are its timers (which never keep the process alive). */
+  clock: Clock;
 }
 
 interface Pending {
@@ -55,13 +45,11 @@ interface Pending {
 export class SendQueue {
   #items: Pending[] = [];
   #bucket: TokenBucket;
-  #schedule: Scheduler;
   #cancel: (() => void) | null = null;
   #closed: Error | null = null;
 
   constructor(private readonly opts: SendQueueOptions) {
-    this.#bucket = new TokenBucket(opts.burst, opts.intervalMs, opts.now ?? (() => performance.now()));
-    this.#schedule = opts.schedule ?? unrefScheduler;
+    this.#bucket = new TokenBucket(opts.burst, opts.intervalMs, () => opts.clock.monotonic());
   }
 
   /** Lines waiting for a token. */
@@ -95,10 +83,10 @@ export class SendQueue {
     while (this.#items.length > 0 && !this.#closed) {
       const wait = this.#bucket.take();
       if (wait > 0) {
-        this.#cancel = this.#schedule(() => {
+        this.#cancel = this.opts.clock.after(wait, () => {
           this.#cancel = null;
           this.#drain();
-        }, wait);
+        });
         return;
       }
       const item = this.#items.shift()!;
