@@ -4,7 +4,7 @@ import { checkCustomInstalls } from "../core/installs/check-config.ts";
 import type { Installer } from "../core/installs/installer.ts";
 import { configuredInstaller } from "../core/installs/configured.ts";
 import { createLogger } from "../core/log.ts";
-import { openDatabase } from "../core/sessions/db.ts";
+import { openDatabase } from "../core/db.ts";
 import { ensurePrivateDir } from "../core/util/fsx.ts";
 import type { CliContext } from "./context.ts";
 import { err, formatLog } from "./output.ts";

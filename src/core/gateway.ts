@@ -20,7 +20,7 @@ import { createLogger, Redactor } from "./log.ts";
 import { pathsFor, type Paths } from "./paths.ts";
 import type { HttpServer } from "./platform/index.ts";
 import { selectProvider } from "./providers/select.ts";
-import { openDatabase } from "./sessions/db.ts";
+import { openDatabase } from "./db.ts";
 import { Inbox } from "./sessions/inbox.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";

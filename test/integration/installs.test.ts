@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Installer } from "../../src/core/installs/installer.ts";
 import { customEntries } from "../../src/core/installs/catalog/catalog.ts";
 import { InstallStore, type StoredInstall } from "../../src/core/installs/store.ts";
-import { openDatabase } from "../../src/core/sessions/db.ts";
+import { openDatabase } from "../../src/core/db.ts";
 import { generatedBytes, ModelServer, type ServedFile } from "../helpers/model-server.ts";
 import { sandbox, exited, type Sandbox } from "../helpers/bosun.ts";
 import { waitUntil } from "../helpers/wait.ts";

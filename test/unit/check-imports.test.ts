@@ -73,6 +73,49 @@ describe("the import checker (.ci/run)", () => {
     ]);
   });
 
+  test("a command importing another command fails; shared code in its own module under src/cli passes", () => {
+    const src = tree({
+      "cli/fetch-status.ts": `export const fetchStatus = 1;`,
+      "cli/commands/status.ts": `import { fetchStatus } from "../fetch-status.ts"; export const run = fetchStatus;`,
+      "cli/commands/adapters.ts": `import { run } from "./status.ts"; import { fetchStatus } from "../fetch-status.ts"; export const a = [run, fetchStatus];`,
+    });
+    expect(checkImports(src)).toEqual([
+      "src/cli/commands/adapters.ts imports src/cli/commands/status.ts: no command imports another (shared code moves to a module of its own under src/cli)",
+    ]);
+  });
+
+  test("presentation reads the shared status and event types and utils, never a feature", () => {
+    const src = tree({
+      "core/status.ts": `export interface Status { a: number }`,
+      "core/events.ts": `export type LogLevel = "info";`,
+      "core/util/text.ts": `export const pad = 1;`,
+      "core/installs/store.ts": `export const rows = 1;`,
+      "core/pace.ts": `import type { Status } from "./status.ts"; export type P = Status;`,
+      "core/format.ts": `import { pad } from "./util/text.ts"; export const f = pad;`,
+      "core/present.ts": `import type { LogLevel } from "./events.ts"; import type { P } from "./pace.ts"; import { f } from "./format.ts"; import { rows } from "./installs/store.ts"; export const p: [LogLevel?, P?, number?, number?] = [undefined, undefined, f, rows];`,
+    });
+    expect(checkImports(src)).toEqual([
+      "src/core/present.ts imports src/core/installs/store.ts: presentation (format.ts, present.ts, pace.ts) reads the shared status and event types, never a feature",
+    ]);
+  });
+
+  test("features that share the database reach it through core/db.ts, never through each other", () => {
+    const src = tree({
+      "core/util/sqlite.ts": `export type Migration = string;`,
+      "core/installs/table.ts": `import type { Migration } from "../util/sqlite.ts"; export const createInstallsTable: Migration = "";`,
+      "core/sessions/inbox-table.ts": `import type { Migration } from "../util/sqlite.ts"; export const createInboxTable: Migration = "";`,
+      "core/db.ts": `import { createInstallsTable } from "./installs/table.ts"; import { createInboxTable } from "./sessions/inbox-table.ts"; export const m = [createInboxTable, createInstallsTable];`,
+      "core/sessions/db.ts": `import { createInstallsTable } from "../installs/table.ts"; export const m = [createInstallsTable];`,
+      "core/installs/store.ts": `import type { m } from "../db.ts"; import { createInboxTable } from "../sessions/inbox-table.ts"; export type M = typeof m; export const t = createInboxTable;`,
+    });
+    expect(checkImports(src).sort()).toEqual(
+      [
+        "src/core/sessions/db.ts imports src/core/installs/table.ts: installs and sessions each own their tables; what they share is the database module (core/db.ts)",
+        "src/core/installs/store.ts imports src/core/sessions/inbox-table.ts: installs and sessions each own their tables; what they share is the database module (core/db.ts)",
+      ].sort(),
+    );
+  });
+
   test("an import of a file that does not exist fails", () => {
     const src = tree({ "core/a.ts": `import { b } from "./b.ts"; export const a = b;` });
     expect(checkImports(src)).toEqual(["src/core/a.ts: imports src/core/b.ts, which does not exist"]);

@@ -3,7 +3,7 @@ import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "../../src/core/sessions/db.ts";
+import { openDatabase } from "../../src/core/db.ts";
 import { spawnTogether } from "../helpers/proc.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "bosun-db-"));
@@ -82,7 +82,7 @@ describe("openDatabase", () => {
     // Each child loads everything, says "ready", then opens on "go": the opens start together.
     writeFileSync(
       script,
-      `import { openDatabase } from ${JSON.stringify(join(import.meta.dir, "../../src/core/sessions/db.ts"))};\n` +
+      `import { openDatabase } from ${JSON.stringify(join(import.meta.dir, "../../src/core/db.ts"))};\n` +
         `console.log("ready");\n` +
         `for await (const _ of console) break;\n` +
         `const db = openDatabase(${JSON.stringify(path)});\n` +

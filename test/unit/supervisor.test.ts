@@ -283,7 +283,7 @@ describe("supervisor", () => {
 
 describe("durable inbox", () => {
   test("a redelivered message that was answered gets no second reply on a push channel; a request/response channel gets the stored one", async () => {
-    const { openDatabase } = await import("../../src/core/sessions/db.ts");
+    const { openDatabase } = await import("../../src/core/db.ts");
     const { Inbox } = await import("../../src/core/sessions/inbox.ts");
     for (const answersDuplicates of [false, true]) {
       const clock = new FakeClock();

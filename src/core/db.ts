@@ -1,9 +1,9 @@
 import { DatabaseSync } from "node:sqlite";
 import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
-import { addInstallsRevision, createInstallsTable } from "../installs/table.ts";
-import { sleepSync } from "../util/process.ts";
-import type { Migration } from "../util/sqlite.ts";
-import { createInboxTable, indexPendingInbox, keyInboxByConversation } from "./inbox-table.ts";
+import { addInstallsRevision, createInstallsTable } from "./installs/table.ts";
+import { sleepSync } from "./util/process.ts";
+import type { Migration } from "./util/sqlite.ts";
+import { createInboxTable, indexPendingInbox, keyInboxByConversation } from "./sessions/inbox-table.ts";
 
 /**
  * Every schema step of the bosun database, in order: `PRAGMA user_version` counts the steps
