@@ -28,15 +28,6 @@ export function formatAge(iso: string | null, now: number): string {
   return `${formatDuration(d)} ago`;
 }
 
-/** Age for a narrow table cell: "12s", "4m 05s", "now", or "—" when it never happened. */
-export function formatShortAge(iso: string | null, now: number): string {
-  if (!iso) return "—";
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return "—";
-  // Within a second, or "in the future" through clock skew with an attached gateway.
-  return now - t < 1000 ? "now" : formatDuration(now - t);
-}
-
 /** Age in one unit for a count cell: "now", "12s", "3m", "2h", "5d"; "" when it never happened. */
 export function formatTinyAge(iso: string | null, now: number): string {
   if (!iso) return "";

@@ -44,9 +44,6 @@ const TONES = new Map<string, Tone>([
   ["cancelled", "muted"],
 ]);
 
-/** Every state word that has a tone of its own. */
-export const STATE_WORDS: readonly string[] = [...TONES.keys()];
-
 /** The tone of a state word; words it does not know get none. */
 export function stateTone(word: string): Tone {
   return TONES.get(word) ?? "plain";

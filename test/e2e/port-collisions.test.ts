@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { checkConfigText } from "../../src/core/config/load.ts";
+import { checkConfigText } from "../helpers/config.ts";
 import { freePort, sandbox } from "../helpers/bosun.ts";
 
 const SECRET = "0123456789abcdef-hook";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { adapterConfigSchema, ADAPTER_KINDS, findAdapterKind, registerAdapterKind } from "../../src/core/adapters/registry.ts";
 import { webchat } from "../../src/core/adapters/webchat/kind.ts";
-import { checkConfigText } from "../../src/core/config/load.ts";
+import { checkConfigText } from "../helpers/config.ts";
 import { throwaway } from "../adapter-kinds/throwaway/kind.ts";
 
 /** The smallest valid table of every built-in kind. */

@@ -7,11 +7,13 @@ import {
   customEntries,
   CustomInstallError,
   filterCatalog,
-  findEntry,
   resolveUrl,
   type CustomInstall,
 } from "../../src/core/installs/catalog/catalog.ts";
 import type { CatalogFile } from "../../src/core/installs/types.ts";
+
+/** The built-in entry of `target`. */
+const findEntry = (target: string) => builtinCatalog().find((e) => e.target === target);
 
 const HEX_LENGTH = { sha1: 40, md5: 32, sha256: 64 } as const;
 
@@ -87,20 +89,6 @@ describe("built-in catalogue data", () => {
     const a = builtinCatalog();
     a.length = 0;
     expect(builtinCatalog().length).toBe(all.length);
-  });
-});
-
-describe("findEntry", () => {
-  test("finds built-in targets and misses unknown ones", () => {
-    expect(findEntry("whisper:small")?.id).toBe("small");
-    expect(findEntry("whisper:nope")).toBeUndefined();
-    expect(findEntry("base.en")).toBeUndefined();
-  });
-
-  test("a custom entry shadows the built-in one of the same target", () => {
-    const [custom] = customEntries([{ target: "whisper:base.en", url: "https://example.com/m/ggml-base.en.bin", size: 10, sha256: "a".repeat(64) }]);
-    expect(findEntry("whisper:base.en", [custom!])).toBe(custom!);
-    expect(findEntry("whisper:base.en")!.custom).toBeUndefined();
   });
 });
 
@@ -246,7 +234,7 @@ describe("filterCatalog", () => {
 
 test("the JSON data loads under Deno too (import attributes)", () => {
   const root = resolve(import.meta.dir, "../..");
-  const code = `const m = await import("./src/core/installs/catalog/catalog.ts"); const e = m.findEntry("whisper:base.en"); console.log(JSON.stringify({ n: m.builtinCatalog().length, sha1: e.files[0].checksum.hex }));`;
+  const code = `const m = await import("./src/core/installs/catalog/catalog.ts"); const e = m.builtinCatalog().find((x) => x.target === "whisper:base.en"); console.log(JSON.stringify({ n: m.builtinCatalog().length, sha1: e.files[0].checksum.hex }));`;
   const r = spawnSync(resolve(root, "node_modules/.bin/deno"), ["eval", "--quiet", code], { cwd: root, encoding: "utf8", timeout: 60_000 });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BosunError, ConfigError, ExitCode } from "../../src/core/errors.ts";
 import { configJsonSchema } from "../../src/core/config/jsonschema.ts";
-import { checkConfigText, defaultConfig, discoverConfigPath, loadConfig, parseConfig } from "../../src/core/config/load.ts";
+import { defaultConfig, discoverConfigPath, loadConfig, parseConfig } from "../../src/core/config/load.ts";
+import { checkConfigText } from "../helpers/config.ts";
 import { ADAPTER_KINDS } from "../../src/core/adapters/registry.ts";
 import { CONFIG_TEMPLATE } from "../../src/core/config/template.ts";
 

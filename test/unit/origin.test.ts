@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkConfigText } from "../../src/core/config/load.ts";
+import { checkConfigText } from "../helpers/config.ts";
 import { isLoopbackListen } from "../../src/core/config/fields.ts";
 import { selfHost } from "../../src/core/util/listen.ts";
 import { hostAllowed, isLoopbackHost, isWildcardHost, normalizeHost, originAllowed, parseHostHeader } from "../../src/core/util/origin.ts";

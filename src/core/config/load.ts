@@ -38,17 +38,6 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   return { config: result.data, path: file, source, hash: sha256(text), secrets: collectSecrets(result.data) };
 }
 
-/** The error parseConfig would throw for `text`, or null when the config is valid. */
-export function checkConfigText(text: string, file: string, env: Record<string, string | undefined>): ConfigError | null {
-  try {
-    parseConfig(text, file, env);
-    return null;
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-}
-
 /** Discover, read and validate the config; the embedded default when no file exists. */
 export function loadConfig(opts: DiscoverOptions): LoadedConfig {
   const { path, source } = discoverConfigPath(opts);

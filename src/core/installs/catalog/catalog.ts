@@ -16,11 +16,6 @@ export function builtinCatalog(): CatalogEntry[] {
   return [...loadBuiltin()];
 }
 
-/** The entry of `target` (custom entries shadow built-in ones of the same name), or undefined. */
-export function findEntry(target: string, custom: CatalogEntry[] = []): CatalogEntry | undefined {
-  return custom.find((e) => e.target === target) ?? loadBuiltin().find((e) => e.target === target);
-}
-
 /** Whether `hex` is a well-formed digest for `algo`. */
 export function isChecksumHex(algo: ChecksumAlgo, hex: string): boolean {
   return hex.length === HEX_LENGTH[algo] && /^[0-9a-f]+$/.test(hex);
