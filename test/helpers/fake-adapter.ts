@@ -1,4 +1,9 @@
+import { afterAll, beforeAll } from "bun:test";
+import { z } from "zod";
 import { TerminalError } from "../../src/core/adapters/errors.ts";
+import { defineAdapterKind } from "../../src/core/adapters/kind.ts";
+import { registerAdapterKind } from "../../src/core/adapters/registry.ts";
+import { supervision } from "../../src/core/config/fields.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../../src/core/adapters/types.ts";
 import { AsyncQueue } from "../../src/core/util/queue.ts";
 
@@ -97,4 +102,32 @@ export class FakeKind {
       },
     };
   }
+}
+
+/** `[adapters.NAME]` with kind = "fake": the supervision timings, plus whatever a test adds (it shows up in fingerprints). */
+const fakeConfigSchema = z.looseObject({ kind: z.literal("fake"), ...supervision(300_000) });
+
+/**
+ * Register kind "fake" through the public registry for the calling test file (from its
+ * beforeAll to its afterAll), the way any kind reaches the adapter manager. The returned
+ * function chooses what the kind loads for the adapters created from then on.
+ */
+export function registerFakeKind(): (load: () => Promise<AdapterFactory>) => void {
+  let current: (() => Promise<AdapterFactory>) | null = null;
+  const kind = defineAdapterKind({
+    kind: "fake",
+    configSchema: fakeConfigSchema,
+    load: () => {
+      if (current === null) throw new Error("registerFakeKind: no factory chosen for kind \"fake\"");
+      return current();
+    },
+  });
+  let off: (() => void) | null = null;
+  beforeAll(() => {
+    off = registerAdapterKind(kind);
+  });
+  afterAll(() => off?.());
+  return (load) => {
+    current = load;
+  };
 }

@@ -11,7 +11,9 @@ import { loadConfig } from "../../src/core/config/load.ts";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { Gateway } from "../../src/core/gateway.ts";
 import { systemClock } from "../../src/core/util/clock.ts";
-import { FakeKind } from "../helpers/fake-adapter.ts";
+import { FakeKind, registerFakeKind } from "../helpers/fake-adapter.ts";
+
+const useFake = registerFakeKind();
 import { freePort } from "../helpers/bosun.ts";
 
 const cfg = (extra: Record<string, unknown> = {}): AdapterConfig => ({
@@ -27,6 +29,7 @@ const cfg = (extra: Record<string, unknown> = {}): AdapterConfig => ({
 
 function manager() {
   const kind = new FakeKind();
+  useFake(async () => kind.factory);
   const bus = new EventBus();
   const m = new AdapterManager({
     bus,
@@ -35,7 +38,6 @@ function manager() {
     stateDir: "/tmp",
     inbox: null,
     firstStartTimeoutMs: 1000,
-    factories: { fake: async () => kind.factory },
     onTurn: async (_a, msg) => ({ text: msg.text, error: null }),
   });
   return { kind, m, bus };

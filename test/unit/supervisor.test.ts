@@ -4,7 +4,7 @@ import { AdapterManager } from "../../src/core/adapters/manager.ts";
 import type { AdapterConfig } from "../../src/core/adapters/types.ts";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { advanceUntil, FakeClock, settle } from "../helpers/fake-clock.ts";
-import { FakeKind } from "../helpers/fake-adapter.ts";
+import { FakeKind, registerFakeKind } from "../helpers/fake-adapter.ts";
 
 const T = {
   backoff_initial_ms: 1_000,
@@ -16,12 +16,15 @@ const T = {
 };
 const cfg = (extra: Partial<AdapterConfig> = {}): AdapterConfig => ({ kind: "fake", ...T, ...extra });
 
+const useFake = registerFakeKind();
+
 function setup(opts: { random?: () => number; firstStartTimeoutMs?: number } = {}) {
   const clock = new FakeClock();
   const bus = new EventBus(() => clock.now());
   const events: BosunEvent[] = [];
   bus.on((e) => events.push(e));
   const kind = new FakeKind();
+  useFake(async () => kind.factory);
   const log = createConsola({ level: 4, reporters: [{ log: (o) => void bus.emit({ type: "log", level: o.type === "error" ? "error" : "info", tag: o.tag, message: String(o.args.join(" ")) }) }] });
   const manager = new AdapterManager({
     bus,
@@ -31,7 +34,6 @@ function setup(opts: { random?: () => number; firstStartTimeoutMs?: number } = {
     stateDir: "/tmp/bosun-supervisor-test",
     inbox: null,
     firstStartTimeoutMs: opts.firstStartTimeoutMs ?? 10_000,
-    factories: { fake: async () => kind.factory },
     onTurn: async (_a, m) => ({ text: `echo: ${m.text}`, error: null }),
   });
   const state = (name = "a") => manager.list().find((s) => s.name === name);
@@ -290,6 +292,7 @@ describe("durable inbox", () => {
       const kind = new FakeKind();
       let turns = 0;
       const factory = async () => (ctx: Parameters<typeof kind.factory>[0]) => Object.assign(kind.factory(ctx), { answersDuplicates });
+      useFake(factory);
       const m = new AdapterManager({
         bus: new EventBus(),
         log: createConsola({ level: -999 }),
@@ -297,7 +300,6 @@ describe("durable inbox", () => {
         stateDir: "/tmp",
         inbox: new Inbox(openDatabase(":memory:")),
         firstStartTimeoutMs: 1000,
-        factories: { fake: factory },
         onTurn: async (_a, msg) => ({ text: `reply ${++turns} to ${msg.text}`, error: null }),
       });
       await m.reconcile({ a: cfg() });

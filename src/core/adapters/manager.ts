@@ -24,8 +24,6 @@ export interface ManagerOptions {
   onTurn: TurnHandler;
   /** Bound on the first start reported to the caller (semantics §1). */
   firstStartTimeoutMs: number;
-  /** Factories by kind instead of the registry of kinds (tests' scripted kinds). */
-  factories?: Record<string, () => Promise<AdapterFactory>>;
 }
 
 /** What a reconcile did, by adapter name. */
@@ -144,14 +142,8 @@ export class AdapterManager {
   }
 
   #factoryFor(name: string, config: AdapterConfig): Promise<AdapterFactory> {
-    const unknown = () => new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
-    if (this.#opts.factories) {
-      const load = this.#opts.factories[config.kind];
-      if (!load) throw unknown();
-      return load();
-    }
     const kind = findAdapterKind(config.kind);
-    if (!kind) throw unknown();
+    if (!kind) throw new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
     return kind.factoryFor(config);
   }
 
