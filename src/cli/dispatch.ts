@@ -1,8 +1,10 @@
 import type { ArgsDef, CommandDef } from "citty";
 import { BosunError, ExitCode } from "../core/errors.ts";
 import { didYouMean } from "../core/util/suggest.ts";
+import { globalArgs } from "./args.ts";
 import { COMMANDS, isCommand, runTable } from "./commands.ts";
 import { c, err, out, reportError, setColor } from "./output.ts";
+import { flagRow, table } from "./usage.ts";
 import { VERSION } from "./version.ts";
 
 /*
@@ -36,9 +38,10 @@ export async function run(rawArgv: string[]): Promise<number> {
       }
       // Bare `bosun`: the dashboard in a terminal, status otherwise.
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !json;
-      if (!interactive) return await runNamed("status", rest);
+      // Its errors name `bosun`, as typed, not the command it stands for.
+      if (!interactive) return await runNamed("status", rest, "");
       const { gatewayRunning } = await import("./running.ts");
-      return await runNamed(gatewayRunning() ? "dashboard" : "up", rest);
+      return await runNamed(gatewayRunning() ? "dashboard" : "up", rest, "");
     }
     if (name === "help") {
       const target = rest.find((a) => !a.startsWith("-"));
@@ -79,13 +82,19 @@ function joinValueFlags(argv: string[]): string[] {
   return out;
 }
 
+/** A command as typed, for messages: `bosun adapters restart`, or `bosun` for a bare `bosun`. */
+function typed(label: string): string {
+  return label ? `bosun ${label}` : "bosun";
+}
+
 /** citty's own argument errors (a missing positional, an unknown subcommand) are usage errors, exit 2. */
 function usageError(e: unknown, label: string): unknown {
   if ((e as { name?: string } | null)?.name !== "CLIError") return e;
-  return new BosunError("usage", (e as Error).message, { exitCode: ExitCode.usage, hint: label ? `see \`bosun ${label} --help\`` : "see `bosun --help`" });
+  return new BosunError("usage", (e as Error).message, { exitCode: ExitCode.usage, hint: `see \`${typed(label)} --help\`` });
 }
 
-async function runNamed(name: string, rawArgs: string[]): Promise<number> {
+/** Run a command; `label` is how messages name it (by default the command and its subcommand, as typed). */
+async function runNamed(name: string, rawArgs: string[], label?: string): Promise<number> {
   if (!isCommand(name)) throw new BosunError("unknown_command", `unknown command "${name}"`, { exitCode: ExitCode.usage });
   const cmd = await COMMANDS[name].load();
   const sub = await subcommandOf(cmd, rawArgs);
@@ -98,14 +107,20 @@ async function runNamed(name: string, rawArgs: string[]): Promise<number> {
     out(await renderHelp(target, sub ? `${name} ${sub.name}` : name, c.bold));
     return ExitCode.ok;
   }
-  await checkFlags(target, args, sub ? `${name} ${sub.name}` : name);
+  const path = label ?? (sub ? `${name} ${sub.name}` : name);
+  await checkFlags(target, args, path);
   if (!sub && cmd.subCommands && !cmd.default) {
     const names = Object.keys((typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) ?? {});
     throw new BosunError("usage", `\`bosun ${name}\` needs a subcommand: ${names.join(", ")}`, { exitCode: ExitCode.usage, hint: `e.g. \`bosun ${name} ${names[0]}\`` });
   }
   // The command's words first: citty hands a subcommand only the words after its name, so a
   // global flag written before it (`bosun --json config check`) would be lost.
-  return runTable([name, ...(sub ? [sub.name, ...sub.rawArgs] : rawArgs)]);
+  try {
+    return await runTable([name, ...(sub ? [sub.name, ...sub.rawArgs] : rawArgs)]);
+  } catch (e) {
+    // citty's message is about the command it ran: the hint names that one, subcommand included.
+    throw usageError(e, path);
+  }
 }
 
 /** Position of the first bare word (the command); value flags are already joined (`--config=PATH`). */
@@ -160,14 +175,14 @@ async function checkFlags(cmd: CommandDef<any>, rawArgs: string[], label: string
       break;
     }
     if (valueFlags.has(a)) {
-      if (i + 1 >= rawArgs.length) throw new BosunError("usage", `${a} needs a value`, { exitCode: ExitCode.usage, hint: `see \`bosun ${label} --help\`` });
+      if (i + 1 >= rawArgs.length) throw new BosunError("usage", `${a} needs a value`, { exitCode: ExitCode.usage, hint: `see \`${typed(label)} --help\`` });
       i++;
     } else if (!a.startsWith("-")) words.push(a);
   }
   if (!variadic && !cmd.subCommands && words.length > positionals.length) {
-    throw new BosunError("usage", `unexpected argument "${words[positionals.length]}" for \`bosun ${label}\``, {
+    throw new BosunError("usage", `unexpected argument "${words[positionals.length]}" for \`${typed(label)}\``, {
       exitCode: ExitCode.usage,
-      hint: positionals.length ? `quote an argument that contains spaces; see \`bosun ${label} --help\`` : `\`bosun ${label}\` takes no arguments`,
+      hint: positionals.length ? `quote an argument that contains spaces; see \`${typed(label)} --help\`` : `\`${typed(label)}\` takes no arguments`,
     });
   }
   for (let i = 0; i < rawArgs.length; i++) {
@@ -181,9 +196,9 @@ async function checkFlags(cmd: CommandDef<any>, rawArgs: string[], label: string
     const flag = a.replace(/^-+/, "").split("=")[0]!;
     if (!known.has(flag)) {
       const guess = didYouMean(flag, [...known]);
-      throw new BosunError("unknown_flag", `unknown option "${a}" for \`bosun ${label}\``, {
+      throw new BosunError("unknown_flag", `unknown option "${a}" for \`${typed(label)}\``, {
         exitCode: ExitCode.usage,
-        hint: guess ? `did you mean --${guess}?` : `see \`bosun ${label} --help\``,
+        hint: guess ? `did you mean --${guess}?` : `see \`${typed(label)} --help\``,
       });
     }
   }
@@ -194,20 +209,23 @@ function mainUsage(): string {
   const lines = [
     `${c.bold("bosun")} ${VERSION} — a self-hosted AI agent gateway in one binary`,
     "",
-    `${c.bold("USAGE")}  bosun [COMMAND] [OPTIONS]`,
+    `${c.bold("USAGE")} bosun [COMMAND] [OPTIONS]`,
     "",
     "With no command: the dashboard in a terminal, `bosun status` otherwise.",
     "",
     c.bold("COMMANDS"),
     ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.description}`),
     "",
-    c.bold("GLOBAL OPTIONS"),
-    "  --config PATH  config file (default: $BOSUN_CONFIG, ./bosun.toml, $XDG_CONFIG_HOME/bosun/bosun.toml)",
-    "  --json         machine output on stdout",
-    "  --quiet        only warnings and errors",
-    "  --verbose      debug output",
-    "  --no-color     no colours (also NO_COLOR)",
-    "  --version      print the version",
+    // The flags every command takes, drawn from their one definition (args.ts); --version and
+    // --help here are `bosun`'s own (`bosun status --version` is not a thing).
+    c.bold("GLOBAL OPTIONS (any command)"),
+    ...table(Object.entries(globalArgs).map(([name, def]) => flagRow(name, def))),
+    "",
+    c.bold("OPTIONS (bosun alone)"),
+    ...table([
+      ["-V, --version", "Print the version"],
+      ["-h, --help", "Show this help"],
+    ]),
     "",
     "Run `bosun COMMAND --help` for a command's options. Exit codes: 0 ok, 1 failed, 2 usage, 3 config invalid, 4 gateway not running.",
   ];

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import type { LoadedConfig } from "../core/config/load.ts";
 import type { GatewayApi } from "../core/control/api.ts";
-import { ControlClient, type ClientOrigin } from "../core/control/client.ts";
-import { BosunError, ConfigError, ExitCode } from "../core/errors.ts";
+import { uninstallTarget } from "../core/control/actions.ts";
+import { ControlClient, notRunningError, readRunningRecord, type ClientOrigin } from "../core/control/client.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { Installer } from "../core/installs/installer.ts";
 import type { CatalogEntry } from "../core/installs/types.ts";
 import { findCrash } from "../core/stale-run.ts";
@@ -26,21 +27,25 @@ export interface CliApi {
  * adapter control, shutdown, events) is `not_running` (exit 4) in-process.
  */
 export function gatewayApi(ctx: CliContext, opts: { origin?: ClientOrigin; installer?: Installer } = {}): CliApi {
-  try {
-    return { api: ControlClient.connect(ctx.paths, opts.origin ?? "cli"), running: true };
-  } catch (e) {
-    if (!(e instanceof BosunError) || e.code !== "not_running") throw e;
-  }
+  if (readRunningRecord(ctx.paths)) return { api: ControlClient.connect(ctx.paths, opts.origin ?? "cli"), running: true };
   return { api: offlineApi(ctx, opts.installer), running: false };
+}
+
+/**
+ * The config error a status carries, as the error to report (file:line:col, exit 3), when no
+ * gateway runs: then the broken file is all there is. A running gateway keeps serving its last
+ * good config (the error is a refused reload), so it is shown, not an exit code.
+ */
+export function configFailure(status: Status): ConfigError | null {
+  const e = status.gateway.configError;
+  if (!e || status.gateway.state === "running") return null;
+  return new ConfigError(e.message, { file: e.file, line: e.line, column: e.column, ...(e.key ? { key: e.key } : {}), ...(e.hint ? { hint: e.hint } : {}) });
 }
 
 /** The running gateway's API, or `not_running` (exit 4) for what only a gateway can do. */
 export function runningGateway(ctx: CliContext, origin: ClientOrigin = "cli"): GatewayApi {
   return ControlClient.connect(ctx.paths, origin);
 }
-
-const notRunning = () =>
-  new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint: "start it with `bosun up` (or `bosun up --detach`)" });
 
 /**
  * The API with no gateway: reads from the config and the home's database, installs in this
@@ -64,7 +69,7 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     }
   };
   const refuse = async (): Promise<never> => {
-    throw notRunning();
+    throw notRunningError();
   };
   return {
     status,
@@ -80,7 +85,7 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
       return { installs: results.map((x) => ({ started: x.started, status: x.status, holderPid: x.started ? null : x.holderPid })) };
     },
     cancelInstall: async (r) => ({ cancelled: (await open()).cancel(r.target) }),
-    uninstall: async (r) => ({ status: await (await open()).uninstall(r.target) }),
+    uninstall: async (r) => uninstallTarget(await open(), r.target),
     send: refuse,
     shutdown: refuse,
     adapter: refuse,

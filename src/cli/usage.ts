@@ -7,13 +7,13 @@ async function resolve<T>(v: Resolvable<T> | undefined): Promise<T | undefined> 
 }
 
 /** Rows of two columns, the first padded to its widest entry, so every description starts in one column. */
-function table(rows: Array<[string, string]>): string[] {
+export function table(rows: Array<[string, string]>): string[] {
   const w = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, right]) => `  ${left.padEnd(w)}  ${right}`.trimEnd());
 }
 
 /** A flag as written on the command line: `--config PATH`, `-d, --detach`, or `--no-color` for one that is on by default. */
-function flagRow(name: string, def: ArgDef): [string, string] {
+export function flagRow(name: string, def: ArgDef): [string, string] {
   const aliases = [(def as { alias?: string | string[] }).alias ?? []].flat().map((a) => (a.length === 1 ? `-${a}` : `--${a}`));
   if (def.type === "boolean" && def.default === true) {
     // On unless turned off: the flag anyone would type is the negative one.

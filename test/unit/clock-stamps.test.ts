@@ -20,7 +20,7 @@ function gatewayOn(clock: FakeClock): LocalGateway {
     send: unused,
     control: unused,
     install: unused,
-    installer: { cancel: unused, uninstall: unused },
+    installer: { cancel: unused, uninstall: unused, entry: unused, filePaths: unused },
   };
 }
 

@@ -5,7 +5,7 @@ import { adapterNameArg, globalArgs } from "../args.ts";
 import { cliContext } from "../context.ts";
 import { formatDuration, formatRetry } from "../../core/format.ts";
 import { c, err, out, printJson, stateColor } from "../output.ts";
-import { gatewayApi, runningGateway } from "../gateway-api.ts";
+import { configFailure, gatewayApi, runningGateway } from "../gateway-api.ts";
 
 /** One table row per adapter, for people. */
 export function renderAdapters(list: AdapterStatus[], gatewayRunning: boolean, now = Date.now()): string {
@@ -28,6 +28,9 @@ const ls = defineCommand({
   args: { ...globalArgs },
   async run({ args }) {
     const status = await gatewayApi(cliContext(args)).api.status();
+    // No gateway and a broken file: the adapters it would list are unknown, which is not "none".
+    const broken = configFailure(status);
+    if (broken) throw broken;
     if (args.json) printJson(status.adapters);
     else {
       if (status.gateway.state !== "running") err(c.dim("gateway not running: showing the configured adapters"));

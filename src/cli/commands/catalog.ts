@@ -1,15 +1,14 @@
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { BosunError, ExitCode, errorMessage } from "../../core/errors.ts";
-import { builtinCatalog, customEntries, ENGINES, filterCatalog, type Engine } from "../../core/installs/catalog/catalog.ts";
+import { builtinCatalog, ENGINES, filterCatalog, type Engine } from "../../core/installs/catalog/catalog.ts";
 import type { CatalogEntry } from "../../core/installs/types.ts";
 import type { InstallStatus } from "../../core/status.ts";
 import { formatSize } from "../../core/format.ts";
 import { didYouMean } from "../../core/util/suggest.ts";
 import { globalArgs } from "../args.ts";
-import { loadForCli } from "../config-load.ts";
 import { cliContext, type CliContext } from "../context.ts";
-import { gatewayApi } from "../gateway-api.ts";
+import { gatewayApi, type CliApi } from "../gateway-api.ts";
 import { c, err, out, printJson, stateColor } from "../output.ts";
 
 /** The engine named on the command line, or a usage error. */
@@ -63,8 +62,7 @@ export function renderCatalog(entries: readonly CatalogEntry[], installs: Readon
 }
 
 /** Install states by target, through the running gateway or from this home; none when nothing was ever installed here. */
-async function installedByTarget(ctx: CliContext): Promise<Map<string, InstallStatus>> {
-  const { api, running } = gatewayApi(ctx);
+async function installedByTarget(ctx: CliContext, { api, running }: CliApi): Promise<Map<string, InstallStatus>> {
   if (!running && !existsSync(ctx.paths.db)) return new Map();
   try {
     return new Map((await api.installs()).map((s) => [s.target, s]));
@@ -74,13 +72,14 @@ async function installedByTarget(ctx: CliContext): Promise<Map<string, InstallSt
   }
 }
 
-/** Custom entries from bosun.toml; a broken config only hides them (the catalogue is still useful). */
-function configuredCustom(ctx: CliContext, quiet: boolean): CatalogEntry[] {
+/** The API's catalogue; with no gateway and a broken config, the built-in one (only the custom entries are unknown). */
+async function catalogue({ api, running }: CliApi, quiet: boolean): Promise<CatalogEntry[]> {
   try {
-    return customEntries(loadForCli(ctx).config.installs.custom);
+    return await api.catalog();
   } catch (e) {
+    if (running) throw e;
     if (!quiet) err(c.yellow(`custom installs not shown: ${errorMessage(e)}`));
-    return [];
+    return builtinCatalog();
   }
 }
 
@@ -95,12 +94,14 @@ export default defineCommand({
   async run({ args }) {
     const ctx = cliContext(args);
     const engine = parseEngine(args.engine as string | undefined);
-    const custom = configuredCustom(ctx, !!args.quiet || !!args.json);
-    const shadowed = new Set(custom.map((e) => e.target));
-    const all = [...builtinCatalog().filter((e) => !shadowed.has(e.target)), ...custom];
     const query = typeof args.filter === "string" ? args.filter : undefined;
+    if (query !== undefined && query.trim() === "") {
+      throw new BosunError("usage", "--filter needs some text to look for", { exitCode: ExitCode.usage, hint: "e.g. `bosun catalog --filter en_US`; leave --filter out to list everything" });
+    }
+    const through = gatewayApi(ctx);
+    const all = await catalogue(through, !!args.quiet || !!args.json);
     const entries = sortCatalog(filterCatalog(all, { engine, query }));
-    const installs = await installedByTarget(ctx);
+    const installs = await installedByTarget(ctx, through);
     if (args.json) return printJson(entries.map((e) => ({ ...e, installed: installs.get(e.target)?.state === "installed" })));
     if (entries.length === 0) {
       err(`nothing in the catalogue matches${engine ? ` engine ${engine}` : ""}${query ? ` "${query}"` : ""}`);

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { readRunningRecord } from "../../core/control/client.ts";
+import { notRunningError, readRunningRecord } from "../../core/control/client.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
 import { cleanStaleRun } from "../../core/stale-run.ts";
 import { pidAlive } from "../../core/util/process.ts";
@@ -50,7 +50,7 @@ function notRunning(ctx: CliContext): number {
   const hint = crash ? "`bosun up` starts it again" : "nothing to stop";
   if (!crash) {
     if (cleaned.removed.length > 0 && !ctx.flags.json) err(`cleaned up after an earlier gateway: removed ${removedList(cleaned)}`);
-    throw new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint });
+    throw notRunningError(hint);
   }
   const message = "the gateway is not running: it crashed";
   if (ctx.flags.json) {

@@ -1,11 +1,10 @@
 import { defineCommand } from "citty";
 import { BosunError, ExitCode } from "../../core/errors.ts";
+import type { GatewayApi } from "../../core/control/api.ts";
 import type { InstallStatus } from "../../core/status.ts";
 import { globalArgs } from "../args.ts";
-import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
 import { gatewayApi } from "../gateway-api.ts";
-import { openInstaller } from "../installer-context.ts";
 import { c, err, printJson, write } from "../output.ts";
 import { isTerminal, ProgressView } from "../progress.ts";
 
@@ -23,18 +22,20 @@ export default defineCommand({
     const ctx = cliContext(args);
     const targets = [...new Set((args._ as string[]).filter(Boolean))];
     if (targets.length === 0) throw new BosunError("usage", "name at least one target", { exitCode: ExitCode.usage, hint: "e.g. `bosun install whisper:base.en`; `bosun catalog` lists them" });
-    const installer = openInstaller(ctx, loadForCli(ctx));
-    for (const t of targets) installer.entry(t);
     const mode = args.json ? "json" : process.stderr.isTTY ? "tty" : "lines";
     const view = new ProgressView(mode, (s) => write(mode === "json" ? "stdout" : "stderr", s));
     const note = (s: string) => mode !== "json" && !args.quiet && err(s);
 
-    // Through the running gateway, or (none running) in this process under the same guard.
-    const { api, running } = gatewayApi(ctx, { installer });
+    // Through the running gateway, or (none running) in this process under the same guard; an
+    // unknown target is refused before anything starts.
+    const { api, running } = gatewayApi(ctx);
     const mine: string[] = [];
     if (running) note(c.dim("installing through the running gateway"));
     const r = await api.install({ targets, force: !!args.force });
     r.installs.forEach((x, i) => record(targets[i]!, x.started, x.status, x.holderPid));
+    // The last status of each target: the request's answer until the list has a row for it.
+    const latest = new Map(r.installs.map((x, i) => [targets[i]!, x.status]));
+    const seen = new Set<string>();
     function record(target: string, started: boolean, status: InstallStatus, holderPid: number | null) {
       if (started) mine.push(target);
       else if (status.state === "installed") note(`${target}: already installed ${c.dim("(--force reinstalls)")}`);
@@ -53,7 +54,7 @@ export default defineCommand({
 
     let statuses: InstallStatus[] = [];
     for (;;) {
-      statuses = await Promise.all(targets.map((t) => installer.status(t)));
+      statuses = await followInstalls(api, targets, latest, seen);
       view.update(statuses);
       if (statuses.every(isTerminal)) break;
       await new Promise<void>((r) => setTimeout(r, POLL_MS));
@@ -66,3 +67,19 @@ export default defineCommand({
     return ExitCode.ok;
   },
 });
+
+/**
+ * The targets' statuses from the API's install list. A target the list has shown and then lacks
+ * was removed (missing); one it has not shown yet keeps the request's answer (another process
+ * holds it and has not written its first status).
+ */
+async function followInstalls(api: GatewayApi, targets: string[], latest: Map<string, InstallStatus>, seen: Set<string>): Promise<InstallStatus[]> {
+  const rows = new Map((await api.installs()).map((s) => [s.target, s]));
+  return targets.map((t) => {
+    const row = rows.get(t);
+    if (row) seen.add(t);
+    const s = row ?? (seen.has(t) ? { ...latest.get(t)!, state: "missing" as const, stage: null, progress: 0 } : latest.get(t)!);
+    latest.set(t, s);
+    return s;
+  });
+}

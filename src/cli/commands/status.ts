@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { globalArgs } from "../args.ts";
 import { cliContext } from "../context.ts";
-import { gatewayApi } from "../gateway-api.ts";
+import { ExitCode } from "../../core/errors.ts";
+import { configFailure, gatewayApi } from "../gateway-api.ts";
 import { out, printJson } from "../output.ts";
 import { renderStatus } from "../status-view.ts";
 
@@ -14,5 +15,8 @@ export default defineCommand({
     const status = await gatewayApi(ctx).api.status();
     if (args.json) printJson(status);
     else out(renderStatus(status));
+    // The whole status is still shown (it names the error), and the exit code says the config is
+    // invalid, as the README's table promises; a running gateway's refused reload is not (it runs).
+    return configFailure(status) ? ExitCode.config : ExitCode.ok;
   },
 });

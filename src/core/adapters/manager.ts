@@ -143,7 +143,7 @@ export class AdapterManager {
 
   #factoryFor(name: string, config: AdapterConfig): Promise<AdapterFactory> {
     const kind = findAdapterKind(config.kind);
-    if (!kind) throw new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`);
+    if (!kind) throw new BosunError("adapter_kind", `adapter ${name}: unknown kind "${config.kind}"`, { hint: `set [adapters.${name}] kind to one that \`bosun config schema\` lists, then reload` });
     return kind.factoryFor(config);
   }
 

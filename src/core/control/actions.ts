@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import type { StartOutcome } from "../adapters/supervisor.ts";
 import { errorMessage } from "../errors.ts";
+import type { CatalogEntry } from "../installs/types.ts";
 import type { InstallRequest } from "../installs/installer.ts";
 import type { InstallStatus } from "../status.ts";
 import { escapeControls } from "../util/text.ts";
-import type { AdapterAction } from "./api.ts";
+import type { AdapterAction, UninstallResult } from "./api.ts";
 
 /** Where an operator action came from, as its log line names it. */
 export type ActionOrigin = "cli" | "dashboard" | "control API";
@@ -29,7 +31,23 @@ export interface ActionTarget {
   send(adapter: string, target: string, text: string): Promise<void>;
   control(action: AdapterAction, name: string): Promise<StartOutcome | "stopped">;
   install(targets: string[], force: boolean): Promise<InstallRequest[]>;
-  installer: { cancel(target: string): boolean; uninstall(target: string): Promise<InstallStatus> };
+  installer: { cancel(target: string): boolean } & Uninstaller;
+}
+
+/** What an uninstall needs of an installer (the gateway's, or one opened by a command). */
+export interface Uninstaller {
+  entry(target: string): CatalogEntry;
+  filePaths(entry: CatalogEntry): string[];
+  uninstall(target: string): Promise<InstallStatus>;
+}
+
+/**
+ * Uninstall a target and say whether anything was there to remove (its files, or a partial
+ * download): the one place that decides, for the gateway and for a command with none running.
+ */
+export async function uninstallTarget(installer: Uninstaller, target: string): Promise<UninstallResult> {
+  const removed = installer.filePaths(installer.entry(target)).some((p) => existsSync(p) || existsSync(`${p}.part`));
+  return { status: await installer.uninstall(target), removed };
 }
 
 const DONE = { restart: "restarted", stop: "stopped", start: "started" } as const;
@@ -79,11 +97,11 @@ export function operatorActions(h: ActionTarget, origin: ActionOrigin) {
       return cancelled;
     },
 
-    async uninstall(target: string): Promise<InstallStatus> {
+    async uninstall(target: string): Promise<UninstallResult> {
       try {
-        const status = await h.installer.uninstall(target);
-        h.log.info(`uninstall ${shown(target)} ${by}`);
-        return status;
+        const result = await uninstallTarget(h.installer, target);
+        h.log.info(`uninstall ${shown(target)} ${by}${result.removed ? "" : "; nothing was installed"}`);
+        return result;
       } catch (err) {
         return failed(`uninstall ${shown(target)}`, err);
       }

@@ -24,7 +24,7 @@ export interface GatewayApi {
   adapter(action: AdapterAction, name: string): Promise<AdapterControlResult>;
   install(req: InstallRequestBody): Promise<InstallResult>;
   cancelInstall(req: TargetRequest): Promise<{ cancelled: boolean }>;
-  uninstall(req: TargetRequest): Promise<{ status: InstallStatus }>;
+  uninstall(req: TargetRequest): Promise<UninstallResult>;
   /**
    * Follow the event stream: a snapshot first, the recent log records, then every event.
    * Resolves when the stream ends (the gateway stopped) or `signal` aborts.
@@ -46,6 +46,13 @@ export interface InstallRequestResult {
   status: InstallStatus;
   /** Who holds the install when it did not start here (another process), if known. */
   holderPid: number | null;
+}
+
+export interface UninstallResult {
+  /** The state it left behind ("missing" once removed). */
+  status: InstallStatus;
+  /** Whether there was anything to remove (files or a partial download); false: nothing was installed. */
+  removed: boolean;
 }
 
 export interface InstallResult {

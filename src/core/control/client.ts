@@ -7,7 +7,7 @@ import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "..
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
-import type { AdapterAction, AdapterControlResult, GatewayApi, InstallRequestBody, InstallResult, SendRequest, TargetRequest } from "./api.ts";
+import type { AdapterAction, AdapterControlResult, GatewayApi, InstallRequestBody, InstallResult, SendRequest, TargetRequest, UninstallResult } from "./api.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -21,15 +21,20 @@ export interface RunningRecord {
   procStart?: number;
 }
 
-/** The running record, if its process is alive (a record left by a crash is ignored). */
+/**
+ * The one answer to "is a gateway running on this home?": its running record, if its process is
+ * alive (a record left by a crash is ignored). Every command that asks calls this.
+ */
 export function readRunningRecord(paths: Paths): RunningRecord | undefined {
   const rec = readJson<RunningRecord>(paths.record);
   if (!rec || typeof rec.pid !== "number" || !processAlive(rec.pid, rec.procStart)) return undefined;
   return rec;
 }
 
-const notRunning = () =>
-  new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint: "start it with `bosun up` (or `bosun up --detach`)" });
+/** The one `not_running` error (exit 4); `down` words its hint its own way. */
+export function notRunningError(hint = "start it with `bosun up` (or `bosun up --detach`)"): BosunError {
+  return new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint });
+}
 
 /** Who a client is, sent with every request so the gateway's log says where an action came from. */
 export type ClientOrigin = Exclude<ActionOrigin, "control API">;
@@ -49,7 +54,7 @@ export class ControlClient implements GatewayApi {
   static connect(paths: Paths, origin: ClientOrigin = "cli"): ControlClient {
     const rec = readRunningRecord(paths);
     const token = readToken(paths.token);
-    if (!rec || !token) throw notRunning();
+    if (!rec || !token) throw notRunningError();
     return new ControlClient(rec.socket, token, origin);
   }
 
@@ -57,11 +62,14 @@ export class ControlClient implements GatewayApi {
   async #call<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
     const res = await this.#raw(method, path, body, timeoutMs);
     const text = await readAll(res);
-    const parsed = text ? JSON.parse(text) : null;
-    if ((res.statusCode ?? 500) >= 400) {
-      const e = parsed?.error ?? {};
-      throw new BosunError(e.code ?? "api_error", e.message ?? `control API answered ${res.statusCode}`, { hint: e.hint ?? undefined });
+    const parsed = parseBody(text);
+    const status = res.statusCode ?? 500;
+    if (status >= 400) {
+      const e = errorBody(parsed);
+      if (e) throw new BosunError(e.code, e.message, e.hint ? { hint: e.hint } : {});
+      throw apiError(`${method} ${path} answered ${status}`, text);
     }
+    if (parsed === undefined) throw apiError(`${method} ${path} answered with a body that is not JSON`, text);
     return parsed as T;
   }
 
@@ -77,7 +85,7 @@ export class ControlClient implements GatewayApi {
     this.#call<AdapterControlResult>("POST", `/v1/adapters/${encodeURIComponent(name)}/${action}`, undefined, ADAPTER_ACTION_MS);
   install = (req: InstallRequestBody) => this.#call<InstallResult>("POST", "/v1/installs", req);
   cancelInstall = (req: TargetRequest) => this.#call<{ cancelled: boolean }>("POST", "/v1/installs/cancel", req);
-  uninstall = (req: TargetRequest) => this.#call<{ status: InstallStatus }>("POST", "/v1/installs/uninstall", req);
+  uninstall = (req: TargetRequest) => this.#call<UninstallResult>("POST", "/v1/installs/uninstall", req);
 
   /**
    * Follow GET /v1/events. Calls `onEvent` for each event (a snapshot first); resolves when the
@@ -85,7 +93,12 @@ export class ControlClient implements GatewayApi {
    */
   async events(onEvent: (e: BosunEvent) => void, signal: AbortSignal, silenceMs = EVENTS_SILENCE_MS): Promise<void> {
     const res = await this.#raw("GET", "/v1/events", undefined, 0, signal);
-    if ((res.statusCode ?? 500) >= 400) throw new BosunError("api_error", `event stream refused: ${res.statusCode}`);
+    if ((res.statusCode ?? 500) >= 400) {
+      const text = await readAll(res);
+      const e = errorBody(parseBody(text));
+      if (e) throw new BosunError(e.code, e.message, e.hint ? { hint: e.hint } : {});
+      throw apiError(`the event stream was refused (${res.statusCode})`, text);
+    }
     res.setEncoding("utf8");
     let buf = "";
     await new Promise<void>((resolve) => {
@@ -153,7 +166,7 @@ export class ControlClient implements GatewayApi {
       if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new BosunError("api_timeout", `the gateway did not answer within ${timeoutMs} ms`)));
       req.on("response", resolve);
       req.on("error", (err: NodeJS.ErrnoException) => {
-        if (err.code === "ECONNREFUSED" || err.code === "ENOENT") reject(notRunning());
+        if (err.code === "ECONNREFUSED" || err.code === "ENOENT") reject(notRunningError());
         else reject(err);
       });
       req.end(payload);
@@ -163,6 +176,31 @@ export class ControlClient implements GatewayApi {
 
 /** How long an event stream may stay silent (the server's heartbeat is 15 s) before it counts as dead. */
 export const EVENTS_SILENCE_MS = 40_000;
+
+/** A body as JSON; undefined when it is not JSON (null for an empty one). */
+function parseBody(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API's error body (`{"error": {code, message, hint}}`), if that is what the answer is. */
+function errorBody(parsed: unknown): { code: string; message: string; hint: string | null } | null {
+  const e = (parsed as { error?: unknown } | null | undefined)?.error as Record<string, unknown> | undefined;
+  if (!e || typeof e.code !== "string" || typeof e.message !== "string") return null;
+  return { code: e.code, message: e.message, hint: typeof e.hint === "string" ? e.hint : null };
+}
+
+/** An answer that is not the API's: say what came back (its start), and what usually causes it. */
+function apiError(what: string, text: string): BosunError {
+  const shown = text.trim().slice(0, 200);
+  return new BosunError("api_error", `${what}${shown ? `: ${shown}` : ""}`, {
+    hint: "the socket may belong to another program or a different bosun version; `bosun down` then `bosun up` restarts the gateway",
+  });
+}
 
 function readAll(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

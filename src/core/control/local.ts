@@ -46,7 +46,7 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
       return { installs: results.map((x) => ({ started: x.started, status: x.status, holderPid: x.started ? null : x.holderPid })) };
     },
     cancelInstall: async (r) => ({ cancelled: ops.cancelInstall(r.target) }),
-    uninstall: async (r) => ({ status: await ops.uninstall(r.target) }),
+    uninstall: (r) => ops.uninstall(r.target),
     events: (onEvent, signal) => followBus(g, onEvent, signal),
   };
 }

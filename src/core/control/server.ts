@@ -82,12 +82,12 @@ function problem(code: ApiErrorCode, message: string, hint?: string): BosunError
 /** The request body, parsed and checked against the route's schema; a 400 naming the problem otherwise. */
 async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
   const text = await req.text();
-  if (text.trim() === "") throw problem("bad_request", "the request needs a JSON body", "send Content-Type: application/json with the fields below");
+  if (text.trim() === "") throw problem("bad_request", "the request needs a JSON body", `send Content-Type: application/json with a body like ${shapeOf(schema)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw problem("invalid_json", `the body is not valid JSON: ${errorMessage(err)}`);
+    throw problem("invalid_json", `the body is not valid JSON: ${errorMessage(err)}`, `send one JSON object like ${shapeOf(schema)} (check quoting and commas)`);
   }
   const r = schema.safeParse(parsed);
   if (r.success) return r.data;
@@ -107,7 +107,7 @@ function adapterName(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw problem("bad_request", "the adapter name in the path is not valid percent-encoding");
+    throw problem("bad_request", "the adapter name in the path is not valid percent-encoding", "percent-encode the name, e.g. with encodeURIComponent");
   }
 }
 
@@ -133,7 +133,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
       if (!hit) {
         if (found.length === 0) return failure("not_found", `no route ${req.method} ${path}`, "the routes are listed in the README's control API section");
         const allow = [...new Set(found.map((x) => x.r.method))].join(", ");
-        return failure("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, null, { allow });
+        return failure("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, `send it as ${allow} ${path}`, { allow });
       }
       try {
         const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams) });
