@@ -1,6 +1,6 @@
 import { localApi } from "../core/control/local.ts";
 import type { Gateway } from "../core/gateway.ts";
-import type { DashboardSource } from "../tui/source.ts";
+import { apiSource } from "../tui/source.ts";
 import { loadTui } from "./load-tui.ts";
 import { dashboardActions } from "./install-actions.ts";
 import { VERSION } from "./version.ts";
@@ -13,16 +13,7 @@ import { VERSION } from "./version.ts";
 export async function runInProcessDashboard(gateway: Gateway): Promise<void> {
   // "(dashboard)": what is done here is logged as it would be over the socket.
   const api = localApi(gateway, "dashboard");
-  const source: DashboardSource = {
-    mode: "in-process",
-    actions: dashboardActions(() => api),
-    subscribe(listener, onConnection) {
-      const following = new AbortController();
-      void api.events((e) => listener(gateway.redactor.deep(e)), following.signal);
-      onConnection?.(true);
-      return () => following.abort();
-    },
-  };
+  const source = apiSource(api, gateway.redactor, dashboardActions(() => api));
   // The gateway may stop on its own (SIGTERM, `bosun down`): close the dashboard with it.
   const closed = new AbortController();
   void gateway.stopped.then(() => closed.abort());

@@ -1,5 +1,6 @@
-import type { BosunEvent, EventBus } from "../core/events.ts";
-import type { Status } from "../core/status.ts";
+import type { GatewayApi } from "../core/control/api.ts";
+import type { BosunEvent } from "../core/events.ts";
+import type { Redactor } from "../core/util/redact.ts";
 import type { Outcome } from "./control.ts";
 
 /** One installable model or voice, as the catalogue picker lists it. */
@@ -47,20 +48,19 @@ export interface DashboardSource {
 }
 
 /**
- * A source over the in-process bus: a snapshot of the current status, then every bus event.
- * `actions` (adapter control) is passed through as is; without it the view is read-only.
+ * The in-process dashboard's source: the gateway API's event stream (a snapshot, the recent log
+ * records, then every event), each event redacted, as an attached dashboard gets it over the
+ * socket. `actions` is passed through as is; without it the view is read-only.
  */
-export function busSource(bus: EventBus, snapshot: () => Status, now: () => number = Date.now, actions?: DashboardActions): DashboardSource {
+export function apiSource(api: Pick<GatewayApi, "events">, redactor: Pick<Redactor, "deep">, actions?: DashboardActions): DashboardSource {
   return {
     mode: "in-process",
     ...(actions ? { actions } : {}),
     subscribe(listener, onConnection) {
-      // The bus is synchronous and this runs in one tick, so no event can fall between
-      // taking the snapshot and subscribing.
-      listener({ type: "snapshot", at: new Date(now()).toISOString(), status: snapshot() });
-      const off = bus.on(listener);
+      const following = new AbortController();
+      void api.events((e) => listener(redactor.deep(e)), following.signal);
       onConnection?.(true);
-      return off;
+      return () => following.abort();
     },
   };
 }

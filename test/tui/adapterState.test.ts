@@ -7,7 +7,7 @@ import { NOTICE_MS, READ_ONLY_NOTICE } from "../../src/tui/control.ts";
 import { formatRetry } from "../../src/core/format.ts";
 import { adapterTimeline, HISTORY_CAP } from "../../src/tui/history.ts";
 import { keyToAction, splitKeys } from "../../src/tui/keys.ts";
-import { busSource } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "../../src/tui/store.ts";
 import { runningStatus } from "./helpers.ts";
 
@@ -231,12 +231,12 @@ describe("formatting for adapters", () => {
   });
 });
 
-describe("busSource actions", () => {
+describe("the in-process source's actions", () => {
   test("passes the actions through, and has none without them", async () => {
     const bus = new EventBus();
-    expect(busSource(bus, () => runningStatus()).actions).toBeUndefined();
+    expect(inProcessSource(bus, () => runningStatus()).actions).toBeUndefined();
     const actions = { adapter: async (action: string, name: string) => ({ text: `${action}:${name}`, kind: "ok" as const }) };
-    const source = busSource(bus, () => runningStatus(), Date.now, actions);
+    const source = inProcessSource(bus, () => runningStatus(), actions);
     expect(source.actions).toBe(actions);
     expect(await source.actions!.adapter("stop", "web")).toEqual({ text: "stop:web", kind: "ok" });
   });

@@ -3,7 +3,8 @@ import { cleanup, render } from "ink-testing-library";
 import { EventBus } from "../../src/core/events.ts";
 import type { AdapterStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
-import { busSource, type DashboardActions } from "../../src/tui/source.ts";
+import { type DashboardActions } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
 import { plain, press, renderInTerminal, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
 
@@ -16,7 +17,7 @@ function mount(opts: { actions?: DashboardActions; status?: Status } = {}) {
   const now = () => clock.t;
   const bus = new EventBus(now);
   const status = opts.status ?? statusAt(T0);
-  const source = busSource(bus, () => status, now, opts.actions);
+  const source = inProcessSource(bus, () => status, opts.actions);
   // A fast tick, so moving the fake clock shows within milliseconds.
   const r = render(<App source={source} version="0.1.0" now={now} tickMs={20} />);
   return { ...r, bus, clock, frame: () => plain(r.lastFrame()) };
@@ -95,7 +96,7 @@ describe("adapters table", () => {
     s.adapters[0] = web({ state: "backoff", lastError: "EADDRINUSE", nextRetryAt: iso(T0 + 5_000) });
     const term = fakeTerminal(false);
     term.stdout.columns = 60;
-    const instance = renderInTerminal(<App source={busSource(bus, () => s, () => T0)} version="0.1.0" now={() => T0} />, term);
+    const instance = renderInTerminal(<App source={inProcessSource(bus, () => s)} version="0.1.0" now={() => T0} />, term);
     try {
       await waitUntil(
         () => plain(term.stdout.written).includes("retry in 5s"),

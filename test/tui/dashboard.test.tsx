@@ -4,14 +4,15 @@ import { EventBus } from "../../src/core/events.ts";
 import type { Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
 import { runDashboard } from "../../src/tui/run.tsx";
-import { busSource, type DashboardSource } from "../../src/tui/source.ts";
+import { type DashboardSource } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
 import { plain, renderInTerminal, runningStatus, waitForFrame, waitForInput, waitUntil } from "./helpers.ts";
 
 /** An in-test source over a real EventBus, counting subscriptions so unmounting is observable. */
 function testSource(status: Status = runningStatus()) {
   const bus = new EventBus();
-  const inner = busSource(bus, () => status);
+  const inner = inProcessSource(bus, () => status);
   let subscribed = 0;
   let connection: ((c: boolean) => void) | undefined;
   const source: DashboardSource = {

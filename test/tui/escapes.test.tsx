@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { cleanup, render } from "ink-testing-library";
 import { EventBus } from "../../src/core/events.ts";
 import { App } from "../../src/tui/App.tsx";
-import { busSource } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { press, runningStatus, waitForFrame } from "./helpers.ts";
 
 // What a chat user can put in a message id, a name or a text: retitle the terminal (OSC 0, ended
@@ -21,7 +21,7 @@ describe("text from chat users on the dashboard", () => {
   test("a message whose conversation id, sender and text carry escape sequences is drawn with them visible, not obeyed", async () => {
     const bus = new EventBus();
     const status = runningStatus();
-    const m = render(<App source={busSource(bus, () => status)} version="0.1.0" />);
+    const m = render(<App source={inProcessSource(bus, () => status)} version="0.1.0" />);
     await waitForFrame(m.lastFrame, "No messages on web yet.");
     bus.emit({ type: "message.inbound", adapter: "web", conversation: `c${HOSTILE}`, user: "eve\u0007", text: `hi${HOSTILE}yo` });
     const f = await waitForFrame(m.lastFrame, "← eve");
@@ -33,7 +33,7 @@ describe("text from chat users on the dashboard", () => {
   test("a log record quoting a message id is drawn with its escapes visible, tag included", async () => {
     const bus = new EventBus();
     const status = runningStatus();
-    const m = render(<App source={busSource(bus, () => status)} version="0.1.0" />);
+    const m = render(<App source={inProcessSource(bus, () => status)} version="0.1.0" />);
     await waitForFrame(m.lastFrame, "● running");
     bus.emit({ type: "log", level: "warn", tag: "hooks\u0007", message: `id a${HOSTILE}b` });
     const f = await press(m, "5", "[hooks");

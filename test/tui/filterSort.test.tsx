@@ -5,7 +5,8 @@ import type { AdapterStatus, InstallStatus, Status } from "../../src/core/status
 import { App } from "../../src/tui/App.tsx";
 import { isQuitKey, keyToAction } from "../../src/tui/keys.ts";
 import { cycleSort, sortByKey } from "../../src/tui/sort.ts";
-import { busSource, type DashboardActions } from "../../src/tui/source.ts";
+import { type DashboardActions } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { dashboardReducer, initialDashboardState, targetAdapter, type DashboardAction, type DashboardState } from "../../src/tui/store.ts";
 import { visibleAdapters, visibleInstalls, visibleLogs } from "../../src/tui/view.ts";
 import { plain, press, runningStatus, waitForFrame, waitForMatch } from "./helpers.ts";
@@ -159,7 +160,7 @@ describe("filter and sort on screen", () => {
   function mount(actions?: DashboardActions) {
     const bus = new EventBus(() => T0);
     const status = { ...runningStatus(), adapters: ADAPTERS };
-    const r = render(<App source={busSource(bus, () => status, () => T0, actions)} version="0.1.0" now={() => T0} />);
+    const r = render(<App source={inProcessSource(bus, () => status, actions)} version="0.1.0" now={() => T0} />);
     return { ...r, bus, frame: () => plain(r.lastFrame()) };
   }
 

@@ -3,7 +3,8 @@ import type { Instance } from "ink";
 import { EventBus } from "../../src/core/events.ts";
 import type { Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
-import { busSource, type DashboardActions } from "../../src/tui/source.ts";
+import { type DashboardActions } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
 import { CATALOG, MiB, plain, renderInTerminal, runningStatus, waitForInput, waitUntil } from "./helpers.ts";
 
@@ -49,7 +50,7 @@ async function mount80x24() {
   term.stdout.rows = ROWS;
   const bus = new EventBus(() => T0);
   const status = fullStatus();
-  mounted = renderInTerminal(<App source={busSource(bus, () => status, () => T0, actions)} version="0.1.0" now={() => T0} built={{ integrations: true, sessions: true }} />, term);
+  mounted = renderInTerminal(<App source={inProcessSource(bus, () => status, actions)} version="0.1.0" now={() => T0} built={{ integrations: true, sessions: true }} />, term);
   // Debug mode writes every frame in full; the last one is what is on screen.
   const frame = () => {
     const out = plain(term.stdout.written);

@@ -4,7 +4,8 @@ import { cleanup, render } from "ink-testing-library";
 import { EventBus } from "../../src/core/events.ts";
 import type { InstallStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
-import { busSource, type CatalogItem, type DashboardActions } from "../../src/tui/source.ts";
+import { type CatalogItem, type DashboardActions } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
 import { CATALOG, MiB, plain, press, renderInTerminal, runningStatus, waitForFrame, waitForInput, waitForMatch, waitUntil } from "./helpers.ts";
 
@@ -72,7 +73,7 @@ async function mountOn(installs: InstallStatus[], opts: MountOptions = {}) {
   const clock = { t: T0 };
   const now = () => clock.t;
   const bus = new EventBus(now);
-  const source = busSource(bus, () => statusWith(installs), now, opts.actions);
+  const source = inProcessSource(bus, () => statusWith(installs), opts.actions);
   // A fast tick, so moving the fake clock shows within milliseconds.
   const r = render(<App source={source} version="0.1.0" now={now} tickMs={20} onQuit={opts.onQuit} />);
   const m = { ...r, bus, clock, frame: () => plain(r.lastFrame()) };
@@ -191,7 +192,7 @@ describe("installs table", () => {
       const s = statusWith([downloading("piper:en_US-lessac-medium", 40)]);
       const term = fakeTerminal(true);
       term.stdout.columns = columns;
-      const instance = renderInTerminal(<App source={busSource(bus, () => s, () => T0)} version="0.1.0" now={() => T0} />, term);
+      const instance = renderInTerminal(<App source={inProcessSource(bus, () => s)} version="0.1.0" now={() => T0} />, term);
       try {
         await waitForInput(term.stdin);
         term.stdin.write("2");

@@ -8,7 +8,7 @@ import { EventBus } from "../../src/core/events.ts";
 import { App } from "../../src/tui/App.tsx";
 import { controlKeysText, helpRows, hintsFor, KEYMAP, type Binding } from "../../src/tui/keymap.ts";
 import { keyToAction } from "../../src/tui/keys.ts";
-import { busSource } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { plain, press, runningStatus, waitForFrame } from "./helpers.ts";
 
 const T0 = Date.parse("2025-06-01T12:00:00.000Z");
@@ -36,7 +36,7 @@ async function withZap(fn: () => Promise<void> | void): Promise<void> {
 /** A read-only dashboard (no actions) over a running gateway. */
 function mount() {
   const bus = new EventBus(() => T0);
-  const source = busSource(bus, () => runningStatus(), () => T0);
+  const source = inProcessSource(bus, () => runningStatus());
   const r = render(<App source={source} version="0.1.0" now={() => T0} />);
   return { ...r, frame: () => plain(r.lastFrame()) };
 }

@@ -4,7 +4,7 @@ import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import type { InstallStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
 import type { KeyInfo } from "../../src/tui/keys.ts";
-import { busSource } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "../../src/tui/store.ts";
 import { MiB, plain, press, runningStatus, waitForFrame } from "./helpers.ts";
 
@@ -52,7 +52,7 @@ describe("footer notices move on", () => {
     const clock = { t: T0 };
     const bus = new EventBus(() => clock.t);
     const status = { ...runningStatus(), installs: [INSTALL] };
-    const m = render(<App source={busSource(bus, () => status)} version="0.1.0" now={() => clock.t} tickMs={10} />);
+    const m = render(<App source={inProcessSource(bus, () => status)} version="0.1.0" now={() => clock.t} tickMs={10} />);
     await waitForFrame(m.lastFrame, "● running");
     await press(m, "i", "i: only on the Installs pane");
     const installs = await press(m, "2", "whisper:base.en");

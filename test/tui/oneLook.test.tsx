@@ -19,7 +19,8 @@ import { builtinCatalog } from "../../src/core/installs/catalog/catalog.ts";
 import { gatewayTone, stateTone, type Tone } from "../../src/core/present.ts";
 import { emptyStatus, type InstallStatus, type Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
-import { busSource, type DashboardActions } from "../../src/tui/source.ts";
+import { type DashboardActions } from "../../src/tui/source.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { toneProps } from "../../src/tui/theme.ts";
 import { MiB, plain, press, runningStatus, waitForFrame, waitForMatch } from "./helpers.ts";
 
@@ -35,7 +36,7 @@ async function mount(status: Status, pane: string, expected: string, actions?: D
   const clock = { t: T0 };
   const now = () => clock.t;
   const bus = new EventBus(now);
-  const r = render(<App source={busSource(bus, () => status, now, actions)} version="0.1.0" now={now} tickMs={20} />);
+  const r = render(<App source={inProcessSource(bus, () => status, actions)} version="0.1.0" now={now} tickMs={20} />);
   const m = { ...r, bus, clock, frame: () => plain(r.lastFrame()) };
   await waitForFrame(r.lastFrame, "● running");
   await press(m, pane, expected);

@@ -3,7 +3,8 @@ import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { emptyStatus } from "../../src/core/status.ts";
 import { formatAge, formatDuration } from "../../src/core/format.ts";
 import { isQuitKey, keyToAction, splitKeys } from "../../src/tui/keys.ts";
-import { busSource } from "../../src/tui/source.ts";
+import { Redactor } from "../../src/core/util/redact.ts";
+import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { dashboardReducer, initialDashboardState, LOG_CAP, MESSAGE_CAP, selectedIndex, type DashboardState } from "../../src/tui/store.ts";
 import { gatewayTone, levelTone, stateTone } from "../../src/core/present.ts";
 import { toneProps } from "../../src/tui/theme.ts";
@@ -188,21 +189,26 @@ describe("splitKeys", () => {
   });
 });
 
-describe("busSource", () => {
-  test("delivers a snapshot first, then bus events, until unsubscribed", () => {
+describe("the in-process dashboard's source (the local API's event stream)", () => {
+  test("delivers a snapshot first, the recent log records, then bus events, until unsubscribed; secrets redacted", () => {
     const bus = new EventBus(() => 0);
     const status = runningStatus();
     const seen: string[] = [];
     const conn: boolean[] = [];
+    const redactor = new Redactor();
+    redactor.set(["s3cret-token-value"]);
     bus.emit(log("before"));
-    const off = busSource(bus, () => status).subscribe(
+    const off = inProcessSource(bus, () => status, undefined, redactor).subscribe(
       (e) => seen.push(e.type === "log" ? `log:${e.message}` : e.type),
       (c) => conn.push(c),
     );
-    bus.emit(log("during"));
+    bus.emit(log("during s3cret-token-value"));
     off();
     bus.emit(log("after"));
-    expect(seen).toEqual(["snapshot", "log:during"]);
+    expect(seen).toHaveLength(3);
+    expect(seen.slice(0, 2)).toEqual(["snapshot", "log:before"]);
+    expect(seen[2]).toStartWith("log:during ");
+    expect(seen[2]).not.toContain("s3cret-token-value");
     expect(conn).toEqual([true]);
   });
 });

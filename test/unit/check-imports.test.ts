@@ -22,8 +22,8 @@ describe("the import checker (.ci/run)", () => {
       "core/status.ts": `export interface Status { a: number }`,
       "core/events.ts": `import type { Status } from "./status.ts"; export type E = Status;`,
       "tui/run.tsx": `import { render } from "ink"; export const run = render;`,
-      "tui/source.ts": `import type { E } from "../core/events.ts"; export const busSource = (e: E) => e;`,
-      "cli/main.ts": `import { y } from "../core/config/load.ts"; import { busSource } from "../tui/source.ts"; export const go = async () => (await import("../tui/run.tsx")).run; void y; void busSource;`,
+      "tui/source.ts": `import type { E } from "../core/events.ts"; export const apiSource = (e: E) => e;`,
+      "cli/main.ts": `import { y } from "../core/config/load.ts"; import { apiSource } from "../tui/source.ts"; export const go = async () => (await import("../tui/run.tsx")).run; void y; void apiSource;`,
     });
     expect(checkImports(src)).toEqual([]);
   });

@@ -1,0 +1,33 @@
+import { localApi } from "../../src/core/control/local.ts";
+import type { EventBus } from "../../src/core/events.ts";
+import type { Status } from "../../src/core/status.ts";
+import { Redactor } from "../../src/core/util/redact.ts";
+import { apiSource, type DashboardActions, type DashboardSource } from "../../src/tui/source.ts";
+
+const notHere = (what: string) => () => {
+  throw new Error(`${what}: not part of this dashboard test (pass DashboardActions)`);
+};
+
+/**
+ * The in-process dashboard's source as `bosun up` builds it (the local gateway API's event
+ * stream, redacted), over a test's bus and status: events emitted on `bus` reach the dashboard,
+ * and `snapshot` is what it opens with. Actions are the test's own, as a stand-in for the API's.
+ */
+export function inProcessSource(bus: EventBus, snapshot: () => Status, actions?: DashboardActions, redactor: Redactor = new Redactor()): DashboardSource {
+  const api = localApi(
+    {
+      bus,
+      snapshot,
+      catalog: () => [],
+      installList: async () => snapshot().installs,
+      log: { info: () => {}, warn: () => {} },
+      stop: notHere("stop"),
+      send: notHere("send"),
+      control: notHere("control"),
+      install: notHere("install"),
+      installer: { cancel: notHere("cancel"), entry: notHere("entry"), filePaths: notHere("filePaths"), uninstall: notHere("uninstall") },
+    },
+    "dashboard",
+  );
+  return apiSource(api, redactor, actions);
+}
