@@ -84,3 +84,58 @@ describe("global flags and argument errors (dist/bosun)", () => {
     }
   });
 });
+
+describe("a broken config, usage hints and help (dist/bosun)", () => {
+  const sb = sandbox();
+  const broken = join(sb.dir, "broken.toml");
+  writeFileSync(broken, '[adapters.a]\nkind = "webchat"\nlisten = 5\n');
+
+  test("adapters with a broken config and no gateway: the config error with file:line:col, exit 3 (not 'no adapters')", () => {
+    for (const args of [["adapters"], ["adapters", "ls"]]) {
+      const r = sb.run([...args, "--config", broken]);
+      expect({ args, code: r.code }).toEqual({ args, code: 3 });
+      expect(r.stderr).toContain("broken.toml:3:1");
+      expect(r.stdout + r.stderr).not.toContain("no adapters configured");
+    }
+    const json = sb.run(["adapters", "--json", "--config", broken]);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: "config_invalid", line: 3, column: 1 });
+  });
+
+  test("status with a broken config and no gateway still shows it all, and exits 3 as the README's table says", () => {
+    const r = sb.run(["status", "--config", broken]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("config error:");
+    const json = sb.run(["status", "--json", "--config", broken]);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).gateway.configError).toMatchObject({ line: 3 });
+  });
+
+  test("usage hints name the command as typed", () => {
+    const restart = sb.run(["adapters", "restart"]);
+    expect(restart.code).toBe(2);
+    expect(restart.stderr).toContain("see `bosun adapters restart --help`");
+    const bare = sb.run(["--frobnicate"]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("for `bosun`");
+    expect(bare.stderr).not.toContain("bosun status");
+    const filter = sb.run(["catalog", "--filter="]);
+    expect(filter.code).toBe(2);
+    expect(filter.stderr).toContain("--filter needs some text");
+    expect(sb.run(["unknowncmd"]).stderr).toContain("hint:");
+  });
+
+  test("top-level help: one space after USAGE, global flags as args.ts describes them, --version only where it works", () => {
+    const top = sb.run(["--help"]).stdout;
+    expect(top).toContain("USAGE bosun [COMMAND]");
+    expect(top).not.toContain("USAGE  ");
+    // The same words as each command's own help (one definition).
+    const sub = sb.run(["status", "--help"]).stdout;
+    const jsonLine = (text: string) => text.split("\n").find((l) => l.trimStart().startsWith("--json"))!.replace(/^\s*--json\s+/, "");
+    expect(jsonLine(top)).toBe(jsonLine(sub));
+    const global = top.slice(top.indexOf("GLOBAL OPTIONS"), top.indexOf("OPTIONS (bosun alone)"));
+    expect(global).not.toContain("--version");
+    expect(top.slice(top.indexOf("OPTIONS (bosun alone)"))).toContain("--version");
+    expect(sb.run(["--version"]).code).toBe(0);
+  });
+});

@@ -100,3 +100,37 @@ describe("control API requests are checked against the API's types", () => {
     expect((failure as BosunError).code).toBe("adapter_unknown");
   });
 });
+
+describe("every expected failure says what to do", () => {
+  test("405, invalid JSON and an empty body each carry a hint; the body hints show the route's shape", async () => {
+    const wrong = await raw("GET", "/v1/send");
+    expect(wrong.body.error?.hint).toBe("send it as POST /v1/send");
+    const bad = await raw("POST", "/v1/installs", '{"targets": [');
+    expect(bad.body.error?.hint).toContain('{"targets": ["engine:id", ...]');
+    const empty = await raw("POST", "/v1/send", "");
+    expect(empty.body.error?.hint).toContain('{"adapter", "target", "text"}');
+    expect(empty.body.error?.hint).not.toContain("below");
+  });
+
+  test("uninstall says whether anything was removed", async () => {
+    const r = await raw("POST", "/v1/installs/uninstall", '{"target": "whisper:tiny"}');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ removed: false, status: { state: "missing" } });
+  });
+
+  test("an answer that is not the API's is api_error with what came back and a hint", async () => {
+    const { serve } = await import("../../src/core/platform/index.ts");
+    const socket = join(mkdtempSync(join(tmpdir(), "bosun-foreign-")), "s.sock");
+    const foreign = await serve({ unix: socket, fetch: () => new Response("<html>teapot</html>", { status: 418 }) });
+    try {
+      const e = await new ControlClient(socket, "t").status().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BosunError);
+      expect((e as BosunError).code).toBe("api_error");
+      expect((e as BosunError).message).toContain("418");
+      expect((e as BosunError).message).toContain("teapot");
+      expect((e as BosunError).hint).toBeTruthy();
+    } finally {
+      await foreign.stop();
+    }
+  });
+});
