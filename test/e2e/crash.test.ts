@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { processAlive } from "../../src/core/util/process.ts";
 import { exited, freePort, sandbox, type Sandbox } from "../helpers/bosun.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const MAIN = resolve(import.meta.dir, "../../src/cli/main.ts");
 const PRELOAD = resolve(import.meta.dir, "../helpers/crash-on-signal.ts");
@@ -11,12 +12,8 @@ const SECRET = "crash-secret-Value-0123456789";
 const config = (port: number) => `[agent]\nprovider = "echo"\napi_key = "\${CRASH_TEXT}"\n\n[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${port}"\n`;
 const RUN_FILES = ["gateway.json", "bosun.sock", "token", "gateway.lock"];
 
-async function goneWithin(pid: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (processAlive(pid, null)) {
-    if (Date.now() > deadline) throw new Error(`pid ${pid} still alive after ${ms} ms`);
-    await Bun.sleep(20);
-  }
+function goneWithin(pid: number, ms = 10_000): Promise<boolean> {
+  return waitUntil(() => !processAlive(pid, null), `pid ${pid} to exit`, ms, 20);
 }
 
 const recordPid = (sb: Sandbox): number => JSON.parse(readFileSync(join(sb.home, "run", "gateway.json"), "utf8")).pid;
@@ -118,11 +115,7 @@ describe("a crash leaves a trace", () => {
     const record = join(sb.home, "run", "gateway.json");
     const lastLogWrite = statSync(join(sb.home, "logs", "bosun.log")).mtimeMs;
     // Idle: nothing is logged, yet the record is marked alive again and again.
-    const deadline = Date.now() + 10_000;
-    while (statSync(record).mtimeMs < lastLogWrite + 500) {
-      if (Date.now() > deadline) throw new Error("the running record was not marked alive");
-      await Bun.sleep(20);
-    }
+    await waitUntil(() => statSync(record).mtimeMs >= lastLogWrite + 500, "the running record to be marked alive while idle", 10_000, 20);
     const beat = statSync(record).mtimeMs;
     process.kill(pid, "SIGKILL");
     await goneWithin(pid);
@@ -183,11 +176,15 @@ describe("a crash leaves a trace", () => {
     const child = spawn(process.execPath, [MAIN, "up"], { ...fromSource(sb, { CRASH_KIND: "reject" }), stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
-    const deadline = Date.now() + 20_000;
-    while (!stderr.includes("gateway ready")) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ready line: ${stderr}`);
-      await Bun.sleep(20);
-    }
+    await waitUntil(
+      () => {
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before the ready line: ${stderr}`);
+        return stderr.includes("gateway ready");
+      },
+      () => `the ready line; stderr: ${stderr}`,
+      20_000,
+      20,
+    );
     child.kill("SIGUSR2");
     expect(await exited(child)).toBe(1);
     expect(stderr).toContain("gateway crashed: unhandled rejection: Error: test rejection [redacted]");

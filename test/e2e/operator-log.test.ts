@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { BIN, freePort, have, sandbox, type Sandbox } from "../helpers/bosun.ts";
 import { ModelServer } from "../helpers/model-server.ts";
 import { Tmux } from "../helpers/tmux.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const logMessages = (sb: Sandbox): string[] =>
   readFileSync(join(sb.home, "logs", "bosun.log"), "utf8")
@@ -20,11 +21,7 @@ const logMessages = (sb: Sandbox): string[] =>
 
 /** Wait until the gateway's log has a record with exactly this message (actions log as they finish). */
 async function logged(sb: Sandbox, message: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!logMessages(sb).includes(message)) {
-    if (Date.now() > deadline) throw new Error(`no log record "${message}"; have:\n${logMessages(sb).slice(-15).join("\n")}`);
-    await Bun.sleep(20);
-  }
+  await waitUntil(() => logMessages(sb).includes(message), () => `log record "${message}"; have:\n${logMessages(sb).slice(-15).join("\n")}`, timeoutMs, 20);
 }
 
 /** One control API request as an outside program would make it, with any headers. */
@@ -85,8 +82,7 @@ describe("operator actions are logged with where they came from (dist/bosun)", (
       await logged(sb, "adapter web restarted (control API)");
       const before = logMessages(sb).filter((m) => m === "adapter web restarted (control API)").length;
       expect(await api(sb, "POST", "/v1/adapters/web/restart", undefined, { "x-bosun-origin": "Evil-Origin-Text <b>" })).toBe(200);
-      const deadline = Date.now() + 10_000;
-      while (logMessages(sb).filter((m) => m === "adapter web restarted (control API)").length === before && Date.now() < deadline) await Bun.sleep(20);
+      await waitUntil(() => logMessages(sb).filter((m) => m === "adapter web restarted (control API)").length !== before, "the second restart's log record", 10_000, 20);
       expect(logMessages(sb).filter((m) => m === "adapter web restarted (control API)").length).toBe(before + 1);
       expect(readFileSync(join(sb.home, "logs", "bosun.log"), "utf8")).not.toContain("Evil-Origin-Text");
 
@@ -134,8 +130,7 @@ describe("operator actions are logged with where they came from (dist/bosun)", (
     await inproc.waitFor((s) => /web\s+webchat\s+running/.test(s), "the in-process dashboard");
     const before = count();
     inproc.keys("r");
-    const deadline = Date.now() + 10_000;
-    while (count() === before && Date.now() < deadline) await Bun.sleep(20);
+    await waitUntil(() => count() !== before, "the dashboard's restart in the log", 10_000, 20);
     expect(count()).toBe(before + 1);
     inproc.keys("q");
     await logged(sb, "gateway stopping (dashboard closed)");

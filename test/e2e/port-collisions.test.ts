@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { checkConfigText } from "../helpers/config.ts";
 import { freePort, sandbox } from "../helpers/bosun.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const SECRET = "0123456789abcdef-hook";
 const web = (name: string, listen: string) => `[adapters.${name}]\nkind = "webchat"\nlisten = "${listen}"\n\n`;
@@ -107,12 +108,16 @@ describe("listen collisions through dist/bosun", () => {
       const bad = good + web("other", `127.0.0.1:${p2}`) + hook("api", `127.0.0.1:${p1}`);
       writeFileSync(path, bad);
       const [line, column] = valueAt(bad, `listen = "127.0.0.1:${p1}"`, 2);
-      const deadline = Date.now() + 10_000;
-      let status = JSON.parse(sb.run(["status", "--json"]).stdout);
-      while (!status.gateway.configError && Date.now() < deadline) {
-        await Bun.sleep(50);
-        status = JSON.parse(sb.run(["status", "--json"]).stdout);
-      }
+      let status: any;
+      await waitUntil(
+        () => {
+          status = JSON.parse(sb.run(["status", "--json"]).stdout);
+          return status.gateway.configError;
+        },
+        () => `status to show the collision; last: ${JSON.stringify(status?.gateway)}`,
+        10_000,
+        50,
+      );
       expect(status.gateway.configError).toEqual(expect.objectContaining({ line, column, key: "adapters.api.listen" }));
       expect(status.gateway.configError.message).toContain('adapter "web"');
       // Rejected whole: the valid part of the edit ("other") was not applied either.

@@ -4,18 +4,20 @@ import { join } from "node:path";
 import { freePort, sandbox } from "../helpers/bosun.ts";
 import { Ircd, RawIrcClient } from "../helpers/ircd.ts";
 import { TelegramTestServer } from "../helpers/telegram-server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 /** Poll `bosun adapters --json` until `pred` holds (the reload is asynchronous by nature). */
 async function adaptersUntil(sb: ReturnType<typeof sandbox>, pred: (list: any[]) => boolean, timeoutMs = 10_000): Promise<any[]> {
-  const deadline = Date.now() + timeoutMs;
   let last: any[] = [];
-  while (Date.now() < deadline) {
-    const r = await sb.runAsync(["adapters", "--json"]);
-    last = JSON.parse(r.stdout);
-    if (pred(last)) return last;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`adapters never matched; last: ${JSON.stringify(last)}`);
+  return waitUntil(
+    async () => {
+      last = JSON.parse((await sb.runAsync(["adapters", "--json"])).stdout);
+      return pred(last) && last;
+    },
+    () => `bosun adapters to match; last: ${JSON.stringify(last)}`,
+    timeoutMs,
+    50,
+  );
 }
 
 function openSocket(port: number, conversation: string): Promise<WebSocket> {
@@ -78,8 +80,7 @@ describe("hot reload under a running dist/bosun", () => {
       // change one adapter: only it restarts
       writeFileSync(path, head + hook(pHook2!) + `[adapters.extra]\nkind = "webchat"\nlisten = "127.0.0.1:${pExtra}"\n`);
       const healthy = async () => (await fetch(`http://127.0.0.1:${pHook2}/healthz`).catch(() => null))?.status === 200;
-      const deadline = Date.now() + 10_000;
-      while (!(await healthy()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(healthy, "the changed webhook's new listener to answer /healthz", 10_000, 50);
       expect(await healthy()).toBe(true);
       await expect(fetch(`http://127.0.0.1:${pHook}/healthz`)).rejects.toThrow();
       connectionsStay();
@@ -95,12 +96,15 @@ describe("hot reload under a running dist/bosun", () => {
       const badLine = invalid.split("\n").findIndex((l) => l.includes('"nowhere"')) + 1;
       writeFileSync(path, invalid);
       let status: any;
-      const until = Date.now() + 10_000;
-      do {
-        status = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
-        if (status.gateway.configError) break;
-        await new Promise((r) => setTimeout(r, 50));
-      } while (Date.now() < until);
+      await waitUntil(
+        async () => {
+          status = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
+          return status.gateway.configError;
+        },
+        () => `status to show the config error; last: ${JSON.stringify(status?.gateway)}`,
+        10_000,
+        50,
+      );
       expect(status.gateway.configError).toMatchObject({ file: path, line: badLine });
       expect(status.gateway.state).toBe("running");
       expect(status.adapters.map((a: any) => `${a.name}:${a.state}`)).toEqual(["chat:running", "hooks:running", "tg:running", "web:running"]);

@@ -6,6 +6,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server } from "
 import { join, resolve } from "node:path";
 import { processAlive } from "../../src/core/util/process.ts";
 import { freePort, sandbox, webchatTurn, type Sandbox } from "../helpers/bosun.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 /**
  * Issue 8, item 3: no secret from the config, nor one a remote server echoes back, appears in
@@ -331,11 +332,16 @@ describe("what JavaScript writes to the detached daemon's stderr (its fd 2 is th
     const pid = JSON.parse(readFileSync(join(sb.home, "run", "gateway.json"), "utf8")).pid as number;
     try {
       process.kill(pid, "SIGUSR2");
-      const deadline = Date.now() + 10_000;
-      while (!readFileSync(logFile, "utf8").includes("stderr-probe done")) {
-        if (Date.now() > deadline || !processAlive(pid, null)) throw new Error(`no probe in the log: ${readFileSync(logFile, "utf8").slice(-2000)}`);
-        await Bun.sleep(20);
-      }
+      await waitUntil(
+        () => {
+          if (readFileSync(logFile, "utf8").includes("stderr-probe done")) return true;
+          if (!processAlive(pid, null)) throw new Error(`the gateway exited before the probe finished: ${readFileSync(logFile, "utf8").slice(-2000)}`);
+          return false;
+        },
+        () => `the probe in the log: ${readFileSync(logFile, "utf8").slice(-2000)}`,
+        10_000,
+        20,
+      );
     } finally {
       spawnSync(process.execPath, [MAIN, "down"], { cwd: sb.dir, env, timeout: 20_000 });
     }

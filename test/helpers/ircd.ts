@@ -97,14 +97,20 @@ export class Ircd {
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`ngircd exited (${child.exitCode ?? child.signalCode}):\n${this.#stderr}`);
-      if ((await portAccepts(this.port)) && (this.tlsPort === null || (await portAccepts(this.tlsPort)))) return;
-      await new Promise((r) => setTimeout(r, 25));
+    try {
+      await waitUntil(
+        async () => {
+          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`ngircd exited (${child.exitCode ?? child.signalCode}):\n${this.#stderr}`);
+          return (await portAccepts(this.port)) && (this.tlsPort === null || (await portAccepts(this.tlsPort)));
+        },
+        () => `ngircd to listen on ${this.port}:\n${this.#stderr}`,
+        10_000,
+        25,
+      );
+    } catch (err) {
+      child.kill("SIGKILL");
+      throw err;
     }
-    child.kill("SIGKILL");
-    throw new Error(`ngircd did not listen on ${this.port} within 10 s:\n${this.#stderr}`);
   }
 
   /** The server process id (null when stopped). */

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { waitUntil } from "./wait.ts";
 
 /** A tmux session running one command, for driving the real binary's dashboard like a person. */
 export class Tmux {
@@ -23,14 +24,14 @@ export class Tmux {
 
   /** Wait until the screen satisfies `pred` (polling the terminal is the only way to observe it). */
   async waitFor(pred: (screen: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
     let last = "";
-    while (Date.now() < deadline) {
-      last = this.screen();
-      if (pred(last)) return last;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}; screen:\n${last}`);
+    await waitUntil(
+      () => pred((last = this.screen())),
+      () => `${what}; screen:\n${last}`,
+      timeoutMs,
+      50,
+    );
+    return last;
   }
 
   kill(): void {

@@ -344,13 +344,16 @@ describe("through the gateway", () => {
     sb.writeConfig(`[agent]\nprovider = "echo"\n[installs]\nwant = ["${wanted.target}"]\n${wanted.custom}${asked.custom}`);
     expect((await sb.runAsync(["up", "--detach"])).code).toBe(0);
     try {
-      const deadline = Date.now() + 10_000;
       let st: any;
-      do {
-        st = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
-        if (st.installs.some((i: any) => i.target === wanted.target && i.state === "installed")) break;
-        await new Promise((r) => setTimeout(r, 50));
-      } while (Date.now() < deadline);
+      await waitUntil(
+        async () => {
+          st = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
+          return st.installs.some((i: any) => i.target === wanted.target && i.state === "installed");
+        },
+        () => `the wanted target installed at start; installs: ${JSON.stringify(st?.installs)}`,
+        10_000,
+        50,
+      );
       expect(st.installs).toContainEqual(expect.objectContaining({ target: wanted.target, state: "installed" }));
 
       const r = await sb.runAsync(["install", asked.target]);
@@ -363,13 +366,12 @@ describe("through the gateway", () => {
       // Editing [installs] under the running gateway applies: a newly wanted target gets installed.
       const later = served(100 * 1024);
       sb.writeConfig(`[agent]\nprovider = "echo"\n[gateway]\nreload_debounce_ms = 50\n[installs]\nwant = ["${wanted.target}", "${later.target}"]\n${wanted.custom}${asked.custom}${later.custom}`);
-      const until = Date.now() + 10_000;
-      let installed = false;
-      while (!installed && Date.now() < until) {
-        const st2 = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
-        installed = st2.installs.some((i: any) => i.target === later.target && i.state === "installed");
-        if (!installed) await new Promise((r) => setTimeout(r, 50));
-      }
+      const installed = await waitUntil(
+        async () => JSON.parse((await sb.runAsync(["status", "--json"])).stdout).installs.some((i: any) => i.target === later.target && i.state === "installed"),
+        "the newly wanted target installed after the reload",
+        10_000,
+        50,
+      );
       expect(installed).toBe(true);
       expect(server.stats(later.file.path).fullBodies).toBe(1);
 

@@ -8,6 +8,7 @@ import type { Adapter, InboundMessage, OutboundMessage } from "../../src/core/ad
 import { webhookConfigSchema } from "../../src/core/adapters/webhook/kind.ts";
 import { systemClock } from "../../src/core/util/clock.ts";
 import { freePort } from "../helpers/bosun.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const SECRET = "test-secret-7f3a9c1e5b";
 const OTHER_SECRET = "another-secret-0123456789";
@@ -423,9 +424,7 @@ describe("webhook adapter: callback_url", () => {
     const closed = await freePort();
     const r = await post(h, message({ callback_url: `http://127.0.0.1:${closed}/cb?token=zz-hidden-token` }));
     expect(r.status).toBe(200);
-    const deadline = Date.now() + 10_000;
-    while (!h.logs.some((l) => l.includes("callback to")) && Date.now() < deadline) await Bun.sleep(10);
-    const line = h.logs.find((l) => l.includes("callback to"));
+    const line = await waitUntil(() => h.logs.find((l) => l.includes("callback to")), () => `the failed callback in the log; have:\n${h.logs.join("\n")}`, 10_000);
     expect(line).toContain(`http://127.0.0.1:${closed}/cb`);
     expect(line).toContain("failed");
     expect(h.logs.join("\n")).not.toContain("zz-hidden-token");
