@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { LoadedConfig } from "../core/config/load.ts";
-import type { GatewayApi } from "../core/control/api.ts";
+import type { GatewayApi, InstallsQuery } from "../core/control/api.ts";
 import { uninstallTarget } from "../core/control/actions.ts";
 import { ControlClient, notRunningError, readRunningRecord, type ClientOrigin } from "../core/control/client.ts";
 import { ConfigError } from "../core/errors.ts";
@@ -57,7 +57,7 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
   let installer = shared;
   const config = () => (loaded ??= loadForCli(ctx));
   const open = async () => (installer ??= (await import("./installer-context.ts")).openInstaller(ctx, config()));
-  const installs = async () => (await open()).list(config().config.installs.want);
+  const installs = async (req?: InstallsQuery) => (await open()).list([...config().config.installs.want, ...(req?.targets ?? [])]);
   const status = async (): Promise<Status> => {
     try {
       const s = storedStatus(VERSION, config(), null, findCrash(ctx.paths));

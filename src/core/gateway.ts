@@ -166,8 +166,8 @@ export class Gateway {
   }
 
   /** Every install worth a row: stored, on disk or wanted (the same rows `bosun installs` lists with no gateway). */
-  installList(): Promise<InstallStatus[]> {
-    return this.installer.list(this.#loaded.config.installs.want);
+  installList(targets: string[] = []): Promise<InstallStatus[]> {
+    return this.installer.list([...this.#loaded.config.installs.want, ...targets]);
   }
 
   /** Ask for installs; each target either starts or reports the install already running. */

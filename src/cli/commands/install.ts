@@ -33,9 +33,8 @@ export default defineCommand({
     if (running) note(c.dim("installing through the running gateway"));
     const r = await api.install({ targets, force: !!args.force });
     r.installs.forEach((x, i) => record(targets[i]!, x.started, x.status, x.holderPid));
-    // The last status of each target: the request's answer until the list has a row for it.
+    // The last status of each target: the request's answer until the API has another.
     const latest = new Map(r.installs.map((x, i) => [targets[i]!, x.status]));
-    const seen = new Set<string>();
     function record(target: string, started: boolean, status: InstallStatus, holderPid: number | null) {
       if (started) mine.push(target);
       else if (status.state === "installed") note(`${target}: already installed ${c.dim("(--force reinstalls)")}`);
@@ -54,7 +53,7 @@ export default defineCommand({
 
     let statuses: InstallStatus[] = [];
     for (;;) {
-      statuses = await followInstalls(api, targets, latest, seen);
+      statuses = await followInstalls(api, targets, latest);
       view.update(statuses);
       if (statuses.every(isTerminal)) break;
       await new Promise<void>((r) => setTimeout(r, POLL_MS));
@@ -69,16 +68,13 @@ export default defineCommand({
 });
 
 /**
- * The targets' statuses from the API's install list. A target the list has shown and then lacks
- * was removed (missing); one it has not shown yet keeps the request's answer (another process
- * holds it and has not written its first status).
+ * The targets' statuses, asked of the API by name: each comes back whether or not it has a row,
+ * reconciled with its lock (a holder that died before its first write reads as it really is).
  */
-async function followInstalls(api: GatewayApi, targets: string[], latest: Map<string, InstallStatus>, seen: Set<string>): Promise<InstallStatus[]> {
-  const rows = new Map((await api.installs()).map((s) => [s.target, s]));
+async function followInstalls(api: GatewayApi, targets: string[], latest: Map<string, InstallStatus>): Promise<InstallStatus[]> {
+  const rows = new Map((await api.installs({ targets })).map((s) => [s.target, s]));
   return targets.map((t) => {
-    const row = rows.get(t);
-    if (row) seen.add(t);
-    const s = row ?? (seen.has(t) ? { ...latest.get(t)!, state: "missing" as const, stage: null, progress: 0 } : latest.get(t)!);
+    const s = rows.get(t) ?? latest.get(t)!;
     latest.set(t, s);
     return s;
   });

@@ -10,10 +10,19 @@ import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "..
  * the control server is a route table over it (server.ts). The CLI and both dashboards call
  * only this, so a new action is one method here, one route, and one line in each implementation.
  */
+/** Which install rows to include besides the listed ones. */
+export interface InstallsQuery {
+  targets?: string[];
+}
+
 export interface GatewayApi {
   status(): Promise<Status>;
   adapters(): Promise<AdapterStatus[]>;
-  installs(): Promise<InstallStatus[]>;
+  /**
+   * The install rows `bosun installs` lists (stored, on disk, wanted), plus one for each of
+   * `targets` whatever it is: a follower learns this way when a holder died before its first write.
+   */
+  installs(req?: InstallsQuery): Promise<InstallStatus[]>;
   sessions(): Promise<Status["sessions"]>;
   integrations(): Promise<IntegrationStatus[]>;
   /** The installable entries (built-in catalogue plus `[[installs.custom]]`). */

@@ -7,7 +7,7 @@ import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "..
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
-import type { AdapterAction, AdapterControlResult, GatewayApi, InstallRequestBody, InstallResult, SendRequest, TargetRequest, UninstallResult } from "./api.ts";
+import type { AdapterAction, AdapterControlResult, GatewayApi, InstallRequestBody, InstallResult, InstallsQuery, SendRequest, TargetRequest, UninstallResult } from "./api.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -75,7 +75,8 @@ export class ControlClient implements GatewayApi {
 
   status = () => this.#call<Status>("GET", "/v1/status");
   adapters = () => this.#call<AdapterStatus[]>("GET", "/v1/adapters");
-  installs = () => this.#call<InstallStatus[]>("GET", "/v1/installs");
+  installs = (req?: InstallsQuery) =>
+    this.#call<InstallStatus[]>("GET", `/v1/installs${req?.targets?.length ? `?${req.targets.map((t) => `target=${encodeURIComponent(t)}`).join("&")}` : ""}`);
   sessions = () => this.#call<Status["sessions"]>("GET", "/v1/sessions");
   integrations = () => this.#call<IntegrationStatus[]>("GET", "/v1/integrations");
   catalog = () => this.#call<CatalogEntry[]>("GET", "/v1/catalog");

@@ -10,7 +10,7 @@ export interface LocalGateway extends ActionTarget {
   snapshot(): Status;
   catalog(): CatalogEntry[];
   /** Every install worth a row (stored, on disk, wanted), as `bosun installs` lists them without a gateway. */
-  installList(): Promise<InstallStatus[]>;
+  installList(targets?: string[]): Promise<InstallStatus[]>;
   /** Settles once the gateway has stopped: an event stream ends with it. */
   stopped?: Promise<void>;
 }
@@ -25,7 +25,7 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
   return {
     status: async () => g.snapshot(),
     adapters: async () => g.snapshot().adapters,
-    installs: () => g.installList(),
+    installs: (req) => g.installList(req?.targets),
     sessions: async () => g.snapshot().sessions,
     integrations: async () => g.snapshot().integrations,
     catalog: async () => g.catalog(),

@@ -46,11 +46,16 @@ interface Route {
 
 const ok = (body: unknown, status = 200): Answer => ({ status, body });
 
+/** `?target=a&target=b`: at most 64, each as long as a target may be; anything else is ignored by the listing. */
+function queryTargets(req: Request): string[] {
+  return new URL(req.url, "http://bosun").searchParams.getAll("target").filter((t) => t.length <= 200).slice(0, 64);
+}
+
 /** The routes: each one call of the API, its request checked against the API's schema first. */
 const ROUTES: Route[] = [
   { method: "GET", path: "/v1/status", handle: async ({ api }) => ok(await api.status()) },
   { method: "GET", path: "/v1/adapters", handle: async ({ api }) => ok(await api.adapters()) },
-  { method: "GET", path: "/v1/installs", handle: async ({ api }) => ok(await api.installs()) },
+  { method: "GET", path: "/v1/installs", handle: async ({ api, req }) => ok(await api.installs({ targets: queryTargets(req) })) },
   { method: "GET", path: "/v1/sessions", handle: async ({ api }) => ok(await api.sessions()) },
   { method: "GET", path: "/v1/integrations", handle: async ({ api }) => ok(await api.integrations()) },
   { method: "GET", path: "/v1/events", handle: async ({ stream }) => stream() },
