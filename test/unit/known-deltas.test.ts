@@ -10,7 +10,7 @@ const DELTAS: ProviderDelta[] = [
   { type: "tool_call", index: 0, id: "c0", name: "first", arguments: '{"x":' },
   { type: "tool_call", index: 0, arguments: "1}" },
   { type: "text", text: "b" },
-  { type: "usage", usage: { promptTokens: 3, completionTokens: 2 } },
+  { type: "usage", usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 } },
   { type: "finish", reason: "tool_calls" },
 ];
 
