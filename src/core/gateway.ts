@@ -247,6 +247,7 @@ export class Gateway {
     this.#watcher = watchConfig(path, {
       debounceMs: this.#loaded.config.gateway.reload_debounce_ms,
       initialHash: this.#loaded.hash,
+      clock: this.#clock,
       onChange: (text) => void this.reload(text).catch((err) => this.log.error(`reload failed: ${errorMessage(err)}`)),
       onError: (err) => this.log.warn(`config watch: ${errorMessage(err)}`),
     });

@@ -43,6 +43,10 @@ export class FakeClock implements Clock {
   get pending(): number {
     return this.#timers.length;
   }
+  /** Sleeps and timers ever scheduled (to see that an event outside the clock has started a wait). */
+  get scheduled(): number {
+    return this.#seq;
+  }
   /** Move time forward, firing due sleeps and timers in order and letting their continuations run. */
   async advance(ms: number): Promise<void> {
     const target = this.#t + ms;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { watch, readFileSync, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
+import { systemClock, type Clock } from "../util/clock.ts";
 
 /** A running watcher; disposing it stops it for good. */
 export interface WatchHandle {
@@ -16,6 +17,8 @@ export interface WatchOptions {
   onError?(err: unknown): void;
   /** Hash of the content already applied, so an unchanged save is skipped. */
   initialHash?: string;
+  /** Schedules the debounce (the gateway's clock; the real one by default). */
+  clock?: Clock;
 }
 
 /** sha256 hex of a config text. */
@@ -30,10 +33,11 @@ export function contentHash(text: string): string {
 export function watchConfig(path: string, opts: WatchOptions): WatchHandle {
   const name = basename(path);
   let lastHash = opts.initialHash ?? "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const clock = opts.clock ?? systemClock;
+  let cancel: (() => void) | undefined;
   let disposed = false;
   const fire = () => {
-    timer = undefined;
+    cancel = undefined;
     if (disposed) return;
     let text: string;
     try {
@@ -49,14 +53,14 @@ export function watchConfig(path: string, opts: WatchOptions): WatchHandle {
   };
   const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, file) => {
     if (disposed || (file !== null && file !== undefined && String(file) !== name)) return;
-    clearTimeout(timer);
-    timer = setTimeout(fire, opts.debounceMs);
+    cancel?.();
+    cancel = clock.after(opts.debounceMs, fire);
   });
   watcher.on("error", (err) => opts.onError?.(err));
   return {
     dispose() {
       disposed = true;
-      clearTimeout(timer);
+      cancel?.();
       watcher.close();
     },
   };

@@ -39,17 +39,17 @@ export function conflictError(description: string): Error {
   return err;
 }
 
-/** Wait for `p`, at most `ms`; true when `p` settled first. Ends early (false) on abort. */
-function waitBounded(p: Promise<void>, ms: number, signal: AbortSignal): Promise<boolean> {
+/** Wait for `p`, at most `ms` on `clock`; true when `p` settled first. Ends early (false) on abort. */
+function waitBounded(p: Promise<void>, ms: number, signal: AbortSignal, clock: Clock): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
     const finish = (v: boolean) => {
-      clearTimeout(timer);
+      cancel();
       signal.removeEventListener("abort", onAbort);
       resolve(v);
     };
     const onAbort = () => finish(false);
-    const timer = setTimeout(() => finish(false), ms);
+    const cancel = clock.after(ms, () => finish(false));
     signal.addEventListener("abort", onAbort, { once: true });
     void p.then(() => finish(true));
   });
@@ -129,7 +129,7 @@ export async function runPoller(o: PollerOptions): Promise<void> {
     } catch (err) {
       o.log.warn(`could not store the Telegram update offset: ${errorMessage(err)}`);
     }
-    const complete = await waitBounded(current.allDone, cycleMs, o.signal);
+    const complete = await waitBounded(current.allDone, cycleMs, o.signal, o.clock);
     if (o.signal.aborted) return;
     if (complete) {
       offset = fresh[fresh.length - 1]!.update_id + 1;
