@@ -1,4 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { z } from "zod";
+import { defineAdapterKind } from "../../src/core/adapters/kind.ts";
+import { listenSchema, supervision } from "../../src/core/config/fields.ts";
+import { exposureWarnings } from "../../src/core/config/exposure.ts";
+import { parseConfig } from "../../src/core/config/load.ts";
 import { adapterConfigSchema, ADAPTER_KINDS, findAdapterKind, registerAdapterKind } from "../../src/core/adapters/registry.ts";
 import { webchat } from "../../src/core/adapters/webchat/kind.ts";
 import { checkConfigText } from "../helpers/config.ts";
@@ -46,5 +51,33 @@ describe("adapter kinds", () => {
     }
     expect(checkConfigText(text, "t.toml", {})?.message).toContain("unknown kind; known kinds:");
     expect(checkConfigText(text, "t.toml", {})?.message).not.toContain("throwaway");
+  });
+
+  test("what listens, and what guards it, is the kind's own word: exposure warnings and port checks follow it", () => {
+    const gate = defineAdapterKind({
+      kind: "gate",
+      configSchema: z.strictObject({ kind: z.literal("gate"), listen: listenSchema.default("127.0.0.1:7499"), ...supervision(60_000) }),
+      listener: (c) => ({ listen: c.listen, guard: "callers must knock three times" }),
+      load: async () => {
+        throw new Error("not started in this test");
+      },
+    });
+    const unregister = registerAdapterKind(gate);
+    try {
+      const open = parseConfig('[adapters.door]\nkind = "gate"\nlisten = "0.0.0.0:7499"\n', "g.toml", {}).config;
+      expect(exposureWarnings(open).map((w) => w.message)).toEqual([
+        "[adapters.door] listens on 0.0.0.0:7499, beyond loopback: reachable from the network; callers must knock three times",
+      ]);
+      expect(exposureWarnings(parseConfig('[adapters.door]\nkind = "gate"\n', "g.toml", {}).config)).toEqual([]);
+      const clash = '[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:7499"\n\n[adapters.door]\nkind = "gate"\n';
+      expect(() => parseConfig(clash, "g.toml", {})).toThrow('port 7499 is already taken by adapter "web"');
+    } finally {
+      unregister();
+    }
+  });
+
+  test("the built-in kinds that accept connections say so; the ones that dial out do not", () => {
+    const listening = ADAPTER_KINDS.filter((k) => k.listenerOf(adapterConfigSchema().parse(MINIMAL[k.kind]!)) !== undefined).map((k) => k.kind);
+    expect(listening).toEqual(["webchat", "webhook"]);
   });
 });

@@ -5,6 +5,19 @@ import type { AdapterConfig, AdapterFactory } from "./types.ts";
 /** A kind's config schema: a zod object whose `kind` is a literal, so the config's union can select it. */
 export type AdapterConfigSchema<C extends AdapterConfig = AdapterConfig> = z.ZodType<C> & $ZodTypeDiscriminable;
 
+/**
+ * Where an adapter accepts connections, and what guards it. Config check refuses two adapters on
+ * one port, and config check, doctor and up warn about a listener reachable beyond loopback.
+ */
+export interface AdapterListener {
+  /** The address it binds, as written under the adapter's `listen` key (host:port). */
+  listen: string;
+  /** Who can use it once it is reachable from the network; ends the exposure warning. */
+  guard: string;
+  /** A warning of the kind's own that holds even on loopback (the webchat's extra Host names behind a proxy). */
+  note?: string;
+}
+
 /** What one kind's folder declares (its `kind.ts`); the config schema, the template and the registry are built from these. */
 export interface AdapterKindDefinition<S extends AdapterConfigSchema> {
   /** The `kind = "..."` value; must equal the schema's `kind` literal. */
@@ -13,6 +26,8 @@ export interface AdapterKindDefinition<S extends AdapterConfigSchema> {
   configSchema: S;
   /** This kind's commented block in `bosun config init`'s bosun.toml (every line a comment, or valid with an empty environment). */
   template?: string;
+  /** For a kind that accepts connections: where one adapter of it listens. Kinds that only dial out leave it unset. */
+  listener?: (config: z.output<S>) => AdapterListener;
   /** The kind's protocol code, imported only when an adapter of this kind is configured. */
   load: () => Promise<AdapterFactory<z.output<S>>>;
 }
@@ -22,6 +37,8 @@ export interface AdapterKind {
   readonly kind: string;
   readonly configSchema: AdapterConfigSchema;
   readonly template?: string;
+  /** Where an adapter of this kind listens; undefined for kinds that only dial out (or a config of another kind). */
+  listenerOf(config: AdapterConfig): AdapterListener | undefined;
   /**
    * Load the kind's code and bind it to one adapter's config. The config passes this kind's
    * schema again on the way in, which is what types it for the factory (no cast anywhere);
@@ -48,6 +65,11 @@ export function defineAdapterKind<S extends AdapterConfigSchema>(def: AdapterKin
     configSchema: def.configSchema,
     template: def.template,
     configOf,
+    listenerOf(config) {
+      if (!def.listener) return undefined;
+      const typed = configOf(config);
+      return typed === undefined ? undefined : def.listener(typed);
+    },
     async factoryFor(config) {
       const typed = configOf(config);
       if (typed === undefined) throw new Error(`adapter kind "${def.kind}" cannot take this "${config.kind}" config`);

@@ -1,3 +1,5 @@
+import { findAdapterKind } from "../adapters/registry.ts";
+import type { AdapterConfig } from "../adapters/types.ts";
 import { ConfigError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "./keypath.ts";
 import { formatHostPort, parseHostPort, type HostPort } from "../util/listen.ts";
@@ -24,14 +26,15 @@ interface Listener {
  * Two adapters of one config may not listen on the same port of the same address: the second
  * would loop in backoff on "address in use". A wildcard address (0.0.0.0, [::]) takes the port on
  * every address, so it collides with any host on that port; `localhost` is the loopback address.
+ * Which adapters listen, and where, is each kind's word (its `listener` in kind.ts).
  * Throws a ConfigError at the listen value of the adapter written later, naming the other one.
  */
-export function checkListenCollisions(adapters: Record<string, unknown>, src: ListenSource): void {
+export function checkListenCollisions(adapters: Record<string, AdapterConfig>, src: ListenSource): void {
   const positions = indexKeyPositions(src.text);
   const listeners: Listener[] = [];
   for (const [adapter, cfg] of Object.entries(adapters)) {
-    const listen = (cfg as { listen?: unknown } | null)?.listen;
-    if (typeof listen !== "string") continue;
+    const listen = findAdapterKind(cfg.kind)?.listenerOf(cfg)?.listen;
+    if (listen === undefined) continue;
     const hp = parseHostPort(listen);
     if (!hp) continue; // the schema reports a malformed address
     const path = ["adapters", adapter, "listen"];

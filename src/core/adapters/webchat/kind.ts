@@ -60,5 +60,14 @@ listen = "${DEFAULT_WEBCHAT_LISTEN}"                    # open http://127.0.0.1:
 # stale_after_ms = 300000                    # silence before a liveness probe (a failed probe reconnects)
 # stop_timeout_ms = 5000
 `,
+  listener: (c) => ({
+    listen: c.listen,
+    guard: c.public ? "public = true: anyone who can reach it can chat with the agent and spend its provider budget" : "the chat page needs its access token",
+    // Other Host names on a loopback listener mean a reverse proxy: the network may reach it after all.
+    note:
+      c.allowed_hosts.length > 0 && isLoopbackListen(c.listen) && c.access_token === undefined && !c.public
+        ? `answers to ${c.allowed_hosts.join(", ")} (allowed_hosts): behind a reverse proxy the chat is reachable from the network, with no access_token`
+        : undefined,
+  }),
   load: async () => (await import("./index.ts")).createWebchatAdapter,
 });

@@ -28,5 +28,6 @@ export const webhook = defineAdapterKind({
 # listen = "127.0.0.1:7421"
 # secret = "\${BOSUN_WEBHOOK_SECRET}"
 `,
+  listener: (c) => ({ listen: c.listen, guard: "requests must carry a valid signature" }),
   load: async () => (await import("./index.ts")).createWebhookAdapter,
 });
