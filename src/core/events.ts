@@ -1,4 +1,5 @@
 import type { ConfigErrorInfo } from "./errors.ts";
+import { systemClock, type Clock } from "./util/clock.ts";
 import type { AdapterStatus, GatewayStatus, InstallStatus, Status } from "./status.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -42,20 +43,20 @@ export const RECENT_LOGS = 200;
 /** Typed, synchronous event bus. A throwing listener never breaks the emitter or other listeners. */
 export class EventBus {
   #listeners = new Set<Listener>();
-  #now: () => number;
+  #clock: Pick<Clock, "now">;
   #recentLogs: EventOf<"log">[] = [];
   #recentCap: number;
-  constructor(now: () => number = Date.now, recentLogs = RECENT_LOGS) {
-    this.#now = now;
+  constructor(clock: Pick<Clock, "now"> = systemClock, recentLogs = RECENT_LOGS) {
+    this.#clock = clock;
     this.#recentCap = recentLogs;
   }
   /** The time events are stamped with (the gateway's clock), for events built outside `emit`. */
   now(): number {
-    return this.#now();
+    return this.#clock.now();
   }
   /** Publish an event to every subscriber; returns the stamped event. */
   emit(input: EventInput): BosunEvent {
-    const e = { ...input, at: input.at ?? new Date(this.#now()).toISOString() } as BosunEvent;
+    const e = { ...input, at: input.at ?? new Date(this.#clock.now()).toISOString() } as BosunEvent;
     // An attached dashboard opened later starts with the recent log, not an empty pane.
     if (e.type === "log" && this.#recentCap > 0 && this.#recentLogs.push(e) > this.#recentCap) this.#recentLogs.shift();
     for (const l of this.#listeners) {

@@ -76,7 +76,7 @@ export class Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.#clock = opts.clock ?? systemClock;
     this.#loaded = opts.loaded;
-    this.bus = new EventBus(() => this.#clock.now());
+    this.bus = new EventBus(this.#clock);
     this.paths = pathsFor(opts.home);
     this.#status = emptyStatus(opts.version);
     this.bus.on((e) => {
@@ -103,7 +103,7 @@ export class Gateway {
     // Before anything starts: a [[installs.custom]] item the installer would refuse, at file:line:col.
     if (this.#loaded.path) checkCustomInstalls(this.#loaded.config.installs, { file: this.#loaded.path });
     for (const dir of [paths.home, paths.runDir, paths.stateDir, paths.adapterStateDir, paths.logsDir]) ensurePrivateDir(dir);
-    const lock = acquireLock(paths.lock);
+    const lock = acquireLock(paths.lock, process.pid, this.#clock);
     if (!lock.ok) {
       const who = lock.holder.pid ? `pid ${lock.holder.pid}` : "another process";
       throw new BosunError("already_running", `bosun is already running on ${paths.home} (${who})`, {
@@ -129,14 +129,14 @@ export class Gateway {
         log: this.log,
         clock: this.#clock,
         stateDir: paths.adapterStateDir,
-        inbox: new Inbox(this.#db, () => this.#clock.now()),
+        inbox: new Inbox(this.#db, this.#clock),
         firstStartTimeoutMs: config.gateway.first_start_timeout_ms,
         onTurn: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
       });
       await this.#adapters.reconcile(config.adapters);
       this.#warnExposure(config);
       this.#installs = new InstallService(
-        { modelsDir: paths.models, db: this.#db, bus: this.bus, log: this.log.withTag("installs"), env: opts.env, now: () => this.#clock.now() },
+        { modelsDir: paths.models, db: this.#db, bus: this.bus, log: this.log.withTag("installs"), env: opts.env, clock: this.#clock },
         config.installs,
       );
       await this.#installs.start();

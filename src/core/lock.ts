@@ -1,5 +1,6 @@
 import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { BosunError, errorMessage } from "./errors.ts";
+import { systemClock, type Clock } from "./util/clock.ts";
 import { ownStartTicks, processAlive, processStartTicks, sleepSync } from "./util/process.ts";
 
 export interface LockHolder {
@@ -28,9 +29,11 @@ const UNKNOWN: LockHolder = { pid: 0, startedAt: "" };
  * pid dead, or reused by an unrelated process) is stale and is taken over; a live one is reported
  * back so the caller can name the holder. A holder that can't be named (a lock being written, or
  * a takeover still contended after every attempt) is reported as pid 0: busy, by someone
- * unknown. A dead pid is never reported as the holder.
+ * unknown. A dead pid is never reported as the holder. `clock` stamps `startedAt`; file ages are
+ * measured against the real time, since the file system stamps mtimes with it.
  */
-export function acquireLock(path: string, pid = process.pid, now = () => new Date().toISOString()): LockResult {
+export function acquireLock(path: string, pid = process.pid, clock: Pick<Clock, "now"> = systemClock): LockResult {
+  const now = () => new Date(clock.now()).toISOString();
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (tryCreate(path, pid, now)) return { ok: true, release: () => releaseIfOurs(path, pid) };
     const seen = inspect(path);

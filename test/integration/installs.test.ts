@@ -177,7 +177,7 @@ describe("following another process's install", () => {
   test("a final status from an earlier run of a process with the holder's pid is not taken for the holder's", async () => {
     const { s, inst, finish, db } = follower();
     finish();
-    new InstallStore(db, () => Date.parse("2020-01-01T00:00:00Z")).put({ target: s.target, state: "installed", progress: 100, downloadedBytes: s.file.size, totalBytes: s.file.size, stage: null, error: null, ownerPid: OTHER.pid, verified: null });
+    new InstallStore(db, { now: () => Date.parse("2020-01-01T00:00:00Z") }).put({ target: s.target, state: "installed", progress: 100, downloadedBytes: s.file.size, totalBytes: s.file.size, stage: null, error: null, ownerPid: OTHER.pid, verified: null });
     inst.guard.holder = () => OTHER;
     expect(await inst.status(s.target)).toMatchObject({ state: "queued" });
   });

@@ -15,7 +15,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function mount(opts: { actions?: DashboardActions; status?: Status } = {}) {
   const clock = { t: T0 };
   const now = () => clock.t;
-  const bus = new EventBus(now);
+  const bus = new EventBus({ now });
   const status = opts.status ?? statusAt(T0);
   const source = inProcessSource(bus, () => status, opts.actions);
   // A fast tick, so moving the fake clock shows within milliseconds.
@@ -91,7 +91,7 @@ describe("adapters table", () => {
   });
 
   test("a narrow terminal drops the less important columns but keeps state and detail", async () => {
-    const bus = new EventBus(() => T0);
+    const bus = new EventBus({ now: () => T0 });
     const s = statusAt(T0);
     s.adapters[0] = web({ state: "backoff", lastError: "EADDRINUSE", nextRetryAt: iso(T0 + 5_000) });
     const term = fakeTerminal(false);

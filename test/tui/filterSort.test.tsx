@@ -158,7 +158,7 @@ describe("sorting", () => {
 
 describe("filter and sort on screen", () => {
   function mount(actions?: DashboardActions) {
-    const bus = new EventBus(() => T0);
+    const bus = new EventBus({ now: () => T0 });
     const status = { ...runningStatus(), adapters: ADAPTERS };
     const r = render(<App source={inProcessSource(bus, () => status, actions)} version="0.1.0" now={() => T0} />);
     return { ...r, bus, frame: () => plain(r.lastFrame()) };

@@ -48,7 +48,7 @@ async function mount80x24() {
   const term = fakeTerminal(true);
   term.stdout.columns = COLS;
   term.stdout.rows = ROWS;
-  const bus = new EventBus(() => T0);
+  const bus = new EventBus({ now: () => T0 });
   const status = fullStatus();
   mounted = renderInTerminal(<App source={inProcessSource(bus, () => status, actions)} version="0.1.0" now={() => T0} built={{ integrations: true, sessions: true }} />, term);
   // Debug mode writes every frame in full; the last one is what is on screen.

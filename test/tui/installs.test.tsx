@@ -72,7 +72,7 @@ async function mountEmpty(opts: MountOptions = {}) {
 async function mountOn(installs: InstallStatus[], opts: MountOptions = {}) {
   const clock = { t: T0 };
   const now = () => clock.t;
-  const bus = new EventBus(now);
+  const bus = new EventBus({ now });
   const source = inProcessSource(bus, () => statusWith(installs), opts.actions);
   // A fast tick, so moving the fake clock shows within milliseconds.
   const r = render(<App source={source} version="0.1.0" now={now} tickMs={20} onQuit={opts.onQuit} />);
@@ -188,7 +188,7 @@ describe("installs table", () => {
 
   test("the bar widens with the terminal; a narrow one drops columns but keeps state, bar and percent", async () => {
     const lastFrame = async (columns: number) => {
-      const bus = new EventBus(() => T0);
+      const bus = new EventBus({ now: () => T0 });
       const s = statusWith([downloading("piper:en_US-lessac-medium", 40)]);
       const term = fakeTerminal(true);
       term.stdout.columns = columns;

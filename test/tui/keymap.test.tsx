@@ -35,7 +35,7 @@ async function withZap(fn: () => Promise<void> | void): Promise<void> {
 
 /** A read-only dashboard (no actions) over a running gateway. */
 function mount() {
-  const bus = new EventBus(() => T0);
+  const bus = new EventBus({ now: () => T0 });
   const source = inProcessSource(bus, () => runningStatus());
   const r = render(<App source={source} version="0.1.0" now={() => T0} />);
   return { ...r, frame: () => plain(r.lastFrame()) };

@@ -50,7 +50,7 @@ describe("footer notices move on", () => {
 
   test("on screen: the notice goes with the next pane switch, and by itself a few seconds later on the dashboard's clock", async () => {
     const clock = { t: T0 };
-    const bus = new EventBus(() => clock.t);
+    const bus = new EventBus({ now: () => clock.t });
     const status = { ...runningStatus(), installs: [INSTALL] };
     const m = render(<App source={inProcessSource(bus, () => status)} version="0.1.0" now={() => clock.t} tickMs={10} />);
     await waitForFrame(m.lastFrame, "● running");

@@ -35,7 +35,7 @@ function install(target: string, patch: Partial<InstallStatus> = {}): InstallSta
 async function mount(status: Status, pane: string, expected: string, actions?: DashboardActions) {
   const clock = { t: T0 };
   const now = () => clock.t;
-  const bus = new EventBus(now);
+  const bus = new EventBus({ now });
   const r = render(<App source={inProcessSource(bus, () => status, actions)} version="0.1.0" now={now} tickMs={20} />);
   const m = { ...r, bus, clock, frame: () => plain(r.lastFrame()) };
   await waitForFrame(r.lastFrame, "● running");

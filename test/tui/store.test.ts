@@ -191,7 +191,7 @@ describe("splitKeys", () => {
 
 describe("the in-process dashboard's source (the local API's event stream)", () => {
   test("delivers a snapshot first, the recent log records, then bus events, until unsubscribed; secrets redacted", () => {
-    const bus = new EventBus(() => 0);
+    const bus = new EventBus({ now: () => 0 });
     const status = runningStatus();
     const seen: string[] = [];
     const conn: boolean[] = [];

@@ -11,7 +11,7 @@ const unused = () => {
 /** A gateway whose bus runs on `clock`; only what the event stream reads is real. */
 function gatewayOn(clock: FakeClock): LocalGateway {
   return {
-    bus: new EventBus(() => clock.now()),
+    bus: new EventBus(clock),
     snapshot: () => emptyStatus("test"),
     catalog: () => [],
     installList: async () => [],

@@ -41,7 +41,7 @@ describe("AsyncQueue", () => {
 
 describe("EventBus + reduceStatus", () => {
   test("a throwing listener does not stop other listeners", () => {
-    const bus = new EventBus(() => 0);
+    const bus = new EventBus({ now: () => 0 });
     const seen: string[] = [];
     bus.on(() => {
       throw new Error("bad listener");
@@ -53,7 +53,7 @@ describe("EventBus + reduceStatus", () => {
 
   test("adapter and message events fold into status", () => {
     const events: BosunEvent[] = [];
-    const bus = new EventBus(() => Date.parse("2026-01-01T00:00:00Z"));
+    const bus = new EventBus({ now: () => Date.parse("2026-01-01T00:00:00Z") });
     bus.on((e) => events.push(e));
     const adapter = { name: "web", kind: "webchat", state: "running" as const, restarts: 0, since: "x", lastError: null, nextRetryAt: null, lastInboundAt: null, lastOutboundAt: null };
     bus.emit({ type: "gateway.state", gateway: { state: "running", pid: 7, startedAt: "2025-12-31T23:59:00.000Z" } });

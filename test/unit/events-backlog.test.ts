@@ -10,7 +10,7 @@ import { freePort } from "../helpers/bosun.ts";
 
 describe("recent log records for late subscribers", () => {
   test("the bus keeps the newest records up to its cap, oldest first", () => {
-    const bus = new EventBus(() => 0, 3);
+    const bus = new EventBus({ now: () => 0 }, 3);
     for (let i = 1; i <= 5; i++) bus.emit({ type: "log", level: "info", tag: "t", message: `line ${i}` });
     bus.emit({ type: "config.reloaded", configPath: null });
     expect(bus.recentLogs().map((l) => l.message)).toEqual(["line 3", "line 4", "line 5"]);

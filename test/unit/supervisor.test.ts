@@ -20,7 +20,7 @@ const useFake = registerFakeKind();
 
 function setup(opts: { random?: () => number; firstStartTimeoutMs?: number } = {}) {
   const clock = new FakeClock();
-  const bus = new EventBus(() => clock.now());
+  const bus = new EventBus(clock);
   const events: BosunEvent[] = [];
   bus.on((e) => events.push(e));
   const kind = new FakeKind();

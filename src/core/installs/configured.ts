@@ -2,6 +2,7 @@ import type { ConsolaInstance } from "consola";
 import type { DatabaseSync } from "node:sqlite";
 import type { InstallsConfig } from "../config/schema.ts";
 import type { EventBus } from "../events.ts";
+import type { Clock } from "../util/clock.ts";
 import { customEntries } from "./catalog/catalog.ts";
 import { Installer } from "./installer.ts";
 import type { CatalogEntry } from "./types.ts";
@@ -14,7 +15,7 @@ export interface InstallerSetup {
   bus: EventBus | null;
   log: ConsolaInstance;
   env: Record<string, string | undefined>;
-  now?: () => number;
+  clock?: Clock;
 }
 
 /**
@@ -32,6 +33,6 @@ export function configuredInstaller(setup: InstallerSetup, cfg: InstallsConfig, 
     connectTimeoutMs: cfg.connect_timeout_ms,
     idleTimeoutMs: cfg.idle_timeout_ms,
     custom,
-    ...(setup.now ? { now: setup.now } : {}),
+    ...(setup.clock ? { clock: setup.clock } : {}),
   });
 }

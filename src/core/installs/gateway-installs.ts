@@ -1,12 +1,13 @@
 import type { InstallsConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import type { EventBus } from "../events.ts";
+import type { Clock } from "../util/clock.ts";
 import { configuredInstaller, type InstallerSetup } from "./configured.ts";
 import type { Installer, InstallRequest } from "./installer.ts";
 
 export interface InstallServiceOptions extends InstallerSetup {
   bus: EventBus;
-  now: () => number;
+  clock: Clock;
 }
 
 /**

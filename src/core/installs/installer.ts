@@ -5,6 +5,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { BosunError, ExitCode, errorMessage } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import type { InstallStatus } from "../status.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { didYouMean } from "../util/suggest.ts";
 import { builtinCatalog, resolveUrl } from "./catalog/catalog.ts";
 import { download, verifyFile } from "./download/index.ts";
@@ -24,7 +25,8 @@ export interface InstallerOptions {
   idleTimeoutMs: number;
   /** Entries from `[[installs.custom]]`. */
   custom?: CatalogEntry[];
-  now?: () => number;
+  /** Stamps stored states and paces progress (the gateway's clock; the real one by default). */
+  clock?: Clock;
 }
 
 /** What asking for an install gave: a new job, or the status of the one already running. */
@@ -45,11 +47,11 @@ export class Installer {
   #jobs = new Map<string, AbortController>();
   #running = new Set<Promise<InstallStatus>>();
   #entries: CatalogEntry[];
-  #now: () => number;
+  #clock: Clock;
 
   constructor(private readonly opts: InstallerOptions) {
-    this.#now = opts.now ?? Date.now;
-    this.#store = new InstallStore(opts.db, this.#now);
+    this.#clock = opts.clock ?? systemClock;
+    this.#store = new InstallStore(opts.db, this.#clock);
     this.guard = new InstallGuard(join(opts.modelsDir, ".locks"));
     const custom = opts.custom ?? [];
     const customTargets = new Set(custom.map((e) => e.target));
@@ -226,7 +228,7 @@ export class Installer {
     let lastPersist = 0;
     const update = (patch: Partial<StoredInstall>, force = false) => {
       s = { ...s, ...patch };
-      const now = this.#now();
+      const now = this.#clock.now();
       if (force || now - lastPersist >= PERSIST_EVERY_MS) {
         this.#store.put(s);
         lastPersist = now;

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { InstallState, InstallStatus } from "../status.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 
 /** A stored install status plus what only the store needs. */
 export interface StoredInstall extends InstallStatus {
@@ -29,7 +30,7 @@ export class InstallStore {
   #update: StatementSync;
   #delIf: StatementSync;
   #interrupt: StatementSync;
-  constructor(db: DatabaseSync, private readonly now: () => number = Date.now) {
+  constructor(db: DatabaseSync, private readonly clock: Pick<Clock, "now"> = systemClock) {
     this.#get = db.prepare(`SELECT * FROM installs WHERE target = ?`);
     this.#all = db.prepare(`SELECT * FROM installs ORDER BY target`);
     const cols = `target, state, progress, downloaded, total, stage, error, owner_pid, verified, updated_at`;
@@ -88,11 +89,11 @@ export class InstallStore {
    * status. True when the row was changed.
    */
   interrupt(read: StoredInstall, error: string): boolean {
-    return Number(this.#interrupt.run(error, new Date(this.now()).toISOString(), read.target, read.rev ?? -1).changes) > 0;
+    return Number(this.#interrupt.run(error, new Date(this.clock.now()).toISOString(), read.target, read.rev ?? -1).changes) > 0;
   }
 
   #values(s: StoredInstall): [string, string, number, number, number, string | null, string | null, number | null, string | null, string] {
-    return [s.target, s.state, s.progress, s.downloadedBytes, s.totalBytes, s.stage, s.error, s.ownerPid, s.verified, new Date(this.now()).toISOString()];
+    return [s.target, s.state, s.progress, s.downloadedBytes, s.totalBytes, s.stage, s.error, s.ownerPid, s.verified, new Date(this.clock.now()).toISOString()];
   }
 
   /** Forget a target (after uninstall). */

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { InboundMessage, ReplyError } from "../messages.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 
 /** What the inbox knows about a message it was handed. */
 export type InboxVerdict =
@@ -28,7 +29,7 @@ export class Inbox {
   #insert: StatementSync;
   #get: StatementSync;
   #complete: StatementSync;
-  constructor(private readonly db: DatabaseSync, private readonly now: () => number = Date.now) {
+  constructor(private readonly db: DatabaseSync, private readonly clock: Pick<Clock, "now"> = systemClock) {
     this.#insert = db.prepare(
       `INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
@@ -38,7 +39,7 @@ export class Inbox {
 
   /** Store a message (once); tells whether it is new, what became of it before, or that its id is taken. */
   accept(adapter: string, m: InboundMessage): InboxVerdict {
-    const at = new Date(this.now()).toISOString();
+    const at = new Date(this.clock.now()).toISOString();
     const r = this.#insert.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, at);
     if (Number(r.changes) === 1) return { kind: "new" };
     const row = this.#get.get(adapter, m.conversation, m.id) as StoredRow | undefined;
@@ -51,6 +52,6 @@ export class Inbox {
 
   /** Record the reply to a stored message. */
   complete(adapter: string, m: Pick<InboundMessage, "conversation" | "id">, reply: string, error: ReplyError | null): void {
-    this.#complete.run(reply, error ? JSON.stringify(error) : null, new Date(this.now()).toISOString(), adapter, m.conversation, m.id);
+    this.#complete.run(reply, error ? JSON.stringify(error) : null, new Date(this.clock.now()).toISOString(), adapter, m.conversation, m.id);
   }
 }
