@@ -122,7 +122,7 @@ export class Gateway {
       this.#agent = new Agent({ provider: choice.provider, systemPrompt: config.agent.system_prompt, log: this.log.withTag("agent"), describeStatus: () => this.describe(), clock: this.#clock });
       if (opts.control !== false) {
         const token = createToken(paths.token);
-        this.#control = await startControlServer(paths.socket, token, this);
+        this.#control = await startControlServer(paths.socket, token, this, this.#clock);
       }
       this.#adapters = new AdapterManager({
         bus: this.bus,

@@ -4,6 +4,7 @@ import { BosunError, ExitCode } from "../errors.ts";
 import type { Paths } from "../paths.ts";
 import type { CatalogEntry } from "../installs/types.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
@@ -48,6 +49,8 @@ export class ControlClient implements GatewayApi {
     readonly socket: string,
     private readonly token: string,
     private readonly origin: ClientOrigin = "cli",
+    /** Times the event stream's silence (the real clock unless a test drives it). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** A client for the gateway running on this home, or a `not_running` error (exit 4). */
@@ -105,16 +108,16 @@ export class ControlClient implements GatewayApi {
     await new Promise<void>((resolve) => {
       // The server writes at least a heartbeat every 15 s: a stream silent for longer belongs to a
       // gateway that hangs (stopped, wedged), and counts as ended so the caller can reconnect.
-      let silence: ReturnType<typeof setTimeout> | undefined;
+      let cancelSilence = () => {};
       const watch = () => {
-        clearTimeout(silence);
-        silence = setTimeout(() => {
+        cancelSilence();
+        cancelSilence = this.clock.after(silenceMs, () => {
           res.destroy();
           done();
-        }, silenceMs);
+        });
       };
       const done = () => {
-        clearTimeout(silence);
+        cancelSilence();
         resolve();
       };
       watch();

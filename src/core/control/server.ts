@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { BosunEvent } from "../events.ts";
 import { BosunError, errorMessage } from "../errors.ts";
 import { serve, type HttpServer } from "../platform/index.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { removeFile } from "../util/fsx.ts";
 import { originOf, ORIGIN_HEADER } from "./actions.ts";
 import {
@@ -117,7 +118,7 @@ function adapterName(raw: string): string {
 }
 
 /** Serve the control API on a unix socket (mode 0600) guarded by the bearer token. */
-export async function startControlServer(socketPath: string, token: string, h: ControlHandlers): Promise<HttpServer> {
+export async function startControlServer(socketPath: string, token: string, h: ControlHandlers, clock: Clock = systemClock): Promise<HttpServer> {
   removeFile(socketPath);
   // The one place answers are written: each goes out redacted.
   const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
@@ -141,7 +142,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
         return failure("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, `send it as ${allow} ${path}`, { allow });
       }
       try {
-        const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams) });
+        const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams, clock) });
         return answer instanceof Response ? answer : json(answer.body, answer.status);
       } catch (err) {
         if (err instanceof BosunError) return failure(err.code, err.message, err.hint);
@@ -161,7 +162,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
 }
 
 /** Server-sent events: the API's event stream (a snapshot, the recent log, every event), with heartbeats. */
-function eventStream(h: ControlHandlers, api: GatewayApi, streams: Set<() => void>): Response {
+function eventStream(h: ControlHandlers, api: GatewayApi, streams: Set<() => void>, clock: Clock): Response {
   const enc = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>({
@@ -174,10 +175,17 @@ function eventStream(h: ControlHandlers, api: GatewayApi, streams: Set<() => voi
           cleanup();
         }
       };
-      const beat = setInterval(() => send(": ping\n\n"), HEARTBEAT_MS);
+      let cancelBeat = () => {};
+      const beat = () => {
+        cancelBeat = clock.after(HEARTBEAT_MS, () => {
+          send(": ping\n\n");
+          if (!stop.signal.aborted) beat();
+        });
+      };
+      beat();
       cleanup = () => {
         stop.abort();
-        clearInterval(beat);
+        cancelBeat();
         streams.delete(cleanup);
         try {
           controller.close();
