@@ -8,12 +8,15 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** A failure a user can see and act on: a one-line message plus a hint, never a stack trace. */
-export class BosunError extends Error {
-  readonly code: string;
+/**
+ * A failure a user can see and act on: a one-line message plus a hint, never a stack trace.
+ * `C` narrows the code where it crosses a typed seam (the gateway API's codes, api.ts).
+ */
+export class BosunError<C extends string = string> extends Error {
+  readonly code: C;
   readonly exitCode: ExitCodeValue;
   readonly hint: string | undefined;
-  constructor(code: string, message: string, opts: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown } = {}) {
+  constructor(code: C, message: string, opts: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "BosunError";
     this.code = code;
@@ -23,7 +26,7 @@ export class BosunError extends Error {
 }
 
 /** Error raised by config loading; carries the location of the problem. */
-export class ConfigError extends BosunError {
+export class ConfigError extends BosunError<"config_invalid"> {
   readonly file: string;
   readonly line: number;
   readonly column: number;

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_ERRORS } from "../../src/core/control/api.ts";
+import { API_ERRORS, isApiErrorCode, toApiErrorBody } from "../../src/core/control/api.ts";
 import { ControlClient } from "../../src/core/control/client.ts";
 import { parseConfig } from "../../src/core/config/load.ts";
-import { BosunError } from "../../src/core/errors.ts";
+import { BosunError, ExitCode } from "../../src/core/errors.ts";
+import { localApi } from "../../src/core/control/local.ts";
 import { Gateway } from "../../src/core/gateway.ts";
 
 let g: Gateway;
@@ -81,9 +82,9 @@ describe("control API requests are checked against the API's types", () => {
 
   test("every expected failure has its own code, the table's status and a hint", async () => {
     const adapter = await raw("POST", "/v1/adapters/nope/restart");
-    expect({ status: adapter.status, code: adapter.body.error?.code }).toEqual({ status: API_ERRORS.adapter_unknown, code: "adapter_unknown" });
+    expect({ status: adapter.status, code: adapter.body.error?.code }).toEqual({ status: API_ERRORS.adapter_unknown.status, code: "adapter_unknown" });
     const target = await raw("POST", "/v1/installs", JSON.stringify({ targets: ["whisper:nope"] }));
-    expect({ status: target.status, code: target.body.error?.code }).toEqual({ status: API_ERRORS.unknown_target, code: "unknown_target" });
+    expect({ status: target.status, code: target.body.error?.code }).toEqual({ status: API_ERRORS.unknown_target.status, code: "unknown_target" });
     for (const r of [adapter, target]) expect(r.body.error?.hint).toBeTruthy();
     const encoding = await raw("POST", "/v1/adapters/%E0%A4%A/stop");
     expect({ status: encoding.status, code: encoding.body.error?.code }).toEqual({ status: 400, code: "bad_request" });
@@ -132,5 +133,69 @@ describe("every expected failure says what to do", () => {
     } finally {
       await foreign.stop();
     }
+  });
+});
+
+/** A gateway stand-in on a unix socket that answers every request with the error `code` names. */
+async function errorServer(code: () => string) {
+  const { serve } = await import("../../src/core/platform/index.ts");
+  const socket = join(mkdtempSync(join(tmpdir(), "bosun-errs-")), "s.sock");
+  const server = await serve({
+    unix: socket,
+    fetch: () => {
+      const c = code();
+      return Response.json({ error: { code: c, message: `said ${c}`, hint: null } }, { status: isApiErrorCode(c) ? API_ERRORS[c].status : 409 });
+    },
+  });
+  return { client: new ControlClient(socket, "t"), stop: () => server.stop() };
+}
+
+describe("an error exits the same through the socket as in-process", () => {
+  test("an unknown install target is a usage error (exit 2) both ways", async () => {
+    const inProcess = await localApi(g, "cli").install({ targets: ["whisper:nope"] }).catch((e: unknown) => e);
+    const viaSocket = await ControlClient.connect(g.paths).install({ targets: ["whisper:nope"] }).catch((e: unknown) => e);
+    for (const e of [inProcess, viaSocket]) expect(e).toBeInstanceOf(BosunError);
+    expect((inProcess as BosunError).exitCode).toBe(ExitCode.usage);
+    expect({ code: (viaSocket as BosunError).code, exitCode: (viaSocket as BosunError).exitCode }).toEqual({ code: "unknown_target", exitCode: ExitCode.usage });
+  });
+
+  test("every code in the table comes back with the table's exit code: not_running 4, config_invalid 3, bad_request 2", async () => {
+    let code = "";
+    const fake = await errorServer(() => code);
+    try {
+      for (const c of Object.keys(API_ERRORS).filter(isApiErrorCode)) {
+        code = c;
+        const e = await fake.client.status().catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(BosunError);
+        expect({ code: (e as BosunError).code, exitCode: (e as BosunError).exitCode }).toEqual({ code: c, exitCode: API_ERRORS[c].exitCode });
+      }
+      const seen = async (c: string) => {
+        code = c;
+        return ((await fake.client.status().catch((x: unknown) => x)) as BosunError).exitCode;
+      };
+      expect([await seen("not_running"), await seen("config_invalid"), await seen("invalid_custom_install"), await seen("bad_request")]).toEqual([4, 3, 3, 2]);
+      // The default hint fills in when the server sent none.
+      code = "not_running";
+      expect(((await fake.client.status().catch((x: unknown) => x)) as BosunError).hint).toContain("bosun up");
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  test("a code this build does not know (a newer gateway's) keeps its words and exits 1", async () => {
+    const fake = await errorServer(() => "from_the_future");
+    try {
+      const e = await fake.client.adapters().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BosunError);
+      expect({ code: (e as BosunError).code, message: (e as BosunError).message, exitCode: (e as BosunError).exitCode }).toEqual({ code: "from_the_future", message: "said from_the_future", exitCode: ExitCode.failed });
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  test("the server answers a thrown code the table does not name as the generic `failed`, keeping its words; anything else is internal", () => {
+    expect(toApiErrorBody(new BosunError("part_specific", "it broke", { hint: "do this" }))).toEqual({ status: 409, body: { error: { code: "failed", message: "it broke", hint: "do this" } } });
+    expect(toApiErrorBody(new BosunError("unknown_target", "unknown install target \"x\""))).toMatchObject({ status: 404, body: { error: { code: "unknown_target", hint: "list them with `bosun catalog`" } } });
+    expect(toApiErrorBody(new TypeError("boom"))).toEqual({ status: 500, body: { error: { code: "internal", message: "boom", hint: null } } });
   });
 });

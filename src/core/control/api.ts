@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { StartOutcome } from "../adapters/supervisor.ts";
 import type { BosunEvent } from "../events.ts";
+import { BosunError, errorMessage, ExitCode, type ExitCodeValue } from "../errors.ts";
 import type { CatalogEntry } from "../installs/types.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
 
@@ -77,42 +78,87 @@ export type SendRequest = z.infer<typeof SendRequestSchema>;
 export type InstallRequestBody = z.infer<typeof InstallRequestSchema>;
 export type TargetRequest = z.infer<typeof TargetRequestSchema>;
 
+/** What an error code means on each side of the socket: its HTTP status, the CLI's exit code, a default hint. */
+interface ApiErrorSpec {
+  status: number;
+  exitCode: ExitCodeValue;
+  hint?: string;
+}
+
 /**
- * Every error code the API answers with, and its HTTP status: the one table. Codes raised by the
- * gateway's parts (an unknown adapter, a busy install) are here too, so a client can rely on them.
+ * Every error code the API answers with: the one table. The server writes the status from it, the
+ * client rebuilds the BosunError with its exit code, so `bosun` exits the same whether it ran in-process
+ * or through a running gateway. Codes raised by the gateway's parts (an unknown adapter, a busy install,
+ * a bad custom install) are here too, with the exit code the part throws them with.
  */
 export const API_ERRORS = {
   /** The body is not JSON, or not the shape the route takes. */
-  bad_request: 400,
-  invalid_json: 400,
-  unauthorized: 401,
+  bad_request: { status: 400, exitCode: ExitCode.usage },
+  invalid_json: { status: 400, exitCode: ExitCode.usage },
+  unauthorized: { status: 401, exitCode: ExitCode.failed, hint: "read it from $BOSUN_HOME/run/token" },
   /** No such route. */
-  not_found: 404,
-  adapter_unknown: 404,
-  unknown_target: 404,
+  not_found: { status: 404, exitCode: ExitCode.failed, hint: "the routes are listed in the README's control API section" },
+  adapter_unknown: { status: 404, exitCode: ExitCode.failed, hint: "list them with `bosun adapters`" },
+  /** Not an install target the catalogue knows (a typo on the command line). */
+  unknown_target: { status: 404, exitCode: ExitCode.usage, hint: "list them with `bosun catalog`" },
   /** The path exists, with another method (the answer's Allow header lists them). */
-  method_not_allowed: 405,
+  method_not_allowed: { status: 405, exitCode: ExitCode.failed },
   /** The adapter is not running, so it cannot send. */
-  adapter_down: 409,
+  adapter_down: { status: 409, exitCode: ExitCode.failed },
+  /** An adapter's configured kind is not one this build has. */
+  adapter_kind: { status: 409, exitCode: ExitCode.failed },
   /** The adapter cannot send on its own (a webhook only answers requests). */
-  not_deliverable: 409,
+  not_deliverable: { status: 409, exitCode: ExitCode.failed },
   /** Nobody is there to receive it (no browser on that webchat conversation). */
-  not_delivered: 409,
+  not_delivered: { status: 409, exitCode: ExitCode.failed },
   /** The target is being installed, so it cannot be removed now. */
-  install_busy: 409,
+  install_busy: { status: 409, exitCode: ExitCode.failed },
+  /** A `[[installs.custom]]` item the gateway's config holds cannot be installed. */
+  invalid_custom_install: { status: 409, exitCode: ExitCode.config, hint: "fix the item, then `bosun config check`" },
+  /** The gateway's config file is invalid. */
+  config_invalid: { status: 409, exitCode: ExitCode.config, hint: "fix the file, then run `bosun config check`" },
+  /** The install lock cannot be read. */
+  lock_unreadable: { status: 409, exitCode: ExitCode.failed },
+  /** A part's own expected failure that this table does not name (the server says so explicitly). */
+  failed: { status: 409, exitCode: ExitCode.failed },
   /** The gateway is still starting, or already stopping. */
-  not_ready: 503,
-  internal: 500,
-} as const satisfies Record<string, number>;
+  not_ready: { status: 503, exitCode: ExitCode.failed, hint: "it is starting or stopping; `bosun status` says which" },
+  /** The gateway is gone (what a client says when nothing answers on the socket). */
+  not_running: { status: 503, exitCode: ExitCode.notRunning, hint: "start it with `bosun up` (or `bosun up --detach`)" },
+  internal: { status: 500, exitCode: ExitCode.failed },
+} as const satisfies Record<string, ApiErrorSpec>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
-/** An error body as the API writes it. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; hint: string | null };
+/** Whether a code (a thrown one, or one read off the wire) is in the table. */
+export function isApiErrorCode(code: string): code is ApiErrorCode {
+  return Object.hasOwn(API_ERRORS, code);
 }
 
-/** The HTTP status for an error code; an expected failure the table does not name yet is a conflict. */
-export function httpStatusOf(code: string): number {
-  return Object.hasOwn(API_ERRORS, code) ? API_ERRORS[code as ApiErrorCode] : 409;
+/** An error body as the API writes it. */
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; hint: string | null };
+}
+
+/** The spec of a code: its status, exit code and default hint. */
+export function apiErrorSpec(code: ApiErrorCode): ApiErrorSpec {
+  return API_ERRORS[code];
+}
+
+/** An API error as a BosunError: the table's exit code, and its default hint unless one is given. */
+export function apiError(code: ApiErrorCode, message: string, hint?: string | null): BosunError<ApiErrorCode> {
+  const spec = apiErrorSpec(code);
+  const h = hint ?? spec.hint;
+  return new BosunError(code, message, { exitCode: spec.exitCode, ...(h === undefined ? {} : { hint: h }) });
+}
+
+/**
+ * What the server writes for a thrown error: a code in the table keeps its code; any other
+ * BosunError (a part's own code the table does not name) is the generic `failed`, its message and
+ * hint kept; anything else is `internal`.
+ */
+export function toApiErrorBody(err: unknown): { status: number; body: ApiErrorBody } {
+  const code: ApiErrorCode = err instanceof BosunError ? (isApiErrorCode(err.code) ? err.code : "failed") : "internal";
+  const hint = err instanceof BosunError ? (err.hint ?? null) : null;
+  return { status: apiErrorSpec(code).status, body: { error: { code, message: errorMessage(err), hint: hint ?? apiErrorSpec(code).hint ?? null } } };
 }

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from "../util/clock.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
-import type { AdapterAction, AdapterControlResult, GatewayApi, InstallRequestBody, InstallResult, InstallsQuery, SendRequest, TargetRequest, UninstallResult } from "./api.ts";
+import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type TargetRequest, type UninstallResult } from "./api.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -32,9 +32,9 @@ export function readRunningRecord(paths: Paths): RunningRecord | undefined {
   return rec;
 }
 
-/** The one `not_running` error (exit 4); `down` words its hint its own way. */
-export function notRunningError(hint = "start it with `bosun up` (or `bosun up --detach`)"): BosunError {
-  return new BosunError("not_running", "the gateway is not running", { exitCode: ExitCode.notRunning, hint });
+/** The one `not_running` error (exit 4, the API table's); `down` words its hint its own way. */
+export function notRunningError(hint?: string): BosunError {
+  return fromApi("not_running", "the gateway is not running", hint);
 }
 
 /** Who a client is, sent with every request so the gateway's log says where an action came from. */
@@ -69,7 +69,7 @@ export class ControlClient implements GatewayApi {
     const status = res.statusCode ?? 500;
     if (status >= 400) {
       const e = errorBody(parsed);
-      if (e) throw new BosunError(e.code, e.message, e.hint ? { hint: e.hint } : {});
+      if (e) throw rebuilt(e);
       throw apiError(`${method} ${path} answered ${status}`, text);
     }
     if (parsed === undefined) throw apiError(`${method} ${path} answered with a body that is not JSON`, text);
@@ -100,7 +100,7 @@ export class ControlClient implements GatewayApi {
     if ((res.statusCode ?? 500) >= 400) {
       const text = await readAll(res);
       const e = errorBody(parseBody(text));
-      if (e) throw new BosunError(e.code, e.message, e.hint ? { hint: e.hint } : {});
+      if (e) throw rebuilt(e);
       throw apiError(`the event stream was refused (${res.statusCode})`, text);
     }
     res.setEncoding("utf8");
@@ -196,6 +196,16 @@ function errorBody(parsed: unknown): { code: string; message: string; hint: stri
   const e = (parsed as { error?: unknown } | null | undefined)?.error as Record<string, unknown> | undefined;
   if (!e || typeof e.code !== "string" || typeof e.message !== "string") return null;
   return { code: e.code, message: e.message, hint: typeof e.hint === "string" ? e.hint : null };
+}
+
+/**
+ * The server's error as the BosunError it was: a code in the API's table gets the table's exit
+ * code (so `bosun` exits as it would in-process); a code this build does not know (a newer
+ * gateway's) keeps its words and exits 1.
+ */
+function rebuilt(e: { code: string; message: string; hint: string | null }): BosunError {
+  if (isApiErrorCode(e.code)) return fromApi(e.code, e.message, e.hint);
+  return new BosunError(e.code, e.message, { exitCode: ExitCode.failed, ...(e.hint ? { hint: e.hint } : {}) });
 }
 
 /** An answer that is not the API's: say what came back (its start), and what usually causes it. */

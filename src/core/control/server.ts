@@ -1,19 +1,19 @@
 import { chmodSync } from "node:fs";
 import type { z } from "zod";
 import type { BosunEvent } from "../events.ts";
-import { BosunError, errorMessage } from "../errors.ts";
+import { errorMessage } from "../errors.ts";
 import { serve, type HttpServer } from "../platform/index.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { removeFile } from "../util/fsx.ts";
 import { originOf, ORIGIN_HEADER } from "./actions.ts";
 import {
   ADAPTER_ACTIONS,
-  httpStatusOf,
+  apiError,
   InstallRequestSchema,
   SendRequestSchema,
   TargetRequestSchema,
   type AdapterAction,
-  type ApiErrorCode,
+  toApiErrorBody,
   type GatewayApi,
 } from "./api.ts";
 import { bearerMatches } from "./auth.ts";
@@ -81,9 +81,7 @@ function match(route: Route, path: string): string[] | null {
 }
 
 /** An expected failure of a request, answered with its code's status from the API's table. */
-function problem(code: ApiErrorCode, message: string, hint?: string): BosunError {
-  return new BosunError(code, message, hint === undefined ? {} : { hint });
-}
+const problem = apiError;
 
 /** The request body, parsed and checked against the route's schema; a 400 naming the problem otherwise. */
 async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
@@ -123,30 +121,31 @@ export async function startControlServer(socketPath: string, token: string, h: C
   // The one place answers are written: each goes out redacted.
   const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(h.redactor.deep(body)), { status, headers: { "content-type": "application/json", ...headers } });
-  const failure = (code: string, message: string, hint?: string | null, headers?: Record<string, string>) =>
-    json({ error: { code, message, hint: hint ?? null } }, httpStatusOf(code), headers);
+  const failure = (err: unknown, headers?: Record<string, string>) => {
+    const { status, body } = toApiErrorBody(err);
+    return json(body, status, headers);
+  };
   const streams = new Set<() => void>();
   const server = await serve({
     unix: socketPath,
     async fetch(req) {
       if (!bearerMatches(req.headers.get("authorization"), token)) {
-        return failure("unauthorized", "missing or wrong bearer token", "read it from $BOSUN_HOME/run/token");
+        return failure(problem("unauthorized", "missing or wrong bearer token"));
       }
       const path = new URL(req.url, "http://bosun").pathname;
       const api = localApi(h, originOf(req.headers.get(ORIGIN_HEADER)));
       const found = ROUTES.map((r) => ({ r, params: match(r, path) })).filter((x) => x.params !== null);
       const hit = found.find((x) => x.r.method === req.method);
       if (!hit) {
-        if (found.length === 0) return failure("not_found", `no route ${req.method} ${path}`, "the routes are listed in the README's control API section");
+        if (found.length === 0) return failure(problem("not_found", `no route ${req.method} ${path}`));
         const allow = [...new Set(found.map((x) => x.r.method))].join(", ");
-        return failure("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, `send it as ${allow} ${path}`, { allow });
+        return failure(problem("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, `send it as ${allow} ${path}`), { allow });
       }
       try {
         const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams, clock) });
         return answer instanceof Response ? answer : json(answer.body, answer.status);
       } catch (err) {
-        if (err instanceof BosunError) return failure(err.code, err.message, err.hint);
-        return failure("internal", errorMessage(err));
+        return failure(err);
       }
     },
   });
