@@ -8,7 +8,8 @@ import { isQuitKey, splitKeys } from "./keys.ts";
 import { PaneBody } from "./PaneBody.tsx";
 import type { DashboardSource } from "./source.ts";
 import { isGone, StaleContext, viewTime } from "./stale.ts";
-import { dashboardReducer, type PaneId } from "./store.ts";
+import { PANE_INFO, perPane, type PaneId } from "./panes.ts";
+import { dashboardReducer } from "./store.ts";
 import { Tabs } from "./Tabs.tsx";
 import { installLook } from "../core/present.ts";
 import { useCatalog } from "./useCatalog.ts";
@@ -18,13 +19,7 @@ import { useSourceEvents } from "./useSourceEvents.ts";
 import { initialDashboardState } from "./state.ts";
 
 /** Panes whose backing part exists today; the rest show a "not built yet" line. */
-export const DEFAULT_BUILT: Record<PaneId, boolean> = {
-  adapters: true,
-  installs: true,
-  sessions: false,
-  integrations: false,
-  logs: true,
-};
+export const DEFAULT_BUILT: Readonly<Record<PaneId, boolean>> = perPane((p) => PANE_INFO[p].built);
 
 export interface AppProps {
   source: DashboardSource;

@@ -1,15 +1,7 @@
 import { Text } from "ink";
-import type { PaneId } from "./panes.ts";
-
-const WHY: Record<PaneId, string> = {
-  adapters: "Adapters arrive with the adapter supervisor (not built yet).",
-  installs: "Installs arrive with the model installer (not built yet).",
-  sessions: "Sessions arrive with the session runtime (not built yet).",
-  integrations: "Integrations arrive with the integrations layer (not built yet).",
-  logs: "Logs arrive with the logger (not built yet).",
-};
+import { PANE_INFO, type PaneId } from "./panes.ts";
 
 /** The one dim line a pane shows while the part behind it does not exist yet. */
 export function NotBuilt({ pane }: { pane: PaneId }) {
-  return <Text dimColor>{WHY[pane]}</Text>;
+  return <Text dimColor>{PANE_INFO[pane].notBuilt}</Text>;
 }

@@ -81,5 +81,10 @@ export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
       );
     case "logs":
       return <LogsPane logs={visibleLogs(state)} total={state.logs.length} filter={state.filters.logs} offset={sel} height={height} />;
+    default: {
+      // A pane added to panes.ts without a case here fails the typecheck instead of drawing nothing.
+      const unhandled: never = pane;
+      return unhandled;
+    }
   }
 }

@@ -1,22 +1,11 @@
 import type { AdapterStatus } from "../core/status.ts";
 import type { PaneId } from "./panes.ts";
-import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs } from "./view.ts";
+import { PANE_ROWS, visibleAdapters } from "./view.ts";
 import type { DashboardState } from "./state.ts";
 
 /** Number of selectable rows in a pane as drawn (after its filter); selection is clamped against it. */
 export function paneLength(state: DashboardState, pane: PaneId): number {
-  switch (pane) {
-    case "adapters":
-      return visibleAdapters(state).length;
-    case "installs":
-      return visibleInstalls(state).length;
-    case "sessions":
-      return 0;
-    case "integrations":
-      return visibleIntegrations(state).length;
-    case "logs":
-      return visibleLogs(state).length;
-  }
+  return PANE_ROWS[pane]?.count(state) ?? 0;
 }
 
 /** The selection of a pane clamped to its current length (rows can vanish under the cursor). */

@@ -7,7 +7,7 @@ import type { BosunEvent, LogLevel } from "../core/events.ts";
 import type { InstallRates } from "../core/pace.ts";
 import { emptyStatus, type AdapterState, type Status } from "../core/status.ts";
 import type { ControlRequest, Notice, Outcome } from "./control.ts";
-import type { PaneId } from "./panes.ts";
+import { perPane, type PaneId } from "./panes.ts";
 import { DEFAULT_SORT, type SortPane, type SortSpec } from "./sort.ts";
 import type { CatalogItem } from "./source.ts";
 
@@ -213,7 +213,7 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     synced: false,
     goneAt: null,
     pane: "adapters",
-    selected: { adapters: 0, installs: 0, sessions: 0, integrations: 0, logs: 0 },
+    selected: perPane(0),
     help: false,
     helpScroll: 0,
     bodyRows: 19,
@@ -229,7 +229,7 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     picker: null,
     catalog: EMPTY_CATALOG,
     confirm: null,
-    filters: { adapters: "", installs: "", sessions: "", integrations: "", logs: "" },
+    filters: perPane(""),
     filtering: false,
     sort: { ...DEFAULT_SORT },
   };

@@ -4,10 +4,8 @@ import { infoNotice } from "./control.ts";
 import { installColumns } from "./installColumns.ts";
 import { cycleSort, describeSort, isSortPane, sortByKey, sortKeys, type SortPane } from "./sort.ts";
 import { PANE_TITLES, type PaneId } from "./panes.ts";
-import { visibleAdapters, visibleInstalls, visibleIntegrations } from "./view.ts";
+import { PANE_ROWS, visibleInstalls } from "./view.ts";
 import type { DashboardState, FilterOp, SortOp } from "./state.ts";
-
-const FILTERABLE: ReadonlySet<PaneId> = new Set(["adapters", "installs", "integrations", "logs"]);
 
 /** A step of the `/` filter on the current pane. */
 export function filterKey(state: DashboardState, action: FilterOp): DashboardState {
@@ -17,7 +15,7 @@ export function filterKey(state: DashboardState, action: FilterOp): DashboardSta
     case "open":
       if (state.help) return state;
       if (state.detail !== null) return { ...state, notice: infoNotice("/: close the details first (esc), then filter the table", action.at) };
-      if (!FILTERABLE.has(pane)) return { ...state, notice: infoNotice(`/: nothing to filter on the ${PANE_TITLES[pane]} pane`, action.at) };
+      if (PANE_ROWS[pane] === undefined) return { ...state, notice: infoNotice(`/: nothing to filter on the ${PANE_TITLES[pane]} pane`, action.at) };
       return state.filtering ? state : { ...state, filtering: true };
     case "close":
       return state.filtering ? { ...state, filtering: false } : state;
@@ -83,16 +81,7 @@ function keepSelection(before: DashboardState, after: DashboardState, pane: Pane
 }
 
 function rowKeys(state: DashboardState, pane: PaneId): string[] {
-  switch (pane) {
-    case "adapters":
-      return visibleAdapters(state).map((a) => a.name);
-    case "installs":
-      return visibleInstalls(state).map((x) => x.target);
-    case "integrations":
-      return visibleIntegrations(state).map((i) => i.name);
-    default:
-      return [];
-  }
+  return PANE_ROWS[pane]?.keys(state) ?? [];
 }
 
 function rowKey(state: DashboardState, pane: PaneId): string | undefined {

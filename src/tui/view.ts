@@ -5,6 +5,7 @@
  * something it depends on changes.
  */
 import type { AdapterStatus, InstallStatus, IntegrationStatus } from "../core/status.ts";
+import type { PaneId } from "./panes.ts";
 import { sortAdapters, sortInstalls, type SortSpec } from "./sort.ts";
 import type { DashboardState, LogLine } from "./state.ts";
 
@@ -68,3 +69,25 @@ export function visibleIntegrations(state: DashboardState): readonly Integration
 export function visibleLogs(state: DashboardState): readonly LogLine[] {
   return logs(state.logs, state.filters.logs, null);
 }
+
+/** A pane's rows as drawn: how many (selection is clamped to it), and the keys that follow a row through a filter or a re-sort. */
+export interface PaneRows {
+  count(state: DashboardState): number;
+  /** Empty for a pane whose cursor is a scroll position (logs): it goes back to the tail instead. */
+  keys(state: DashboardState): string[];
+}
+
+function paneRows<R>(visible: (state: DashboardState) => readonly R[], key?: (row: R) => string): PaneRows {
+  return { count: (s) => visible(s).length, keys: (s) => (key ? visible(s).map(key) : []) };
+}
+
+/**
+ * The panes with rows, and how to read them. A pane listed here is a table (or list) that `/`
+ * filters and the cursor moves over; a pane that is not (sessions, for now) has no rows.
+ */
+export const PANE_ROWS: Partial<Record<PaneId, PaneRows>> = {
+  adapters: paneRows(visibleAdapters, (a) => a.name),
+  installs: paneRows(visibleInstalls, (x) => x.target),
+  integrations: paneRows(visibleIntegrations, (i) => i.name),
+  logs: paneRows(visibleLogs),
+};
