@@ -16,7 +16,7 @@ export function confirmPrompt(c: Pick<PendingConfirm, "kind" | "target">): strin
 /** Ask: the prompt goes in the footer and lapses with the offer. */
 export function askConfirm(state: DashboardState, kind: ConfirmKind, target: string, at: number | undefined): DashboardState {
   const expiresAt = at === undefined ? null : at + WINDOW[kind];
-  const notice: Notice = { text: confirmPrompt({ kind, target }), tone: "warn", expiresAt };
+  const notice: Notice = { text: confirmPrompt({ kind, target }), tone: "prompt", expiresAt };
   return { ...state, confirm: { kind, target, expiresAt }, notice };
 }
 

@@ -1,7 +1,7 @@
+import type { AdapterAction } from "../core/control/api.ts";
 import type { AdapterStatus } from "../core/status.ts";
 import { oneLine } from "./format.ts";
 
-export type AdapterAction = "restart" | "stop" | "start";
 export type InstallAction = "install" | "cancel" | "uninstall";
 export type ControlAction = AdapterAction | InstallAction;
 
@@ -15,12 +15,11 @@ export interface ControlRequest {
   name: string;
 }
 
-export type NoticeTone = "pending" | "ok" | "warn" | "error" | "info";
-
 /** The one-line status in the footer: an action under way, or how it ended. */
 export interface Notice {
   text: string;
-  tone: NoticeTone;
+  /** What the line is; theme.ts draws each kind in one colour (the only mapping to a tone). */
+  tone: NoticeKind;
   /**
    * Clock time after which the next tick drops it; null while pending, or until the first
    * tick stamps it when it was made without a time.
@@ -59,20 +58,21 @@ export function pendingNotice(req: ControlRequest): Notice {
  */
 export type OutcomeKind = "ok" | "info" | "busy" | "failure";
 
+/** A footer line's kind: an action under way, a question waiting for a key, or how an action ended. */
+export type NoticeKind = "pending" | "prompt" | OutcomeKind;
+
 /** An action's outcome for the footer: its words and its kind. */
 export interface Outcome {
   text: string;
   kind: OutcomeKind;
 }
 
-const KIND_TONE: Record<OutcomeKind, NoticeTone> = { ok: "ok", info: "info", busy: "warn", failure: "error" };
-
 /** "web: running", coloured by the outcome's kind; an error is shown as its own message. */
 export function outcomeNotice(req: ControlRequest, result: { outcome?: Outcome; error?: string }, at: number | undefined): Notice {
   const expiresAt = at === undefined ? null : at + NOTICE_MS;
-  if (result.error !== undefined) return { text: oneLine(result.error) || `${req.action} ${req.name} failed`, tone: "error", expiresAt };
+  if (result.error !== undefined) return { text: oneLine(result.error) || `${req.action} ${req.name} failed`, tone: "failure", expiresAt };
   const outcome = result.outcome ?? { text: "done", kind: "ok" };
-  return { text: `${req.name}: ${oneLine(outcome.text)}`, tone: KIND_TONE[outcome.kind] ?? "info", expiresAt };
+  return { text: `${req.name}: ${oneLine(outcome.text)}`, tone: outcome.kind, expiresAt };
 }
 
 export function infoNotice(text: string, at: number | undefined, ms = NOTICE_MS): Notice {

@@ -1,5 +1,5 @@
 import { CANCELLED_NOTE, type Tone } from "../core/present.ts";
-import type { NoticeTone } from "./control.ts";
+import type { NoticeKind } from "./control.ts";
 
 // Which state reads how is core's (present.ts), shared with the CLI; here only how a tone is drawn.
 
@@ -18,12 +18,18 @@ export function toneProps(t: Tone): { color?: string; dimColor?: boolean } {
   return INK[t] ?? {};
 }
 
-// A footer notice in the same tones as the states: under way as installing, a refusal as a warning.
-const NOTICE: Record<NoticeTone, Tone> = { pending: "busy", ok: "ok", warn: "warn", error: "bad", info: "warn" };
+// The one mapping from a footer notice's kind to a tone, in the same tones as the states: under way
+// (here or elsewhere: "already being installed") as installing, a question or "nothing to do" as a warning.
+const NOTICE: Record<NoticeKind, Tone> = { pending: "busy", busy: "busy", ok: "ok", info: "warn", prompt: "warn", failure: "bad" };
 
-/** A footer notice's tone as Ink `<Text>` props. */
-export function noticeProps(t: NoticeTone): { color?: string; dimColor?: boolean } {
-  return toneProps(NOTICE[t] ?? "plain");
+/** The tone a footer notice of this kind is drawn in. */
+export function noticeTone(k: NoticeKind): Tone {
+  return NOTICE[k] ?? "plain";
+}
+
+/** A footer notice as Ink `<Text>` props. */
+export function noticeProps(k: NoticeKind): { color?: string; dimColor?: boolean } {
+  return toneProps(noticeTone(k));
 }
 
 /** What the DETAIL cell of a cancelled install says. */

@@ -74,9 +74,9 @@ describe("dashboardReducer: adapter control", () => {
   test("outcomes and errors are worded and coloured by how they went", () => {
     const s = run(synced(), key("r"));
     const id = s.request!.id;
-    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: { text: "still starting", kind: "busy" } }).notice).toMatchObject({ text: "web: still starting", tone: "warn" });
-    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: { text: "failed", kind: "failure" } }).notice).toMatchObject({ text: "web: failed", tone: "error" });
-    expect(dashboardReducer(s, { kind: "controlDone", id, error: "no such adapter: web" }).notice).toMatchObject({ text: "no such adapter: web", tone: "error" });
+    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: { text: "still starting", kind: "busy" } }).notice).toMatchObject({ text: "web: still starting", tone: "busy" });
+    expect(dashboardReducer(s, { kind: "controlDone", id, outcome: { text: "failed", kind: "failure" } }).notice).toMatchObject({ text: "web: failed", tone: "failure" });
+    expect(dashboardReducer(s, { kind: "controlDone", id, error: "no such adapter: web" }).notice).toMatchObject({ text: "no such adapter: web", tone: "failure" });
   });
 
   test("a notice made without a time is stamped by the first tick, then expires", () => {
@@ -108,7 +108,7 @@ describe("dashboardReducer: adapter control", () => {
     const one = run(synced(true, [web(), web({ name: "xirc", state: "stopped" })]), key("s", {}, T0));
     expect(one.request).toBeNull();
     expect(one.confirm).toEqual({ kind: "stop", target: "web", expiresAt: T0 + STOP_CONFIRM_MS });
-    expect(one.notice).toMatchObject({ text: "web is the only running channel: stop it? y/n", tone: "warn" });
+    expect(one.notice).toMatchObject({ text: "web is the only running channel: stop it? y/n", tone: "prompt" });
     const yes = run(one, key("y", {}, T0 + 1));
     expect(yes.request).toMatchObject({ action: "stop", name: "web" });
     expect(yes.confirm).toBeNull();

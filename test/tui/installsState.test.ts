@@ -146,13 +146,13 @@ describe("formatting installs", () => {
     const req = (action: "install" | "cancel" | "uninstall") => ({ id: 1, action, name: "whisper:base.en" });
     expect(outcomeNotice(req("install"), { outcome: installOutcome({ started: true, status: st("installing"), holderPid: null }) }, T0)).toEqual({ text: "whisper:base.en: installing", tone: "ok", expiresAt: T0 + NOTICE_MS });
     const busy = outcomeNotice(req("install"), { outcome: installOutcome({ started: false, status: st("installing"), holderPid: 42 }) }, T0);
-    expect(busy).toMatchObject({ text: "whisper:base.en: already being installed by pid 42", tone: "warn" });
+    expect(busy).toMatchObject({ text: "whisper:base.en: already being installed by pid 42", tone: "busy" });
     expect(outcomeNotice(req("install"), { outcome: installOutcome({ started: false, status: st("installed"), holderPid: null }) }, T0).tone).toBe("info");
-    expect(outcomeNotice(req("cancel"), { outcome: cancelOutcome(false) }, T0).tone).toBe("warn");
+    expect(outcomeNotice(req("cancel"), { outcome: cancelOutcome(false) }, T0).tone).toBe("busy");
     expect(outcomeNotice(req("uninstall"), { outcome: uninstallOutcome(st("missing")) }, T0).text).toBe("whisper:base.en: uninstalled");
     // The kind decides the colour, whatever the words say.
     expect(outcomeNotice(req("install"), { outcome: { text: "already being installed", kind: "ok" } }, T0).tone).toBe("ok");
-    expect(outcomeNotice(req("uninstall"), { error: "whisper:base.en is being installed right now" }, T0).tone).toBe("error");
+    expect(outcomeNotice(req("uninstall"), { error: "whisper:base.en is being installed right now" }, T0).tone).toBe("failure");
   });
 });
 

@@ -3,6 +3,9 @@ import { cleanup, render } from "ink-testing-library";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import type { InstallStatus, Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
+import { stateTone } from "../../src/core/present.ts";
+import { outcomeNotice, pendingNotice } from "../../src/tui/control.ts";
+import { noticeProps, toneProps } from "../../src/tui/theme.ts";
 import type { KeyInfo } from "../../src/tui/keys.ts";
 import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "../../src/tui/store.ts";
@@ -76,5 +79,16 @@ describe("sorting by a column the terminal is too narrow for", () => {
     expect(run(at(100), key("2"), key("Z")).notice?.text).toBe("sorted by size ↓");
     // o passes the hidden column too, and says so there.
     expect(run(at(80), key("o")).notice?.text).toBe("sorted by kind ↑ (KIND is hidden at 80 columns)");
+  });
+});
+
+describe("a notice's colour comes from its kind, through one mapping", () => {
+  const req = { id: 1, action: "install" as const, name: "whisper:base.en" };
+  test("busy elsewhere ('already being installed') reads like an action under way and an installing row; a failure like a failed one", () => {
+    const busy = outcomeNotice(req, { outcome: { text: "already being installed by pid 42", kind: "busy" } }, T0);
+    expect(noticeProps(busy.tone)).toEqual(toneProps(stateTone("installing")));
+    expect(noticeProps(pendingNotice(req).tone)).toEqual(toneProps(stateTone("installing")));
+    expect(noticeProps(outcomeNotice(req, { error: "no such target" }, T0).tone)).toEqual(toneProps(stateTone("failed")));
+    expect(noticeProps(outcomeNotice(req, { outcome: { text: "installing", kind: "ok" } }, T0).tone)).toEqual(toneProps(stateTone("installed")));
   });
 });
