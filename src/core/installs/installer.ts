@@ -260,6 +260,7 @@ export class Installer {
           checksum: file.checksum,
           connectTimeoutMs: this.opts.connectTimeoutMs,
           idleTimeoutMs: this.opts.idleTimeoutMs,
+          clock: this.#clock,
           signal,
           onProgress: (p) => {
             const bytes = base + p.bytes;

@@ -1,3 +1,4 @@
+import type { Clock } from "../../util/clock.ts";
 import type { ChecksumAlgo } from "../types.ts";
 
 /** What the tail hasher reports while the file grows. */
@@ -76,7 +77,7 @@ const STOP_GRACE_MS = 2_000;
 let workerUrl: string | null = null;
 
 /** Start hashing `path` (which must exist) as it grows to `size` bytes. */
-export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, onProgress: (p: TailProgress) => void): TailHasher {
+export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, clock: Clock, onProgress: (p: TailProgress) => void): TailHasher {
   workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const worker = new Worker(workerUrl, { type: "module" });
   let resolveDigest!: (hex: string) => void;
@@ -87,14 +88,14 @@ export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, 
   });
   digest.catch(() => undefined);
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  let grace: ReturnType<typeof setTimeout> | undefined;
+  let cancelGrace: (() => void) | undefined;
   let finished = false;
   let markEnded!: () => void;
   const ended = new Promise<void>((r) => (markEnded = r));
   const end = () => {
     finished = true;
     markEnded();
-    clearTimeout(grace);
+    cancelGrace?.();
     worker.terminate();
   };
   worker.onmessage = (e: MessageEvent<{ t: "p"; written: number; hashed: number } | { t: "d"; hex: string } | { t: "x" }>) => {
@@ -113,10 +114,10 @@ export function startTailHasher(path: string, size: number, algo: ChecksumAlgo, 
     digest: () => digest,
     dispose() {
       rejectDigest(new Error("hashing stopped")); // no-op once the digest has settled
-      if (!finished && grace === undefined) {
+      if (!finished && cancelGrace === undefined) {
         // Ask the worker to close its fd and say "x"; terminate it regardless after a grace period.
         Atomics.store(stop, 0, 1);
-        grace = setTimeout(end, STOP_GRACE_MS);
+        cancelGrace = clock.after(STOP_GRACE_MS, end);
       }
       return ended;
     },

@@ -1,22 +1,25 @@
+import { systemClock, type Clock } from "../../util/clock.ts";
+
 /**
  * Fires `onTimeout` when one armed wait lasts `ms`. Arming is a field write, not a timer reset:
  * a single timer re-checks the deadline when it fires, so thousands of chunks a second cost nothing.
  */
 export class Watchdog {
   private armedAt = -1;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cancel: (() => void) | undefined;
   private stopped = false;
 
   constructor(
     private readonly ms: number,
     private readonly onTimeout: () => void,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Start timing a wait (e.g. one pending body read). */
   arm(): void {
     if (this.stopped) return;
-    this.armedAt = performance.now();
-    if (!this.timer) this.schedule(this.ms);
+    this.armedAt = this.clock.monotonic();
+    if (!this.cancel) this.schedule(this.ms);
   }
 
   /** The wait ended; time spent elsewhere (disk, hashing) does not count. */
@@ -27,18 +30,18 @@ export class Watchdog {
   /** Never fire again. */
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
   }
 
   private schedule(ms: number): void {
-    this.timer = setTimeout(() => this.check(), Math.max(1, ms));
+    this.cancel = this.clock.after(Math.max(1, ms), () => this.check());
   }
 
   private check(): void {
-    this.timer = undefined;
+    this.cancel = undefined;
     if (this.stopped || this.armedAt < 0) return;
-    const waited = performance.now() - this.armedAt;
+    const waited = this.clock.monotonic() - this.armedAt;
     if (waited >= this.ms) {
       this.stop();
       this.onTimeout();

@@ -21,7 +21,7 @@ export async function writeBodyInJs(t: TransferState, res: Response, start: numb
     throw diskError(t.part, err);
   }
   const reader = res.body.getReader();
-  const dog = new Watchdog(t.o.idleTimeoutMs, () => req.stop("idle_timeout"));
+  const dog = new Watchdog(t.o.idleTimeoutMs, () => req.stop("idle_timeout"), t.clock);
   let total = start;
   let overflow = false;
   try {

@@ -60,21 +60,29 @@ export async function writeBodyNatively(t: TransferState, res: Response, req: Re
 /** The runtime writes the body onto the `.part` while a worker hashes behind it; resolves with the digest. */
 async function writeAndHash(t: TransferState, res: Response, req: RequestControl, wb: Writeback): Promise<string> {
   const { size } = t.o;
-  let lastGrowth = performance.now();
+  let lastGrowth = t.clock.monotonic();
   let written = 0;
-  const tail = startTailHasher(t.part, size, t.o.checksum.algo, (p) => {
+  const tail = startTailHasher(t.part, size, t.o.checksum.algo, t.clock, (p) => {
     if (p.written > written) {
       written = p.written;
-      lastGrowth = performance.now();
+      lastGrowth = t.clock.monotonic();
       wb.advance(written);
       t.have = Math.min(p.written, size);
       t.received = t.have;
       t.progress(false);
     }
   });
-  const idle = setInterval(() => {
-    if (performance.now() - lastGrowth > t.o.idleTimeoutMs) req.stop("idle_timeout");
-  }, Math.min(1000, Math.max(25, t.o.idleTimeoutMs / 4)));
+  // One check per idle window, re-armed after each (the clock's timers are one-shot).
+  const every = Math.min(1000, Math.max(25, t.o.idleTimeoutMs / 4));
+  let idleChecks = true;
+  let cancelIdle = () => {};
+  const checkIdle = () => {
+    cancelIdle = t.clock.after(every, () => {
+      if (t.clock.monotonic() - lastGrowth > t.o.idleTimeoutMs) req.stop("idle_timeout");
+      if (idleChecks) checkIdle();
+    });
+  };
+  checkIdle();
   let n: number;
   try {
     n = await nativeWriteResponse(t.part, res)!;
@@ -82,7 +90,8 @@ async function writeAndHash(t: TransferState, res: Response, req: RequestControl
     await tail.dispose();
     throw t.failure(req.why(), err);
   } finally {
-    clearInterval(idle);
+    idleChecks = false;
+    cancelIdle();
   }
   if (req.ctrl.signal.aborted) {
     await tail.dispose();

@@ -1,3 +1,4 @@
+import type { Clock } from "../../util/clock.ts";
 import type { Checksum } from "../types.ts";
 
 /** What a download reports while it runs. */
@@ -25,6 +26,8 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Start a background fdatasync every this many bytes written (default WRITEBACK_EVERY_BYTES in writeback.ts, 64 MiB). */
   writebackBytes?: number;
+  /** Times the connect and idle bounds and paces progress (the real clock by default). */
+  clock?: Clock;
 }
 
 export interface DownloadResult {

@@ -1,3 +1,4 @@
+import type { Clock } from "../../util/clock.ts";
 import type { DownloadError, DownloadErrorCode } from "./errors.ts";
 import type { DownloadOptions } from "./options.ts";
 import type { StreamHasher } from "./stream-hasher.ts";
@@ -18,6 +19,8 @@ export interface RequestControl {
 /** One download's state across its requests. */
 export interface TransferState {
   readonly o: DownloadOptions;
+  /** `o.clock`, or the real one. */
+  readonly clock: Clock;
   /** `${dest}.part`. */
   readonly part: string;
   /** The URL as messages may show it. */

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { systemClock, type Clock } from "../../util/clock.ts";
 import { disk, diskError } from "./disk.ts";
 import { aborted, checkUrl, DownloadError, hostOf, redactUrl, type DownloadErrorCode } from "./errors.ts";
 import { finalise } from "./finalise.ts";
@@ -23,6 +24,7 @@ const MAX_REQUESTS = 64;
 export class Transfer implements TransferState {
   readonly part: string;
   readonly safeUrl: string;
+  readonly clock: Clock;
   hash: StreamHasher;
   /** Verified-in-order bytes of the `.part` (hashed and on disk). */
   have = 0;
@@ -36,6 +38,7 @@ export class Transfer implements TransferState {
   constructor(readonly o: DownloadOptions) {
     this.part = `${o.dest}.part`;
     this.safeUrl = redactUrl(o.url);
+    this.clock = o.clock ?? systemClock;
     this.hash = createHasher(o.checksum.algo, o.size);
   }
 
@@ -104,7 +107,7 @@ export class Transfer implements TransferState {
     this.o.signal.addEventListener("abort", onAbort, { once: true });
     const headers: Record<string, string> = { "accept-encoding": "identity" };
     if (this.have > 0) headers.range = `bytes=${this.have}-`;
-    const connect = setTimeout(() => req.stop("connect_timeout"), this.o.connectTimeoutMs);
+    const cancelConnect = this.clock.after(this.o.connectTimeoutMs, () => req.stop("connect_timeout"));
     try {
       let res: Response;
       try {
@@ -112,7 +115,7 @@ export class Transfer implements TransferState {
       } catch (err) {
         throw this.failure(first, err);
       } finally {
-        clearTimeout(connect);
+        cancelConnect();
       }
       const start = this.#accept(res);
       if (start === undefined) {
@@ -155,7 +158,7 @@ export class Transfer implements TransferState {
   /** Report progress (at most every PROGRESS_EVERY_MS, and always at the end). */
   progress(final: boolean): void {
     if (!this.o.onProgress) return;
-    const now = performance.now();
+    const now = this.clock.monotonic();
     if (!final && now - this.#lastProgress < PROGRESS_EVERY_MS) return;
     this.#lastProgress = now;
     this.o.onProgress({ bytes: this.have, total: this.o.size, received: this.received, resumed: this.resumed });
