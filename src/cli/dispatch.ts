@@ -90,7 +90,10 @@ function typed(label: string): string {
 /** citty's own argument errors (a missing positional, an unknown subcommand) are usage errors, exit 2. */
 function usageError(e: unknown, label: string): unknown {
   if ((e as { name?: string } | null)?.name !== "CLIError") return e;
-  return new BosunError("usage", (e as Error).message, { exitCode: ExitCode.usage, hint: `see \`${typed(label)} --help\`` });
+  // citty's words ("Missing required positional argument: TARGETS") in the form of every other error.
+  const missing = /^Missing required positional argument: (\S+)/.exec((e as Error).message);
+  const message = missing ? `missing argument ${missing[1]}` : (e as Error).message;
+  return new BosunError("usage", message, { exitCode: ExitCode.usage, hint: `see \`${typed(label)} --help\`` });
 }
 
 /** Run a command; `label` is how messages name it (by default the command and its subcommand, as typed). */

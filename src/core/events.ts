@@ -27,6 +27,8 @@ export type BosunEvent =
   | { type: "message.outbound"; at: string; adapter: string; conversation: string; text: string }
   /** An install target's status changed. */
   | { type: "install.state"; at: string; install: InstallStatus }
+  /** An install target was uninstalled and is not wanted: it has no row any more (as `bosun installs` lists them). */
+  | { type: "install.removed"; at: string; target: string }
   /** A log record (already redacted). */
   | { type: "log"; at: string; level: LogLevel; tag: string; message: string };
 

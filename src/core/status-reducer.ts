@@ -52,6 +52,8 @@ export function reduceStatus(s: Status, e: BosunEvent): Status {
       else installs[i] = e.install;
       return { ...s, installs };
     }
+    case "install.removed":
+      return { ...s, installs: s.installs.filter((x) => x.target !== e.target) };
     case "log":
       return s;
   }

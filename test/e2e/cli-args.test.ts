@@ -37,7 +37,7 @@ describe("global flags and argument errors (dist/bosun)", () => {
     for (const [args, what] of [[["send"], "ADAPTER"], [["install"], "TARGETS"], [["adapters", "restart"], "NAME"]] as const) {
       const r = sb.run([...args]);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
-      expect(r.stderr).toContain(`Missing required positional argument: ${what}`);
+      expect(r.stderr).toContain(`error: missing argument ${what}`);
       expect(r.stderr).toContain("--help");
       expect(r.stderr).not.toContain("bug");
     }

@@ -381,6 +381,13 @@ describe("through the gateway", () => {
       expect(again).toMatchObject({ code: 0, stderr: expect.stringContaining("is not installed; nothing to remove") });
       const list = JSON.parse((await sb.runAsync(["installs", "--json"])).stdout);
       expect(list.find((i: any) => i.target === asked.target)).toBeUndefined();
+      // The gateway's status (and so the dashboards) lists the same rows: an unwanted target is gone, a wanted one missing.
+      const afterUninstall = JSON.parse((await sb.runAsync(["status", "--json"])).stdout);
+      expect(afterUninstall.installs.find((i: any) => i.target === asked.target)).toBeUndefined();
+      await sb.runAsync(["uninstall", wanted.target]);
+      const wantedRows = (s: any) => s.installs.filter((i: any) => i.target === wanted.target).map((i: any) => i.state);
+      expect(wantedRows(JSON.parse((await sb.runAsync(["status", "--json"])).stdout))).toEqual(["missing"]);
+      expect(JSON.parse((await sb.runAsync(["installs", "--json"])).stdout).filter((i: any) => i.target === wanted.target).map((i: any) => i.state)).toEqual(["missing"]);
       // Uninstalling what was never installed leaves no phantom row in the gateway's status.
       const never = await sb.runAsync(["uninstall", "whisper:tiny"]);
       expect(never.stderr).toContain("is not installed");

@@ -33,6 +33,7 @@ export function configuredInstaller(setup: InstallerSetup, cfg: InstallsConfig, 
     connectTimeoutMs: cfg.connect_timeout_ms,
     idleTimeoutMs: cfg.idle_timeout_ms,
     custom,
+    wanted: (target) => cfg.want.includes(target),
     ...(setup.clock ? { clock: setup.clock } : {}),
   });
 }

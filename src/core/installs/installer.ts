@@ -27,6 +27,8 @@ export interface InstallerOptions {
   custom?: CatalogEntry[];
   /** Stamps stored states and paces progress (the gateway's clock; the real one by default). */
   clock?: Clock;
+  /** Whether `[installs] want` names a target: an uninstalled wanted target keeps its row, as "missing". */
+  wanted?: (target: string) => boolean;
 }
 
 /** What asking for an install gave: a new job, or the status of the one already running. */
@@ -143,7 +145,9 @@ export class Installer {
       this.#store.delete(target);
       const s = { ...blank(entry), state: "missing" as const };
       // Nothing was there: nothing changed, so nothing to tell (a status list would gain a phantom row).
-      if (had) this.#emit(s);
+      // A target nobody wants leaves the list, as `bosun installs` would list it.
+      if (had && this.opts.wanted?.(target)) this.#emit(s);
+      else if (had) this.opts.bus?.emit({ type: "install.removed", target });
       return s;
     } finally {
       claim.release();
