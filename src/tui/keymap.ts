@@ -5,6 +5,7 @@
  */
 import { PANES, type PaneId } from "./panes.ts";
 import { sortKeys } from "./sort.ts";
+import { PANE_ROWS } from "./view.ts";
 import type { KeyInfo, UiAction } from "./state.ts";
 
 /** What is open over the pane, since some keys mean something else there. */
@@ -70,8 +71,8 @@ const DIGITS = `1-${PANES.length}`;
 
 const isEnter = (input: string, key: KeyInfo) => key.return === true || input === "\r" || input === "\n";
 const typing = (ctx: KeyContext) => ctx.picker === true || ctx.filtering === true;
-// Panes whose rows can be moved through, filtered and sorted (Sessions is a summary).
-const listed = (v: HintView) => v.pane !== "sessions" && !v.detail;
+// Panes whose rows can be moved through and filtered: those with a PANE_ROWS entry (Sessions is a summary).
+const listed = (v: HintView) => PANE_ROWS[v.pane] !== undefined && !v.detail;
 const sorted = (v: HintView) => (v.pane === "adapters" || v.pane === "installs") && !v.detail;
 const on = (pane: PaneId) => (v: HintView) => v.pane === pane;
 /** Control characters never belong in a filter. */
