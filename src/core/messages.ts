@@ -26,3 +26,35 @@ export interface OutboundMessage {
   /** Set when `text` is the user-facing message of a failed turn. */
   error?: ReplyError | null;
 }
+
+/** The answer to one message: what the turn produced, before it becomes an outbound message. */
+export interface TurnResult {
+  text: string;
+  /** Set when `text` is the user-facing message of a failed turn. */
+  error: ReplyError | null;
+}
+
+/**
+ * Live news of a turn answering one message, for channels that can show it (a typing
+ * indicator, text as it streams). Best effort and never stored: the reply itself still comes
+ * as an OutboundMessage. `restarted` means the text so far is void (a retry or a fallback
+ * model is answering afresh).
+ */
+export type TurnProgress = { conversation: string; thread?: string; replyTo: string } & (
+  | { phase: "started" }
+  | { phase: "text"; text: string }
+  | { phase: "restarted" }
+  | { phase: "ended" }
+);
+
+/** One message of a conversation's stored transcript, as a channel shows it to a (re)connecting reader. */
+export interface TranscriptEntry {
+  role: "user" | "agent";
+  /** user: the message's id; agent: the id of the message it answers. */
+  id: string;
+  text: string;
+  /** ISO time. */
+  at: string;
+  /** agent: set when the text is the user-facing message of a failed turn. */
+  error?: ReplyError | null;
+}

@@ -118,7 +118,7 @@ describe("defaults", () => {
 
   test("absent tables and keys get their defaults", () => {
     const { config } = parseConfig('[adapters.w]\nkind = "webchat"\n', "x.toml", {});
-    expect(config.agent).toEqual({ timeout_ms: 60000 });
+    expect(config.agent).toEqual({ timeout_ms: 60000, max_concurrent_turns: 8, context_tokens: 8000, max_waiting_per_session: 20, fallback: [] });
     expect(config.gateway).toMatchObject({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
     expect(config.adapters.w).toMatchObject({ kind: "webchat", listen: "127.0.0.1:7420" });
     expect(parseConfig("", "x.toml", {}).config.adapters).toEqual({});
@@ -142,7 +142,7 @@ listen = "[::1]:8080"
 title = "Chat"
 `;
     const { config } = parseConfig(text, "x.toml", {});
-    expect(config.agent).toEqual({ provider: "openai", base_url: "http://127.0.0.1:11434/v1", model: "llama3.2", system_prompt: "Be brief.", timeout_ms: 5000 });
+    expect(config.agent).toMatchObject({ provider: "openai", base_url: "http://127.0.0.1:11434/v1", model: "llama3.2", system_prompt: "Be brief.", timeout_ms: 5000 });
     expect(config.gateway).toMatchObject({ shutdown_timeout_ms: 2000, first_start_timeout_ms: 10000 });
     expect(config.adapters.web).toMatchObject({ kind: "webchat", listen: "[::1]:8080", title: "Chat" });
   });

@@ -1,6 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import type { SupervisionConfig } from "../config/fields.ts";
-import type { InboundMessage, OutboundMessage } from "../messages.ts";
+import type { InboundMessage, OutboundMessage, TranscriptEntry, TurnProgress } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
 
 /**
@@ -10,7 +10,7 @@ import type { Clock } from "../util/clock.ts";
 export type AdapterConfig = SupervisionConfig & { kind: string };
 
 // The message shapes are core's (sessions and the agent use them too); adapters see them here as well.
-export type { InboundMessage, OutboundMessage, ReplyError } from "../messages.ts";
+export type { InboundMessage, OutboundMessage, ReplyError, TranscriptEntry, TurnProgress } from "../messages.ts";
 
 /**
  * What an adapter's stream yields: a message, or bare protocol activity (keeps liveness fresh).
@@ -57,6 +57,11 @@ export interface Adapter {
    * Push channels leave this unset: a redelivered message that was answered gets no second reply.
    */
   readonly answersDuplicates?: boolean;
+  /**
+   * Live progress of a turn answering one of this channel's messages (typing indicator, text as
+   * it streams). Optional, best effort: it must not throw, and nothing waits for it.
+   */
+  progress?(p: TurnProgress): void;
 }
 
 /** What a factory gets to build an adapter; `config` is typed by the kind (kind.ts). */
@@ -68,6 +73,11 @@ export interface AdapterContext<C extends AdapterConfig = AdapterConfig> {
   clock: Clock;
   /** This instance's state file (stable name, see stateFileName); the adapter may read and write it. */
   stateFile: string;
+  /**
+   * The stored transcript of one conversation (oldest first, at most `limit` messages), for a
+   * channel that shows history to a reader who (re)connects (webchat). Absent without a store.
+   */
+  transcript?: (conversation: string, limit: number) => Promise<TranscriptEntry[]>;
 }
 
 /** Builds one adapter object (one connection attempt) of a kind whose config is `C`. */

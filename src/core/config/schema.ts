@@ -4,6 +4,7 @@ import type { ProviderSettings } from "../providers/types.ts";
 import { adapterConfigSchema, type AdapterUnionSchema } from "../adapters/registry.ts";
 import type { AdapterConfig } from "../adapters/types.ts";
 import { timeoutMs } from "./fields.ts";
+import { ERROR_TYPES, type ErrorType } from "../providers/errors.ts";
 
 /** A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token); everything under `headers` is too. */
 export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers"] as const;
@@ -16,6 +17,23 @@ export interface AgentConfig extends ProviderSettings {
   /** A name from the provider registry; absent means "auto": the gateway picks (product.md, embedded default). */
   provider?: ProviderName;
   system_prompt?: string;
+  /** Provider calls in flight at once, across all sessions. */
+  max_concurrent_turns: number;
+  /** History budget of one prompt, in (estimated) tokens; older turns stay in the store. */
+  context_tokens: number;
+  /** Messages of one session that may wait behind its running turn; past it they get a short refusal. */
+  max_waiting_per_session: number;
+  /** OpenAI-compatible backends tried in order after the primary's retries failed. */
+  fallback: FallbackConfig[];
+}
+
+/** One `[[agent.fallback]]` entry. */
+export interface FallbackConfig {
+  base_url: string;
+  model: string;
+  api_key?: string;
+  /** The error types that move on to this entry; absent = rate limits, outages, timeouts and network errors. */
+  on?: ErrorType[];
 }
 
 export interface GatewayConfig {
@@ -24,6 +42,9 @@ export interface GatewayConfig {
   reload_debounce_ms: number;
   heartbeat_ms: number;
   watch_config: boolean;
+  outbox_retry_ms: number;
+  outbox_max_attempts: number;
+  outbox_max_age_ms: number;
 }
 
 export interface BosunConfig {
@@ -32,6 +53,19 @@ export interface BosunConfig {
   installs: InstallsConfig;
   adapters: Record<string, AdapterConfig>;
 }
+
+/** One [[agent.fallback]] entry. */
+export const fallbackSchema = z
+  .strictObject({
+    base_url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL, e.g. https://openrouter.ai/api/v1" }).describe("Base URL of the OpenAI-compatible API."),
+    model: z.string().min(1).describe("Model name."),
+    api_key: z.string().optional().describe("API key."),
+    on: z
+      .array(z.enum(ERROR_TYPES))
+      .optional()
+      .describe('Error types that move on to this entry; default ["rate_limited", "provider_unavailable", "timeout", "network"].'),
+  })
+  .describe("A backend tried when the ones before it failed.");
 
 /** [agent]: the model that answers. */
 export const agentSchema = z
@@ -48,6 +82,22 @@ export const agentSchema = z
     api_key: z.string().optional().describe('API key; usually "${OPENAI_API_KEY}".'),
     system_prompt: z.string().optional().describe("System prompt for every conversation."),
     timeout_ms: timeoutMs(60_000, "Timeout of one model request, in milliseconds."),
+    max_concurrent_turns: z.number().int().min(1).max(1024).default(8).describe("Provider calls in flight at once, across all sessions."),
+    context_tokens: z
+      .number()
+      .int()
+      .min(256)
+      .max(10_000_000)
+      .default(8000)
+      .describe("History budget of one prompt, in estimated tokens (about 4 characters each); older turns stay in the store."),
+    max_waiting_per_session: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(20)
+      .describe("Messages of one conversation that may wait behind its running turn; more get a short reply saying so."),
+    fallback: z.array(fallbackSchema).default([]).describe("[[agent.fallback]]: OpenAI-compatible backends tried in order after the primary's retries."),
   })
   .describe("The LLM-backed agent that answers messages.");
 
@@ -59,6 +109,9 @@ export const gatewaySchema = z
     reload_debounce_ms: timeoutMs(300, "Quiet period after an edit of bosun.toml before it is reloaded, in milliseconds."),
     heartbeat_ms: timeoutMs(30_000, "How often the running gateway marks run/gateway.json alive (its modification time), in milliseconds; status reports a crash's time from it.", 100),
     watch_config: z.boolean().default(true).describe("Reload bosun.toml when it changes."),
+    outbox_retry_ms: timeoutMs(1_000, "First wait before a failed reply delivery is tried again, in milliseconds (doubles each time, at most 5 minutes)."),
+    outbox_max_attempts: z.number().int().min(1).max(1000).default(10).describe("Failed delivery attempts after which a reply is marked dead."),
+    outbox_max_age_ms: timeoutMs(86_400_000, "A reply still undelivered this long after it was made is marked dead, in milliseconds."),
   })
   .describe("Gateway process settings.");
 

@@ -1,18 +1,21 @@
 import { redactPatterns } from "../util/redact.ts";
 import { ProviderError } from "./types.ts";
 
-export type ErrorType =
-  | "budget_exhausted"
-  | "rate_limited"
-  | "auth"
-  | "context_overflow"
-  | "model_unavailable"
-  | "provider_unavailable"
-  | "timeout"
-  | "network"
-  | "bad_request"
-  | "cancelled"
-  | "unknown";
+/** Every classification (semantics §5), in rule order. */
+export const ERROR_TYPES = [
+  "budget_exhausted",
+  "rate_limited",
+  "auth",
+  "context_overflow",
+  "model_unavailable",
+  "provider_unavailable",
+  "timeout",
+  "network",
+  "bad_request",
+  "cancelled",
+  "unknown",
+] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
 
 export interface ClassifiedError {
   type: ErrorType;
