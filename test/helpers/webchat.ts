@@ -24,3 +24,63 @@ export function webchatTurn(port: number, conversation: string, text: string, ti
     };
   });
 }
+
+/** A browser-less chat client: every frame the server sends, in order, and waits on them. */
+export class WebchatClient {
+  readonly frames: Array<Record<string, unknown>> = [];
+  #waiters: Array<() => void> = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.onmessage = (ev) => {
+      this.frames.push(JSON.parse(String(ev.data)) as Record<string, unknown>);
+      for (const w of [...this.#waiters]) w();
+    };
+    ws.onclose = () => {
+      for (const w of [...this.#waiters]) w();
+    };
+  }
+
+  /** Connect to conversation `conversation` of the webchat on `port`; resolves once open. */
+  static open(port: number, conversation: string, timeoutMs = 5_000): Promise<WebchatClient> {
+    return new Promise((res, rej) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?conversation=${conversation}`);
+      const client = new WebchatClient(ws);
+      const timer = setTimeout(() => rej(new Error("webchat socket did not open")), timeoutMs);
+      ws.onopen = () => {
+        clearTimeout(timer);
+        res(client);
+      };
+      ws.onerror = () => {
+        clearTimeout(timer);
+        rej(new Error("websocket error"));
+      };
+    });
+  }
+
+  /** Resolve with the first frame (from the start) matching `pred`. */
+  waitFor(pred: (f: Record<string, unknown>) => boolean, timeoutMs = 5_000): Promise<Record<string, unknown>> {
+    return new Promise((res, rej) => {
+      const check = () => {
+        const hit = this.frames.find(pred);
+        if (!hit && this.ws.readyState !== WebSocket.CLOSED) return;
+        clearTimeout(timer);
+        this.#waiters = this.#waiters.filter((w) => w !== check);
+        if (hit) res(hit);
+        else rej(new Error(`socket closed; frames: ${JSON.stringify(this.frames)}`));
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== check);
+        rej(new Error(`no matching frame within ${timeoutMs} ms; frames: ${JSON.stringify(this.frames)}`));
+      }, timeoutMs);
+      this.#waiters.push(check);
+      check();
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}

@@ -1,3 +1,5 @@
+import type { TranscriptEntry, TurnProgress } from "../../messages.ts";
+
 /** A browser frame, checked: nothing about its shape is trusted. */
 export type ChatFrame =
   | { type: "message"; id: string | undefined; text: string }
@@ -27,4 +29,34 @@ export function parseFrame(raw: string, maxText: number): ChatFrame {
     return { type: "invalid", message: `"id" must be a string of 1 to ${MAX_ID} characters (or left out)` };
   }
   return { type: "message", id: frame.id, text: frame.text };
+}
+
+/**
+ * The live frames of a turn (semantics of TurnProgress): `typing` when it starts, `delta` for each
+ * piece of streamed text, `restart` when the text so far is void (a retry or a fallback model
+ * answers afresh), `typing_end` when it finished. The reply itself follows as a `message` frame
+ * with the same `replyTo`.
+ */
+export function progressFrame(p: TurnProgress): Record<string, unknown> | null {
+  switch (p.phase) {
+    case "started":
+      return { type: "typing", replyTo: p.replyTo };
+    case "text":
+      return { type: "delta", replyTo: p.replyTo, text: p.text };
+    case "restarted":
+      return { type: "restart", replyTo: p.replyTo };
+    case "ended":
+      return { type: "typing_end", replyTo: p.replyTo };
+  }
+  // A phase this build does not know (the runtime is newer): nothing to show.
+  return null;
+}
+
+/** `{"type":"history","messages":[...]}`: the last `limit` stored messages, oldest first, in the page's shape. */
+export function historyFrame(entries: readonly TranscriptEntry[], limit: number): { type: "history"; messages: unknown[] } {
+  const list = Array.isArray(entries) ? entries.slice(-limit) : [];
+  const messages = list
+    .filter((e) => e && (e.role === "user" || e.role === "agent") && typeof e.id === "string" && typeof e.text === "string")
+    .map((e) => ({ role: e.role, id: e.id, text: e.text, at: typeof e.at === "string" ? e.at : "", ...(e.error ? { error: e.error.type } : {}) }));
+  return { type: "history", messages };
 }

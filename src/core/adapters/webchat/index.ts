@@ -2,11 +2,11 @@ import { serve, type HttpServer, type WsPeer } from "../../platform/index.ts";
 import { BosunError, errorMessage } from "../../errors.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import { AsyncQueue } from "../../util/queue.ts";
-import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage } from "../types.ts";
+import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage, TurnProgress } from "../types.ts";
 import type { WebchatAdapterConfig } from "./kind.ts";
 import { tokenMatches } from "./auth.ts";
 import { FAVICON_SVG } from "./favicon.ts";
-import { parseFrame } from "./frames.ts";
+import { historyFrame, parseFrame, progressFrame } from "./frames.ts";
 import { chatPage } from "./page.ts";
 import { hostAllowed, originAllowed } from "../../util/origin.ts";
 
@@ -15,6 +15,8 @@ export const MAX_TEXT = 16_000;
 /** Largest WebSocket message: MAX_TEXT characters JSON-escaped, plus the envelope. */
 const MAX_FRAME_BYTES = 128 * 1024;
 const CONVERSATION_RE = /^[A-Za-z0-9_-]{1,128}$/;
+/** Stored messages a (re)connecting page is sent, newest last. */
+export const HISTORY_LIMIT = 50;
 /** Close code for a missing or wrong access token (4000-4999 are the application's). */
 export const CLOSE_UNAUTHORIZED = 4401;
 
@@ -40,6 +42,27 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
   };
   const sendTo = (ws: WsPeer, frame: unknown) => ws.send(JSON.stringify(frame));
   const at = () => new Date(ctx.clock.now()).toISOString();
+  const broadcast = (conversation: string, frame: unknown) => {
+    const set = peers.get(conversation);
+    if (!set || set.size === 0) return false;
+    const text = JSON.stringify(frame);
+    for (const ws of set) ws.send(text);
+    return true;
+  };
+
+  // The page re-renders the conversation from this on every connect, so a reload or a reconnect
+  // shows what was said while it was away (the reply to a message sent just before it closed, too).
+  const sendHistory = async (conversation: string, ws: WsPeer) => {
+    const transcript = ctx.transcript;
+    if (!transcript) return;
+    try {
+      const entries = await transcript(conversation, HISTORY_LIMIT);
+      // The socket may have closed while the store answered.
+      if (peers.get(conversation)?.has(ws)) sendTo(ws, historyFrame(entries, HISTORY_LIMIT));
+    } catch (err) {
+      ctx.log.warn(`webchat: could not load the history of conversation ${conversation}: ${errorMessage(err)}`);
+    }
+  };
 
   const onFrame = (conversation: string, ws: WsPeer, raw: string) => {
     touch();
@@ -87,6 +110,7 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
         let set = peers.get(conversation);
         if (!set) peers.set(conversation, (set = new Set()));
         set.add(ws);
+        void sendHistory(conversation, ws);
       },
       message: (ws, data) => onFrame(conversation, ws, data),
       close(ws) {
@@ -144,14 +168,35 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       ctx.log.info(`webchat listening on ${listenUrl(hostname, server.port)}`);
       return q;
     },
+    progress(p: TurnProgress) {
+      // Best effort by contract: a socket that fails here is closed by its own error path.
+      try {
+        const frame = progressFrame(p);
+        if (frame && broadcast(p.conversation, frame)) touch();
+      } catch (err) {
+        ctx.log.debug(`webchat: progress not shown: ${errorMessage(err)}`);
+      }
+    },
     async send(message: OutboundMessage) {
       const set = peers.get(message.conversation);
       if (!set || set.size === 0) {
+        // A reply is in the stored transcript: the page shows it from there when it next connects.
+        if (message.replyTo) {
+          ctx.log.debug(`webchat: no browser on conversation ${message.conversation}; the reply waits in its history`);
+          return;
+        }
         throw new BosunError("not_delivered", `no browser is connected to conversation ${message.conversation}`, {
           hint: "only a browser with the chat page open on that conversation receives it; nothing was stored for later",
         });
       }
-      const frame = JSON.stringify({ type: "message", role: "agent", text: message.text, at: at(), ...(message.replyTo ? { replyTo: message.replyTo } : {}) });
+      const frame = JSON.stringify({
+        type: "message",
+        role: "agent",
+        text: message.text,
+        at: at(),
+        ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+        ...(message.error ? { error: message.error.type } : {}),
+      });
       for (const ws of set) ws.send(frame);
       touch();
     },

@@ -22,6 +22,11 @@ h1{font-size:1rem;margin:0}
 .pending .meta{opacity:1}
 .pending .status{color:var(--warn);font-weight:600}
 .agent{align-self:flex-start;background:#8882}
+.agent.live .meta{font-style:italic}
+.agent.typing .text::after{content:"\u2022\u2022\u2022";letter-spacing:.15em;animation:bosun-typing 1.2s ease-in-out infinite}
+@keyframes bosun-typing{50%{opacity:.3}}
+.agent.failed{border:1px solid #dc2626}
+@media (prefers-reduced-motion:reduce){.agent.typing .text::after{animation:none}}
 .note{align-self:center;font-size:.8rem;opacity:.8;text-align:center}
 form{display:flex;gap:.5rem;align-items:flex-end;padding:.75rem .75rem .25rem;border-top:1px solid var(--line)}
 textarea{flex:1;min-width:0;resize:none;max-height:40vh;overflow-y:auto;padding:.55rem .6rem;font:inherit;line-height:1.35;border-radius:.4rem;border:1px solid #8886;background:transparent;color:inherit}
