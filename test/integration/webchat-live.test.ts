@@ -102,7 +102,7 @@ describe("webchat live turns and history", () => {
     await w.adapter.send({ conversation: "c1", text: "Hello, world", replyTo: "m7" });
     for (const t of [tab1, tab2]) {
       await t.waitFor((f) => f.type === "message");
-      expect(t.frames.filter((f) => f.type !== "history").map((f) => ({ ...f, at: undefined }))).toEqual([
+      expect(t.frames.filter((f) => f.type !== "history").map((f): Record<string, unknown> => ({ ...f, at: undefined }))).toEqual([
         { type: "typing", replyTo: "m7", at: undefined },
         { type: "delta", replyTo: "m7", text: "Hel", at: undefined },
         { type: "restart", replyTo: "m7", at: undefined },
@@ -123,10 +123,10 @@ describe("webchat live turns and history", () => {
   test("a reply to a conversation with no browser waits in its history; an operator message there is refused", async () => {
     const w = await startWebchat(async () => STORED);
     await w.adapter.send({ conversation: "away", text: "your answer", replyTo: "m3" });
-    const err = await w.adapter.send({ conversation: "away", text: "hello from the operator" }).then(
+    const err = (await w.adapter.send({ conversation: "away", text: "hello from the operator" }).then(
       () => null,
-      (e: unknown) => e as { code?: string },
-    );
+      (e: unknown) => e,
+    )) as { code?: string } | null;
     expect(err?.code).toBe("not_delivered");
   });
 });
