@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from "../providers/registry.ts";
 import type { ProviderSettings } from "../providers/types.ts";
+import type { FallbackSettings } from "../providers/chain.ts";
 import { adapterConfigSchema, type AdapterUnionSchema } from "../adapters/registry.ts";
 import type { AdapterConfig } from "../adapters/types.ts";
 import { timeoutMs } from "./fields.ts";
@@ -28,7 +29,7 @@ export interface AgentConfig extends ProviderSettings {
 }
 
 /** One `[[agent.fallback]]` entry. */
-export interface FallbackConfig {
+export interface FallbackConfig extends FallbackSettings {
   base_url: string;
   model: string;
   api_key?: string;

@@ -65,10 +65,11 @@ function toolCallsOf(calls: Map<number, { id?: string; name?: string; arguments:
 }
 
 /** A provider from its `stream`: `complete` is the streamed text collected, so the two never disagree. */
-export function defineProvider(p: Pick<Provider, "name" | "label" | "stream">): Provider {
+export function defineProvider(p: Pick<Provider, "name" | "label" | "model" | "stream">): Provider {
   return {
     name: p.name,
     label: p.label,
+    model: p.model,
     stream: (request, signal) => p.stream(request, signal),
     // A stream known whole (the echo provider's) is folded on the spot: no await per delta and no
     // promise for collect; in the gateway's first thousand messages those were ~5 µs of a turn.

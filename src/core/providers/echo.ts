@@ -6,6 +6,7 @@ export function echoProvider(): Provider {
   return defineProvider({
     name: "echo",
     label: "echo",
+    model: "echo",
     // The whole reply is known at once: complete() folds it without awaiting each delta.
     stream(req: ProviderRequest) {
       const last = req.messages.findLast((m) => m.role === "user");

@@ -39,6 +39,7 @@ export function openaiProvider(opts: OpenAIOptions): Provider {
   return defineProvider({
     name: "openai",
     label: `openai (${opts.model} @ ${base})`,
+    model: opts.model,
     async *stream(req: ProviderRequest, signal: AbortSignal): AsyncGenerator<ProviderDelta> {
       let data: unknown;
       try {

@@ -61,6 +61,8 @@ export interface Provider {
   readonly name: string;
   /** Short name shown in status: "echo", "openai (llama3.2 @ http://…)". */
   readonly label: string;
+  /** The model it asks ("llama3.2"; the echo stand-in: "echo"), recorded with each reply it gives. */
+  readonly model?: string;
   /** The reply to the conversation so far, piece by piece. Fails with a ProviderError. */
   stream(request: ProviderRequest, signal: AbortSignal): AsyncIterable<ProviderDelta>;
   /** The reply's text, whole (`stream` collected; see defineProvider). */
