@@ -30,6 +30,16 @@ export interface SentMessage {
   at: number;
 }
 
+export interface ChatAction {
+  chatId: number;
+  action: string;
+  threadId?: number;
+  at: number;
+}
+
+/** The actions sendChatAction accepts. */
+const CHAT_ACTIONS = new Set(["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]);
+
 export interface RequestRecord {
   method: string;
   params: Record<string, unknown>;
@@ -99,6 +109,8 @@ export class TelegramTestServer {
   readonly bot: TgUserJson;
   /** Messages the bot sent, in order. */
   readonly sent: SentMessage[] = [];
+  /** Chat actions the bot sent ("typing"...), in order. */
+  readonly actions: ChatAction[] = [];
   /** Every API request, in order of arrival (status filled in when answered). */
   readonly requests: RequestRecord[] = [];
   /** Answer every request with 401 (a revoked token). */
@@ -260,6 +272,8 @@ export class TelegramTestServer {
         return this.#getUpdates(req, params);
       case "sendmessage":
         return this.#sendMessage(params);
+      case "sendchataction":
+        return this.#sendChatAction(params);
       default:
         return fail(404, "Not Found");
     }
@@ -306,6 +320,18 @@ export class TelegramTestServer {
       req.signal.addEventListener("abort", onGone, { once: true });
       this.#pending = pending;
     });
+  }
+
+  #sendChatAction(params: Record<string, unknown>): Response {
+    const chatId = int(params.chat_id);
+    if (params.chat_id === undefined || params.chat_id === "") return fail(400, "Bad Request: chat_id is empty");
+    const c = chatId === undefined ? undefined : this.#chats.get(chatId);
+    if (!c || chatId === undefined) return fail(400, "Bad Request: chat not found");
+    if (typeof params.action !== "string" || !CHAT_ACTIONS.has(params.action)) return fail(400, "Bad Request: wrong parameter action in request");
+    const threadId = params.message_thread_id === undefined ? undefined : int(params.message_thread_id);
+    if (params.message_thread_id !== undefined && (threadId === undefined || !c.threads.has(threadId))) return fail(400, "Bad Request: message thread not found");
+    this.actions.push({ chatId, action: params.action, threadId, at: Date.now() });
+    return ok(true);
   }
 
   #sendMessage(params: Record<string, unknown>): Response {

@@ -6,7 +6,7 @@ import { createConsola } from "consola";
 import { createTelegramAdapter } from "../../src/core/adapters/telegram/index.ts";
 import type { Adapter, AdapterEvent, InboundMessage } from "../../src/core/adapters/types.ts";
 import { telegramConfigSchema } from "../../src/core/adapters/telegram/kind.ts";
-import { systemClock } from "../../src/core/util/clock.ts";
+import { systemClock, type Clock } from "../../src/core/util/clock.ts";
 import type { TelegramTestServer } from "../helpers/telegram-server.ts";
 
 /** A fresh state file path in its own temp directory. */
@@ -22,7 +22,7 @@ export interface Harness {
 }
 
 /** A telegram adapter pointed at the test server, logging into an array. */
-export function makeAdapter(server: TelegramTestServer, opts: { stateFile?: string; token?: string; apiRoot?: string; pollTimeoutS?: number; now?: () => number } = {}): Harness {
+export function makeAdapter(server: TelegramTestServer, opts: { stateFile?: string; token?: string; apiRoot?: string; pollTimeoutS?: number; now?: () => number; clock?: Clock } = {}): Harness {
   const logs: string[] = [];
   const log = createConsola({
     level: 5,
@@ -35,7 +35,7 @@ export function makeAdapter(server: TelegramTestServer, opts: { stateFile?: stri
     poll_timeout_s: opts.pollTimeoutS ?? 1,
   });
   const stateFile = opts.stateFile ?? tempStateFile();
-  const adapter = createTelegramAdapter({ name: "tg", config, log, clock: opts.now ? { ...systemClock, now: opts.now } : systemClock, stateFile });
+  const adapter = createTelegramAdapter({ name: "tg", config, log, clock: opts.clock ?? (opts.now ? { ...systemClock, now: opts.now } : systemClock), stateFile });
   return { adapter, logs, stateFile };
 }
 

@@ -1,12 +1,13 @@
 import { errorMessage } from "../../errors.ts";
 import { AsyncQueue } from "../../util/queue.ts";
-import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
+import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage, TurnProgress } from "../types.ts";
 import { TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
 import type { TelegramAdapterConfig } from "./kind.ts";
 import { parseMessageId } from "./map.ts";
 import { readOffset } from "./offset.ts";
 import { runPoller } from "./poller.ts";
 import { splitText } from "./split.ts";
+import { TypingIndicator } from "./typing.ts";
 import { parseUser } from "./wire.ts";
 
 export { TelegramApiError, TelegramAuthError, TelegramNetworkError, redactToken } from "./api.ts";
@@ -39,6 +40,14 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
   const touch = () => {
     lastEventAt = ctx.clock.now();
   };
+  const chatIdOf = (conversation: string) => (/^-?\d+$/.test(conversation) ? Number(conversation) : conversation);
+  const threadIdOf = (thread: string | undefined) => (thread && /^\d+$/.test(thread) ? Number(thread) : undefined);
+  const typing = new TypingIndicator({
+    clock: ctx.clock,
+    log: ctx.log,
+    signal: stop.signal,
+    send: (params, timeoutMs) => api.call("sendChatAction", params, { timeoutMs, signal: stop.signal }),
+  });
 
   async function sendChunk(params: Record<string, unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -109,8 +118,8 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
     async send(message: OutboundMessage) {
       const chunks = splitText(message.text);
       if (chunks.length === 0) throw new Error("cannot send an empty message to Telegram");
-      const chatId = /^-?\d+$/.test(message.conversation) ? Number(message.conversation) : message.conversation;
-      const threadId = message.thread && /^\d+$/.test(message.thread) ? Number(message.thread) : undefined;
+      const chatId = chatIdOf(message.conversation);
+      const threadId = threadIdOf(message.thread);
       const replyTo = message.replyTo ? parseMessageId(message.replyTo) : undefined;
       for (const [i, text] of chunks.entries()) {
         const params: Record<string, unknown> = { chat_id: chatId, text };
@@ -124,7 +133,19 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
       }
     },
 
+    // Telegram has no streaming of a message's text: a running turn shows as "typing…" only.
+    progress(p: TurnProgress) {
+      try {
+        if (!started) return;
+        if (p.phase === "started") typing.start(chatIdOf(p.conversation), threadIdOf(p.thread), p.replyTo);
+        else if (p.phase === "ended") typing.end(chatIdOf(p.conversation), threadIdOf(p.thread), p.replyTo);
+      } catch (err) {
+        ctx.log.debug(`telegram: progress not shown: ${errorMessage(err)}`);
+      }
+    },
+
     async shutdown() {
+      typing.stop();
       stop.abort();
       queue?.end();
       await loop;
