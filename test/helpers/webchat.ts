@@ -39,10 +39,11 @@ export class WebchatClient {
     };
   }
 
-  /** Connect to conversation `conversation` of the webchat on `port`; resolves once open. */
-  static open(port: number, conversation: string, timeoutMs = 5_000): Promise<WebchatClient> {
+  /** Connect to conversation `conversation` of the webchat on `port` (asking for history and live turn frames unless told not to); resolves once open. */
+  static open(port: number, conversation: string, opts: { live?: boolean; timeoutMs?: number } = {}): Promise<WebchatClient> {
+    const timeoutMs = opts.timeoutMs ?? 5_000;
     return new Promise((res, rej) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?conversation=${conversation}`);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?conversation=${conversation}${opts.live === false ? "" : "&live=1"}`);
       const client = new WebchatClient(ws);
       const timer = setTimeout(() => rej(new Error("webchat socket did not open")), timeoutMs);
       ws.onopen = () => {

@@ -29,8 +29,8 @@ async function startWebchat(transcript?: AdapterContext["transcript"]) {
   const adapter = createWebchatAdapter({ name: "web", config, log, clock: systemClock, stateFile: "/nonexistent/web_state.json", transcript });
   running.push(adapter);
   await adapter.start(new AbortController().signal);
-  const open = async (conversation: string) => {
-    const c = await WebchatClient.open(port, conversation);
+  const open = async (conversation: string, live = true) => {
+    const c = await WebchatClient.open(port, conversation, { live });
     clients.push(c);
     return c;
   };
@@ -67,6 +67,11 @@ describe("webchat live turns and history", () => {
     expect(msgs.length).toBe(50);
     expect(msgs[0]!.id).toBe("u10");
     expect(msgs.at(-1)!.id).toBe("u59");
+    // A client that does not ask (a script of the older protocol) gets no history frame.
+    const script = await w.open("c1", false);
+    script.send({ type: "ping" });
+    await script.waitFor((f) => f.type === "pong");
+    expect(script.frames.map((f) => f.type)).toEqual(["pong"]);
     expect(asked).toEqual([["c1", 50], ["c2", 50]]);
   });
 
@@ -91,6 +96,8 @@ describe("webchat live turns and history", () => {
     const w = await startWebchat(async () => []);
     const [tab1, tab2, elsewhere] = [await w.open("c1"), await w.open("c1"), await w.open("c9")];
     for (const t of [tab1, tab2, elsewhere]) await t.waitFor((f) => f.type === "history");
+    // A client of the older protocol on the same conversation gets the reply only.
+    const script = await w.open("c1", false);
     const base = { conversation: "c1", replyTo: "m7" } as const;
     const progress = w.adapter.progress!.bind(w.adapter);
     progress({ ...base, phase: "started" });
@@ -112,6 +119,8 @@ describe("webchat live turns and history", () => {
         { type: "message", role: "agent", text: "Hello, world", replyTo: "m7", at: undefined },
       ]);
     }
+    await script.waitFor((f) => f.type === "message");
+    expect(script.frames.map((f) => f.type)).toEqual(["message"]);
     elsewhere.send({ type: "ping" });
     await elsewhere.waitFor((f) => f.type === "pong");
     expect(elsewhere.frames.map((f) => f.type)).toEqual(["history", "pong"]);

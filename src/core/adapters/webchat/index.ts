@@ -24,7 +24,7 @@ const PAGE_CSP = "default-src 'self' 'unsafe-inline'; img-src 'self'; connect-sr
 const refuse = (status: number, text: string) => new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 /**
- * The webchat adapter: a chat page at `/` and a WebSocket at `/ws?conversation=ID[&token=T]`.
+ * The webchat adapter: a chat page at `/` and a WebSocket at `/ws?conversation=ID[&token=T][&live=1]`.
  * Each browser keeps its conversation id, so a reload continues the same session. Every request
  * must name this server in Host (DNS rebinding); an upgrade must come from the chat page's own
  * origin or an allowed one; beyond loopback it must carry the access token.
@@ -42,12 +42,15 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
   };
   const sendTo = (ws: WsPeer, frame: unknown) => ws.send(JSON.stringify(frame));
   const at = () => new Date(ctx.clock.now()).toISOString();
-  const broadcast = (conversation: string, frame: unknown) => {
-    const set = peers.get(conversation);
-    if (!set || set.size === 0) return false;
-    const text = JSON.stringify(frame);
-    for (const ws of set) ws.send(text);
-    return true;
+  /** Sockets that asked for history and live turn frames. */
+  const live = new WeakSet<WsPeer>();
+  const broadcastLive = (conversation: string, frame: unknown) => {
+    let text: string | null = null;
+    for (const ws of peers.get(conversation) ?? []) {
+      if (!live.has(ws)) continue;
+      ws.send((text ??= JSON.stringify(frame)));
+    }
+    return text !== null;
   };
 
   // The page re-renders the conversation from this on every connect, so a reload or a reconnect
@@ -104,13 +107,19 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
         },
       });
     }
+    // Only a client that asks (the page does, with live=1) gets the history and a running turn's
+    // frames: a script speaking the older protocol reads exactly the frames it expects.
+    const wantsLive = url.searchParams.get("live") === "1";
     return upgrade(req, {
       open(ws) {
         touch();
         let set = peers.get(conversation);
         if (!set) peers.set(conversation, (set = new Set()));
         set.add(ws);
-        void sendHistory(conversation, ws);
+        if (wantsLive) {
+          live.add(ws);
+          void sendHistory(conversation, ws);
+        }
       },
       message: (ws, data) => onFrame(conversation, ws, data),
       close(ws) {
@@ -172,7 +181,7 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       // Best effort by contract: a socket that fails here is closed by its own error path.
       try {
         const frame = progressFrame(p);
-        if (frame && broadcast(p.conversation, frame)) touch();
+        if (frame && broadcastLive(p.conversation, frame)) touch();
       } catch (err) {
         ctx.log.debug(`webchat: progress not shown: ${errorMessage(err)}`);
       }

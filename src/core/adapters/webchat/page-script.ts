@@ -4,6 +4,7 @@
  *
  * Frames from the server (see ./index.ts, ./frames.ts):
  *   ack {id} · message {role, id?, text, at, replyTo?, error?} · error {message, id?, code?} · pong
+ * With live=1 in the socket's address (this page sets it) also:
  *   history {messages: [{role, id, text, at, error?}]}: the conversation's stored messages, oldest
  *     first, sent on every connect; the page re-renders what it shows from it.
  *   typing {replyTo}: a turn answering replyTo started (an "agent is typing" bubble);
@@ -319,7 +320,7 @@ export const SCRIPT = `
     clearTimeout(retryTimer); retryTimer = 0;
     if (ws || needToken) return;
     var token = store.get(TOKEN_KEY);
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws?conversation=" + encodeURIComponent(conv) +
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws?live=1&conversation=" + encodeURIComponent(conv) +
       (token ? "&token=" + encodeURIComponent(token) : "");
     var sock;
     try { sock = new WebSocket(url); } catch (e) { scheduleRetry(); return; }

@@ -3,7 +3,7 @@
  * 'self'), works offline. It speaks the protocol of ./index.ts:
  *   → {"type":"message","id","text"}, {"type":"ping"}
  *   ← {"type":"ack","id"}, {"type":"message","role":"agent"|"user","id"?,"text","at","replyTo"?}, {"type":"error","message"}, {"type":"pong"},
- *     {"type":"history","messages":[...]} on connect, and while a turn runs {"type":"typing"|"delta"|"restart"|"typing_end","replyTo","text"?}
+ *     with live=1: {"type":"history","messages":[...]} on connect, and while a turn runs {"type":"typing"|"delta"|"restart"|"typing_end","replyTo","text"?}
  *     (the frames are described in ./page-script.ts)
  * A message is "not sent yet" until the server acks its id. Unacked messages live in localStorage,
  * so they survive a reload and are resent (same id: the server de-duplicates) on every reconnect.
