@@ -25,6 +25,8 @@ export type BosunEvent =
   | { type: "message.inbound"; at: string; adapter: string; conversation: string; user: string; text: string }
   /** A reply (or other message) left through a channel. */
   | { type: "message.outbound"; at: string; adapter: string; conversation: string; text: string }
+  /** The session store's counts changed (sessions by state, outbox rows pending and dead). */
+  | { type: "sessions.counts"; at: string; sessions: Status["sessions"]; outbox: Status["outbox"] }
   /** An install target's status changed. */
   | { type: "install.state"; at: string; install: InstallStatus }
   /** An install target was uninstalled and is not wanted: it has no row any more (as `bosun installs` lists them). */

@@ -2,7 +2,6 @@ import type { ConsolaInstance } from "consola";
 import type { DatabaseSync } from "node:sqlite";
 import { AdapterManager, type ReconcileResult } from "./adapters/manager.ts";
 import type { StartOutcome } from "./adapters/supervisor.ts";
-import { Agent, type Reply } from "./agent.ts";
 import { exposureWarnings } from "./config/exposure.ts";
 import { parseConfig, type LoadedConfig } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
@@ -19,9 +18,15 @@ import { ownStartTicks } from "./util/process.ts";
 import { createLogger, Redactor } from "./log.ts";
 import { pathsFor, type Paths } from "./paths.ts";
 import type { HttpServer } from "./platform/index.ts";
+import type { Provider } from "./providers/types.ts";
 import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./db.ts";
-import { Inbox } from "./sessions/inbox.ts";
+import { Agent, type AgentSettings } from "./sessions/agent.ts";
+import { TurnRuntime } from "./sessions/runtime.ts";
+import { sessionKey } from "./sessions/key.ts";
+import { SqliteSessionStore } from "./sessions/sqlite-store.ts";
+import type { SessionDetail, SessionStore } from "./sessions/store.ts";
+import { buildChain } from "./providers/chain.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
@@ -30,6 +35,15 @@ import { emptyStatus, withUptime, type InstallStatus, type Status } from "./stat
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
+
+/** The runtime's limits from the config. */
+function runtimeSettings(config: BosunConfig) {
+  const g = config.gateway;
+  return {
+    maxWaiting: config.agent.max_waiting_per_session,
+    outbox: { retryMs: g.outbox_retry_ms, maxAttempts: g.outbox_max_attempts, maxAgeMs: g.outbox_max_age_ms },
+  };
+}
 
 /** Asked of a gateway that is still starting, or already stopping (503 over the control API). */
 const notReady = () => new BosunError("not_ready", "the gateway is not ready", { hint: "it is starting or stopping; `bosun status` says which" });
@@ -64,6 +78,8 @@ export class Gateway {
   #control: HttpServer | null = null;
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
+  #store: SessionStore | null = null;
+  #runtime: TurnRuntime | null = null;
   #installs: InstallService | null = null;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
@@ -119,7 +135,17 @@ export class Gateway {
       const choice = await selectProvider(config.agent, opts.env, (t) => this.redactor.apply(t));
       if (choice.notice) this.log.info(choice.notice);
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
-      this.#agent = new Agent({ provider: choice.provider, systemPrompt: config.agent.system_prompt, log: this.log.withTag("agent"), describeStatus: () => this.describe(), clock: this.#clock });
+      const store = new SqliteSessionStore(this.#db);
+      this.#store = store;
+      this.#agent = new Agent({
+        ...(await this.#agentSettings(config, choice.provider)),
+        store,
+        clock: this.#clock,
+        log: this.log.withTag("agent"),
+        describeStatus: () => this.describe(),
+        // A model can repeat a key it was shown or that a tool returned: chat users never see a secret either.
+        redact: (t) => this.redactor.apply(t),
+      });
       if (opts.control !== false) {
         const token = createToken(paths.token);
         this.#control = await startControlServer(paths.socket, token, this, this.#clock);
@@ -129,10 +155,21 @@ export class Gateway {
         log: this.log,
         clock: this.#clock,
         stateDir: paths.adapterStateDir,
-        inbox: new Inbox(this.#db, this.#clock),
         firstStartTimeoutMs: config.gateway.first_start_timeout_ms,
-        onTurn: (adapter, m, signal) => this.reply(adapter, m.conversation, m.text, signal, m.thread),
+        transcript: (adapter, conversation, limit) => store.transcript(sessionKey(adapter, conversation), limit),
       });
+      this.#runtime = new TurnRuntime({
+        store,
+        agent: this.#agent,
+        channels: this.#adapters,
+        clock: this.#clock,
+        log: this.log.withTag("sessions"),
+        bus: this.bus,
+        ...runtimeSettings(config),
+      });
+      this.#adapters.attach(this.#runtime);
+      // What a crash or stop left unanswered is queued before any channel delivers something new.
+      await this.#runtime.start();
       await this.#adapters.reconcile(config.adapters);
       this.#warnExposure(config);
       this.#installs = new InstallService(
@@ -176,18 +213,32 @@ export class Gateway {
     return this.#installs.install(targets, force);
   }
 
-  /** Answer one message as the agent would in a channel. */
-  async reply(adapter: string, conversation: string, text: string, signal: AbortSignal, thread?: string): Promise<Reply> {
-    if (!this.#agent) throw notReady();
-    const key = thread ? `${adapter}:${conversation}:${thread}` : `${adapter}:${conversation}`;
-    const reply = await this.#agent.reply({ key, text }, signal);
-    // A model can repeat a key it was shown or that a tool returned: chat users never see a secret either.
-    return { ...reply, text: this.redactor.apply(reply.text) };
+  /** The turn runtime (intake, turns, outbox). */
+  get runtime(): TurnRuntime {
+    if (!this.#runtime) throw notReady();
+    return this.#runtime;
+  }
+
+  /** One session by id, unique id prefix or key, with its transcript. */
+  async session(idOrKey: string): Promise<SessionDetail | null> {
+    if (!this.#store) throw notReady();
+    return this.#store.session(idOrKey);
   }
 
   /** Send one outbound message through an adapter. */
   async send(adapter: string, conversation: string, text: string): Promise<void> {
-    await this.adapters.send(adapter, { conversation, text });
+    await this.adapters.sendNow(adapter, { conversation, text });
+  }
+
+  /** The agent's settings from [agent]: the provider chain (primary, then fallbacks) and the limits. */
+  async #agentSettings(config: BosunConfig, primary: Provider): Promise<AgentSettings> {
+    const a = config.agent;
+    return {
+      chain: await buildChain(a, primary, this.opts.env, (t) => this.redactor.apply(t)),
+      ...(a.system_prompt === undefined ? {} : { systemPrompt: a.system_prompt }),
+      contextTokens: a.context_tokens,
+      maxConcurrentTurns: a.max_concurrent_turns,
+    };
   }
 
   /** Restart, stop or start one adapter by name. */
@@ -225,9 +276,10 @@ export class Gateway {
     this.#installs?.reload(loaded.config.installs);
     if (agentChanged && this.#agent) {
       const choice = await selectProvider(loaded.config.agent, this.opts.env, (t) => this.redactor.apply(t));
-      this.#agent.setProvider(choice.provider, loaded.config.agent.system_prompt);
+      this.#agent.configure(await this.#agentSettings(loaded.config, choice.provider));
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
     }
+    this.#runtime?.configure(runtimeSettings(loaded.config));
     const t0 = this.#clock.now();
     const r: ReconcileResult = await this.adapters.reconcile(loaded.config.adapters);
     this.#warnExposure(loaded.config);
@@ -273,6 +325,8 @@ export class Gateway {
       this.log.info(`gateway stopping (${reason})`);
       const steps: Array<[string, () => Promise<void> | void]> = [
         ["config watcher", () => this.#watcher?.dispose()],
+        // Turns still running record nothing: their messages are answered by the next start.
+        ["sessions", () => this.#runtime?.stop(this.#loaded.config.gateway.shutdown_timeout_ms)],
         ["adapters", () => this.#adapters?.stopAll()],
         ["installs", () => this.#installs?.stop()],
         ["control API", () => this.#control?.stop()],

@@ -58,3 +58,20 @@ export interface TranscriptEntry {
   /** agent: set when the text is the user-facing message of a failed turn. */
   error?: ReplyError | null;
 }
+
+/** Why the gateway refused an inbound message. */
+export interface InboundRejection {
+  code: "id_conflict";
+  message: string;
+}
+
+/**
+ * An inbound message handed to the gateway by its channel. `accepted` is called once the
+ * message is stored durably (a channel acknowledges to its platform there and not before);
+ * `rejected` instead of any reply when its id already names another message.
+ */
+export interface InboundDelivery {
+  message: InboundMessage;
+  accepted?: () => void | Promise<void>;
+  rejected?: (reason: InboundRejection) => void;
+}

@@ -45,6 +45,8 @@ export function reduceStatus(s: Status, e: BosunEvent): Status {
         ),
       };
     }
+    case "sessions.counts":
+      return { ...s, sessions: e.sessions, outbox: e.outbox };
     case "install.state": {
       const i = s.installs.findIndex((x) => x.target === e.install.target);
       const installs = s.installs.slice();

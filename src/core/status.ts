@@ -80,6 +80,8 @@ export interface Status {
   adapters: AdapterStatus[];
   installs: InstallStatus[];
   sessions: { total: number; active: number; errored: number };
+  /** Replies waiting for delivery, and those given up on (visible in their session). */
+  outbox: { pending: number; dead: number };
   integrations: IntegrationStatus[];
 }
 
@@ -90,6 +92,7 @@ export function emptyStatus(version: string): Status {
     adapters: [],
     installs: [],
     sessions: { total: 0, active: 0, errored: 0 },
+    outbox: { pending: 0, dead: 0 },
     integrations: [],
   };
 }

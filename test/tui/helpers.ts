@@ -78,6 +78,7 @@ export function runningStatus(overrides: { startedAt?: string } = {}): Status {
     ],
     installs: [],
     sessions: { total: 0, active: 0, errored: 0 },
+    outbox: { pending: 0, dead: 0 },
     integrations: [],
   };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { createConsola } from "consola";
-import { Agent } from "../../src/core/agent.ts";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { Redactor } from "../../src/core/log.ts";
 import { defineProvider } from "../../src/core/providers/collect.ts";
@@ -75,51 +74,5 @@ describe("Redactor", () => {
     const r = new Redactor();
     r.set(["abcd1234", "abcd1234-long-secret", "xy"]);
     expect(r.apply("key abcd1234-long-secret and abcd1234 and xy")).toBe("key [redacted] and [redacted] and xy");
-  });
-});
-
-describe("Agent", () => {
-  const agent = (provider: Provider = echoProvider()) => new Agent({ provider, log: silent, describeStatus: () => "all good" });
-  const sig = new AbortController().signal;
-
-  test("answers the channel commands itself", async () => {
-    const a = agent();
-    expect((await a.reply({ key: "k", text: "/help" }, sig)).text).toContain("/reset");
-    expect((await a.reply({ key: "k", text: " /status " }, sig)).text).toBe("all good");
-    expect((await a.reply({ key: "k", text: "/reset" }, sig)).text).toContain("fresh");
-    expect(await a.reply({ key: "k", text: "hello" }, sig)).toEqual({ text: "echo: hello", error: null });
-  });
-
-  test("keeps per-conversation history and /reset clears it", async () => {
-    const seen: number[] = [];
-    const counting = defineProvider({
-      name: "openai",
-      label: "counting",
-      async *stream({ messages }) {
-        seen.push(messages.length);
-        yield { type: "text", text: "ok" };
-      },
-    });
-    const a = agent(counting);
-    await a.reply({ key: "a", text: "1" }, sig);
-    await a.reply({ key: "a", text: "2" }, sig);
-    await a.reply({ key: "b", text: "1" }, sig);
-    await a.reply({ key: "a", text: "/reset" }, sig);
-    await a.reply({ key: "a", text: "3" }, sig);
-    expect(seen).toEqual([1, 3, 1, 1]);
-  });
-
-  test("a provider failure becomes a plain, classified reply, never a throw", async () => {
-    const failing = defineProvider({
-      name: "openai",
-      label: "failing",
-      async *stream() {
-        throw new Error("invalid api key sk-abcdefghijklmnop");
-      },
-    });
-    const r = await agent(failing).reply({ key: "k", text: "hi" }, sig);
-    expect(r.error).toEqual({ type: "auth", retryable: false });
-    expect(r.text).toContain("credentials");
-    expect(r.text).not.toContain("sk-abcdefghijklmnop");
   });
 });

@@ -15,7 +15,7 @@ describe("openDatabase", () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect((db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe("wal");
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(tables).toEqual(["inbox", "installs"]);
+    expect(tables).toEqual(["inbox", "installs", "messages", "outbox", "sessions", "sqlite_sequence"]);
     const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
     expect(version).toBeGreaterThan(0);
     db.close();

@@ -36,9 +36,7 @@ function manager() {
     log: createConsola({ level: -999 }),
     clock: systemClock,
     stateDir: "/tmp",
-    inbox: null,
     firstStartTimeoutMs: 1000,
-    onTurn: async (_a, msg) => ({ text: msg.text, error: null }),
   });
   return { kind, m, bus };
 }

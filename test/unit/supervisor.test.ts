@@ -5,6 +5,7 @@ import type { AdapterConfig } from "../../src/core/adapters/types.ts";
 import { EventBus, type BosunEvent } from "../../src/core/events.ts";
 import { advanceUntil, FakeClock, settle } from "../helpers/fake-clock.ts";
 import { FakeKind, registerFakeKind } from "../helpers/fake-adapter.ts";
+import { scriptedProvider, startRuntime } from "../helpers/runtime.ts";
 
 const T = {
   backoff_initial_ms: 1_000,
@@ -32,10 +33,9 @@ function setup(opts: { random?: () => number; firstStartTimeoutMs?: number } = {
     clock,
     random: opts.random ?? (() => 1),
     stateDir: "/tmp/bosun-supervisor-test",
-    inbox: null,
     firstStartTimeoutMs: opts.firstStartTimeoutMs ?? 10_000,
-    onTurn: async (_a, m) => ({ text: `echo: ${m.text}`, error: null }),
   });
+  void startRuntime({ channels: manager, clock, bus });
   const state = (name = "a") => manager.list().find((s) => s.name === name);
   const states = (name = "a") => events.flatMap((e) => (e.type === "adapter.state" && e.adapter.name === name ? [e.adapter.state] : []));
   return { clock, bus, events, kind, manager, state, states };
@@ -285,12 +285,10 @@ describe("supervisor", () => {
 
 describe("durable inbox", () => {
   test("a redelivered message that was answered gets no second reply on a push channel; a request/response channel gets the stored one", async () => {
-    const { openDatabase } = await import("../../src/core/db.ts");
-    const { Inbox } = await import("../../src/core/sessions/inbox.ts");
     for (const answersDuplicates of [false, true]) {
       const clock = new FakeClock();
       const kind = new FakeKind();
-      let turns = 0;
+      const provider = scriptedProvider((text, n) => `reply ${n} to ${text}`);
       const factory = async () => (ctx: Parameters<typeof kind.factory>[0]) => Object.assign(kind.factory(ctx), { answersDuplicates });
       useFake(factory);
       const m = new AdapterManager({
@@ -298,17 +296,16 @@ describe("durable inbox", () => {
         log: createConsola({ level: -999 }),
         clock,
         stateDir: "/tmp",
-        inbox: new Inbox(openDatabase(":memory:")),
         firstStartTimeoutMs: 1000,
-        onTurn: async (_a, msg) => ({ text: `reply ${++turns} to ${msg.text}`, error: null }),
       });
+      await startRuntime({ channels: m, clock, provider });
       await m.reconcile({ a: cfg() });
       const conn = kind.of("a")[0]!;
       conn.message("same-id", "hello");
       await settle();
       conn.message("same-id", "hello");
       await settle();
-      expect(turns).toBe(1);
+      expect(provider.calls).toBe(1);
       expect(conn.sent.map((s) => s.text)).toEqual(answersDuplicates ? ["reply 1 to hello", "reply 1 to hello"] : ["reply 1 to hello"]);
       await m.stopAll();
     }

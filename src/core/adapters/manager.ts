@@ -2,13 +2,15 @@ import type { ConsolaInstance } from "consola";
 import { RESERVED_ADAPTER_NAMES } from "../config/schema.ts";
 import { BosunError, ExitCode } from "../errors.ts";
 import type { EventBus } from "../events.ts";
-import type { Inbox } from "../sessions/inbox.ts";
+import type { TranscriptEntry, TurnProgress } from "../messages.ts";
+import type { Channels } from "../sessions/outbox.ts";
+import type { Intake } from "../sessions/runtime.ts";
 import type { AdapterStatus } from "../status.ts";
 import type { Clock } from "../util/clock.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { findAdapterKind } from "./registry.ts";
 import { stateFilePath } from "./state-file.ts";
-import { Supervisor, type StartOutcome, type TurnHandler } from "./supervisor.ts";
+import { Supervisor, type StartOutcome } from "./supervisor.ts";
 import type { AdapterConfig, AdapterFactory, OutboundMessage } from "./types.ts";
 
 /** Built-in shared channels (e.g. `cli` for `bosun chat`), whose names the config may not use: never swept by a reconcile. */
@@ -20,8 +22,10 @@ export interface ManagerOptions {
   clock: Clock;
   random?: () => number;
   stateDir: string;
-  inbox: Inbox | null;
-  onTurn: TurnHandler;
+  /** Where inbound messages go (the turn runtime); set once it exists (see `attach`). */
+  intake?: Intake;
+  /** A conversation's stored transcript, for channels that show history (webchat). */
+  transcript?: (adapter: string, conversation: string, limit: number) => Promise<TranscriptEntry[]>;
   /** Bound on the first start reported to the caller (semantics §1). */
   firstStartTimeoutMs: number;
 }
@@ -40,7 +44,7 @@ export interface ReconcileResult {
  * Owns every adapter's supervisor. Register, start, reconcile, restart and remove all run under
  * one lifecycle lock, so there are never two runtimes for one adapter name.
  */
-export class AdapterManager {
+export class AdapterManager implements Channels {
   #sups = new Map<string, Supervisor>();
   #lock: Promise<unknown> = Promise.resolve();
   #opts: ManagerOptions;
@@ -117,9 +121,30 @@ export class AdapterManager {
     });
   }
 
-  /** Send one outbound message through a named adapter. */
-  send(name: string, message: OutboundMessage): Promise<void> {
+  /** The runtime that receives inbound messages (it is built on this manager's channels, so it comes second). */
+  attach(intake: Intake): void {
+    this.#opts = { ...this.#opts, intake };
+  }
+
+  /** Send one outbound message through a named adapter (an operator's send: refused when it is not running). */
+  sendNow(name: string, message: OutboundMessage): Promise<void> {
     return this.#get(name).send(message);
+  }
+
+  /** Channels: a reply through the named adapter's live connection. */
+  async send(name: string, message: OutboundMessage): Promise<"sent" | "not_connected"> {
+    const sup = this.#sups.get(name);
+    return sup ? sup.deliver(message) : "not_connected";
+  }
+
+  /** Channels: live progress of a turn. */
+  progress(name: string, p: TurnProgress): void {
+    this.#sups.get(name)?.progress(p);
+  }
+
+  /** Channels: whether the adapter answers a repeated request with the stored reply. */
+  answersDuplicates(name: string): boolean {
+    return this.#sups.get(name)?.answersDuplicates === true;
   }
 
   /** Status of every adapter, sorted by name. */
@@ -159,8 +184,12 @@ export class AdapterManager {
       log: this.#opts.log.withTag(`adapter:${name}`),
       clock: this.#opts.clock,
       random: this.#opts.random ?? Math.random,
-      inbox: this.#opts.inbox,
-      onTurn: this.#opts.onTurn,
+      intake: {
+        // Without a runtime (embedded uses, tests of lifecycle alone) a message is not stored, so not acknowledged.
+        inbound: (adapter, d) => this.#opts.intake?.inbound(adapter, d) ?? Promise.resolve(false),
+        connected: (adapter) => this.#opts.intake?.connected(adapter),
+      },
+      ...(this.#opts.transcript ? { transcript: (conversation: string, limit: number) => this.#opts.transcript!(name, conversation, limit) } : {}),
     });
   }
 }

@@ -1,21 +1,14 @@
 import type { ConsolaInstance } from "consola";
 import { BosunError, errorMessage } from "../errors.ts";
 import type { EventBus } from "../events.ts";
-import type { Inbox } from "../sessions/inbox.ts";
+import type { TranscriptEntry, TurnProgress } from "../messages.ts";
+import type { Intake } from "../sessions/runtime.ts";
 import type { AdapterState, AdapterStatus } from "../status.ts";
 import { AbortedError, raceAbort } from "../util/abort.ts";
 import type { Clock } from "../util/clock.ts";
 import { backoffDelay } from "./backoff.ts";
-import { ConversationQueue } from "./conversation-queue.ts";
 import { TerminalError } from "./errors.ts";
-import type { Adapter, AdapterConfig, AdapterEvent, AdapterFactory, InboundMessage, OutboundMessage, ReplyError } from "./types.ts";
-
-/** The agent's answer to one message. */
-export interface TurnResult {
-  text: string;
-  error: ReplyError | null;
-}
-export type TurnHandler = (adapter: string, message: InboundMessage, signal: AbortSignal) => Promise<TurnResult>;
+import type { Adapter, AdapterConfig, AdapterEvent, AdapterFactory, OutboundMessage } from "./types.ts";
 
 export interface SupervisorDeps {
   name: string;
@@ -27,8 +20,10 @@ export interface SupervisorDeps {
   log: ConsolaInstance;
   clock: Clock;
   random: () => number;
-  inbox: Inbox | null;
-  onTurn: TurnHandler;
+  /** Where inbound messages go (the turn runtime), and who hears of every (re)connect. */
+  intake: Intake;
+  /** The conversation transcript a channel may show (webchat history); absent without a store. */
+  transcript?: (conversation: string, limit: number) => Promise<TranscriptEntry[]>;
 }
 
 /** How a start went, as far as the caller waited (semantics §1: bounded first-start wait). */
@@ -40,8 +35,6 @@ interface AttemptEnd {
   terminal: boolean;
 }
 
-/** How long a reply waits for a reconnecting adapter before it is dropped. */
-const DELIVERY_WAIT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 10_000;
 
 /**
@@ -61,9 +54,6 @@ export class Supervisor {
   #manualRestart = false;
   #staleReason: string | null = null;
   #outcomeWaiters: Array<(o: StartOutcome) => void> = [];
-  #runningWaiters: Array<() => void> = [];
-  #turns = new ConversationQueue();
-  #inflight = new Set<string>();
 
   constructor(deps: SupervisorDeps) {
     this.#d = deps;
@@ -179,7 +169,8 @@ export class Supervisor {
     const onStop = () => conn.abort();
     stop.addEventListener("abort", onStop, { once: true });
     this.#staleReason = null;
-    const adapter = this.#d.factory({ name: this.name, config: this.#d.config, log: this.#d.log, clock: this.#d.clock, stateFile: this.#d.stateFile });
+    const { transcript } = this.#d;
+    const adapter = this.#d.factory({ name: this.name, config: this.#d.config, log: this.#d.log, clock: this.#d.clock, stateFile: this.#d.stateFile, ...(transcript ? { transcript } : {}) });
     this.#adapter = adapter;
     this.#set("starting", { nextRetryAt: null });
     let reason: AttemptEnd;
@@ -187,7 +178,8 @@ export class Supervisor {
       const stream = await raceAbort(adapter.start(conn.signal), conn.signal);
       this.#set("running", { lastError: null, nextRetryAt: null });
       this.#settleOutcome("running");
-      for (const w of this.#runningWaiters.splice(0)) w();
+      // What waited for this connection (undelivered replies, unanswered messages) goes now.
+      this.#d.intake.connected(this.name);
       reason = await this.#consume(adapter, stream, conn);
     } catch (err) {
       reason = { message: this.#staleReason ?? (err instanceof AbortedError ? "stopped" : errorMessage(err)), terminal: err instanceof TerminalError };
@@ -258,79 +250,40 @@ export class Supervisor {
     }
   }
 
-  /** Store, de-duplicate, acknowledge, then answer one inbound message in conversation order. */
+  /** Hand one inbound message to the runtime; it stores, acknowledges and answers it. */
   #dispatch(ev: Extract<AdapterEvent, { type: "message" }>): void {
     const m = ev.message;
-    let verdict;
-    try {
-      verdict = this.#d.inbox?.accept(this.name, m) ?? { kind: "new" as const };
-    } catch (err) {
-      // Not stored means not acknowledged: the platform will deliver it again.
-      this.#d.log.error(`${this.name}: could not store message ${m.id}: ${errorMessage(err)}`);
-      return;
-    }
-    // Synchronous, so what the adapter does on acceptance (a webhook registering the request's
-    // callback) is in place before a stored reply is delivered below.
-    const acknowledge = () => {
-      if (!ev.accepted) return;
-      const failed = (err: unknown) => this.#d.log.warn(`${this.name}: acknowledging ${m.id} failed: ${errorMessage(err)}`);
-      try {
-        void Promise.resolve(ev.accepted()).catch(failed);
-      } catch (err) {
-        failed(err);
-      }
-    };
-    if (verdict.kind === "conflict") {
-      // Answering would hand this sender the reply to someone else's message; processing it would
-      // make one id mean two messages. Neither: the sender learns its id is taken. A channel that
-      // cannot be told is still acknowledged, or its platform would redeliver the message forever.
-      this.#d.log.warn(`${this.name}: refused message ${m.id} in ${m.conversation}: that id was already used there for a different message`);
-      if (ev.rejected) ev.rejected({ code: "id_conflict", message: `message id "${m.id}" was already used in this conversation for a different message; use a new id` });
-      else acknowledge();
-      return;
-    }
-    acknowledge();
-    if (verdict.kind === "answered") {
-      // Exactly one reply per message: only request/response channels get the stored one again.
-      if (this.#adapter?.answersDuplicates) {
-        void this.#deliver({ conversation: m.conversation, thread: m.thread, text: verdict.reply, replyTo: m.id, error: verdict.error }).catch((err) =>
-          this.#d.log.warn(`${this.name}: could not resend the stored reply to ${m.id}: ${errorMessage(err)}`),
-        );
-      }
-      return;
-    }
-    const inflightKey = `${m.conversation}\u0000${m.id}`;
-    if (this.#inflight.has(inflightKey)) return;
-    this.#inflight.add(inflightKey);
-    const at = new Date(this.#d.clock.now()).toISOString();
-    this.status.lastInboundAt = at;
-    this.#d.bus.emit({ type: "message.inbound", at, adapter: this.name, conversation: m.conversation, user: m.user, text: m.text });
-    const stop = this.#stop.signal;
-    void this.#turns.run(m.thread ? `${m.conversation}\u0000${m.thread}` : m.conversation, async () => {
-      try {
-        const r = await this.#d.onTurn(this.name, m, stop);
-        this.#d.inbox?.complete(this.name, m, r.text, r.error);
-        await this.#deliver({ conversation: m.conversation, thread: m.thread, text: r.text, replyTo: m.id, error: r.error });
-      } catch (err) {
-        this.#d.log.warn(`${this.name}: could not answer ${m.id} in ${m.conversation}: ${errorMessage(err)}`);
-      } finally {
-        this.#inflight.delete(inflightKey);
-      }
+    void this.#d.intake.inbound(this.name, ev).then((isNew) => {
+      if (!isNew) return;
+      const at = new Date(this.#d.clock.now()).toISOString();
+      this.status.lastInboundAt = at;
+      this.#d.bus.emit({ type: "message.inbound", at, adapter: this.name, conversation: m.conversation, user: m.user, text: m.text });
     });
   }
 
-  /** Deliver through the current connection, waiting (bounded) for a reconnect if there is none. */
-  async #deliver(message: OutboundMessage): Promise<void> {
-    if (!this.#adapter || this.status.state !== "running") {
-      const stop = this.#stop.signal;
-      const running = new Promise<void>((r) => this.#runningWaiters.push(r));
-      const gave = new AbortController();
-      await Promise.race([running, this.#d.clock.sleep(DELIVERY_WAIT_MS, AbortSignal.any([stop, gave.signal]))]);
-      gave.abort();
-      if (!this.#adapter || this.status.state !== "running") throw new Error(`${this.name} is not connected; reply dropped`);
-    }
-    await this.#adapter!.send(message);
+  /** Deliver a reply through the live connection; "not_connected" when there is none (the runtime keeps it for the next). */
+  async deliver(message: OutboundMessage): Promise<"sent" | "not_connected"> {
+    const adapter = this.#adapter;
+    if (!adapter || this.status.state !== "running") return "not_connected";
+    await adapter.send(message);
     this.#outbound(message);
+    return "sent";
+  }
+
+  /** Live progress of a turn, to the live connection if there is one (best effort). */
+  progress(p: TurnProgress): void {
+    const adapter = this.#adapter;
+    if (!adapter?.progress || this.status.state !== "running") return;
+    try {
+      adapter.progress(p);
+    } catch (err) {
+      this.#d.log.debug(`${this.name}: progress: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Whether this channel answers a repeated request with the stored reply. */
+  get answersDuplicates(): boolean {
+    return this.#adapter?.answersDuplicates === true;
   }
 
   #outbound(message: OutboundMessage): void {

@@ -1,6 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import type { SupervisionConfig } from "../config/fields.ts";
-import type { InboundMessage, OutboundMessage, TranscriptEntry, TurnProgress } from "../messages.ts";
+import type { InboundMessage, InboundRejection, OutboundMessage, TranscriptEntry, TurnProgress } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
 
 /**
@@ -10,7 +10,7 @@ import type { Clock } from "../util/clock.ts";
 export type AdapterConfig = SupervisionConfig & { kind: string };
 
 // The message shapes are core's (sessions and the agent use them too); adapters see them here as well.
-export type { InboundMessage, OutboundMessage, ReplyError, TranscriptEntry, TurnProgress } from "../messages.ts";
+export type { InboundMessage, InboundRejection, OutboundMessage, ReplyError, TranscriptEntry, TurnProgress } from "../messages.ts";
 
 /**
  * What an adapter's stream yields: a message, or bare protocol activity (keeps liveness fresh).
@@ -27,11 +27,6 @@ export type AdapterEvent =
     }
   | { type: "activity" };
 
-/** Why the gateway refused an inbound message. */
-export interface InboundRejection {
-  code: "id_conflict";
-  message: string;
-}
 
 /**
  * The adapter contract (semantics §1). The supervisor owns the lifecycle: it calls `start`

@@ -1,0 +1,117 @@
+import type { ConsolaInstance } from "consola";
+import { errorMessage } from "../errors.ts";
+import type { TurnResult } from "../messages.ts";
+import { callChain, type ChainEntry } from "../providers/chain.ts";
+import { classifyError } from "../providers/errors.ts";
+import type { ChatMessage } from "../providers/types.ts";
+import type { Clock } from "../util/clock.ts";
+import { Semaphore } from "../util/semaphore.ts";
+import { fitHistory, HistoryCache, HISTORY_ROWS } from "./context.ts";
+import type { HistoryMessage, SessionStore } from "./store.ts";
+
+/** Sessions whose prompt history is kept in memory at once (the rest is read from the store when needed). */
+const CACHED_SESSIONS = 1_000;
+
+const HELP =
+  "Commands: /reset starts a fresh conversation, /status shows the gateway's health, /help shows this list. Anything else goes to the agent.";
+
+/** The [agent] settings a turn reads; replaced as a whole on a config reload. */
+export interface AgentSettings {
+  chain: readonly ChainEntry[];
+  systemPrompt?: string;
+  contextTokens: number;
+  maxConcurrentTurns: number;
+}
+
+export interface AgentOptions extends AgentSettings {
+  store: SessionStore;
+  clock: Clock;
+  log: ConsolaInstance;
+  /** One short paragraph of gateway health for `/status`. */
+  describeStatus: () => string;
+  /** Hides secrets in what the model says (it can repeat a key it was shown). */
+  redact: (text: string) => string;
+}
+
+/** What one turn produced, and what the runtime records of it. */
+export interface Answer {
+  result: TurnResult;
+  model: string | null;
+  usage: { in: number; out: number } | null;
+  /** Whether the exchange goes back into later prompts. */
+  inContext: boolean;
+  cancelled: boolean;
+}
+
+export interface AnswerProgress {
+  onText?: (text: string) => void;
+  onRestart?: () => void;
+}
+
+/**
+ * The chat agent: answers the channel commands (/reset, /status, /help) itself and sends
+ * everything else, with the session's stored history within the token budget, through the
+ * provider chain (retries, fallbacks), at most `maxConcurrentTurns` calls at once.
+ */
+export class Agent {
+  #o: AgentOptions;
+  #cache = new HistoryCache(CACHED_SESSIONS);
+  #slots: Semaphore;
+  constructor(opts: AgentOptions) {
+    this.#o = opts;
+    this.#slots = new Semaphore(opts.maxConcurrentTurns);
+  }
+
+  /** Apply new [agent] settings (reload); conversations keep their history (it is in the store). */
+  configure(s: AgentSettings): void {
+    this.#o = { ...this.#o, ...s };
+    this.#slots.resize(s.maxConcurrentTurns);
+    this.#cache = new HistoryCache(CACHED_SESSIONS);
+  }
+
+  /** Sessions whose history is held in memory now (bounded). */
+  get cachedSessions(): number {
+    return this.#cache.size;
+  }
+
+  /** Answer one message of session `key`. Never throws: a failure becomes its user-facing message. */
+  async answer(key: string, text: string, signal: AbortSignal, progress: AnswerProgress = {}): Promise<Answer> {
+    const o = this.#o;
+    const plain = (t: string): Answer => ({ result: { text: t, error: null }, model: null, usage: null, inContext: false, cancelled: false });
+    const command = text.trim();
+    if (command === "/reset") {
+      await o.store.resetContext(key);
+      this.#cache.delete(key);
+      return plain("Started a fresh conversation.");
+    }
+    if (command === "/status") return plain(o.describeStatus());
+    if (command === "/help") return plain(HELP);
+
+    let release: (() => void) | null = null;
+    try {
+      const history = this.#cache.get(key) ?? fitHistory(await o.store.history(key, HISTORY_ROWS), o.contextTokens);
+      const messages: ChatMessage[] = [...(o.systemPrompt ? [{ role: "system" as const, content: o.systemPrompt }] : []), ...history, { role: "user", content: text }];
+      release = await this.#slots.acquire(signal);
+      const answer = await callChain(o.chain, { messages, stream: true }, {
+        signal,
+        clock: o.clock,
+        onText: progress.onText,
+        onRestart: progress.onRestart,
+        onNotice: (line) => o.log.info(`turn for ${key}: ${line}`),
+      });
+      const reply = o.redact(answer.text);
+      const next: HistoryMessage[] = [...history, { role: "user", content: text }, { role: "assistant", content: reply }];
+      this.#cache.set(key, fitHistory(next, o.contextTokens));
+      const usage = answer.usage ? { in: answer.usage.promptTokens, out: answer.usage.completionTokens } : null;
+      return { result: { text: reply, error: null }, model: answer.model, usage, inContext: true, cancelled: false };
+    } catch (err) {
+      const c = classifyError(err, { cancelled: signal.aborted });
+      // Seed 004: state that saw a transient failure is not kept; the next turn rebuilds it from the store.
+      if (c.retryable || c.type === "cancelled") this.#cache.delete(key);
+      if (c.type !== "cancelled") o.log.warn(`turn failed for ${key}: ${c.type}: ${errorMessage(err)}`);
+      return { result: { text: c.userMessage, error: { type: c.type, retryable: c.retryable } }, model: null, usage: null, inContext: false, cancelled: c.type === "cancelled" };
+    } finally {
+      release?.();
+    }
+  }
+}

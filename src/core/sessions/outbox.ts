@@ -1,0 +1,184 @@
+import type { ConsolaInstance } from "consola";
+import { errorMessage } from "../errors.ts";
+import type { OutboundMessage, TurnProgress } from "../messages.ts";
+import type { Clock } from "../util/clock.ts";
+import type { OutboxEntry, SessionStore } from "./store.ts";
+
+/** Longest wait between two delivery attempts of one reply. */
+const RETRY_CAP_MS = 5 * 60_000;
+
+/** How the runtime reaches channels: the adapter manager fills it. */
+export interface Channels {
+  /** Deliver now through the adapter's live connection; "not_connected" when it has none (the reply waits for its reconnect). Throws when the send failed. */
+  send(adapter: string, message: OutboundMessage): Promise<"sent" | "not_connected">;
+  /** Live progress of a turn (best effort; dropped when the adapter is not connected). */
+  progress(adapter: string, p: TurnProgress): void;
+  /** Whether the adapter answers a repeated request with the stored reply (webhook, webchat). */
+  answersDuplicates(adapter: string): boolean;
+}
+
+export interface OutboxSettings {
+  retryMs: number;
+  maxAttempts: number;
+  maxAgeMs: number;
+}
+
+interface Lane {
+  key: string;
+  adapter: string;
+  rows: OutboxEntry[];
+  running: boolean;
+  timer: AbortController | null;
+}
+
+/**
+ * Delivers outbox rows (semantics §4): in order per session, sessions concurrently; a row is
+ * marked sent once its channel took it, retried with doubling waits when the send failed, kept
+ * waiting (no attempt counted) while its adapter is not connected, and dead past the attempts or
+ * age bound. The store is the truth: `reload` reads an adapter's pending rows again (start,
+ * every reconnect); in memory are only the rows of sessions with something to deliver.
+ */
+export class OutboxCourier {
+  #lanes = new Map<string, Lane>();
+  #known = new Set<number>();
+  #drains = new Set<Promise<void>>();
+  #stopped = false;
+  constructor(
+    private readonly store: SessionStore,
+    private readonly channels: Channels,
+    private readonly clock: Clock,
+    private readonly log: ConsolaInstance,
+    private settings: OutboxSettings,
+    private readonly onChange: () => void,
+  ) {}
+
+  configure(settings: OutboxSettings): void {
+    this.settings = settings;
+  }
+
+  /** A reply just stored: deliver it after the earlier ones of its session. */
+  add(entry: OutboxEntry): void {
+    if (this.#stopped || this.#known.has(entry.id)) return;
+    this.#known.add(entry.id);
+    this.#lane(entry).rows.push(entry);
+    this.#kick(this.#lane(entry));
+  }
+
+  /** Read the adapter's pending rows from the store and deliver them (its connection is up). */
+  async reload(adapter: string): Promise<void> {
+    if (this.#stopped) return;
+    const rows = await this.store.pendingOutbox(adapter);
+    for (const row of rows) {
+      if (this.#known.has(row.id)) continue;
+      this.#known.add(row.id);
+      const lane = this.#lane(row);
+      lane.rows.push(row);
+      lane.rows.sort((a, b) => a.id - b.id);
+    }
+    for (const lane of this.#lanes.values()) {
+      if (lane.adapter !== adapter) continue;
+      // A reconnect is news: a row waiting out a failure backoff is tried now.
+      if (lane.timer) {
+        lane.timer.abort();
+        lane.timer = null;
+      }
+      this.#kick(lane);
+    }
+  }
+
+  /** Rows held in memory (pending deliveries of live lanes). */
+  get size(): number {
+    return this.#known.size;
+  }
+
+  /**
+   * Stop: no new send starts; a send under way is let finish (up to `waitMs`) so that what its
+   * channel took is recorded as sent, not sent again by the next start.
+   */
+  async stop(waitMs: number): Promise<void> {
+    this.#stopped = true;
+    for (const lane of this.#lanes.values()) lane.timer?.abort();
+    const deadline = new AbortController();
+    await Promise.race([Promise.allSettled([...this.#drains]), this.clock.sleep(waitMs, deadline.signal)]);
+    deadline.abort();
+    this.#lanes.clear();
+    this.#known.clear();
+  }
+
+  #lane(row: OutboxEntry): Lane {
+    const k = `${row.adapter}\u0000${row.sessionId}`;
+    let lane = this.#lanes.get(k);
+    if (!lane) this.#lanes.set(k, (lane = { key: k, adapter: row.adapter, rows: [], running: false, timer: null }));
+    return lane;
+  }
+
+  #kick(lane: Lane): void {
+    if (lane.running || lane.timer || this.#stopped) return;
+    lane.running = true;
+    const drain = this.#drain(lane)
+      .catch((err) => this.log.error(`delivering replies through ${lane.adapter} failed: ${errorMessage(err)}`))
+      .finally(() => {
+        lane.running = false;
+        this.#drains.delete(drain);
+        if (lane.rows.length === 0 && !lane.timer && this.#lanes.get(lane.key) === lane) this.#lanes.delete(lane.key);
+      });
+    this.#drains.add(drain);
+  }
+
+  async #drain(lane: Lane): Promise<void> {
+    while (lane.rows.length > 0 && !this.#stopped) {
+      const row = lane.rows[0]!;
+      const now = this.clock.now();
+      if (now - row.createdAt > this.settings.maxAgeMs) {
+        await this.#dead(lane, row, `not delivered within ${Math.round(this.settings.maxAgeMs / 1000)} s${row.lastError ? ` (last error: ${row.lastError})` : ""}`);
+        continue;
+      }
+      if (row.nextAttemptAt > now) return this.#wait(lane, row.nextAttemptAt - now);
+      let outcome: "sent" | "not_connected";
+      try {
+        outcome = await this.channels.send(row.adapter, { conversation: row.conversation, thread: row.thread, text: row.text, replyTo: row.replyTo, error: row.error });
+      } catch (err) {
+        const attempts = row.attempts + 1;
+        const message = errorMessage(err);
+        if (attempts >= this.settings.maxAttempts) {
+          row.attempts = attempts;
+          await this.#dead(lane, row, `${attempts} delivery attempts failed; last: ${message}`);
+          continue;
+        }
+        const wait = Math.min(RETRY_CAP_MS, this.settings.retryMs * 2 ** (attempts - 1));
+        row.attempts = attempts;
+        row.lastError = message;
+        row.nextAttemptAt = this.clock.now() + wait;
+        await this.store.markRetry(row.id, message, row.nextAttemptAt);
+        this.log.warn(`${row.adapter}: delivering the reply to ${row.replyTo} failed (${message}); trying again in ${Math.round(wait / 100) / 10} s`);
+        continue;
+      }
+      // Not connected: the reply waits, in its place, for the adapter's next connection (reload).
+      if (outcome === "not_connected") return;
+      await this.store.markSent(row.id, this.clock.now());
+      this.#done(lane, row);
+    }
+  }
+
+  #wait(lane: Lane, ms: number): void {
+    const timer = new AbortController();
+    lane.timer = timer;
+    void this.clock.sleep(ms, timer.signal).then(() => {
+      if (timer.signal.aborted || lane.timer !== timer) return;
+      lane.timer = null;
+      this.#kick(lane);
+    });
+  }
+
+  async #dead(lane: Lane, row: OutboxEntry, reason: string): Promise<void> {
+    await this.store.markDead(row.id, reason, row.attempts);
+    this.log.error(`${row.adapter}: gave up delivering the reply to ${row.replyTo} in ${row.conversation}: ${reason}`);
+    this.#done(lane, row);
+  }
+
+  #done(lane: Lane, row: OutboxEntry): void {
+    lane.rows.shift();
+    this.#known.delete(row.id);
+    this.onChange();
+  }
+}

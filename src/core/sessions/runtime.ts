@@ -1,0 +1,254 @@
+import type { ConsolaInstance } from "consola";
+import { errorMessage } from "../errors.ts";
+import type { EventBus } from "../events.ts";
+import type { InboundDelivery, InboundMessage, TurnResult } from "../messages.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Agent } from "./agent.ts";
+import { sessionKey } from "./key.ts";
+import { OutboxCourier, type Channels, type OutboxSettings } from "./outbox.ts";
+import { SessionQueue } from "./session-queue.ts";
+import type { SessionState, SessionStore, StoreCounts } from "./store.ts";
+
+/** Coalesces count refreshes after bursts of changes. */
+const COUNTS_REFRESH_MS = 250;
+
+export interface RuntimeOptions {
+  store: SessionStore;
+  agent: Agent;
+  channels: Channels;
+  clock: Clock;
+  log: ConsolaInstance;
+  bus: EventBus;
+  /** Messages of one session that may wait behind its running turn. */
+  maxWaiting: number;
+  outbox: OutboxSettings;
+}
+
+/** What a channel's supervisor hands the runtime: the narrow seam between connections and turns. */
+export interface Intake {
+  /** A message arrived: store, acknowledge, queue. Resolves true when it is new and will be answered. */
+  inbound(adapter: string, delivery: InboundDelivery): Promise<boolean>;
+  /** The adapter is connected (first start or reconnect): deliver what waits for it, answer what was never answered. */
+  connected(adapter: string): void;
+}
+
+/**
+ * The turn runtime (semantics §4): the one owner of the path store -> acknowledge -> queue per
+ * session -> turn -> store the reply and its delivery row (one transaction) -> deliver -> mark
+ * delivered. A message is answered exactly once: its reply is recorded once, in the store, and
+ * delivered from the outbox until its channel took it; what a crash left unanswered or
+ * undelivered is picked up at start and at every reconnect of its adapter.
+ */
+export class TurnRuntime implements Intake {
+  #o: RuntimeOptions;
+  #queue = new SessionQueue();
+  /** Messages queued or running here, by adapter, conversation and id: never two turns for one message. */
+  #inflight = new Set<string>();
+  #running = new Map<string, AbortController>();
+  #stop = new AbortController();
+  #courier: OutboxCourier;
+  #counts: StoreCounts | null = null;
+  #countsDue = false;
+
+  constructor(opts: RuntimeOptions) {
+    this.#o = opts;
+    this.#courier = new OutboxCourier(opts.store, opts.channels, opts.clock, opts.log.withTag("outbox"), opts.outbox, () => this.#changed());
+  }
+
+  /** New limits from a config reload. */
+  configure(s: { maxWaiting: number; outbox: OutboxSettings }): void {
+    this.#o = { ...this.#o, ...s };
+    this.#courier.configure(s.outbox);
+  }
+
+  /** Recover after a stop or crash: run the turns of every stored message without a reply, oldest first. */
+  async start(): Promise<void> {
+    const pending = await this.#o.store.pendingInbound();
+    if (pending.length > 0) this.#o.log.info(`answering ${pending.length} stored message(s) left without a reply`);
+    for (const p of pending) this.#schedule(p.adapter, p.message, p.receivedAt);
+    this.#changed();
+  }
+
+  async inbound(adapter: string, d: InboundDelivery): Promise<boolean> {
+    const m = d.message;
+    const at = this.#o.clock.now();
+    let verdict;
+    try {
+      verdict = await this.#o.store.accept(adapter, m, at);
+    } catch (err) {
+      // Not stored means not acknowledged: the platform will deliver it again.
+      this.#o.log.error(`${adapter}: could not store message ${m.id}: ${errorMessage(err)}`);
+      return false;
+    }
+    if (verdict.kind === "conflict") {
+      // Answering would hand this sender the reply to someone else's message; processing it would
+      // make one id mean two messages. Neither: the sender learns its id is taken. A channel that
+      // cannot be told is still acknowledged, or its platform would redeliver the message forever.
+      this.#o.log.warn(`${adapter}: refused message ${m.id} in ${m.conversation}: that id was already used there for a different message`);
+      if (d.rejected) d.rejected({ code: "id_conflict", message: `message id "${m.id}" was already used in this conversation for a different message; use a new id` });
+      else acknowledge(adapter, d, this.#o.log);
+      return false;
+    }
+    // Synchronous, so what the channel does on acceptance (a webhook request joining the reply's
+    // waiters) is in place before any reply to this id is delivered.
+    acknowledge(adapter, d, this.#o.log);
+    if (verdict.kind === "answered") {
+      // Exactly one reply per message: only request/response channels get the stored one again.
+      if (this.#o.channels.answersDuplicates(adapter)) {
+        const reply = { conversation: m.conversation, thread: m.thread, text: verdict.reply, replyTo: m.id, error: verdict.error };
+        void this.#o.channels.send(adapter, reply).catch((err) => this.#o.log.warn(`${adapter}: could not resend the stored reply to ${m.id}: ${errorMessage(err)}`));
+      }
+      return false;
+    }
+    if (this.#inflight.has(inflightKey(adapter, m))) return false;
+    if (verdict.kind === "new") this.#changed();
+    const key = sessionKey(adapter, m.conversation, m.thread);
+    if (verdict.kind === "new" && this.#queue.depth(key) > this.#o.maxWaiting) {
+      await this.#refuse(adapter, m, at, key);
+      return true;
+    }
+    this.#schedule(adapter, m, at);
+    return true;
+  }
+
+  connected(adapter: string): void {
+    void this.#courier.reload(adapter).catch((err) => this.#o.log.error(`${adapter}: could not read its undelivered replies: ${errorMessage(err)}`));
+    void this.#o.store.pendingInbound(adapter).then(
+      (pending) => {
+        for (const p of pending) this.#schedule(p.adapter, p.message, p.receivedAt);
+      },
+      (err) => this.#o.log.error(`${adapter}: could not read its unanswered messages: ${errorMessage(err)}`),
+    );
+  }
+
+  /** Cancel the turn running in session `key` (its message gets a "cancelled" reply); false when none runs. */
+  cancel(key: string): boolean {
+    const c = this.#running.get(key);
+    if (!c) return false;
+    c.abort();
+    return true;
+  }
+
+  /** The store's counts as last refreshed (null before the first). */
+  get counts(): StoreCounts | null {
+    return this.#counts;
+  }
+
+  /** Sessions with a turn queued or running, turns in flight and replies held for delivery: what memory holds. */
+  get load(): { sessions: number; turns: number; deliveries: number } {
+    return { sessions: this.#queue.size, turns: this.#inflight.size, deliveries: this.#courier.size };
+  }
+
+  /** Resolves when no turn is queued or running. */
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  /**
+   * Stop: turns still running are cancelled and record nothing (their messages stay unanswered
+   * in the store and run again at the next start); a delivery under way finishes and is recorded.
+   */
+  async stop(waitMs: number): Promise<void> {
+    this.#stop.abort();
+    const deadline = new AbortController();
+    await Promise.all([
+      Promise.race([this.#queue.idle(), this.#o.clock.sleep(waitMs, deadline.signal)]),
+      this.#courier.stop(waitMs),
+    ]);
+    deadline.abort();
+  }
+
+  #schedule(adapter: string, m: InboundMessage, receivedAt: number): void {
+    const ik = inflightKey(adapter, m);
+    if (this.#inflight.has(ik) || this.#stop.signal.aborted) return;
+    this.#inflight.add(ik);
+    const key = sessionKey(adapter, m.conversation, m.thread);
+    void this.#queue.run(key, async () => {
+      try {
+        await this.#turn(adapter, m, receivedAt, key);
+      } catch (err) {
+        this.#o.log.error(`${adapter}: the turn for ${m.id} in ${m.conversation} failed: ${errorMessage(err)}`);
+      } finally {
+        this.#inflight.delete(ik);
+      }
+    });
+  }
+
+  async #turn(adapter: string, m: InboundMessage, receivedAt: number, key: string): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    const { channels, agent, clock } = this.#o;
+    const where = { conversation: m.conversation, ...(m.thread === undefined ? {} : { thread: m.thread }), replyTo: m.id };
+    const own = new AbortController();
+    this.#running.set(key, own);
+    const signal = AbortSignal.any([this.#stop.signal, own.signal]);
+    channels.progress(adapter, { ...where, phase: "started" });
+    let answer;
+    try {
+      answer = await agent.answer(key, m.text, signal, {
+        onText: (text) => channels.progress(adapter, { ...where, phase: "text", text }),
+        onRestart: () => channels.progress(adapter, { ...where, phase: "restarted" }),
+      });
+    } finally {
+      this.#running.delete(key);
+      channels.progress(adapter, { ...where, phase: "ended" });
+    }
+    // Stopping: nothing is recorded, so the message is answered by the next start instead.
+    if (answer.cancelled && this.#stop.signal.aborted) return;
+    const result: TurnResult = answer.cancelled ? { text: "Cancelled.", error: answer.result.error } : answer.result;
+    const waiting = this.#queue.depth(key) > 1;
+    const state: SessionState = waiting ? "active" : result.error && !answer.cancelled ? "errored" : "idle";
+    const entry = await this.#o.store.recordTurn({ adapter, inbound: m, receivedAt, reply: result, model: answer.model, usage: answer.usage, inContext: answer.inContext, state, at: clock.now() });
+    this.#courier.add(entry);
+    this.#changed();
+  }
+
+  /** Past the waiting cap: the message is stored and gets this reply instead of a turn (never a silent drop). */
+  async #refuse(adapter: string, m: InboundMessage, at: number, key: string): Promise<void> {
+    const max = this.#o.maxWaiting;
+    const text = `Too many messages are waiting in this conversation (${max}); this one was not sent to the agent. Send it again once the earlier ones are answered.`;
+    this.#o.log.warn(`${adapter}: ${key} has ${max} messages waiting; refused ${m.id}`);
+    const entry = await this.#o.store.recordTurn({
+      adapter,
+      inbound: m,
+      receivedAt: at,
+      reply: { text, error: { type: "too_many_waiting", retryable: true } },
+      model: null,
+      usage: null,
+      inContext: false,
+      state: "active",
+      at: this.#o.clock.now(),
+    });
+    this.#courier.add(entry);
+  }
+
+  /** Counts are re-read at most every COUNTS_REFRESH_MS after a change, and published when they differ. */
+  #changed(): void {
+    if (this.#countsDue) return;
+    this.#countsDue = true;
+    void this.#o.clock.sleep(this.#counts === null ? 0 : COUNTS_REFRESH_MS).then(async () => {
+      this.#countsDue = false;
+      try {
+        const c = await this.#o.store.counts();
+        if (JSON.stringify(c) === JSON.stringify(this.#counts)) return;
+        this.#counts = c;
+        this.#o.bus.emit({ type: "sessions.counts", sessions: c.sessions, outbox: c.outbox });
+      } catch (err) {
+        this.#o.log.debug(`session counts: ${errorMessage(err)}`);
+      }
+    });
+  }
+}
+
+function inflightKey(adapter: string, m: InboundMessage): string {
+  return `${adapter}\u0000${m.conversation}\u0000${m.id}`;
+}
+
+function acknowledge(adapter: string, d: InboundDelivery, log: ConsolaInstance): void {
+  if (!d.accepted) return;
+  const failed = (err: unknown) => log.warn(`${adapter}: acknowledging ${d.message.id} failed: ${errorMessage(err)}`);
+  try {
+    void Promise.resolve(d.accepted()).catch(failed);
+  } catch (err) {
+    failed(err);
+  }
+}

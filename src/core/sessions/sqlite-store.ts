@@ -1,0 +1,299 @@
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { InboundMessage, ReplyError, TranscriptEntry } from "../messages.ts";
+import { sessionId, sessionKey } from "./key.ts";
+import type {
+  HistoryMessage,
+  InboxVerdict,
+  OutboxEntry,
+  PendingInbound,
+  SessionDetail,
+  SessionInfo,
+  SessionState,
+  SessionStore,
+  StoreCounts,
+  TranscriptMessage,
+  TurnRecord,
+} from "./store.ts";
+
+type InboxRow = {
+  user: string;
+  text: string;
+  thread: string | null;
+  reply: string | null;
+  reply_error: string | null;
+  replied_at: string | null;
+};
+
+type OutboxRow = {
+  id: number;
+  session_id: string;
+  adapter: string;
+  conversation: string;
+  thread: string | null;
+  reply_to: string;
+  text: string;
+  error: string | null;
+  state: OutboxEntry["state"];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+};
+
+type SessionRow = {
+  id: string;
+  key: string;
+  adapter: string;
+  conversation: string;
+  thread: string | null;
+  title: string | null;
+  state: SessionState;
+  created_at: number;
+  last_activity_at: number;
+  message_count: number;
+  tokens_in: number;
+  tokens_out: number;
+  last_error_type: string | null;
+  last_error_at: number | null;
+};
+
+const parseError = (text: string | null): ReplyError | null => {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as ReplyError;
+  } catch {
+    return null;
+  }
+};
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The session store on the bosun database (node:sqlite). Every statement is prepared once. */
+export class SqliteSessionStore implements SessionStore {
+  #s: Record<string, StatementSync>;
+  constructor(private readonly db: DatabaseSync) {
+    const p = (sql: string) => db.prepare(sql);
+    this.#s = {
+      insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      getInbox: p(`SELECT user, text, thread, reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND conversation = ? AND message_id = ?`),
+      upsertSession: p(
+        `INSERT INTO sessions (id, key, adapter, conversation, thread, state, created_at, last_activity_at, message_count) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1)
+         ON CONFLICT (id) DO UPDATE SET last_activity_at = excluded.last_activity_at, message_count = message_count + 1,
+           state = CASE WHEN state = 'stopped' THEN state ELSE 'active' END`,
+      ),
+      pendingAll: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at FROM inbox WHERE replied_at IS NULL ORDER BY received_at, rowid`),
+      pendingOf: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at FROM inbox WHERE replied_at IS NULL AND adapter = ? ORDER BY received_at, rowid`),
+      history: p(
+        `SELECT role, content FROM messages WHERE session_id = ? AND in_context = 1 AND seq > (SELECT context_from FROM sessions WHERE id = ?) ORDER BY seq DESC LIMIT ?`,
+      ),
+      insertMessage: p(`INSERT INTO messages (session_id, role, content, inbound_id, model, error_type, in_context, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      completeInbox: p(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND conversation = ? AND message_id = ?`),
+      finishSession: p(
+        `UPDATE sessions SET state = CASE WHEN state = 'stopped' THEN state ELSE ? END, last_activity_at = ?, message_count = message_count + 1,
+           tokens_in = tokens_in + ?, tokens_out = tokens_out + ?,
+           last_error_type = COALESCE(?, last_error_type), last_error_at = COALESCE(?, last_error_at) WHERE id = ?`,
+      ),
+      insertOutbox: p(
+        `INSERT INTO outbox (session_id, adapter, conversation, thread, reply_to, text, error, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`,
+      ),
+      reset: p(`UPDATE sessions SET context_from = COALESCE((SELECT MAX(seq) FROM messages), 0) WHERE id = ?`),
+      setState: p(`UPDATE sessions SET state = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?`),
+      pendingOutbox: p(`SELECT * FROM outbox WHERE state = 'pending' AND adapter = ? ORDER BY id`),
+      sent: p(`UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?`),
+      retry: p(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`),
+      dead: p(`UPDATE outbox SET state = 'dead', last_error = ?, attempts = ? WHERE id = ?`),
+      transcript: p(`SELECT role, content, inbound_id, model, error_type, created_at FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?`),
+      sessionById: p(`SELECT * FROM sessions WHERE id = ?`),
+      sessionByPrefix: p(`SELECT * FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 2`),
+      waiting: p(`SELECT message_id, text, received_at FROM inbox WHERE replied_at IS NULL AND adapter = ? AND conversation = ? AND COALESCE(thread, '') = ? ORDER BY received_at, rowid`),
+      openOutbox: p(`SELECT * FROM outbox WHERE session_id = ? AND state != 'sent' ORDER BY id`),
+      countSessions: p(`SELECT COUNT(*) AS total, COALESCE(SUM(state = 'active'), 0) AS active, COALESCE(SUM(state = 'errored'), 0) AS errored FROM sessions`),
+      countOutbox: p(`SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'dead'), 0) AS dead FROM outbox WHERE state != 'sent'`),
+    };
+  }
+
+  async accept(adapter: string, m: InboundMessage, at: number): Promise<InboxVerdict> {
+    return this.#tx(() => {
+      const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at));
+      if (Number(r.changes) === 1) {
+        const key = sessionKey(adapter, m.conversation, m.thread);
+        this.#s.upsertSession!.run(sessionId(key), key, adapter, m.conversation, m.thread ?? null, at, at);
+        return { kind: "new" };
+      }
+      const row = this.#s.getInbox!.get(adapter, m.conversation, m.id) as InboxRow | undefined;
+      if (row && (row.user !== m.user || row.text !== m.text || row.thread !== (m.thread ?? null))) return { kind: "conflict" };
+      if (row?.replied_at && row.reply !== null) return { kind: "answered", reply: row.reply, error: parseError(row.reply_error) };
+      return { kind: "unanswered" };
+    });
+  }
+
+  async pendingInbound(adapter?: string): Promise<PendingInbound[]> {
+    const rows = (adapter === undefined ? this.#s.pendingAll!.all() : this.#s.pendingOf!.all(adapter)) as Array<{
+      adapter: string;
+      conversation: string;
+      message_id: string;
+      thread: string | null;
+      user: string;
+      text: string;
+      received_at: string;
+    }>;
+    return rows.map((r) => ({
+      adapter: r.adapter,
+      receivedAt: Date.parse(r.received_at),
+      message: { id: r.message_id, conversation: r.conversation, ...(r.thread === null ? {} : { thread: r.thread }), user: r.user, text: r.text },
+    }));
+  }
+
+  async history(key: string, limit: number): Promise<HistoryMessage[]> {
+    const id = sessionId(key);
+    const rows = this.#s.history!.all(id, id, limit) as Array<{ role: "user" | "assistant"; content: string }>;
+    return rows.reverse();
+  }
+
+  async recordTurn(t: TurnRecord): Promise<OutboxEntry> {
+    const key = sessionKey(t.adapter, t.inbound.conversation, t.inbound.thread);
+    const id = sessionId(key);
+    const ctx = t.inContext ? 1 : 0;
+    const errorJson = t.reply.error ? JSON.stringify(t.reply.error) : null;
+    return this.#tx(() => {
+      const s = this.#s;
+      s.insertMessage!.run(id, "user", t.inbound.text, t.inbound.id, null, null, ctx, t.receivedAt);
+      s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at);
+      s.completeInbox!.run(t.reply.text, errorJson, iso(t.at), t.adapter, t.inbound.conversation, t.inbound.id);
+      const errType = t.reply.error?.type ?? null;
+      s.finishSession!.run(t.state, t.at, t.usage?.in ?? 0, t.usage?.out ?? 0, errType, errType ? t.at : null, id);
+      const row = s.insertOutbox!.get(id, t.adapter, t.inbound.conversation, t.inbound.thread ?? null, t.inbound.id, t.reply.text, errorJson, t.at, t.at) as { id: number };
+      return {
+        id: row.id,
+        sessionId: id,
+        adapter: t.adapter,
+        conversation: t.inbound.conversation,
+        ...(t.inbound.thread === undefined ? {} : { thread: t.inbound.thread }),
+        replyTo: t.inbound.id,
+        text: t.reply.text,
+        error: t.reply.error,
+        state: "pending",
+        attempts: 0,
+        nextAttemptAt: t.at,
+        lastError: null,
+        createdAt: t.at,
+      };
+    });
+  }
+
+  async resetContext(key: string): Promise<void> {
+    this.#s.reset!.run(sessionId(key));
+  }
+
+  async setState(key: string, state: SessionState, at: number): Promise<void> {
+    this.#s.setState!.run(state, at, sessionId(key));
+  }
+
+  async pendingOutbox(adapter: string): Promise<OutboxEntry[]> {
+    return (this.#s.pendingOutbox!.all(adapter) as OutboxRow[]).map(outboxEntry);
+  }
+
+  async markSent(id: number, at: number): Promise<void> {
+    this.#s.sent!.run(at, id);
+  }
+
+  async markRetry(id: number, error: string, nextAttemptAt: number): Promise<void> {
+    this.#s.retry!.run(error, nextAttemptAt, id);
+  }
+
+  async markDead(id: number, error: string, attempts: number): Promise<void> {
+    this.#s.dead!.run(error, attempts, id);
+  }
+
+  async transcript(key: string, limit: number): Promise<TranscriptEntry[]> {
+    return this.#transcript(sessionId(key), limit).map((m) => ({
+      role: m.role === "user" ? "user" : "agent",
+      id: m.inboundId,
+      text: m.content,
+      at: iso(m.createdAt),
+      ...(m.role === "assistant" && m.errorType ? { error: { type: m.errorType, retryable: false } } : {}),
+    }));
+  }
+
+  async session(idOrKey: string, limit = 200): Promise<SessionDetail | null> {
+    const row = this.#find(idOrKey);
+    if (!row) return null;
+    const info = sessionInfo(row);
+    const waiting = (this.#s.waiting!.all(row.adapter, row.conversation, row.thread ?? "") as Array<{ message_id: string; text: string; received_at: string }>).map((w) => ({
+      id: w.message_id,
+      text: w.text,
+      receivedAt: Date.parse(w.received_at),
+    }));
+    const outbox = (this.#s.openOutbox!.all(row.id) as OutboxRow[]).map(outboxEntry);
+    return { ...info, messages: this.#transcript(row.id, limit), waiting, outbox };
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const s = this.#s.countSessions!.get() as { total: number; active: number; errored: number };
+    const o = this.#s.countOutbox!.get() as { pending: number; dead: number };
+    return { sessions: { total: s.total, active: s.active, errored: s.errored }, outbox: { pending: o.pending, dead: o.dead } };
+  }
+
+  #transcript(id: string, limit: number): TranscriptMessage[] {
+    const rows = this.#s.transcript!.all(id, limit) as Array<{ role: "user" | "assistant"; content: string; inbound_id: string; model: string | null; error_type: string | null; created_at: number }>;
+    return rows.reverse().map((r) => ({ role: r.role, content: r.content, inboundId: r.inbound_id, model: r.model, errorType: r.error_type, createdAt: r.created_at }));
+  }
+
+  /** A session by exact id, key, or a unique id prefix (an ambiguous prefix finds none). */
+  #find(idOrKey: string): SessionRow | null {
+    const exact = this.#s.sessionById!.get(/^[0-9a-f]{16}$/.test(idOrKey) ? idOrKey : sessionId(idOrKey)) as SessionRow | undefined;
+    if (exact) return exact;
+    if (!/^[0-9a-f]{1,15}$/.test(idOrKey)) return null;
+    const upper = idOrKey + "g";
+    const rows = this.#s.sessionByPrefix!.all(idOrKey, upper) as SessionRow[];
+    return rows.length === 1 ? rows[0]! : null;
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      this.db.exec("COMMIT");
+      return out;
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+}
+
+function outboxEntry(r: OutboxRow): OutboxEntry {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    adapter: r.adapter,
+    conversation: r.conversation,
+    ...(r.thread === null ? {} : { thread: r.thread }),
+    replyTo: r.reply_to,
+    text: r.text,
+    error: parseError(r.error),
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+  };
+}
+
+function sessionInfo(r: SessionRow): SessionInfo {
+  return {
+    id: r.id,
+    key: r.key,
+    adapter: r.adapter,
+    conversation: r.conversation,
+    thread: r.thread,
+    title: r.title,
+    state: r.state,
+    createdAt: r.created_at,
+    lastActivityAt: r.last_activity_at,
+    messageCount: r.message_count,
+    tokensIn: r.tokens_in,
+    tokensOut: r.tokens_out,
+    lastErrorType: r.last_error_type,
+    lastErrorAt: r.last_error_at,
+  };
+}

@@ -1,0 +1,66 @@
+import type { Migration } from "../util/sqlite.ts";
+
+// The session store's tables (besides the inbox, inbox-table.ts). The database module applies
+// these steps in the place its migration list gives each. Times are epoch milliseconds.
+
+/** One row per conversation: its metadata and running totals (semantics §4). */
+export const createSessionsTable: Migration = `CREATE TABLE IF NOT EXISTS sessions (
+     id TEXT PRIMARY KEY,
+     key TEXT NOT NULL UNIQUE,
+     adapter TEXT NOT NULL,
+     conversation TEXT NOT NULL,
+     thread TEXT,
+     title TEXT,
+     state TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_activity_at INTEGER NOT NULL,
+     message_count INTEGER NOT NULL DEFAULT 0,
+     tokens_in INTEGER NOT NULL DEFAULT 0,
+     tokens_out INTEGER NOT NULL DEFAULT 0,
+     last_error_type TEXT,
+     last_error_at INTEGER,
+     context_from INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX IF NOT EXISTS sessions_state ON sessions (state);
+   CREATE INDEX IF NOT EXISTS sessions_activity ON sessions (last_activity_at)`;
+
+/**
+ * The message log. A user message and the reply to it are written together once the reply
+ * exists; in_context is 0 for what never goes back into a prompt (commands, failed turns).
+ */
+export const createMessagesTable: Migration = `CREATE TABLE IF NOT EXISTS messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id TEXT NOT NULL,
+     role TEXT NOT NULL,
+     content TEXT NOT NULL,
+     inbound_id TEXT NOT NULL,
+     model TEXT,
+     error_type TEXT,
+     in_context INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS messages_session ON messages (session_id, seq)`;
+
+/** One row per reply to deliver: pending until its channel took it, dead past the bound. */
+export const createOutboxTable: Migration = `CREATE TABLE IF NOT EXISTS outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id TEXT NOT NULL,
+     adapter TEXT NOT NULL,
+     conversation TEXT NOT NULL,
+     thread TEXT,
+     reply_to TEXT NOT NULL,
+     text TEXT NOT NULL,
+     error TEXT,
+     state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT,
+     created_at INTEGER NOT NULL,
+     sent_at INTEGER
+   );
+   CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (adapter, id) WHERE state = 'pending';
+   CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state);
+   CREATE INDEX IF NOT EXISTS outbox_session ON outbox (session_id, id)`;
+
+/** Unanswered inbound messages in arrival order, for recovery at start (the old index was per adapter only). */
+export const indexInboxArrival: Migration = `CREATE INDEX IF NOT EXISTS inbox_unanswered ON inbox (received_at) WHERE replied_at IS NULL`;
