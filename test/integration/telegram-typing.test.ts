@@ -61,13 +61,18 @@ describe("telegram typing indicator", () => {
     const ev = await reader.nextMessage();
     adapter.progress!({ conversation: "-100123", thread: "42", replyTo: ev.message.id, phase: "started" });
     await waitUntil(() => typingIn(-100123, 42) === 1, "typing in the topic");
-    for (let t = 0; t < 130_000; t += 4_500) await clock.advance(4_500);
-    const shown = typingIn(-100123, 42);
-    expect(shown).toBeGreaterThanOrEqual(26);
-    expect(shown).toBeLessThanOrEqual(28);
+    // One every 4.5 s while under 2 minutes: at 0, 4.5 s, ... 117 s.
+    for (let k = 1; k <= 26; k++) {
+      await clock.advance(4_500);
+      await waitUntil(() => typingIn(-100123, 42) === k + 1, `typing action ${k + 1}`);
+    }
+    // The beat at 121.5 s sends nothing and ends the indicator...
+    await clock.advance(4_500);
     await clock.advance(60_000);
-    expect(typingIn(-100123, 42)).toBe(shown);
-    expect(clock.pending).toBe(0);
+    expect(typingIn(-100123, 42)).toBe(27);
+    // ...so the next turn there starts a fresh one, which sends at once (a live one would not).
+    adapter.progress!({ conversation: "-100123", thread: "42", replyTo: "next", phase: "started" });
+    await waitUntil(() => typingIn(-100123, 42) === 28, "the next turn's typing");
   });
 
   test("a failing action is ignored and retried on the next beat; shutdown cancels the timer", async () => {
@@ -84,6 +89,7 @@ describe("telegram typing indicator", () => {
     await waitUntil(() => typingIn(CHAT) === 1, "the next beat's action");
     // An unknown chat is refused by Telegram too: nothing breaks.
     adapter.progress!({ conversation: "not-a-chat", replyTo: "x", phase: "started" });
+    await waitUntil(() => server.requests.some((r) => r.method === "sendChatAction" && r.params.chat_id === "not-a-chat" && r.status === 400), "the refused chat");
     const before = clock.pending;
     await adapter.shutdown();
     expect(clock.pending).toBeLessThan(before);
