@@ -9,6 +9,7 @@ import type { CatalogEntry } from "../core/installs/types.ts";
 import { findCrash } from "../core/stale-run.ts";
 import type { Status } from "../core/status.ts";
 import { storedStatus } from "../core/stored-status.ts";
+import { storedCounts, storedSession } from "./stored-sessions.ts";
 import { loadForCli } from "./config-load.ts";
 import type { CliContext } from "./context.ts";
 import { VERSION } from "./version.ts";
@@ -61,7 +62,10 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
   const status = async (): Promise<Status> => {
     try {
       const s = storedStatus(VERSION, config(), null, findCrash(ctx.paths));
-      if (existsSync(ctx.paths.db)) s.installs = await installs();
+      if (existsSync(ctx.paths.db)) {
+        s.installs = await installs();
+        Object.assign(s, await storedCounts(ctx.paths));
+      }
       return s;
     } catch (e) {
       if (e instanceof ConfigError) return storedStatus(VERSION, null, e.toJSON(), findCrash(ctx.paths));
@@ -76,6 +80,7 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     adapters: async () => (await status()).adapters,
     installs,
     sessions: async () => (await status()).sessions,
+    session: (id) => storedSession(ctx.paths, id),
     integrations: async () => (await status()).integrations,
     catalog: () => catalogOf(config()),
     async install(r) {

@@ -14,6 +14,7 @@ function gatewayOn(clock: FakeClock): LocalGateway {
     bus: new EventBus(clock),
     snapshot: () => emptyStatus("test"),
     catalog: () => [],
+    session: async () => null,
     installList: async () => [],
     log: { info() {}, warn() {} },
     stop: unused,

@@ -3,6 +3,7 @@ import type { StartOutcome } from "../adapters/supervisor.ts";
 import type { BosunEvent } from "../events.ts";
 import { BosunError, errorMessage, ExitCode, type ExitCodeValue } from "../errors.ts";
 import type { CatalogEntry } from "../installs/types.ts";
+import type { SessionDetail } from "../sessions/store.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
 
 /**
@@ -25,6 +26,8 @@ export interface GatewayApi {
    */
   installs(req?: InstallsQuery): Promise<InstallStatus[]>;
   sessions(): Promise<Status["sessions"]>;
+  /** One session (by id, unique id prefix or key) with its transcript, what waits and what was not delivered; `session_unknown` when none matches. */
+  session(id: string): Promise<SessionDetail>;
   integrations(): Promise<IntegrationStatus[]>;
   /** The installable entries (built-in catalogue plus `[[installs.custom]]`). */
   catalog(): Promise<CatalogEntry[]>;
@@ -99,6 +102,8 @@ export const API_ERRORS = {
   /** No such route. */
   not_found: { status: 404, exitCode: ExitCode.failed, hint: "the routes are listed in the README's control API section" },
   adapter_unknown: { status: 404, exitCode: ExitCode.failed, hint: "list them with `bosun adapters`" },
+  /** No session has that id, id prefix or key (or the prefix names more than one). */
+  session_unknown: { status: 404, exitCode: ExitCode.failed, hint: "give more of the id, or the session key (adapter:conversation)" },
   /** Not an install target the catalogue knows (a typo on the command line). */
   unknown_target: { status: 404, exitCode: ExitCode.usage, hint: "list them with `bosun catalog`" },
   /** The path exists, with another method (the answer's Allow header lists them). */

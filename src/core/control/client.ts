@@ -3,6 +3,7 @@ import type { BosunEvent } from "../events.ts";
 import { BosunError, ExitCode } from "../errors.ts";
 import type { Paths } from "../paths.ts";
 import type { CatalogEntry } from "../installs/types.ts";
+import type { SessionDetail } from "../sessions/store.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { readJson } from "../util/fsx.ts";
@@ -81,6 +82,7 @@ export class ControlClient implements GatewayApi {
   installs = (req?: InstallsQuery) =>
     this.#call<InstallStatus[]>("GET", `/v1/installs${req?.targets?.length ? `?${req.targets.map((t) => `target=${encodeURIComponent(t)}`).join("&")}` : ""}`);
   sessions = () => this.#call<Status["sessions"]>("GET", "/v1/sessions");
+  session = (id: string) => this.#call<SessionDetail>("GET", `/v1/sessions/${encodeURIComponent(id)}`);
   integrations = () => this.#call<IntegrationStatus[]>("GET", "/v1/integrations");
   catalog = () => this.#call<CatalogEntry[]>("GET", "/v1/catalog");
   send = (req: SendRequest) => this.#call<{ ok: true }>("POST", "/v1/send", req);

@@ -1,8 +1,9 @@
 import type { BosunEvent, EventBus } from "../events.ts";
 import type { CatalogEntry } from "../installs/types.ts";
+import type { SessionDetail } from "../sessions/store.ts";
 import type { InstallStatus, Status } from "../status.ts";
 import { operatorActions, type ActionOrigin, type ActionTarget } from "./actions.ts";
-import type { GatewayApi } from "./api.ts";
+import { apiError, type GatewayApi } from "./api.ts";
 
 /** What the in-process API needs of a gateway (the Gateway satisfies it). */
 export interface LocalGateway extends ActionTarget {
@@ -11,6 +12,8 @@ export interface LocalGateway extends ActionTarget {
   catalog(): CatalogEntry[];
   /** Every install worth a row (stored, on disk, wanted), as `bosun installs` lists them without a gateway. */
   installList(targets?: string[]): Promise<InstallStatus[]>;
+  /** One session by id, unique id prefix or key; null when none matches. */
+  session(id: string): Promise<SessionDetail | null>;
   /** Settles once the gateway has stopped: an event stream ends with it. */
   stopped?: Promise<void>;
 }
@@ -27,6 +30,7 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
     adapters: async () => g.snapshot().adapters,
     installs: (req) => g.installList(req?.targets),
     sessions: async () => g.snapshot().sessions,
+    session: async (id) => (await g.session(id)) ?? sessionUnknown(id),
     integrations: async () => g.snapshot().integrations,
     catalog: async () => g.catalog(),
     async send(r) {
@@ -49,6 +53,11 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
     uninstall: (r) => ops.uninstall(r.target),
     events: (onEvent, signal) => followBus(g, onEvent, signal),
   };
+}
+
+/** The answer for an id that names no session (the one wording, in-process, remote and offline). */
+export function sessionUnknown(id: string): never {
+  throw apiError("session_unknown", `no session matches "${id.slice(0, 80)}"`);
 }
 
 /**

@@ -58,6 +58,7 @@ const ROUTES: Route[] = [
   { method: "GET", path: "/v1/adapters", handle: async ({ api }) => ok(await api.adapters()) },
   { method: "GET", path: "/v1/installs", handle: async ({ api, req }) => ok(await api.installs({ targets: queryTargets(req) })) },
   { method: "GET", path: "/v1/sessions", handle: async ({ api }) => ok(await api.sessions()) },
+  { method: "GET", path: /^\/v1\/sessions\/([^/]{1,400})$/, handle: async ({ api, params }) => ok(await api.session(pathPart(params[0]!, "session id"))) },
   { method: "GET", path: "/v1/integrations", handle: async ({ api }) => ok(await api.integrations()) },
   { method: "GET", path: "/v1/events", handle: async ({ stream }) => stream() },
   { method: "GET", path: "/v1/catalog", handle: async ({ api }) => ok(await api.catalog()) },
@@ -108,10 +109,15 @@ function shapeOf(schema: z.ZodType): string {
 }
 
 function adapterName(raw: string): string {
+  return pathPart(raw, "adapter name");
+}
+
+/** A percent-encoded path segment, decoded; a 400 naming `what` when it is not valid encoding. */
+function pathPart(raw: string, what: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw problem("bad_request", "the adapter name in the path is not valid percent-encoding", "percent-encode the name, e.g. with encodeURIComponent");
+    throw problem("bad_request", `the ${what} in the path is not valid percent-encoding`, "percent-encode it, e.g. with encodeURIComponent");
   }
 }
 
