@@ -41,6 +41,11 @@ export function renderStatus(s: Status, now = Date.now()): string {
     lines.push(`  ${i.target}  ${toneColor(look.tone)(look.word)}${i.state === "installing" ? ` ${i.progress}%` : ""}${note}`);
   }
   lines.push(`${c.bold("SESSIONS")}      ${s.sessions.total} total, ${s.sessions.active} active, ${s.sessions.errored} errored`);
+  const o = s.outbox;
+  if (o.pending > 0 || o.dead > 0) {
+    const dead = o.dead > 0 ? c.red(`${o.dead} given up on (each session lists its own)`) : "";
+    lines.push(`  ${c.dim("replies")}     ${[o.pending > 0 ? `${o.pending} waiting for delivery` : "", dead].filter(Boolean).join(", ")}`);
+  }
   lines.push(`${c.bold("INTEGRATIONS")}  ${s.integrations.length === 0 ? c.dim("none") : ""}`);
   for (const i of s.integrations) lines.push(`  ${i.name}  ${stateColor(i.state)(i.state)}  ${i.toolkits} toolkits`);
   return lines.join("\n");
