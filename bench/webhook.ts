@@ -2,8 +2,8 @@ import { createHmac } from "node:crypto";
 import { freePort, percentile, progress, round, rssMb } from "./lib.ts";
 import { renderConfig, type AdapterSpec, type Sandbox } from "./sandbox.ts";
 
-const NAME = "h1";
-const SECRET = "bench-webhook-secret-0123456789";
+export const NAME = "h1";
+export const SECRET = "bench-webhook-secret-0123456789";
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Error messages kept in the result; the count covers all of them. */
 const KEEP_ERRORS = 5;
@@ -32,9 +32,10 @@ export interface WebhookFigures {
 }
 
 /** Bodies and their signatures, made before the clock starts so the client's HMAC isn't timed. */
-function sign(label: string, count: number, conversations: number): Signed[] {
+function sign(label: string, count: number, conversations: number, first = 0): Signed[] {
   const run = crypto.randomUUID().slice(0, 8);
-  return Array.from({ length: count }, (_, i) => {
+  return Array.from({ length: count }, (_, j) => {
+    const i = first + j;
     const conversation = `${label}-${i % conversations}`;
     const text = `${label} message ${i}`;
     const body = JSON.stringify({ id: `${run}-${label}-${i}`, conversation, user: "bench", text });
@@ -61,11 +62,14 @@ async function post(url: string, r: Signed): Promise<number> {
   return ms;
 }
 
-/** `requests` signed POSTs by `concurrency` workers that each send one after another. */
-async function load(url: string, label: string, requests: number, concurrency: number): Promise<LoadFigures> {
-  // One conversation per worker: a conversation's turns are answered in order, so the
+/**
+ * `requests` signed POSTs by `concurrency` workers that each send one after another; request i
+ * (counting from `first`) goes to conversation i % `conversations`.
+ */
+export async function load(url: string, label: string, requests: number, concurrency: number, conversations = concurrency, first = 0): Promise<LoadFigures> {
+  // By default one conversation per worker: a conversation's turns are answered in order, so the
   // concurrent run would otherwise measure one conversation's queue.
-  const signed = sign(label, requests, concurrency);
+  const signed = sign(label, requests, conversations, first);
   const times: number[] = [];
   const errors: string[] = [];
   let next = 0;
