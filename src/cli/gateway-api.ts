@@ -95,6 +95,12 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     shutdown: refuse,
     adapter: refuse,
     events: refuse,
+    // `bosun chat` runs a gateway in-process when none runs: a chat needs one.
+    async *chat() {
+      await refuse();
+    },
+    cancelChat: refuse,
+    chatHistory: refuse,
   };
 }
 

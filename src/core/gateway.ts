@@ -23,6 +23,8 @@ import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./db.ts";
 import { Agent, type AgentSettings } from "./sessions/agent.ts";
 import { TurnRuntime } from "./sessions/runtime.ts";
+import { CliChat } from "./chat/service.ts";
+import { withCliChannel } from "./chat/cli-channel.ts";
 import { sessionKey } from "./sessions/key.ts";
 import { SqliteSessionStore } from "./sessions/sqlite-store.ts";
 import type { SessionDetail, SessionStore } from "./sessions/store.ts";
@@ -80,6 +82,7 @@ export class Gateway {
   #agent: Agent | null = null;
   #store: SessionStore | null = null;
   #runtime: TurnRuntime | null = null;
+  #chat: CliChat | null = null;
   #installs: InstallService | null = null;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
@@ -158,16 +161,19 @@ export class Gateway {
         firstStartTimeoutMs: config.gateway.first_start_timeout_ms,
         transcript: (adapter, conversation, limit) => store.transcript(sessionKey(adapter, conversation), limit),
       });
+      // `bosun chat`: the built-in cli channel; the runtime reaches it as adapter "cli".
+      const chat = new CliChat({ runtime: () => this.runtime, transcript: (key, limit) => store.transcript(key, limit) });
       this.#runtime = new TurnRuntime({
         store,
         agent: this.#agent,
-        channels: this.#adapters,
+        channels: withCliChannel(chat.channel, this.#adapters),
         clock: this.#clock,
         log: this.log.withTag("sessions"),
         bus: this.bus,
         ...runtimeSettings(config),
       });
       this.#adapters.attach(this.#runtime);
+      this.#chat = chat;
       // What a crash or stop left unanswered is queued before any channel delivers something new.
       await this.#runtime.start();
       await this.#adapters.reconcile(config.adapters);
@@ -217,6 +223,12 @@ export class Gateway {
   get runtime(): TurnRuntime {
     if (!this.#runtime) throw notReady();
     return this.#runtime;
+  }
+
+  /** The cli channel's chat (`bosun chat`). */
+  get chat(): CliChat {
+    if (!this.#chat) throw notReady();
+    return this.#chat;
   }
 
   /** One session by id, unique id prefix or key, with its transcript. */

@@ -3,6 +3,8 @@ import type { StartOutcome } from "../adapters/supervisor.ts";
 import type { BosunEvent } from "../events.ts";
 import { BosunError, errorMessage, ExitCode, type ExitCodeValue } from "../errors.ts";
 import type { CatalogEntry } from "../installs/types.ts";
+import { CHAT_CONVERSATION_RE, CHAT_CONVERSATION_RULE, CHAT_MAX_ID, CHAT_MAX_TEXT, type ChatFrame } from "../chat/service.ts";
+import type { TranscriptEntry } from "../messages.ts";
 import type { SessionDetail } from "../sessions/store.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
 
@@ -43,7 +45,20 @@ export interface GatewayApi {
    * Resolves when the stream ends (the gateway stopped) or `signal` aborts.
    */
   events(onEvent: (e: BosunEvent) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * `bosun chat`: send one message to conversation `conversation` of the built-in cli channel
+   * (session `cli:CONVERSATION`); its frames end with its reply. Invalid input fails before
+   * anything is stored. Aborting `signal` stops reading (the turn goes on; its reply waits for
+   * the next message on that conversation, and is in its history).
+   */
+  chat(req: ChatRequestBody, signal?: AbortSignal): AsyncIterable<ChatFrame>;
+  /** Cancel the turn running in a cli conversation (its reply says so); false when none runs. */
+  cancelChat(req: ConversationRequest): Promise<{ cancelled: boolean }>;
+  /** A cli conversation's newest stored messages (default 20), oldest first. */
+  chatHistory(req: ChatHistoryQuery): Promise<TranscriptEntry[]>;
 }
+
+export type { ChatFrame };
 
 export type AdapterAction = "restart" | "stop" | "start";
 export const ADAPTER_ACTIONS: readonly AdapterAction[] = ["restart", "stop", "start"];
@@ -77,7 +92,21 @@ export const SendRequestSchema = z.strictObject({ adapter: z.string().min(1), ta
 export const InstallRequestSchema = z.strictObject({ targets: z.array(z.string().min(1)).min(1), force: z.boolean().optional() });
 export const TargetRequestSchema = z.strictObject({ target: z.string().min(1) });
 
+const conversation = z.string().regex(CHAT_CONVERSATION_RE, `must be ${CHAT_CONVERSATION_RULE}`);
+export const ChatRequestSchema = z.strictObject({
+  conversation,
+  text: z.string().min(1).max(CHAT_MAX_TEXT, `at most ${CHAT_MAX_TEXT} characters`),
+  id: z.string().min(1).max(CHAT_MAX_ID).optional(),
+});
+export const ConversationRequestSchema = z.strictObject({ conversation });
+
 export type SendRequest = z.infer<typeof SendRequestSchema>;
+export type ChatRequestBody = z.infer<typeof ChatRequestSchema>;
+export type ConversationRequest = z.infer<typeof ConversationRequestSchema>;
+export interface ChatHistoryQuery {
+  conversation: string;
+  limit?: number;
+}
 export type InstallRequestBody = z.infer<typeof InstallRequestSchema>;
 export type TargetRequest = z.infer<typeof TargetRequestSchema>;
 

@@ -1,4 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+import type { ChatFrame } from "../chat/service.ts";
+import type { TranscriptEntry } from "../messages.ts";
+import { sseEvents } from "../util/sse.ts";
 import type { BosunEvent } from "../events.ts";
 import { BosunError, ExitCode } from "../errors.ts";
 import type { Paths } from "../paths.ts";
@@ -9,7 +13,7 @@ import { systemClock, type Clock } from "../util/clock.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
-import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type TargetRequest, type UninstallResult } from "./api.ts";
+import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type ChatHistoryQuery, type ChatRequestBody, type ConversationRequest, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type TargetRequest, type UninstallResult } from "./api.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -92,6 +96,39 @@ export class ControlClient implements GatewayApi {
   install = (req: InstallRequestBody) => this.#call<InstallResult>("POST", "/v1/installs", req);
   cancelInstall = (req: TargetRequest) => this.#call<{ cancelled: boolean }>("POST", "/v1/installs/cancel", req);
   uninstall = (req: TargetRequest) => this.#call<UninstallResult>("POST", "/v1/installs/uninstall", req);
+  cancelChat = (req: ConversationRequest) => this.#call<{ cancelled: boolean }>("POST", "/v1/chat/cancel", req);
+  chatHistory = (req: ChatHistoryQuery) =>
+    this.#call<TranscriptEntry[]>("GET", `/v1/chat/history?conversation=${encodeURIComponent(req.conversation)}${req.limit === undefined ? "" : `&limit=${req.limit}`}`);
+
+  /**
+   * POST /v1/chat: the message's frames as they arrive. A refused request throws its API error;
+   * the frames end early (no reply among them) when the connection ends first (the gateway
+   * stopped or died) or `signal` aborts.
+   */
+  async *chat(req: ChatRequestBody, signal?: AbortSignal): AsyncGenerator<ChatFrame> {
+    const res = await this.#raw("POST", "/v1/chat", req, 0, signal);
+    if ((res.statusCode ?? 500) >= 400) {
+      const text = await readAll(res);
+      const e = errorBody(parseBody(text));
+      if (e) throw rebuilt(e);
+      throw apiError(`the chat request was refused (${res.statusCode})`, text);
+    }
+    try {
+      for await (const ev of sseEvents(Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>)) {
+        let frame: ChatFrame;
+        try {
+          frame = JSON.parse(ev.data) as ChatFrame;
+        } catch {
+          continue; // A torn line must not end the chat.
+        }
+        if (frame && typeof frame === "object" && typeof frame.type === "string") yield frame;
+      }
+    } catch {
+      // The connection ended mid-answer: the caller sees frames without a reply.
+    } finally {
+      res.destroy();
+    }
+  }
 
   /**
    * Follow GET /v1/events. Calls `onEvent` for each event (a snapshot first); resolves when the

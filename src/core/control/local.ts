@@ -1,3 +1,4 @@
+import type { CliChat } from "../chat/service.ts";
 import type { BosunEvent, EventBus } from "../events.ts";
 import type { CatalogEntry } from "../installs/types.ts";
 import type { SessionDetail } from "../sessions/store.ts";
@@ -16,6 +17,8 @@ export interface LocalGateway extends ActionTarget {
   session(id: string): Promise<SessionDetail | null>;
   /** Settles once the gateway has stopped: an event stream ends with it. */
   stopped?: Promise<void>;
+  /** The cli channel's chat (`bosun chat`); throws while the gateway is not ready. */
+  readonly chat?: Pick<CliChat, "say" | "cancel" | "history">;
 }
 
 /**
@@ -52,7 +55,20 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
     cancelInstall: async (r) => ({ cancelled: ops.cancelInstall(r.target) }),
     uninstall: (r) => ops.uninstall(r.target),
     events: (onEvent, signal) => followBus(g, onEvent, signal),
+    chat(req, signal) {
+      // A chat's frames end with the gateway, as its event stream does.
+      const ended = new AbortController();
+      void g.stopped?.then(() => ended.abort());
+      return chatOf(g).say(req, signal ? AbortSignal.any([signal, ended.signal]) : ended.signal);
+    },
+    cancelChat: async (r) => ({ cancelled: chatOf(g).cancel(r.conversation) }),
+    chatHistory: (r) => chatOf(g).history(r.conversation, r.limit),
   };
+}
+
+function chatOf(g: LocalGateway): NonNullable<LocalGateway["chat"]> {
+  if (!g.chat) throw apiError("not_ready", "this gateway has no chat channel");
+  return g.chat;
 }
 
 /** The answer for an id that names no session (the one wording, in-process, remote and offline). */

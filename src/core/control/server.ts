@@ -9,6 +9,8 @@ import { originOf, ORIGIN_HEADER } from "./actions.ts";
 import {
   ADAPTER_ACTIONS,
   apiError,
+  ChatRequestSchema,
+  ConversationRequestSchema,
   InstallRequestSchema,
   SendRequestSchema,
   TargetRequestSchema,
@@ -37,6 +39,8 @@ interface Call {
   params: string[];
   /** The event stream over this call's API. */
   stream(): Response;
+  /** Frames as server-sent events, one `data:` line each, redacted; the response ends with them. */
+  frames(frames: AsyncIterable<unknown>): Response;
 }
 
 interface Route {
@@ -67,6 +71,9 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/v1/installs", handle: async ({ api, req }) => ok(await api.install(await body(req, InstallRequestSchema)), 202) },
   { method: "POST", path: "/v1/installs/cancel", handle: async ({ api, req }) => ok(await api.cancelInstall(await body(req, TargetRequestSchema))) },
   { method: "POST", path: "/v1/installs/uninstall", handle: async ({ api, req }) => ok(await api.uninstall(await body(req, TargetRequestSchema))) },
+  { method: "POST", path: "/v1/chat", handle: async ({ api, req, frames }) => frames(api.chat(await body(req, ChatRequestSchema), req.signal)) },
+  { method: "POST", path: "/v1/chat/cancel", handle: async ({ api, req }) => ok(await api.cancelChat(await body(req, ConversationRequestSchema))) },
+  { method: "GET", path: "/v1/chat/history", handle: async ({ api, req }) => ok(await api.chatHistory(historyQuery(req))) },
   {
     method: "POST",
     path: new RegExp(`^/v1/adapters/([^/]+)/(${ADAPTER_ACTIONS.join("|")})$`),
@@ -101,8 +108,17 @@ async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.inf
   throw problem("bad_request", `${where}: ${issue.message}`, `expected ${shapeOf(schema)}`);
 }
 
+/** `?conversation=ID&limit=N` of a chat history read (the conversation is checked by the chat). */
+function historyQuery(req: Request): { conversation: string; limit?: number } {
+  const q = new URL(req.url, "http://bosun").searchParams;
+  const limit = Number(q.get("limit") ?? "");
+  return { conversation: q.get("conversation") ?? "", ...(q.has("limit") && Number.isFinite(limit) ? { limit } : {}) };
+}
+
 /** A one-line picture of what a route takes, for the hint. */
 function shapeOf(schema: z.ZodType): string {
+  if (schema === ChatRequestSchema) return '{"conversation", "text", "id"?} (strings)';
+  if (schema === ConversationRequestSchema) return '{"conversation": "ID"}';
   if (schema === SendRequestSchema) return '{"adapter", "target", "text"} (strings)';
   if (schema === InstallRequestSchema) return '{"targets": ["engine:id", ...], "force"?: true|false}';
   return '{"target": "engine:id"}';
@@ -148,7 +164,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
         return failure(problem("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, `send it as ${allow} ${path}`), { allow });
       }
       try {
-        const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams, clock) });
+        const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams, clock), frames: (f) => frameStream(h, f, streams) });
         return answer instanceof Response ? answer : json(answer.body, answer.status);
       } catch (err) {
         return failure(err);
@@ -204,6 +220,53 @@ function eventStream(h: ControlHandlers, api: GatewayApi, streams: Set<() => voi
     cancel() {
       cleanup();
     },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-store" } });
+}
+
+/**
+ * Frames as server-sent events (the event stream's framing: one `data:` JSON line per frame),
+ * read as the client reads them; a client that goes away stops the reading, and the server's
+ * stop ends the stream.
+ */
+function frameStream(h: ControlHandlers, frames: AsyncIterable<unknown>, streams: Set<() => void>): Response {
+  const enc = new TextEncoder();
+  const it = frames[Symbol.asyncIterator]();
+  let close = () => {};
+  const stop = () => {
+    streams.delete(close);
+    void it.return?.();
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      close = () => {
+        stop();
+        try {
+          controller.close();
+        } catch {
+          // already closed
+        }
+      };
+      streams.add(close);
+    },
+    async pull(controller) {
+      let r: IteratorResult<unknown>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        r = { done: false, value: { type: "error", code: "internal", message: errorMessage(err) } };
+        stop();
+      }
+      try {
+        if (r.done) {
+          stop();
+          controller.close();
+        } else controller.enqueue(enc.encode(`data: ${JSON.stringify(h.redactor.deep(r.value))}\n\n`));
+      } catch {
+        // closed by the server's stop while this frame was awaited
+      }
+    },
+    cancel: stop,
   });
   return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-store" } });
 }
