@@ -38,3 +38,10 @@ export class Tmux {
     spawnSync("tmux", ["kill-session", "-t", this.name]);
   }
 }
+
+/** `K='v' …` for a shell command line: a sandbox's environment for a command run in tmux. */
+export function shellEnv(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `${k}='${v.replace(/'/g, "'\\''")}'`)
+    .join(" ");
+}
