@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 export { webchatTurn } from "./webchat.ts";
 
-/** The built binary under test (e2e tests always run the real artifact). */
-export const BIN = resolve(import.meta.dir, "../../dist/bosun");
+/** The built binary under test (e2e tests always run the real artifact; BOSUN_TEST_BIN runs them against another build, e.g. an older commit). */
+export const BIN = process.env.BOSUN_TEST_BIN ?? resolve(import.meta.dir, "../../dist/bosun");
 
 export interface Sandbox {
   dir: string;

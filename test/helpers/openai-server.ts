@@ -31,6 +31,8 @@ export interface SeenRequest {
   authorization: string | null;
   /** This model's request count before this one (0 for its first). */
   n: number;
+  /** The whole answer went out (false while it runs, and for one cut or abandoned). */
+  completed: boolean;
 }
 
 export const text = (...parts: string[]): Answer => ({ parts });
@@ -108,12 +110,13 @@ export class OpenAIServer {
       return;
     }
     const model = String(body.model ?? "");
-    const seen: SeenRequest = { model, body, authorization: req.headers.authorization ?? null, n: this.count(model) };
+    const seen: SeenRequest = { model, body, authorization: req.headers.authorization ?? null, n: this.count(model), completed: false };
     this.requests.push(seen);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     let ended = false;
     res.on("close", () => {
+      seen.completed = ended;
       this.inFlight--;
       if (!ended) this.abandoned++;
       this.#wake();

@@ -123,6 +123,8 @@ export class TelegramTestServer {
   /** Most getUpdates requests in flight at once, as seen when each arrived. */
   maxConcurrentPollers = 0;
   rateLimitedResponses = 0;
+  /** Answer a sendMessage with this error instead of sending it (null = send): a chat that is gone, an outage. */
+  refuseSend: ((chatId: number, text: string) => { code: number; description: string } | null) | null = null;
 
   #server!: ReturnType<typeof Bun.serve>;
   #queue: Update[] = [];
@@ -134,6 +136,7 @@ export class TelegramTestServer {
   #limitedUntil = 0;
   #limitedMethods: Set<string> | null = null;
   #sentWaiters: Array<() => void> = [];
+  #pausedPort: number | null = null;
 
   private constructor(token: string) {
     this.token = token;
@@ -213,6 +216,20 @@ export class TelegramTestServer {
   /** Stop the server, dropping held requests. */
   async stop(): Promise<void> {
     await this.#server.stop(true);
+  }
+
+  /** Go away (connections refused) keeping every chat, message and update: Telegram unreachable. */
+  async pause(): Promise<void> {
+    const port = this.port;
+    await this.#server.stop(true);
+    this.#pausedPort = port;
+  }
+
+  /** Come back on the same port after `pause`. */
+  resume(): void {
+    if (this.#pausedPort === null) return;
+    this.#server = Bun.serve({ hostname: "127.0.0.1", port: this.#pausedPort, idleTimeout: 0, fetch: (req) => this.#handle(req) });
+    this.#pausedPort = null;
   }
 
   #chat(chatId: number, from: TgUserJson, forum: boolean) {
@@ -342,6 +359,8 @@ export class TelegramTestServer {
     const text = typeof params.text === "string" ? params.text : params.text === undefined ? "" : String(params.text);
     if (text.trim() === "") return fail(400, "Bad Request: message text is empty");
     if (text.length > 4096) return fail(400, "Bad Request: message is too long");
+    const refused = this.refuseSend?.(chatId, text);
+    if (refused) return fail(refused.code, refused.description);
     const threadId = params.message_thread_id === undefined ? undefined : int(params.message_thread_id);
     if (params.message_thread_id !== undefined && (threadId === undefined || !c.threads.has(threadId))) return fail(400, "Bad Request: message thread not found");
     const rp = jsonField(params.reply_parameters) as { message_id?: unknown; allow_sending_without_reply?: unknown } | undefined;
