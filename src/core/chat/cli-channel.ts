@@ -34,6 +34,11 @@ export class CliChannel {
     };
   }
 
+  /** Terminals attached to `conversation` now. */
+  attached(conversation: string): number {
+    return this.#listeners.get(conversation)?.size ?? 0;
+  }
+
   send(m: OutboundMessage): "sent" | "not_connected" {
     const set = this.#listeners.get(m.conversation);
     if (!set || set.size === 0) return "not_connected";
