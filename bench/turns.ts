@@ -125,6 +125,8 @@ export interface RssFigures {
   /** VmRSS after start, after the first phase and after the second (new sessions: 2 x sessionsPerPhase seen in all). */
   rssMb: { start: number; afterFirst: number; afterSecond: number };
   growthMb: number;
+  /** RssAnon / RssFile / RssShmem (MB) after each phase: heap and allocator vs mapped files (the binary, the WAL index). */
+  split: Array<{ anon: number; file: number; shmem: number }>;
   phases: Array<LoadFigures & { daemonCpuMsPerMessage: number }>;
   meetsTarget: boolean;
 }
@@ -143,6 +145,7 @@ export async function benchRss(sb: Sandbox, sessions: number, each: number): Pro
   const start = round(rssMb(pid));
   const phases = [];
   const after: number[] = [];
+  const split: RssFigures["split"] = [];
   for (const label of ["first", "second"]) {
     progress(`turns: rss, ${sessions * each} messages over ${sessions} ${label === "first" ? "" : "new "}conversations`);
     const r = await withCpu(pid, () => load(url, label, sessions * each, 32, sessions));
@@ -150,6 +153,7 @@ export async function benchRss(sb: Sandbox, sessions: number, each: number): Pro
     phases.push(r);
     await sleep(1_000);
     after.push(round(rssMb(pid)));
+    split.push(rssSplit(pid));
   }
   sb.down();
   const growthMb = round(after[1]! - after[0]!);
@@ -158,9 +162,16 @@ export async function benchRss(sb: Sandbox, sessions: number, each: number): Pro
     messagesPerSession: each,
     rssMb: { start, afterFirst: after[0]!, afterSecond: after[1]! },
     growthMb,
+    split,
     phases,
     meetsTarget: after[0]! < 100 && after[1]! < 100 && growthMb < 5,
   };
+}
+
+function rssSplit(pid: number): { anon: number; file: number; shmem: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const mb = (field: string) => round(Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1] ?? NaN) / 1024);
+  return { anon: mb("RssAnon"), file: mb("RssFile"), shmem: mb("RssShmem") };
 }
 
 /** Whether `pid` runs (a zombie left for its parent to reap counts as gone). */
