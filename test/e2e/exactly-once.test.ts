@@ -128,6 +128,11 @@ async function pushChannelCrash(downAtRestart: boolean): Promise<void> {
     const p = pushed.find((x) => x.chatId === s.chatId && x.messageId === s.replyToMessageId)!;
     expect(s.text).toBe(`echo: ${p.text}`);
   }
+  // In order per conversation, also where the first replies waited in the outbox across the crash.
+  for (const chatId of CHATS) {
+    const order = tg.sent.filter((s) => s.chatId === chatId).map((s) => s.replyToMessageId);
+    expect({ chatId, order }).toEqual({ chatId, order: pushed.filter((p) => p.chatId === chatId).map((p) => p.messageId) });
+  }
   // The provider answered each message once: only the four turns cut by the crash ran twice.
   const completed = tally(ai.requests.filter((r) => r.completed).map((r) => lastUser(r)));
   for (const p of pushed) expect({ message: p.text, answers: completed.get(p.text) }).toEqual({ message: p.text, answers: 1 });
@@ -209,6 +214,16 @@ describe("failed deliveries", () => {
     const st = await status(sb);
     expect(st.outbox).toEqual({ pending: 0, dead: 1 });
     expect(st.sessions).toEqual({ total: 2, active: 0, errored: 0 });
+    // Dead stays dead, and visible, across a restart: the reply is not tried again.
+    await down(sb);
+    tg.refuseSend = null;
+    await upDetached(sb);
+    await statusUntil(sb, (s) => s.sessions.total === 2, "the stored counts after the restart");
+    expect((await status(sb)).outbox).toEqual({ pending: 0, dead: 1 });
+    const { messageId: third } = tg.pushMessage({ chatId: 778, text: "still there?" });
+    await tg.waitForSent((m) => m.chatId === 778 && m.replyToMessageId === third);
+    expect(tg.requests.filter((r) => r.method === "sendMessage" && Number(r.params.chat_id) === 777)).toHaveLength(3);
+    expect(tg.sent.filter((m) => m.chatId === 777)).toHaveLength(0);
     await down(sb);
   }, 60_000);
 
