@@ -2,6 +2,8 @@
 // across kill -9 and restart, on a push channel (Telegram) and on webhook, also when the channel
 // is down at restart; failed deliveries stay pending and end dead, visibly.
 import { afterEach, describe, expect, test } from "bun:test";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { freePort, sandbox, type Sandbox } from "../helpers/bosun.ts";
 import { OpenAIServer, text, type Answer } from "../helpers/openai-server.ts";
 import { TelegramTestServer } from "../helpers/telegram-server.ts";
@@ -145,6 +147,70 @@ describe("exactly once across kill -9 (push channel: Telegram)", () => {
 
   test("the same with Telegram unreachable at restart: the replies wait in the outbox and are delivered once it is back", async () => {
     await pushChannelCrash(true);
+  }, 90_000);
+});
+
+describe("exactly once across two crashes and a lost offset (Telegram)", () => {
+  test("kill -9, up, kill -9 again in the middle of the recovery, then up with the offset lost and every update delivered again: still exactly one reply each, in order", async () => {
+    const { tg, ai } = await servers();
+    // `budget` answers go out at once, the rest are held until the next phase.
+    const held = gate();
+    cleanups.push(() => held.open());
+    const provider = { budget: 10 };
+    ai.on("m", (r): Answer => {
+      const reply = `echo: ${lastUser(r)}`;
+      if (provider.budget === Infinity || provider.budget-- > 0) return text(reply);
+      return { parts: [reply], holdBefore: 0, hold: held.promise };
+    });
+    const completed = () => ai.requests.filter((r) => r.completed).length;
+    const sb = track(sandbox());
+    sb.writeConfig(agentToml(ai.url, { agent: "max_concurrent_turns = 4" }) + telegramToml(tg));
+    await upDetached(sb);
+    const pushed = Array.from({ length: 100 }, (_, i) => {
+      const chatId = CHATS[i % CHATS.length]!;
+      const t = `c${chatId}-m${Math.floor(i / CHATS.length)}`;
+      return { chatId, text: t, messageId: tg.pushMessage({ chatId, text: t }).messageId };
+    });
+    const settled = async (answers: number) => {
+      await waitUntil(() => completed() === answers && ai.inFlight === 4, () => `${answers} answers, 4 held; ${completed()} answers, ${ai.inFlight} held`, 15_000);
+      await waitUntil(() => tg.sent.length === answers, () => `${answers} replies delivered; ${tg.sent.length}`);
+      await statusUntil(sb, (s) => s.outbox.pending === 0, "every made reply recorded as sent");
+    };
+    await waitUntil(() => tg.unconfirmed.length === 0, "all 100 updates confirmed", 15_000);
+    await settled(10);
+    await kill9(sb);
+
+    // The recovery answers 30 more, then the gateway dies again with four of its turns in flight.
+    provider.budget = 30;
+    await upDetached(sb);
+    await settled(40);
+    await kill9(sb);
+
+    // The adapter's offset is lost and Telegram serves all 100 updates again.
+    const stateDir = join(sb.home, "state", "adapters");
+    const offsetFiles = readdirSync(stateDir).filter((f) => f.startsWith("tg_"));
+    expect(offsetFiles).toHaveLength(1);
+    rmSync(join(stateDir, offsetFiles[0]!));
+    tg.redeliverAll();
+    expect(tg.unconfirmed).toHaveLength(100);
+    provider.budget = Infinity;
+    const requestsBefore = tg.requests.length;
+    await upDetached(sb);
+    await waitUntil(() => tg.unconfirmed.length === 0, "the redelivered updates confirmed", 15_000);
+    // They reached the gateway again: it polled from the start.
+    const polls = tg.requests.slice(requestsBefore).filter((r) => r.method === "getUpdates");
+    expect(polls[0]!.params.offset === undefined || Number(polls[0]!.params.offset) === 0).toBe(true);
+    await waitUntil(() => new Set(tg.sent.map((s) => `${s.chatId}/${s.replyToMessageId}`)).size === 100, () => `100 answered; ${tg.sent.length} sent`, 30_000);
+    await statusUntil(sb, (s) => s.outbox.pending === 0 && s.sessions.active === 0, "nothing left to deliver");
+    await down(sb);
+
+    expect(tg.sent).toHaveLength(100);
+    for (const chatId of CHATS) {
+      const got = tg.sent.filter((s) => s.chatId === chatId).map((s) => [s.replyToMessageId, s.text]);
+      expect({ chatId, got }).toEqual({ chatId, got: pushed.filter((p) => p.chatId === chatId).map((p) => [p.messageId, `echo: ${p.text}`]) });
+    }
+    const answers = tally(ai.requests.filter((r) => r.completed).map((r) => lastUser(r)));
+    for (const p of pushed) expect({ message: p.text, answers: answers.get(p.text) }).toEqual({ message: p.text, answers: 1 });
   }, 90_000);
 });
 

@@ -137,6 +137,8 @@ export class TelegramTestServer {
   #limitedMethods: Set<string> | null = null;
   #sentWaiters: Array<() => void> = [];
   #pausedPort: number | null = null;
+  /** Every update ever queued, for `redeliverAll`. */
+  #history: Update[] = [];
 
   private constructor(token: string) {
     this.token = token;
@@ -218,6 +220,15 @@ export class TelegramTestServer {
     await this.#server.stop(true);
   }
 
+  /**
+   * Queue every update ever sent again, confirmed or not: what a bot sees when its stored offset
+   * was lost (Telegram keeps updates for 24 hours and serves them again from offset 0).
+   */
+  redeliverAll(): void {
+    const queued = new Set(this.#queue.map((u) => u.update_id));
+    this.#queue = [...this.#history.filter((u) => !queued.has(u.update_id)), ...this.#queue].sort((a, b) => a.update_id - b.update_id);
+  }
+
   /** Go away (connections refused) keeping every chat, message and update: Telegram unreachable. */
   async pause(): Promise<void> {
     const port = this.port;
@@ -249,6 +260,7 @@ export class TelegramTestServer {
     // allowed_updates filters updates when they are created, not those already queued.
     if (this.#allowed && this.#allowed.length > 0 && !this.#allowed.includes(kind)) return id;
     this.#queue.push({ update_id: id, [kind]: payload });
+    this.#history.push(this.#queue.at(-1)!);
     const p = this.#pending;
     if (p) {
       this.#pending = null;
