@@ -214,6 +214,32 @@ describe("exactly once across two crashes and a lost offset (Telegram)", () => {
   }, 90_000);
 });
 
+describe("exactly once across a clean stop (Telegram)", () => {
+  test("bosun down with turns running and messages waiting: no 'cancelled' reply goes out; after up each message gets exactly one answer", async () => {
+    const { tg, ai } = await servers();
+    const provider = crashProvider(ai, 0);
+    const sb = track(sandbox());
+    sb.writeConfig(agentToml(ai.url, { agent: "max_concurrent_turns = 2" }) + telegramToml(tg));
+    await upDetached(sb);
+    const pushed = Array.from({ length: 20 }, (_, i) => {
+      const chatId = CHATS[i % 4]!;
+      const t = `stop-${i}`;
+      return { chatId, text: t, messageId: tg.pushMessage({ chatId, text: t }).messageId };
+    });
+    await waitUntil(() => tg.unconfirmed.length === 0 && ai.inFlight === 2, () => `accepted, two turns running; unconfirmed ${tg.unconfirmed.length}, in flight ${ai.inFlight}`, 15_000);
+    await down(sb);
+    expect(tg.sent).toHaveLength(0);
+    provider.open = true;
+    await upDetached(sb);
+    await waitUntil(() => tg.sent.length >= 20, () => `20 replies; ${tg.sent.length}`, 15_000);
+    await statusUntil(sb, (s) => s.outbox.pending === 0 && s.sessions.active === 0, "nothing left to deliver");
+    await down(sb);
+    expect(tg.sent).toHaveLength(20);
+    const byReply = new Map(tg.sent.map((s) => [`${s.chatId}/${s.replyToMessageId}`, s.text]));
+    for (const p of pushed) expect(byReply.get(`${p.chatId}/${p.messageId}`)).toBe(`echo: ${p.text}`);
+  }, 60_000);
+});
+
 describe("exactly once across kill -9 (webhook)", () => {
   test("100 waiting requests, kill -9: the client's retries each get the one answer, the provider answered each message once", async () => {
     const { ai } = await servers();
