@@ -21,6 +21,7 @@ import type { HttpServer } from "./platform/index.ts";
 import type { Provider } from "./providers/types.ts";
 import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./db.ts";
+import { checkpointInBackground } from "./db-checkpoint.ts";
 import { Agent, type AgentSettings } from "./sessions/agent.ts";
 import { TurnRuntime } from "./sessions/runtime.ts";
 import { CliChat } from "./chat/service.ts";
@@ -77,6 +78,7 @@ export class Gateway {
   #loaded: LoadedConfig;
   #releaseLock: (() => void) | null = null;
   #db: DatabaseSync | null = null;
+  #stopCheckpoints: (() => Promise<void>) | null = null;
   #control: HttpServer | null = null;
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
@@ -135,6 +137,7 @@ export class Gateway {
     try {
       this.bus.emit({ type: "gateway.state", gateway: { state: "starting", pid: process.pid, configPath: this.#loaded.path, startedAt } });
       this.#db = openDatabase(paths.db);
+      this.#stopCheckpoints = checkpointInBackground(this.#db, paths.db, this.#clock, (m) => this.log.warn(`database checkpoint: ${m}`));
       const choice = await selectProvider(config.agent, opts.env, (t) => this.redactor.apply(t));
       if (choice.notice) this.log.info(choice.notice);
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
@@ -343,6 +346,7 @@ export class Gateway {
         ["adapters", () => this.#adapters?.stopAll()],
         ["installs", () => this.#installs?.stop()],
         ["control API", () => this.#control?.stop()],
+        ["database checkpoints", () => this.#stopCheckpoints?.()],
         ["database", () => this.#db?.close()],
       ];
       for (const [name, step] of steps) {

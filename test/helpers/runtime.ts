@@ -1,6 +1,7 @@
 import { createConsola, type ConsolaInstance } from "consola";
 import type { AdapterManager } from "../../src/core/adapters/manager.ts";
 import { openDatabase } from "../../src/core/db.ts";
+import { checkpointInBackground } from "../../src/core/db-checkpoint.ts";
 import { EventBus } from "../../src/core/events.ts";
 import { DEFAULT_FALLBACK_ON } from "../../src/core/providers/chain.ts";
 import { defineProvider, KnownDeltas } from "../../src/core/providers/collect.ts";
@@ -32,6 +33,8 @@ export interface RuntimeParts {
   store: SqliteSessionStore;
   agent: Agent;
   runtime: TurnRuntime;
+  /** Stop the background checkpoints (a file database checkpoints like the gateway's). */
+  close: () => Promise<void>;
 }
 
 /**
@@ -51,7 +54,10 @@ export async function startRuntime(opts: {
   outbox?: { retryMs: number; maxAttempts: number; maxAgeMs: number };
 }): Promise<RuntimeParts> {
   const log = opts.log ?? createConsola({ level: -999 });
-  const store = new SqliteSessionStore(openDatabase(opts.db ?? ":memory:"));
+  const path = opts.db ?? ":memory:";
+  const db = openDatabase(path);
+  const stopCheckpoints = checkpointInBackground(db, path, opts.clock, () => undefined);
+  const store = new SqliteSessionStore(db);
   const provider = opts.provider ?? echoProvider();
   const agent = new Agent({
     chain: [{ provider, model: provider.model ?? provider.name, on: DEFAULT_FALLBACK_ON }],
@@ -75,5 +81,5 @@ export async function startRuntime(opts: {
   });
   opts.channels.attach?.(runtime);
   await runtime.start();
-  return { store, agent, runtime };
+  return { store, agent, runtime, close: stopCheckpoints };
 }

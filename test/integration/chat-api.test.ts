@@ -23,7 +23,7 @@ beforeAll(async () => {
   const held = new Promise<void>((r) => (release = r));
   llm.on("m", (r: SeenRequest) => {
     const said = r.body.messages.at(-1).content;
-    return said === "slow" ? { parts: ["par", "tial"], holdBefore: 1, hold: held } : text(`answer to ${said}`);
+    return said === "slow" ? { parts: ["partial ", "answer"], holdBefore: 1, hold: held } : text(`answer to ${said}`);
   });
   const home = mkdtempSync(join(tmpdir(), "bosun-chat-api-"));
   const loaded = parseConfig(`[agent]\nprovider = "openai"\nbase_url = "${llm.url}"\nmodel = "m"\n[gateway]\nwatch_config = false\n`, "t.toml", {});
@@ -96,7 +96,7 @@ describe("chat over the control socket", () => {
     const frames = await all(c.chat({ conversation: "b", text: "next" }));
     const replies = frames.filter((f) => f.type === "reply");
     expect(replies.map((f) => [f.replyTo === firstId, f.text])).toEqual([
-      [true, "partial"],
+      [true, "partial answer"],
       [false, "answer to next"],
     ]);
     await waitUntil(() => g.snapshot().outbox.pending === 0, "the outbox empty");

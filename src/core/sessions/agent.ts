@@ -7,6 +7,7 @@ import type { ChatMessage } from "../providers/types.ts";
 import type { Clock } from "../util/clock.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { fitHistory, HistoryCache, HISTORY_ROWS } from "./context.ts";
+import { RedactedStream } from "./stream-redact.ts";
 import type { HistoryMessage, SessionStore } from "./store.ts";
 
 /** Sessions whose prompt history is kept in memory at once (the rest is read from the store when needed). */
@@ -92,11 +93,12 @@ export class Agent {
       const history = this.#cache.get(key) ?? fitHistory(await o.store.history(key, HISTORY_ROWS), o.contextTokens);
       const messages: ChatMessage[] = [...(o.systemPrompt ? [{ role: "system" as const, content: o.systemPrompt }] : []), ...history, { role: "user", content: text }];
       release = await this.#slots.acquire(signal);
+      const live = new RedactedStream(o.redact, progress.onText ?? (() => undefined), progress.onRestart ?? (() => undefined));
       const answer = await callChain(o.chain, { messages, stream: true }, {
         signal,
         clock: o.clock,
-        onText: progress.onText,
-        onRestart: progress.onRestart,
+        onText: (t) => live.push(t),
+        onRestart: () => live.restart(),
         onNotice: (line) => o.log.info(`turn for ${key}: ${line}`),
       });
       const reply = o.redact(answer.text);

@@ -106,8 +106,11 @@ export class SqliteSessionStore implements SessionStore {
       sessionByPrefix: p(`SELECT * FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 2`),
       waiting: p(`SELECT message_id, text, received_at FROM inbox WHERE replied_at IS NULL AND adapter = ? AND conversation = ? AND COALESCE(thread, '') = ? ORDER BY received_at, rowid`),
       openOutbox: p(`SELECT * FROM outbox WHERE session_id = ? AND state != 'sent' ORDER BY id`),
-      countSessions: p(`SELECT COUNT(*) AS total, COALESCE(SUM(state = 'active'), 0) AS active, COALESCE(SUM(state = 'errored'), 0) AS errored FROM sessions`),
-      countOutbox: p(`SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'dead'), 0) AS dead FROM outbox WHERE state != 'sent'`),
+      // Each count reads an index (the state index, the outbox's partial ones), not the tables.
+      countSessions: p(
+        `SELECT (SELECT COUNT(*) FROM sessions) AS total, (SELECT COUNT(*) FROM sessions WHERE state = 'active') AS active, (SELECT COUNT(*) FROM sessions WHERE state = 'errored') AS errored`,
+      ),
+      countOutbox: p(`SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending') AS pending, (SELECT COUNT(*) FROM outbox WHERE state = 'dead') AS dead`),
     };
   }
 
