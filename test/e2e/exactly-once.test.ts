@@ -100,6 +100,11 @@ async function pushChannelCrash(downAtRestart: boolean): Promise<void> {
   expect(sentBefore).toBeLessThan(50); // most messages are still unanswered at the crash
 
   await kill9(sb);
+  // The crashed gateway's store still tells what it owes.
+  const crashed = await status(sb);
+  expect(crashed.gateway.state).toBe("crashed");
+  expect(crashed.outbox).toEqual({ pending: refusedAnswers, dead: 0 });
+  expect(crashed.sessions.total).toBe(10);
   provider.open = true;
   tg.refuseSend = null;
   if (downAtRestart) await tg.pause();
@@ -308,6 +313,7 @@ describe("failed deliveries", () => {
     expect(st.sessions).toEqual({ total: 2, active: 0, errored: 0 });
     // Dead stays dead, and visible, across a restart: the reply is not tried again.
     await down(sb);
+    expect((await status(sb)).outbox).toEqual({ pending: 0, dead: 1 }); // stopped: read from the store
     tg.refuseSend = null;
     await upDetached(sb);
     await statusUntil(sb, (s) => s.sessions.total === 2, "the stored counts after the restart");
