@@ -347,12 +347,8 @@ describe("failed deliveries", () => {
     expect(tg.sent).toHaveLength(1);
     expect((await status(sb)).outbox).toEqual({ pending: 0, dead: 0 });
   }, 60_000);
-  // BUG (reported to the lead, not fixed here): the age bound is only checked when a lane drains,
-  // and a lane whose adapter is not connected does not drain until the reconnect, so a reply for a
-  // channel that stays down stays "pending" forever instead of turning dead at outbox_max_age_ms.
-  // Marked `failing` so the suite stays green; it passes (and so fails as `failing`) once fixed:
-  // then make it a plain `test`.
-  test.failing("a reply still undelivered after outbox_max_age_ms becomes dead and counted, even while its channel stays down", async () => {
+  // A lane whose adapter is not connected wakes at its first reply's age bound (it failed before).
+  test("a reply still undelivered after outbox_max_age_ms becomes dead and counted, even while its channel stays down", async () => {
     const { tg, ai } = await servers();
     const held = gate();
     cleanups.push(() => held.open());

@@ -46,7 +46,7 @@ describe("openDatabase", () => {
     openDatabase(path).close();
   });
 
-  test("an inbox keyed by (adapter, id) is migrated to (adapter, conversation, id), keeping every row and the pending index", () => {
+  test("an inbox keyed by (adapter, id) is migrated to (adapter, conversation, id), keeping every row, with the index of unanswered messages", () => {
     const path = join(dir(), "bosun.db");
     const old = new DatabaseSync(path);
     // The schema as the previous release left it (user_version 3).
@@ -68,7 +68,8 @@ describe("openDatabase", () => {
     ]);
     const key = (db.prepare("PRAGMA index_info(sqlite_autoindex_inbox_1)").all() as Array<{ name: string }>).map((r) => r.name);
     expect(key).toEqual(["adapter", "conversation", "message_id"]);
-    expect((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'inbox_pending'").get() as { n: number }).n).toBe(1);
+    // Unanswered messages are found by the index recovery reads (it replaced the per-adapter one).
+    expect((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'inbox_unanswered'").get() as { n: number }).n).toBe(1);
     // The same id in another conversation is a message of its own now.
     db.prepare(`INSERT INTO inbox (adapter, conversation, message_id, user, text, received_at) VALUES ('hooks', 'convB', 'x', 'bob', 'other', 't3')`).run();
     expect((db.prepare("SELECT count(*) AS n FROM inbox WHERE message_id = 'x'").get() as { n: number }).n).toBe(2);

@@ -86,7 +86,7 @@ describe("turn runtime", () => {
     expect(p.prompts[2]!.map((m) => m.content)).toEqual(["one", "re one", "two", "re two", "three"]);
     await runtime.inbound("a", msg("m3", "/reset"));
     await runtime.inbound("a", msg("m4", "four"));
-    await waitUntil(() => channels.sent.length === 5, "five replies");
+    await waitUntil(() => channels.sent.length === 5, () => `five replies: ${JSON.stringify(texts(channels))}`);
     expect(channels.sent[3]!.text).toContain("fresh");
     expect(p.prompts.at(-1)!.map((m) => m.content)).toEqual(["four"]);
     const s = await store.session("a:c1");
@@ -179,6 +179,26 @@ describe("turn runtime", () => {
     expect(s!.outbox).toHaveLength(1);
     expect(s!.outbox[0]).toMatchObject({ state: "dead", attempts: 3 });
     expect(s!.outbox[0]!.lastError).toContain("chat not found");
+  });
+
+  test("a reply for a channel that never reconnects is given up on at its age bound, also one stored before a restart", async () => {
+    const clock = new FakeClock();
+    const db = dbFile();
+    const channels = new RecordingChannels();
+    channels.connected = false;
+    const outbox = { retryMs: 1000, maxAttempts: 10, maxAgeMs: 60_000 };
+    const a = await startRuntime({ channels, clock, db, outbox });
+    await a.runtime.inbound("a", msg("m1", "hi"));
+    await waitUntil(async () => (await a.store.counts()).outbox.pending === 1, "the reply stored");
+    await a.runtime.stop(0);
+    await a.close();
+    const b = await startRuntime({ channels, clock, db, outbox });
+    await clock.advance(59_000);
+    expect(await b.store.counts()).toMatchObject({ outbox: { pending: 1, dead: 0 } });
+    await clock.advance(1_001);
+    await waitUntil(async () => (await b.store.counts()).outbox.dead === 1, "the reply dead");
+    expect(channels.attempts).toBe(0);
+    await b.close();
   });
 
   test("a failed delivery that heals is delivered, and later replies of the session wait behind it", async () => {

@@ -64,8 +64,11 @@ export class OutboxCourier {
     this.#kick(this.#lane(entry));
   }
 
-  /** Read the adapter's pending rows from the store and deliver them (its connection is up). */
-  async reload(adapter: string): Promise<void> {
+  /**
+   * Read pending rows from the store and deliver them: one adapter's when its connection is up,
+   * or every adapter's at start (rows of an adapter that never connects still reach their age bound).
+   */
+  async reload(adapter?: string): Promise<void> {
     if (this.#stopped) return;
     const rows = await this.store.pendingOutbox(adapter);
     for (const row of rows) {
@@ -76,7 +79,7 @@ export class OutboxCourier {
       lane.rows.sort((a, b) => a.id - b.id);
     }
     for (const lane of this.#lanes.values()) {
-      if (lane.adapter !== adapter) continue;
+      if (adapter !== undefined && lane.adapter !== adapter) continue;
       // A reconnect is news: a row waiting out a failure backoff is tried now.
       if (lane.timer) {
         lane.timer.abort();
@@ -120,7 +123,10 @@ export class OutboxCourier {
       .finally(() => {
         lane.running = false;
         this.#drains.delete(drain);
-        if (lane.rows.length === 0 && !lane.timer && this.#lanes.get(lane.key) === lane) this.#lanes.delete(lane.key);
+        if (lane.timer || this.#stopped) return;
+        // A row added after the loop's last look (while this settled) is delivered now.
+        if (lane.rows.length > 0) this.#kick(lane);
+        else if (this.#lanes.get(lane.key) === lane) this.#lanes.delete(lane.key);
       });
     this.#drains.add(drain);
   }
@@ -153,8 +159,9 @@ export class OutboxCourier {
         this.log.warn(`${row.adapter}: delivering the reply to ${row.replyTo} failed (${message}); trying again in ${Math.round(wait / 100) / 10} s`);
         continue;
       }
-      // Not connected: the reply waits, in its place, for the adapter's next connection (reload).
-      if (outcome === "not_connected") return;
+      // Not connected: the reply waits, in its place, for the adapter's next connection (reload),
+      // or until its age bound, when it is given up on even if the adapter never comes back.
+      if (outcome === "not_connected") return this.#wait(lane, Math.max(0, row.createdAt + this.settings.maxAgeMs + 1 - this.clock.now()));
       await this.store.markSent(row.id, this.clock.now());
       this.#done(lane, row);
     }

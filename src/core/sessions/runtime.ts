@@ -66,6 +66,8 @@ export class TurnRuntime implements Intake {
     const pending = await this.#o.store.pendingInbound();
     if (pending.length > 0) this.#o.log.info(`answering ${pending.length} stored message(s) left without a reply`);
     for (const p of pending) this.#schedule(p.adapter, p.message, p.receivedAt);
+    // Undelivered replies wait for their adapter's connection, or their age bound if it never comes.
+    await this.#courier.reload();
     this.#changed();
   }
 

@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { setImmediate } from "node:timers";
 import type { InboundMessage, ReplyError, TranscriptEntry } from "../messages.ts";
 import { sessionId, sessionKey } from "./key.ts";
 import type {
@@ -98,6 +99,7 @@ export class SqliteSessionStore implements SessionStore {
       reset: p(`UPDATE sessions SET context_from = COALESCE((SELECT MAX(seq) FROM messages), 0) WHERE id = ?`),
       setState: p(`UPDATE sessions SET state = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?`),
       pendingOutbox: p(`SELECT * FROM outbox WHERE state = 'pending' AND adapter = ? ORDER BY id`),
+      pendingOutboxAll: p(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY id`),
       sent: p(`UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?`),
       retry: p(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`),
       dead: p(`UPDATE outbox SET state = 'dead', last_error = ?, attempts = ? WHERE id = ?`),
@@ -114,8 +116,8 @@ export class SqliteSessionStore implements SessionStore {
     };
   }
 
-  async accept(adapter: string, m: InboundMessage, at: number): Promise<InboxVerdict> {
-    return this.#tx(() => {
+  accept(adapter: string, m: InboundMessage, at: number): Promise<InboxVerdict> {
+    return this.#write((): InboxVerdict => {
       const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at));
       if (Number(r.changes) === 1) {
         const key = sessionKey(adapter, m.conversation, m.thread);
@@ -152,12 +154,12 @@ export class SqliteSessionStore implements SessionStore {
     return rows.reverse();
   }
 
-  async recordTurn(t: TurnRecord): Promise<OutboxEntry> {
+  recordTurn(t: TurnRecord): Promise<OutboxEntry> {
     const key = sessionKey(t.adapter, t.inbound.conversation, t.inbound.thread);
     const id = sessionId(key);
     const ctx = t.inContext ? 1 : 0;
     const errorJson = t.reply.error ? JSON.stringify(t.reply.error) : null;
-    return this.#tx(() => {
+    return this.#write((): OutboxEntry => {
       const s = this.#s;
       s.insertMessage!.run(id, "user", t.inbound.text, t.inbound.id, null, null, ctx, t.receivedAt);
       s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at);
@@ -183,28 +185,29 @@ export class SqliteSessionStore implements SessionStore {
     });
   }
 
-  async resetContext(key: string): Promise<void> {
-    this.#s.reset!.run(sessionId(key));
+  resetContext(key: string): Promise<void> {
+    return this.#write(() => void this.#s.reset!.run(sessionId(key)));
   }
 
-  async setState(key: string, state: SessionState, at: number): Promise<void> {
-    this.#s.setState!.run(state, at, sessionId(key));
+  setState(key: string, state: SessionState, at: number): Promise<void> {
+    return this.#write(() => void this.#s.setState!.run(state, at, sessionId(key)));
   }
 
-  async pendingOutbox(adapter: string): Promise<OutboxEntry[]> {
-    return (this.#s.pendingOutbox!.all(adapter) as OutboxRow[]).map(outboxEntry);
+  async pendingOutbox(adapter?: string): Promise<OutboxEntry[]> {
+    const rows = adapter === undefined ? this.#s.pendingOutboxAll!.all() : this.#s.pendingOutbox!.all(adapter);
+    return (rows as OutboxRow[]).map(outboxEntry);
   }
 
-  async markSent(id: number, at: number): Promise<void> {
-    this.#s.sent!.run(at, id);
+  markSent(id: number, at: number): Promise<void> {
+    return this.#write(() => void this.#s.sent!.run(at, id));
   }
 
-  async markRetry(id: number, error: string, nextAttemptAt: number): Promise<void> {
-    this.#s.retry!.run(error, nextAttemptAt, id);
+  markRetry(id: number, error: string, nextAttemptAt: number): Promise<void> {
+    return this.#write(() => void this.#s.retry!.run(error, nextAttemptAt, id));
   }
 
-  async markDead(id: number, error: string, attempts: number): Promise<void> {
-    this.#s.dead!.run(error, attempts, id);
+  markDead(id: number, error: string, attempts: number): Promise<void> {
+    return this.#write(() => void this.#s.dead!.run(error, attempts, id));
   }
 
   async transcript(key: string, limit: number): Promise<TranscriptEntry[]> {
@@ -249,6 +252,43 @@ export class SqliteSessionStore implements SessionStore {
     const upper = idOrKey + "g";
     const rows = this.#s.sessionByPrefix!.all(idOrKey, upper) as SessionRow[];
     return rows.length === 1 ? rows[0]! : null;
+  }
+
+  /**
+   * Group commit: writes asked for in the same turn of the event loop share one transaction, so
+   * a burst pays one commit (and writes each touched page once) instead of one per write. Each
+   * write's promise settles only after its commit, so "stored" still means on disk before a
+   * channel is told. When any write of a group throws, the group is rolled back and each write
+   * runs again in a transaction of its own: one bad write fails alone.
+   */
+  #write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #pending: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+
+  #flush(): void {
+    const group = this.#pending.splice(0);
+    if (group.length === 0) return;
+    const results: unknown[] = [];
+    try {
+      this.#tx(() => {
+        for (const w of group) results.push(w.fn());
+      });
+    } catch {
+      for (const w of group) {
+        try {
+          w.resolve(this.#tx(w.fn));
+        } catch (err) {
+          w.reject(err);
+        }
+      }
+      return;
+    }
+    group.forEach((w, i) => w.resolve(results[i]));
   }
 
   #tx<T>(fn: () => T): T {

@@ -119,8 +119,8 @@ export interface SessionStore {
   resetContext(key: string): Promise<void>;
   /** Set a session's state (no-op for an unknown key). */
   setState(key: string, state: SessionState, at: number): Promise<void>;
-  /** Pending outbox rows of one adapter, oldest first. */
-  pendingOutbox(adapter: string): Promise<OutboxEntry[]>;
+  /** Pending outbox rows of one adapter (or of all), oldest first. */
+  pendingOutbox(adapter?: string): Promise<OutboxEntry[]>;
   markSent(id: number, at: number): Promise<void>;
   /** A failed attempt: counted, with when to try again. */
   markRetry(id: number, error: string, nextAttemptAt: number): Promise<void>;
