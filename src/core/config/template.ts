@@ -23,6 +23,15 @@ const HEAD = `# bosun.toml: configuration of the bosun gateway.
 #
 # system_prompt = "You are a helpful assistant."
 # timeout_ms = 60000                         # limit for one model request
+# max_concurrent_turns = 8                   # provider calls in flight at once, across all conversations
+# context_tokens = 8000                      # history budget of one prompt (older turns stay stored)
+# max_waiting_per_session = 20               # messages queued behind a conversation's running turn
+#
+# Tried in order when the model above keeps failing (rate limits, outages, timeouts, network):
+# [[agent.fallback]]
+# base_url = "https://openrouter.ai/api/v1"
+# model = "meta-llama/llama-3.3-70b-instruct"
+# api_key = "\${OPENROUTER_API_KEY}"
 
 [gateway]
 # shutdown_timeout_ms = 10000                # how long shutdown waits for channels and sessions
@@ -30,6 +39,9 @@ const HEAD = `# bosun.toml: configuration of the bosun gateway.
 # reload_debounce_ms = 300                   # edits to this file apply live, after this quiet period
 # watch_config = true
 # heartbeat_ms = 30000                       # how often the gateway marks itself alive (a crash is dated by it)
+# outbox_retry_ms = 1000                     # first wait before a failed reply delivery is tried again (doubles)
+# outbox_max_attempts = 10                   # failed deliveries before a reply is given up on
+# outbox_max_age_ms = 86400000               # a reply undelivered this long is given up on
 
 # One table per channel; the table name is the adapter's name ("cli" is reserved).
 `;
