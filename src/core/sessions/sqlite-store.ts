@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { setImmediate } from "node:timers";
+import { WriteBatcher } from "../db-batch.ts";
 import type { InboundMessage, ReplyError, TranscriptEntry } from "../messages.ts";
 import { sessionId, sessionKey } from "./key.ts";
 import type {
@@ -71,7 +71,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The session store on the bosun database (node:sqlite). Every statement is prepared once. */
 export class SqliteSessionStore implements SessionStore {
   #s: Record<string, StatementSync>;
-  constructor(private readonly db: DatabaseSync) {
+  #batch: WriteBatcher;
+  constructor(db: DatabaseSync) {
+    this.#batch = new WriteBatcher(db);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
       insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
@@ -117,7 +119,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   accept(adapter: string, m: InboundMessage, at: number): Promise<InboxVerdict> {
-    return this.#write((): InboxVerdict => {
+    return this.#batch.write((): InboxVerdict => {
       const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at));
       if (Number(r.changes) === 1) {
         const key = sessionKey(adapter, m.conversation, m.thread);
@@ -159,7 +161,7 @@ export class SqliteSessionStore implements SessionStore {
     const id = sessionId(key);
     const ctx = t.inContext ? 1 : 0;
     const errorJson = t.reply.error ? JSON.stringify(t.reply.error) : null;
-    return this.#write((): OutboxEntry => {
+    return this.#batch.write((): OutboxEntry => {
       const s = this.#s;
       s.insertMessage!.run(id, "user", t.inbound.text, t.inbound.id, null, null, ctx, t.receivedAt);
       s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at);
@@ -186,11 +188,11 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   resetContext(key: string): Promise<void> {
-    return this.#write(() => void this.#s.reset!.run(sessionId(key)));
+    return this.#batch.write(() => void this.#s.reset!.run(sessionId(key)));
   }
 
   setState(key: string, state: SessionState, at: number): Promise<void> {
-    return this.#write(() => void this.#s.setState!.run(state, at, sessionId(key)));
+    return this.#batch.write(() => void this.#s.setState!.run(state, at, sessionId(key)));
   }
 
   async pendingOutbox(adapter?: string): Promise<OutboxEntry[]> {
@@ -199,15 +201,15 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   markSent(id: number, at: number): Promise<void> {
-    return this.#write(() => void this.#s.sent!.run(at, id));
+    return this.#batch.write(() => void this.#s.sent!.run(at, id));
   }
 
   markRetry(id: number, error: string, nextAttemptAt: number): Promise<void> {
-    return this.#write(() => void this.#s.retry!.run(error, nextAttemptAt, id));
+    return this.#batch.write(() => void this.#s.retry!.run(error, nextAttemptAt, id));
   }
 
   markDead(id: number, error: string, attempts: number): Promise<void> {
-    return this.#write(() => void this.#s.dead!.run(error, attempts, id));
+    return this.#batch.write(() => void this.#s.dead!.run(error, attempts, id));
   }
 
   async transcript(key: string, limit: number): Promise<TranscriptEntry[]> {
@@ -252,55 +254,6 @@ export class SqliteSessionStore implements SessionStore {
     const upper = idOrKey + "g";
     const rows = this.#s.sessionByPrefix!.all(idOrKey, upper) as SessionRow[];
     return rows.length === 1 ? rows[0]! : null;
-  }
-
-  /**
-   * Group commit: writes asked for in the same turn of the event loop share one transaction, so
-   * a burst pays one commit (and writes each touched page once) instead of one per write. Each
-   * write's promise settles only after its commit, so "stored" still means on disk before a
-   * channel is told. When any write of a group throws, the group is rolled back and each write
-   * runs again in a transaction of its own: one bad write fails alone.
-   */
-  #write<T>(fn: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (this.#pending.length === 1) setImmediate(() => this.#flush());
-    });
-  }
-
-  #pending: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
-
-  #flush(): void {
-    const group = this.#pending.splice(0);
-    if (group.length === 0) return;
-    const results: unknown[] = [];
-    try {
-      this.#tx(() => {
-        for (const w of group) results.push(w.fn());
-      });
-    } catch {
-      for (const w of group) {
-        try {
-          w.resolve(this.#tx(w.fn));
-        } catch (err) {
-          w.reject(err);
-        }
-      }
-      return;
-    }
-    group.forEach((w, i) => w.resolve(results[i]));
-  }
-
-  #tx<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const out = fn();
-      this.db.exec("COMMIT");
-      return out;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
-    }
   }
 }
 
