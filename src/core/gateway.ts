@@ -18,18 +18,17 @@ import { ownStartTicks } from "./util/process.ts";
 import { createLogger, Redactor } from "./log.ts";
 import { pathsFor, type Paths } from "./paths.ts";
 import type { HttpServer } from "./platform/index.ts";
-import type { Provider } from "./providers/types.ts";
 import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./db.ts";
 import { checkpointInBackground } from "./db-checkpoint.ts";
-import { Agent, type AgentSettings } from "./sessions/agent.ts";
+import { Agent } from "./sessions/agent.ts";
 import { TurnRuntime } from "./sessions/runtime.ts";
 import { CliChat } from "./chat/service.ts";
 import { withCliChannel } from "./chat/cli-channel.ts";
 import { sessionKey } from "./sessions/key.ts";
 import { SqliteSessionStore } from "./sessions/sqlite-store.ts";
 import type { SessionDetail, SessionStore } from "./sessions/store.ts";
-import { buildChain } from "./providers/chain.ts";
+import { agentSettings, runtimeSettings } from "./sessions/settings.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
@@ -38,15 +37,6 @@ import { emptyStatus, withUptime, type InstallStatus, type Status } from "./stat
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
-
-/** The runtime's limits from the config. */
-function runtimeSettings(config: BosunConfig) {
-  const g = config.gateway;
-  return {
-    maxWaiting: config.agent.max_waiting_per_session,
-    outbox: { retryMs: g.outbox_retry_ms, maxAttempts: g.outbox_max_attempts, maxAgeMs: g.outbox_max_age_ms },
-  };
-}
 
 /** Asked of a gateway that is still starting, or already stopping (503 over the control API). */
 const notReady = () => new BosunError("not_ready", "the gateway is not ready", { hint: "it is starting or stopping; `bosun status` says which" });
@@ -144,7 +134,7 @@ export class Gateway {
       const store = new SqliteSessionStore(this.#db);
       this.#store = store;
       this.#agent = new Agent({
-        ...(await this.#agentSettings(config, choice.provider)),
+        ...(await agentSettings(config, choice.provider, opts.env, (t) => this.redactor.apply(t))),
         store,
         clock: this.#clock,
         log: this.log.withTag("agent"),
@@ -245,17 +235,6 @@ export class Gateway {
     await this.adapters.sendNow(adapter, { conversation, text });
   }
 
-  /** The agent's settings from [agent]: the provider chain (primary, then fallbacks) and the limits. */
-  async #agentSettings(config: BosunConfig, primary: Provider): Promise<AgentSettings> {
-    const a = config.agent;
-    return {
-      chain: await buildChain(a, primary, this.opts.env, (t) => this.redactor.apply(t)),
-      ...(a.system_prompt === undefined ? {} : { systemPrompt: a.system_prompt }),
-      contextTokens: a.context_tokens,
-      maxConcurrentTurns: a.max_concurrent_turns,
-    };
-  }
-
   /** Restart, stop or start one adapter by name. */
   async control(action: "restart" | "stop" | "start", name: string): Promise<StartOutcome | "stopped"> {
     if (action === "stop") {
@@ -291,7 +270,7 @@ export class Gateway {
     this.#installs?.reload(loaded.config.installs);
     if (agentChanged && this.#agent) {
       const choice = await selectProvider(loaded.config.agent, this.opts.env, (t) => this.redactor.apply(t));
-      this.#agent.configure(await this.#agentSettings(loaded.config, choice.provider));
+      this.#agent.configure(await agentSettings(loaded.config, choice.provider, this.opts.env, (t) => this.redactor.apply(t)));
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
     }
     this.#runtime?.configure(runtimeSettings(loaded.config));

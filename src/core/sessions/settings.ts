@@ -1,0 +1,25 @@
+import type { BosunConfig } from "../config/schema.ts";
+import { buildChain } from "../providers/chain.ts";
+import type { Provider } from "../providers/types.ts";
+import type { AgentSettings } from "./agent.ts";
+import type { OutboxSettings } from "./outbox.ts";
+
+/** The agent's settings from [agent]: the provider chain (the selected primary, then the fallbacks) and the limits. */
+export async function agentSettings(config: BosunConfig, primary: Provider, env: Record<string, string | undefined>, redact: (text: string) => string): Promise<AgentSettings> {
+  const a = config.agent;
+  return {
+    chain: await buildChain(a, primary, env, redact),
+    ...(a.system_prompt === undefined ? {} : { systemPrompt: a.system_prompt }),
+    contextTokens: a.context_tokens,
+    maxConcurrentTurns: a.max_concurrent_turns,
+  };
+}
+
+/** The turn runtime's limits from the config. */
+export function runtimeSettings(config: BosunConfig): { maxWaiting: number; outbox: OutboxSettings } {
+  const g = config.gateway;
+  return {
+    maxWaiting: config.agent.max_waiting_per_session,
+    outbox: { retryMs: g.outbox_retry_ms, maxAttempts: g.outbox_max_attempts, maxAgeMs: g.outbox_max_age_ms },
+  };
+}
