@@ -65,7 +65,7 @@ export async function benchTurnOverhead(turns: number, warmup: number, sessions:
   const recordTurn = timed(store.recordTurn.bind(store));
   store.recordTurn = async (r) => {
     const e = await recordTurn(r);
-    replyToOfRow.set(e.id, r.inbound.id);
+    if (e) replyToOfRow.set(e.id, r.inbound.id);
     return e;
   };
   store.markSent = async (id, at) => {

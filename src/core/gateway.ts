@@ -141,6 +141,7 @@ export class Gateway {
         describeStatus: () => this.describe(),
         // A model can repeat a key it was shown or that a tool returned: chat users never see a secret either.
         redact: (t) => this.redactor.apply(t),
+        longestSecret: () => this.redactor.longest,
       });
       if (opts.control !== false) {
         const token = createToken(paths.token);

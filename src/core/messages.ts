@@ -8,6 +8,11 @@ export interface InboundMessage {
   thread?: string;
   user: string;
   text: string;
+  /**
+   * Where a request/response channel also delivers the reply (a webhook's callback_url). Stored
+   * with the message, so a reply made after a restart still goes there.
+   */
+  replyUrl?: string;
 }
 
 /** The agent's failure, when the reply is the user-facing message about it. */
@@ -25,6 +30,8 @@ export interface OutboundMessage {
   replyTo?: string;
   /** Set when `text` is the user-facing message of a failed turn. */
   error?: ReplyError | null;
+  /** The inbound message's replyUrl (see InboundMessage). */
+  replyUrl?: string;
 }
 
 /** The answer to one message: what the turn produced, before it becomes an outbound message. */
@@ -74,4 +81,15 @@ export interface InboundDelivery {
   message: InboundMessage;
   accepted?: () => void | Promise<void>;
   rejected?: (reason: InboundRejection) => void;
+}
+
+/**
+ * A send the platform refused for good (a chat that does not exist, a bot blocked by the user):
+ * retrying cannot help, so the reply is given up on at once instead of after every attempt.
+ */
+export class UndeliverableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UndeliverableError";
+  }
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { OutboundMessage, TurnProgress } from "../../src/core/messages.ts";
+import { UndeliverableError, type OutboundMessage, type TurnProgress } from "../../src/core/messages.ts";
 import { defineProvider } from "../../src/core/providers/collect.ts";
 import { ProviderError, type ChatMessage, type Provider } from "../../src/core/providers/types.ts";
 import type { Channels } from "../../src/core/sessions/outbox.ts";
@@ -14,7 +14,7 @@ import { waitUntil } from "../helpers/wait.ts";
 /** The channel side as the runtime sees it, recording what it was handed. */
 class RecordingChannels implements Channels {
   connected = true;
-  failWith: string | null = null;
+  failWith: string | Error | null = null;
   duplicates = false;
   sent: Array<OutboundMessage & { adapter: string }> = [];
   progressed: TurnProgress[] = [];
@@ -22,7 +22,7 @@ class RecordingChannels implements Channels {
   async send(adapter: string, m: OutboundMessage): Promise<"sent" | "not_connected"> {
     if (!this.connected) return "not_connected";
     this.attempts++;
-    if (this.failWith) throw new Error(this.failWith);
+    if (this.failWith) throw typeof this.failWith === "string" ? new Error(this.failWith) : this.failWith;
     this.sent.push({ adapter, ...m });
     return "sent";
   }
@@ -297,5 +297,88 @@ describe("turn runtime", () => {
       await runtime.inbound("a", { ...msg("m1", "other"), rejected: (r) => (rejected = r.code) });
       expect(rejected).toBe("id_conflict");
     }
+  });
+
+  test("a send the platform refuses for good is given up on at once", async () => {
+    const clock = new FakeClock();
+    const channels = new RecordingChannels();
+    channels.failWith = new UndeliverableError("Bad Request: chat not found");
+    const { runtime, store } = await startRuntime({ channels, clock });
+    await runtime.inbound("a", msg("m1", "hi"));
+    await waitUntil(async () => (await store.counts()).outbox.dead === 1, "dead");
+    expect(channels.attempts).toBe(1);
+    expect((await store.session("a:c1"))!.outbox[0]!.lastError).toContain("chat not found");
+  });
+
+  test("a reply the store cannot mark sent is not sent again (no resend loop)", async () => {
+    const clock = new FakeClock();
+    const channels = new RecordingChannels();
+    const parts = await startRuntime({ channels, clock });
+    const realMarkSent = parts.store.markSent.bind(parts.store);
+    let failures = 0;
+    parts.store.markSent = async (id, at) => {
+      if (failures++ < 3) throw new Error("disk I/O error");
+      return realMarkSent(id, at);
+    };
+    await parts.runtime.inbound("a", msg("m1", "hi"));
+    await waitUntil(() => channels.sent.length === 1, "sent");
+    for (let i = 0; i < 5; i++) await clock.advance(10_000);
+    parts.runtime.connected("a"); // a reconnect must not resend it either
+    await clock.advance(60_000);
+    expect(channels.sent).toHaveLength(1);
+    await waitUntil(async () => (await parts.store.counts()).outbox.pending === 0, "recorded as sent at last");
+  });
+
+  test("stop lets a running turn finish and deliver; waiting messages are answered at the next start", async () => {
+    const db = dbFile();
+    const gate = Promise.withResolvers<void>();
+    const p = recordingProvider(async (m) => {
+      await gate.promise;
+      return `re ${m.at(-1)!.content}`;
+    });
+    const channels = new RecordingChannels();
+    const a = await startRuntime({ channels, clock: systemClock, provider: p.provider, db });
+    await a.runtime.inbound("a", msg("m1", "first"));
+    await a.runtime.inbound("a", msg("m2", "second"));
+    await waitUntil(() => p.prompts.length === 1, "the first turn running");
+    const stopping = a.runtime.stop(5_000);
+    setTimeout(() => gate.resolve(), 50);
+    await stopping;
+    expect(texts(channels)).toEqual(["re first"]);
+    await a.close();
+    const b = await startRuntime({ channels, clock: systemClock, provider: p.provider, db });
+    await waitUntil(() => channels.sent.length === 2, "the waiting one answered after the restart");
+    expect(texts(channels)).toEqual(["re first", "re second"]);
+    await b.close();
+  });
+
+  test("a message past the cap delivered twice at once gets one reply; the store never keeps two", async () => {
+    const gate = Promise.withResolvers<void>();
+    const p = recordingProvider(async (m) => {
+      await gate.promise;
+      return `re ${m.at(-1)!.content}`;
+    });
+    const channels = new RecordingChannels();
+    const { runtime, store } = await startRuntime({ channels, clock: systemClock, provider: p.provider, maxWaiting: 1 });
+    await runtime.inbound("a", msg("m1", "a"));
+    await runtime.inbound("a", msg("m2", "b"));
+    await Promise.all([runtime.inbound("a", msg("m3", "c")), runtime.inbound("a", msg("m3", "c"))]);
+    gate.resolve();
+    await runtime.idle();
+    await waitUntil(() => channels.sent.length === 3, "three replies");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(channels.sent.filter((s) => s.replyTo === "m3")).toHaveLength(1);
+    expect(p.prompts).toHaveLength(2);
+    const again = await store.recordTurn({ adapter: "a", inbound: msg("m3", "c").message, receivedAt: 0, reply: { text: "x", error: null }, model: null, usage: null, inContext: false, state: "idle", at: 1 });
+    expect(again).toBeNull();
+  });
+
+  test("an empty answer becomes a short note, not an empty message", async () => {
+    const p = recordingProvider(() => "   ");
+    const channels = new RecordingChannels();
+    const { runtime } = await startRuntime({ channels, clock: systemClock, provider: p.provider });
+    await runtime.inbound("a", msg("m1", "hi"));
+    await waitUntil(() => channels.sent.length === 1, "reply");
+    expect(channels.sent[0]!.text).toBe("(the model returned an empty answer)");
   });
 });

@@ -50,4 +50,16 @@ describe("streamed text is redacted before it is shown", () => {
     s.push("second ");
     expect(out).toEqual(["first try ", "<restart>", "second "]);
   });
+
+  test("a literal secret with spaces (a passphrase) is not shown word by word", () => {
+    const phrase = "correct horse battery staple";
+    const r = new Redactor();
+    r.set([phrase]);
+    let shown = "";
+    const out: string[] = [];
+    const s = new RedactedStream((t) => r.apply(t), (t) => (out.push(t), (shown += t)), () => (out.push("<restart>"), (shown = "")), r.longest);
+    for (const w of `the password is ${phrase} , keep it safe and sound `.split(/(?<= )/)) s.push(w);
+    expect(out.join("")).not.toContain("horse");
+    expect(shown).toContain("the password is");
+  });
 });

@@ -10,8 +10,11 @@ import { c, err, printJson } from "../output.ts";
 import { removedList } from "../stale-cleanup.ts";
 import { crashLines } from "../status-view.ts";
 
-/** How long `down` waits for the gateway to exit (its own shutdown is bounded at 10 s). */
-const EXIT_WAIT_MS = 15_000;
+/**
+ * How long `down` waits for the gateway to exit: its shutdown lets running turns finish for up to
+ * [gateway] shutdown_timeout_ms (10 s), then stops the channels (each within its stop_timeout_ms, 5 s).
+ */
+const EXIT_WAIT_MS = 30_000;
 
 export default defineCommand({
   // Its description is the command table's (commands.ts).

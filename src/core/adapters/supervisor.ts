@@ -253,12 +253,15 @@ export class Supervisor {
   /** Hand one inbound message to the runtime; it stores, acknowledges and answers it. */
   #dispatch(ev: Extract<AdapterEvent, { type: "message" }>): void {
     const m = ev.message;
-    void this.#d.intake.inbound(this.name, ev).then((isNew) => {
-      if (!isNew) return;
-      const at = new Date(this.#d.clock.now()).toISOString();
-      this.status.lastInboundAt = at;
-      this.#d.bus.emit({ type: "message.inbound", at, adapter: this.name, conversation: m.conversation, user: m.user, text: m.text });
-    });
+    void this.#d.intake.inbound(this.name, ev).then(
+      (isNew) => {
+        if (!isNew) return;
+        const at = new Date(this.#d.clock.now()).toISOString();
+        this.status.lastInboundAt = at;
+        this.#d.bus.emit({ type: "message.inbound", at, adapter: this.name, conversation: m.conversation, user: m.user, text: m.text });
+      },
+      (err) => this.#d.log.error(`${this.name}: message ${m.id} was not taken: ${errorMessage(err)}`),
+    );
   }
 
   /** Deliver a reply through the live connection; "not_connected" when there is none (the runtime keeps it for the next). */

@@ -105,7 +105,7 @@ export const agentSchema = z
 /** [gateway]: process-wide timeouts. */
 export const gatewaySchema = z
   .strictObject({
-    shutdown_timeout_ms: timeoutMs(10_000, "How long shutdown waits for adapters and sessions, in milliseconds."),
+    shutdown_timeout_ms: timeoutMs(10_000, "How long shutdown lets running turns finish (their replies are delivered) before it cancels them, in milliseconds; cancelled ones are answered at the next start."),
     first_start_timeout_ms: timeoutMs(10_000, "How long start-up waits for each adapter's first start, in milliseconds."),
     reload_debounce_ms: timeoutMs(300, "Quiet period after an edit of bosun.toml before it is reloaded, in milliseconds."),
     heartbeat_ms: timeoutMs(30_000, "How often the running gateway marks run/gateway.json alive (its modification time), in milliseconds; status reports a crash's time from it.", 100),

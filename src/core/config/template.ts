@@ -34,7 +34,7 @@ const HEAD = `# bosun.toml: configuration of the bosun gateway.
 # api_key = "\${OPENROUTER_API_KEY}"
 
 [gateway]
-# shutdown_timeout_ms = 10000                # how long shutdown waits for channels and sessions
+# shutdown_timeout_ms = 10000                # how long shutdown lets running turns finish
 # first_start_timeout_ms = 10000             # how long start-up waits for each channel's first start
 # reload_debounce_ms = 300                   # edits to this file apply live, after this quiet period
 # watch_config = true

@@ -12,6 +12,10 @@ import type { HistoryMessage, SessionStore } from "./store.ts";
 
 /** Sessions whose prompt history is kept in memory at once (the rest is read from the store when needed). */
 const CACHED_SESSIONS = 1_000;
+/** And the characters of history they may hold in all (about 8 MB of strings), whatever context_tokens allows. */
+const CACHED_CHARS = 4_000_000;
+/** What a turn whose model said nothing answers (an empty message cannot be sent on most channels). */
+const EMPTY_ANSWER = "(the model returned an empty answer)";
 
 const HELP =
   "Commands: /reset starts a fresh conversation, /status shows the gateway's health, /help shows this list. Anything else goes to the agent.";
@@ -32,6 +36,8 @@ export interface AgentOptions extends AgentSettings {
   describeStatus: () => string;
   /** Hides secrets in what the model says (it can repeat a key it was shown). */
   redact: (text: string) => string;
+  /** The longest literal secret `redact` hides: streamed text holds back that much of its tail. */
+  longestSecret?: () => number;
 }
 
 /** What one turn produced, and what the runtime records of it. */
@@ -56,7 +62,7 @@ export interface AnswerProgress {
  */
 export class Agent {
   #o: AgentOptions;
-  #cache = new HistoryCache(CACHED_SESSIONS);
+  #cache = new HistoryCache(CACHED_SESSIONS, CACHED_CHARS);
   #slots: Semaphore;
   constructor(opts: AgentOptions) {
     this.#o = opts;
@@ -67,7 +73,7 @@ export class Agent {
   configure(s: AgentSettings): void {
     this.#o = { ...this.#o, ...s };
     this.#slots.resize(s.maxConcurrentTurns);
-    this.#cache = new HistoryCache(CACHED_SESSIONS);
+    this.#cache = new HistoryCache(CACHED_SESSIONS, CACHED_CHARS);
   }
 
   /** Sessions whose history is held in memory now (bounded). */
@@ -90,10 +96,11 @@ export class Agent {
 
     let release: (() => void) | null = null;
     try {
+      // The slot first: a burst across many sessions waits without holding their histories.
+      release = await this.#slots.acquire(signal);
       const history = this.#cache.get(key) ?? fitHistory(await o.store.history(key, HISTORY_ROWS), o.contextTokens);
       const messages: ChatMessage[] = [...(o.systemPrompt ? [{ role: "system" as const, content: o.systemPrompt }] : []), ...history, { role: "user", content: text }];
-      release = await this.#slots.acquire(signal);
-      const live = new RedactedStream(o.redact, progress.onText ?? (() => undefined), progress.onRestart ?? (() => undefined));
+      const live = new RedactedStream(o.redact, progress.onText ?? (() => undefined), progress.onRestart ?? (() => undefined), o.longestSecret?.() ?? 0);
       const answer = await callChain(o.chain, { messages, stream: true }, {
         signal,
         clock: o.clock,
@@ -101,7 +108,7 @@ export class Agent {
         onRestart: () => live.restart(),
         onNotice: (line) => o.log.info(`turn for ${key}: ${line}`),
       });
-      const reply = o.redact(answer.text);
+      const reply = answer.text.trim() === "" ? EMPTY_ANSWER : o.redact(answer.text);
       const next: HistoryMessage[] = [...history, { role: "user", content: text }, { role: "assistant", content: reply }];
       this.#cache.set(key, fitHistory(next, o.contextTokens));
       const usage = answer.usage ? { in: answer.usage.promptTokens, out: answer.usage.completionTokens } : null;

@@ -34,8 +34,13 @@ export function fitHistory(history: readonly HistoryMessage[], budget: number): 
  * conversations ever seen.
  */
 export class HistoryCache {
-  #map = new Map<string, HistoryMessage[]>();
-  constructor(private readonly max: number) {}
+  #map = new Map<string, { history: HistoryMessage[]; chars: number }>();
+  #chars = 0;
+  /** At most `max` sessions and `maxChars` characters of history in all (a long context counts for what it holds). */
+  constructor(
+    private readonly max: number,
+    private readonly maxChars: number,
+  ) {}
 
   get(key: string): HistoryMessage[] | undefined {
     const v = this.#map.get(key);
@@ -43,17 +48,23 @@ export class HistoryCache {
       this.#map.delete(key);
       this.#map.set(key, v);
     }
-    return v;
+    return v?.history;
   }
 
   set(key: string, history: HistoryMessage[]): void {
-    this.#map.delete(key);
-    this.#map.set(key, history);
-    while (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value!);
+    this.delete(key);
+    const chars = history.reduce((n, m) => n + m.content.length, 0);
+    if (chars > this.maxChars) return;
+    this.#map.set(key, { history, chars });
+    this.#chars += chars;
+    while (this.#map.size > this.max || this.#chars > this.maxChars) this.delete(this.#map.keys().next().value!);
   }
 
   delete(key: string): void {
+    const v = this.#map.get(key);
+    if (!v) return;
     this.#map.delete(key);
+    this.#chars -= v.chars;
   }
 
   get size(): number {

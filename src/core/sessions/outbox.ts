@@ -1,6 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../errors.ts";
-import type { OutboundMessage, TurnProgress } from "../messages.ts";
+import { UndeliverableError, type OutboundMessage, type TurnProgress } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
 import type { OutboxEntry, SessionStore } from "./store.ts";
 
@@ -118,12 +118,18 @@ export class OutboxCourier {
   #kick(lane: Lane): void {
     if (lane.running || lane.timer || this.#stopped) return;
     lane.running = true;
+    let failed = false;
     const drain = this.#drain(lane)
-      .catch((err) => this.log.error(`delivering replies through ${lane.adapter} failed: ${errorMessage(err)}`))
+      .catch((err) => {
+        failed = true;
+        this.log.error(`delivering replies through ${lane.adapter} failed: ${errorMessage(err)}`);
+      })
       .finally(() => {
         lane.running = false;
         this.#drains.delete(drain);
         if (lane.timer || this.#stopped) return;
+        // After a failure the lane waits before trying again: never a tight loop.
+        if (failed && lane.rows.length > 0) return this.#wait(lane, this.settings.retryMs);
         // A row added after the loop's last look (while this settled) is delivered now.
         if (lane.rows.length > 0) this.#kick(lane);
         else if (this.#lanes.get(lane.key) === lane) this.#lanes.delete(lane.key);
@@ -142,29 +148,61 @@ export class OutboxCourier {
       if (row.nextAttemptAt > now) return this.#wait(lane, row.nextAttemptAt - now);
       let outcome: "sent" | "not_connected";
       try {
-        outcome = await this.channels.send(row.adapter, { conversation: row.conversation, thread: row.thread, text: row.text, replyTo: row.replyTo, error: row.error });
+        outcome = await this.channels.send(row.adapter, { conversation: row.conversation, thread: row.thread, text: row.text, replyTo: row.replyTo, error: row.error, ...(row.replyUrl ? { replyUrl: row.replyUrl } : {}) });
       } catch (err) {
         const attempts = row.attempts + 1;
         const message = errorMessage(err);
-        if (attempts >= this.settings.maxAttempts) {
-          row.attempts = attempts;
-          await this.#dead(lane, row, `${attempts} delivery attempts failed; last: ${message}`);
+        row.attempts = attempts;
+        if (err instanceof UndeliverableError || attempts >= this.settings.maxAttempts) {
+          await this.#dead(lane, row, err instanceof UndeliverableError ? `refused by ${row.adapter}: ${message}` : `${attempts} delivery attempts failed; last: ${message}`);
           continue;
         }
         const wait = Math.min(RETRY_CAP_MS, this.settings.retryMs * 2 ** (attempts - 1));
-        row.attempts = attempts;
         row.lastError = message;
         row.nextAttemptAt = this.clock.now() + wait;
-        await this.store.markRetry(row.id, message, row.nextAttemptAt);
+        // What the store does not learn now is kept here, so the retry waits all the same.
+        await this.#record(() => this.store.markRetry(row.id, message, row.nextAttemptAt), `the failed delivery of ${row.replyTo}`);
         this.log.warn(`${row.adapter}: delivering the reply to ${row.replyTo} failed (${message}); trying again in ${Math.round(wait / 100) / 10} s`);
         continue;
       }
       // Not connected: the reply waits, in its place, for the adapter's next connection (reload),
       // or until its age bound, when it is given up on even if the adapter never comes back.
       if (outcome === "not_connected") return this.#wait(lane, Math.max(0, row.createdAt + this.settings.maxAgeMs + 1 - this.clock.now()));
-      await this.store.markSent(row.id, this.clock.now());
-      this.#done(lane, row);
+      // Sent: it leaves the lane whatever the store says, so a failed write never sends it again.
+      lane.rows.shift();
+      const sentAt = this.clock.now();
+      if (await this.#record(() => this.store.markSent(row.id, sentAt), `the delivery of ${row.replyTo}`)) this.#known.delete(row.id);
+      else this.#recordLater(row.id, () => this.store.markSent(row.id, sentAt), 1);
+      this.onChange();
     }
+  }
+
+  /** A store write of the courier's; false (logged) when it failed. */
+  async #record(write: () => Promise<void>, what: string): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      this.log.error(`could not record ${what}: ${errorMessage(err)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Try a failed "sent" write again later, with doubling waits. Meanwhile the row stays known, so
+   * a reload (a reconnect) does not deliver it again; a restart before it succeeds would.
+   */
+  #recordLater(id: number, write: () => Promise<void>, attempt: number): void {
+    const wait = Math.min(RETRY_CAP_MS, this.settings.retryMs * 2 ** (attempt - 1));
+    void this.clock.sleep(wait).then(async () => {
+      if (this.#stopped) return;
+      try {
+        await write();
+        this.#known.delete(id);
+      } catch {
+        this.#recordLater(id, write, attempt + 1);
+      }
+    });
   }
 
   #wait(lane: Lane, ms: number): void {
@@ -178,7 +216,7 @@ export class OutboxCourier {
   }
 
   async #dead(lane: Lane, row: OutboxEntry, reason: string): Promise<void> {
-    await this.store.markDead(row.id, reason, row.attempts);
+    await this.#record(() => this.store.markDead(row.id, reason, row.attempts), `that the reply to ${row.replyTo} was given up on`);
     this.log.error(`${row.adapter}: gave up delivering the reply to ${row.replyTo} in ${row.conversation}: ${reason}`);
     this.#done(lane, row);
   }

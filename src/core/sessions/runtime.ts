@@ -45,6 +45,9 @@ export class TurnRuntime implements Intake {
   /** Messages queued or running here, by adapter, conversation and id: never two turns for one message. */
   #inflight = new Set<string>();
   #running = new Map<string, AbortController>();
+  /** Set by stop: no turn starts any more. */
+  #draining = false;
+  /** Aborted when the drain deadline passed: the turns still running are cancelled. */
   #stop = new AbortController();
   #courier: OutboxCourier;
   #counts: StoreCounts | null = null;
@@ -106,7 +109,16 @@ export class TurnRuntime implements Intake {
     if (verdict.kind === "new") this.#changed();
     const key = sessionKey(adapter, m.conversation, m.thread);
     if (verdict.kind === "new" && this.#queue.depth(key) > this.#o.maxWaiting) {
-      await this.#refuse(adapter, m, at, key);
+      const ik = inflightKey(adapter, m);
+      this.#inflight.add(ik);
+      try {
+        await this.#refuse(adapter, m, at, key);
+      } catch (err) {
+        // Left unanswered in the store: the next start or reconnect answers it.
+        this.#o.log.error(`${adapter}: could not record the refusal of ${m.id}: ${errorMessage(err)}`);
+      } finally {
+        this.#inflight.delete(ik);
+      }
       return true;
     }
     this.#schedule(adapter, m, at);
@@ -147,22 +159,24 @@ export class TurnRuntime implements Intake {
   }
 
   /**
-   * Stop: turns still running are cancelled and record nothing (their messages stay unanswered
-   * in the store and run again at the next start); a delivery under way finishes and is recorded.
+   * Stop (semantics §4): no turn starts any more; turns already running may finish within
+   * `waitMs` (their replies are recorded and delivered while channels are still up); those still
+   * running then are cancelled and record nothing, so their messages are answered by the next
+   * start, like the ones that were still waiting. A delivery under way finishes and is recorded.
    */
   async stop(waitMs: number): Promise<void> {
-    this.#stop.abort();
+    this.#draining = true;
     const deadline = new AbortController();
-    await Promise.all([
-      Promise.race([this.#queue.idle(), this.#o.clock.sleep(waitMs, deadline.signal)]),
-      this.#courier.stop(waitMs),
-    ]);
+    const drained = await Promise.race([this.#queue.idle().then(() => true), this.#o.clock.sleep(waitMs, deadline.signal).then(() => false)]);
     deadline.abort();
+    this.#stop.abort();
+    if (!drained) this.#o.log.warn(`stopped ${this.#running.size} turn(s) still running after ${waitMs} ms; their messages are answered at the next start`);
+    await this.#courier.stop(waitMs);
   }
 
   #schedule(adapter: string, m: InboundMessage, receivedAt: number): void {
     const ik = inflightKey(adapter, m);
-    if (this.#inflight.has(ik) || this.#stop.signal.aborted) return;
+    if (this.#inflight.has(ik) || this.#draining) return;
     this.#inflight.add(ik);
     const key = sessionKey(adapter, m.conversation, m.thread);
     void this.#queue.run(key, async () => {
@@ -177,7 +191,7 @@ export class TurnRuntime implements Intake {
   }
 
   async #turn(adapter: string, m: InboundMessage, receivedAt: number, key: string): Promise<void> {
-    if (this.#stop.signal.aborted) return;
+    if (this.#draining) return;
     const { channels, agent, clock } = this.#o;
     const where = { conversation: m.conversation, ...(m.thread === undefined ? {} : { thread: m.thread }), replyTo: m.id };
     const own = new AbortController();
@@ -200,7 +214,8 @@ export class TurnRuntime implements Intake {
     const waiting = this.#queue.depth(key) > 1;
     const state: SessionState = waiting ? "active" : result.error && !answer.cancelled ? "errored" : "idle";
     const entry = await this.#o.store.recordTurn({ adapter, inbound: m, receivedAt, reply: result, model: answer.model, usage: answer.usage, inContext: answer.inContext, state, at: clock.now() });
-    this.#courier.add(entry);
+    if (entry) this.#courier.add(entry);
+    else this.#o.log.warn(`${adapter}: ${m.id} in ${m.conversation} already had a reply; this turn's was not kept`);
     this.#changed();
   }
 
@@ -220,7 +235,7 @@ export class TurnRuntime implements Intake {
       state: "active",
       at: this.#o.clock.now(),
     });
-    this.#courier.add(entry);
+    if (entry) this.#courier.add(entry);
   }
 
   /** Counts are re-read at most every COUNTS_REFRESH_MS after a change, and published when they differ. */

@@ -39,6 +39,7 @@ type OutboxRow = {
   next_attempt_at: number;
   last_error: string | null;
   created_at: number;
+  reply_url: string | null;
 };
 
 type SessionRow = {
@@ -76,27 +77,27 @@ export class SqliteSessionStore implements SessionStore {
     this.#batch = new WriteBatcher(db);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
-      insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at, reply_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       getInbox: p(`SELECT user, text, thread, reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND conversation = ? AND message_id = ?`),
       upsertSession: p(
         `INSERT INTO sessions (id, key, adapter, conversation, thread, state, created_at, last_activity_at, message_count) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1)
          ON CONFLICT (id) DO UPDATE SET last_activity_at = excluded.last_activity_at, message_count = message_count + 1,
            state = CASE WHEN state = 'stopped' THEN state ELSE 'active' END`,
       ),
-      pendingAll: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at FROM inbox WHERE replied_at IS NULL ORDER BY received_at, rowid`),
-      pendingOf: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at FROM inbox WHERE replied_at IS NULL AND adapter = ? ORDER BY received_at, rowid`),
+      pendingAll: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url FROM inbox WHERE replied_at IS NULL ORDER BY received_at, rowid`),
+      pendingOf: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url FROM inbox WHERE replied_at IS NULL AND adapter = ? ORDER BY received_at, rowid`),
       history: p(
         `SELECT role, content FROM messages WHERE session_id = ? AND in_context = 1 AND seq > (SELECT context_from FROM sessions WHERE id = ?) ORDER BY seq DESC LIMIT ?`,
       ),
       insertMessage: p(`INSERT INTO messages (session_id, role, content, inbound_id, model, error_type, in_context, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      completeInbox: p(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND conversation = ? AND message_id = ?`),
+      completeInbox: p(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND conversation = ? AND message_id = ? AND replied_at IS NULL`),
       finishSession: p(
         `UPDATE sessions SET state = CASE WHEN state = 'stopped' THEN state ELSE ? END, last_activity_at = ?, message_count = message_count + 1,
            tokens_in = tokens_in + ?, tokens_out = tokens_out + ?,
            last_error_type = COALESCE(?, last_error_type), last_error_at = COALESCE(?, last_error_at) WHERE id = ?`,
       ),
       insertOutbox: p(
-        `INSERT INTO outbox (session_id, adapter, conversation, thread, reply_to, text, error, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`,
+        `INSERT INTO outbox (session_id, adapter, conversation, thread, reply_to, text, error, state, attempts, next_attempt_at, created_at, reply_url) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id`,
       ),
       reset: p(`UPDATE sessions SET context_from = COALESCE((SELECT MAX(seq) FROM messages), 0) WHERE id = ?`),
       setState: p(`UPDATE sessions SET state = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?`),
@@ -120,7 +121,7 @@ export class SqliteSessionStore implements SessionStore {
 
   accept(adapter: string, m: InboundMessage, at: number): Promise<InboxVerdict> {
     return this.#batch.write((): InboxVerdict => {
-      const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at));
+      const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at), m.replyUrl ?? null);
       if (Number(r.changes) === 1) {
         const key = sessionKey(adapter, m.conversation, m.thread);
         this.#s.upsertSession!.run(sessionId(key), key, adapter, m.conversation, m.thread ?? null, at, at);
@@ -142,11 +143,19 @@ export class SqliteSessionStore implements SessionStore {
       user: string;
       text: string;
       received_at: string;
+      reply_url: string | null;
     }>;
     return rows.map((r) => ({
       adapter: r.adapter,
       receivedAt: Date.parse(r.received_at),
-      message: { id: r.message_id, conversation: r.conversation, ...(r.thread === null ? {} : { thread: r.thread }), user: r.user, text: r.text },
+      message: {
+        id: r.message_id,
+        conversation: r.conversation,
+        ...(r.thread === null ? {} : { thread: r.thread }),
+        user: r.user,
+        text: r.text,
+        ...(r.reply_url === null ? {} : { replyUrl: r.reply_url }),
+      },
     }));
   }
 
@@ -156,19 +165,21 @@ export class SqliteSessionStore implements SessionStore {
     return rows.reverse();
   }
 
-  recordTurn(t: TurnRecord): Promise<OutboxEntry> {
+  recordTurn(t: TurnRecord): Promise<OutboxEntry | null> {
     const key = sessionKey(t.adapter, t.inbound.conversation, t.inbound.thread);
     const id = sessionId(key);
     const ctx = t.inContext ? 1 : 0;
     const errorJson = t.reply.error ? JSON.stringify(t.reply.error) : null;
-    return this.#batch.write((): OutboxEntry => {
+    return this.#batch.write((): OutboxEntry | null => {
       const s = this.#s;
+      // The store's own guard of "exactly one reply": a message that has one keeps it.
+      const first = s.completeInbox!.run(t.reply.text, errorJson, iso(t.at), t.adapter, t.inbound.conversation, t.inbound.id);
+      if (Number(first.changes) !== 1) return null;
       s.insertMessage!.run(id, "user", t.inbound.text, t.inbound.id, null, null, ctx, t.receivedAt);
       s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at);
-      s.completeInbox!.run(t.reply.text, errorJson, iso(t.at), t.adapter, t.inbound.conversation, t.inbound.id);
       const errType = t.reply.error?.type ?? null;
       s.finishSession!.run(t.state, t.at, t.usage?.in ?? 0, t.usage?.out ?? 0, errType, errType ? t.at : null, id);
-      const row = s.insertOutbox!.get(id, t.adapter, t.inbound.conversation, t.inbound.thread ?? null, t.inbound.id, t.reply.text, errorJson, t.at, t.at) as { id: number };
+      const row = s.insertOutbox!.get(id, t.adapter, t.inbound.conversation, t.inbound.thread ?? null, t.inbound.id, t.reply.text, errorJson, t.at, t.at, t.inbound.replyUrl ?? null) as { id: number };
       return {
         id: row.id,
         sessionId: id,
@@ -183,6 +194,7 @@ export class SqliteSessionStore implements SessionStore {
         nextAttemptAt: t.at,
         lastError: null,
         createdAt: t.at,
+        ...(t.inbound.replyUrl ? { replyUrl: t.inbound.replyUrl } : {}),
       };
     });
   }
@@ -272,6 +284,7 @@ function outboxEntry(r: OutboxRow): OutboxEntry {
     nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error,
     createdAt: r.created_at,
+    ...(r.reply_url === null ? {} : { replyUrl: r.reply_url }),
   };
 }
 

@@ -39,6 +39,8 @@ export interface OutboxEntry {
   nextAttemptAt: number;
   lastError: string | null;
   createdAt: number;
+  /** Where a request/response channel also delivers it (InboundMessage.replyUrl). */
+  replyUrl?: string;
 }
 
 /** One message of the history a prompt is built from, oldest first. */
@@ -113,8 +115,11 @@ export interface SessionStore {
   pendingInbound(adapter?: string): Promise<PendingInbound[]>;
   /** The newest `limit` in-context messages of a session after its last reset, oldest first. */
   history(key: string, limit: number): Promise<HistoryMessage[]>;
-  /** Record a finished turn: both messages, the inbox's reply, session totals and the outbox row, in one transaction. */
-  recordTurn(record: TurnRecord): Promise<OutboxEntry>;
+  /**
+   * Record a finished turn: both messages, the inbox's reply, session totals and the outbox row,
+   * in one transaction. Null when the message already had a reply: a second one is never stored.
+   */
+  recordTurn(record: TurnRecord): Promise<OutboxEntry | null>;
   /** Start a fresh context: earlier messages stay stored but leave the prompt. */
   resetContext(key: string): Promise<void>;
   /** Set a session's state (no-op for an unknown key). */

@@ -1,8 +1,9 @@
 /**
  * Streamed text, redacted before anyone sees it. A secret can arrive split over several deltas,
  * so deltas are not redacted one by one: the text so far is, up to its last whitespace (a key or
- * token has none, so one that is complete there is recognised whole), and only what is new of
- * that redacted text goes out. When redacting the longer text changes what was already sent (a
+ * token has none, so one that is complete there is recognised whole) and at least `holdBack`
+ * characters before its end (a literal secret with spaces in it, a passphrase, is not shown in
+ * part either), and only what is new of that redacted text goes out. When redacting the longer text changes what was already sent (a
  * pattern that spans the cut), the channel is told to restart and gets the redacted text afresh.
  */
 export class RedactedStream {
@@ -13,13 +14,15 @@ export class RedactedStream {
     private readonly redact: (text: string) => string,
     private readonly onText: (text: string) => void,
     private readonly onRestart: () => void,
+    private readonly holdBack = 0,
   ) {}
 
   /** The next delta of the model's text. */
   push(delta: string): void {
     this.#raw += delta;
-    const cut = lastWhitespace(this.#raw);
-    if (cut > this.#cut) this.#flush(cut);
+    // Only when a new whitespace arrived can more be shown.
+    const rawCut = lastWhitespace(this.#raw, this.#raw.length);
+    if (rawCut > this.#cut) this.#flush(rawCut);
   }
 
   /** The text so far is void (a retry or a fallback starts afresh). */
@@ -31,12 +34,18 @@ export class RedactedStream {
     this.onRestart();
   }
 
-  #flush(cut: number): void {
-    this.#cut = cut;
-    const safe = this.redact(this.#raw.slice(0, cut));
+  /**
+   * The whole text so far is redacted (a secret complete anywhere in it is hidden), then shown up
+   * to its last whitespace that leaves `holdBack` characters after it: what may still be the start
+   * of a secret (at most that long, at the very end) stays back.
+   */
+  #flush(rawCut: number): void {
+    this.#cut = rawCut;
+    const redacted = this.redact(this.#raw);
+    const safe = redacted.slice(0, lastWhitespace(redacted, redacted.length - this.holdBack));
+    if (safe.length <= this.#sent.length && this.#sent.startsWith(safe)) return;
     if (safe.startsWith(this.#sent)) {
-      const more = safe.slice(this.#sent.length);
-      if (more) this.onText(more);
+      this.onText(safe.slice(this.#sent.length));
     } else {
       this.onRestart();
       if (safe) this.onText(safe);
@@ -45,9 +54,9 @@ export class RedactedStream {
   }
 }
 
-/** The index just past the last whitespace character, 0 when there is none. */
-function lastWhitespace(s: string): number {
-  for (let i = s.length - 1; i >= 0; i--) {
+/** The index just past the last whitespace character before `limit`, 0 when there is none. */
+function lastWhitespace(s: string, limit: number): number {
+  for (let i = Math.min(s.length, limit) - 1; i >= 0; i--) {
     const c = s.charCodeAt(i);
     if (c === 32 || c === 10 || c === 9 || c === 13) return i + 1;
   }

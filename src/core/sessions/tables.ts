@@ -1,4 +1,4 @@
-import type { Migration } from "../util/sqlite.ts";
+import { addColumn, type Migration } from "../util/sqlite.ts";
 
 // The session store's tables (besides the inbox, inbox-table.ts). The database module applies
 // these steps in the place its migration list gives each. Times are epoch milliseconds.
@@ -73,3 +73,7 @@ export const indexInboxArrival: Migration = `CREATE INDEX IF NOT EXISTS inbox_un
 export const slimIndexes: Migration = `DROP INDEX IF EXISTS inbox_pending;
    DROP INDEX IF EXISTS outbox_state;
    CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (id) WHERE state = 'dead'`;
+
+/** A webhook's callback_url, kept with the message and its reply (a reply after a restart still goes there). */
+export const addInboxReplyUrl: Migration = addColumn("inbox", "reply_url", "TEXT");
+export const addOutboxReplyUrl: Migration = addColumn("outbox", "reply_url", "TEXT");

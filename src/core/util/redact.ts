@@ -86,6 +86,11 @@ export class Redactor {
     this.#shortWords = short.length ? new RegExp(`(?<![A-Za-z0-9_])(?:${short.map(escapeRegExp).join("|")})(?![A-Za-z0-9_])`, "g") : null;
   }
 
+  /** Length of the longest literal secret hidden (a stream holds back this much of its tail). */
+  get longest(): number {
+    return this.#secrets[0]?.length ?? 0;
+  }
+
   /** Add secret values to the set. */
   add(secrets: Iterable<string>): void {
     this.set([...this.#given, ...secrets]);
