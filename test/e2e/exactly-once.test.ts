@@ -295,13 +295,14 @@ describe("failed deliveries", () => {
     const sb = track(sandbox());
     sb.writeConfig(agentToml(ai.url, { gateway: "outbox_max_attempts = 3" }) + telegramToml(tg));
     await upDetached(sb);
-    tg.refuseSend = (chatId) => (chatId === 777 ? { code: 400, description: "Bad Request: chat not found" } : null);
+    // A failure that may heal (a 500) is tried outbox_max_attempts times.
+    tg.refuseSend = (chatId) => (chatId === 777 ? { code: 500, description: "Internal Server Error: restart required" } : null);
     tg.pushMessage({ chatId: 777, text: "into the void" });
     await statusUntil(sb, (s) => s.outbox.dead === 1 && s.outbox.pending === 0, "the undeliverable reply to be dead");
     const attempts = tg.requests.filter((r) => r.method === "sendMessage" && Number(r.params.chat_id) === 777);
     expect(attempts).toHaveLength(3);
-    expect(attempts.every((r) => r.status === 400)).toBe(true);
-    expect(logText(sb)).toMatch(/gave up delivering the reply to \S+ in 777: 3 delivery attempts failed; last: .*chat not found/);
+    expect(attempts.every((r) => r.status === 500)).toBe(true);
+    expect(logText(sb)).toMatch(/gave up delivering the reply to \S+ in 777: 3 delivery attempts failed; last: .*restart required/);
     // Another chat is answered as usual.
     const { messageId } = tg.pushMessage({ chatId: 778, text: "hello" });
     const sent = await tg.waitForSent((m) => m.chatId === 778);
@@ -311,16 +312,22 @@ describe("failed deliveries", () => {
     const st = await status(sb);
     expect(st.outbox).toEqual({ pending: 0, dead: 1 });
     expect(st.sessions).toEqual({ total: 2, active: 0, errored: 0 });
+    // A refusal that cannot heal (400 chat not found) is given up on at the first attempt.
+    tg.refuseSend = (chatId) => (chatId === 777 ? { code: 400, description: "Bad Request: chat not found" } : null);
+    tg.pushMessage({ chatId: 777, text: "again into the void" });
+    await statusUntil(sb, (s) => s.outbox.dead === 2, "the refused reply dead at once");
+    expect(tg.requests.filter((r) => r.method === "sendMessage" && Number(r.params.chat_id) === 777)).toHaveLength(4);
+    expect(logText(sb)).toMatch(/in 777: refused by tg: .*chat not found/);
     // Dead stays dead, and visible, across a restart: the reply is not tried again.
     await down(sb);
-    expect((await status(sb)).outbox).toEqual({ pending: 0, dead: 1 }); // stopped: read from the store
+    expect((await status(sb)).outbox).toEqual({ pending: 0, dead: 2 }); // stopped: read from the store
     tg.refuseSend = null;
     await upDetached(sb);
     await statusUntil(sb, (s) => s.sessions.total === 2, "the stored counts after the restart");
-    expect((await status(sb)).outbox).toEqual({ pending: 0, dead: 1 });
+    expect((await status(sb)).outbox).toEqual({ pending: 0, dead: 2 });
     const { messageId: third } = tg.pushMessage({ chatId: 778, text: "still there?" });
     await tg.waitForSent((m) => m.chatId === 778 && m.replyToMessageId === third);
-    expect(tg.requests.filter((r) => r.method === "sendMessage" && Number(r.params.chat_id) === 777)).toHaveLength(3);
+    expect(tg.requests.filter((r) => r.method === "sendMessage" && Number(r.params.chat_id) === 777)).toHaveLength(4);
     expect(tg.sent.filter((m) => m.chatId === 777)).toHaveLength(0);
     await down(sb);
   }, 60_000);

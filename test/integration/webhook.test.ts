@@ -67,7 +67,10 @@ async function start(role: Role, overrides: Record<string, unknown> = {}, now: (
       ev.accepted?.();
       messages.push(ev.message);
       for (const w of waiters.filter((w) => messages.length >= w.n)) w.resolve();
-      if (role === "echo") await adapter.send({ conversation: ev.message.conversation, text: `echo: ${ev.message.text}`, replyTo: ev.message.id });
+      // A failed delivery is the outbox's to retry; here it is logged, as the courier does.
+      if (role === "echo") {
+        await adapter.send({ conversation: ev.message.conversation, text: `echo: ${ev.message.text}`, replyTo: ev.message.id }).catch((err: Error) => logs.push(`delivery failed: ${err.message} (${err.name})`));
+      }
     }
   })();
   const h: Harness = {
@@ -419,7 +422,7 @@ describe("webhook adapter: callback_url", () => {
     }
   });
 
-  test("a failing callback is logged without its query string and never fails the request", async () => {
+  test("a failing callback fails the delivery (the outbox tries it again), named without its query string; the request still gets its answer", async () => {
     const h = await start("echo");
     const closed = await freePort();
     const r = await post(h, message({ callback_url: `http://127.0.0.1:${closed}/cb?token=zz-hidden-token` }));
@@ -427,7 +430,34 @@ describe("webhook adapter: callback_url", () => {
     const line = await waitUntil(() => h.logs.find((l) => l.includes("callback to")), () => `the failed callback in the log; have:\n${h.logs.join("\n")}`, 10_000);
     expect(line).toContain(`http://127.0.0.1:${closed}/cb`);
     expect(line).toContain("failed");
+    expect(line).not.toContain("UndeliverableError"); // a receiver that is down may come back
     expect(h.logs.join("\n")).not.toContain("zz-hidden-token");
+  });
+
+  test("a callback answering 4xx is refused for good; 5xx and 429 are worth another try", async () => {
+    const h = await start("silent");
+    for (const [status, permanent] of [[404, true], [410, true], [500, false], [503, false], [429, false]] as const) {
+      const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("no", { status }) });
+      try {
+        const err = await h.send({ conversation: "c", text: "x", replyTo: "r", replyUrl: `http://127.0.0.1:${server.port}/cb` }).then(() => null, (e: Error) => e);
+        expect(err?.message).toContain(`answered HTTP ${status}`);
+        expect(err?.name).toBe(permanent ? "UndeliverableError" : "Error");
+      } finally {
+        server.stop(true);
+      }
+    }
+  });
+
+  test("a reply made after a restart reaches the callback stored with its message", async () => {
+    const h = await start("silent");
+    const rx = receiver();
+    try {
+      await h.send({ conversation: "later", text: "after the restart", replyTo: "cb-stored", replyUrl: `${rx.url}/stored` });
+      expect(rx.got[0]!.path).toBe("/stored");
+      expect(JSON.parse(rx.got[0]!.body)).toEqual({ session: "hooks:later", reply: "after the restart", error: null });
+    } finally {
+      rx.stop();
+    }
   });
 });
 

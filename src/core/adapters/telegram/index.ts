@@ -1,4 +1,5 @@
 import { errorMessage } from "../../errors.ts";
+import { UndeliverableError } from "../../messages.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage, TurnProgress } from "../types.ts";
 import { TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
@@ -128,7 +129,13 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
         if (i === 0 && replyTo && String(replyTo.chatId) === message.conversation) {
           params.reply_parameters = { message_id: replyTo.messageId, allow_sending_without_reply: true };
         }
-        await sendChunk(params);
+        try {
+          await sendChunk(params);
+        } catch (err) {
+          // 400 (no such chat, a malformed message) and 403 (blocked, kicked) will not change on a retry.
+          if (err instanceof TelegramApiError && (err.status === 400 || err.status === 403)) throw new UndeliverableError(err.message);
+          throw err;
+        }
         touch();
       }
     },

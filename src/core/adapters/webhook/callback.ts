@@ -1,4 +1,4 @@
-import type { ConsolaInstance } from "consola";
+import { UndeliverableError } from "../../messages.ts";
 import { safeUrl } from "../../util/url.ts";
 import { SIGNATURE_HEADER, signBody } from "./signature.ts";
 
@@ -14,23 +14,29 @@ function scrub(message: string, url: string): string {
 
 /**
  * POST a reply body to a request's callback_url, signed like the requests are, so the receiver can
- * verify it came from this bosun. Never throws: failures are logged and the reply stays delivered
- * to any waiting HTTP request.
+ * verify it came from this bosun. Throws when the receiver did not take it, so the reply's
+ * delivery is tried again (the outbox's backoff and bound): an UndeliverableError for an answer
+ * that a retry cannot change (a 4xx other than 408 and 429), an Error otherwise. Messages name the
+ * URL without credentials, query or fragment.
  */
-export async function postCallback(url: string, body: string, secret: string, log: ConsolaInstance, signal: AbortSignal): Promise<void> {
+export async function postCallback(url: string, body: string, secret: string, signal: AbortSignal): Promise<void> {
   const where = describeUrl(url);
+  let res: Response;
   try {
-    const res = await fetch(url, {
+    res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json; charset=utf-8", [SIGNATURE_HEADER]: signBody(secret, body) },
       body,
       redirect: "manual",
       signal: AbortSignal.any([signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]),
     });
-    await res.body?.cancel().catch(() => undefined);
-    if (!res.ok) log.warn(`callback to ${where} answered HTTP ${res.status}`);
   } catch (err) {
     const reason = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${CALLBACK_TIMEOUT_MS} ms` : err instanceof Error ? err.message : String(err);
-    log.warn(`callback to ${where} failed: ${scrub(reason, url)}`);
+    throw new Error(`callback to ${where} failed: ${scrub(reason, url)}`);
   }
+  await res.body?.cancel().catch(() => undefined);
+  if (res.ok) return;
+  const message = `callback to ${where} answered HTTP ${res.status}`;
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new UndeliverableError(message);
+  throw new Error(message);
 }

@@ -108,11 +108,19 @@ export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) 
         });
       }
       const body = replyBody(`${ctx.name}:${message.conversation}`, message.text, message.error);
-      const { answered, callbackUrl } = pending.settle(replyKey(message.conversation, message.replyTo), { status: 200, body });
+      const settled = pending.settle(replyKey(message.conversation, message.replyTo), { status: 200, body });
+      // The latest request's URL, or the one stored with the message (a reply after a restart).
+      const callbackUrl = settled.callbackUrl ?? message.replyUrl;
+      const answered = settled.answered;
       if (callbackUrl !== undefined) {
-        const posting = postCallback(callbackUrl, JSON.stringify(body), config.secret, ctx.log, callbacks.signal);
+        // Awaited: a callback that fails makes the delivery fail, so it is tried again.
+        const posting = postCallback(callbackUrl, JSON.stringify(body), config.secret, callbacks.signal);
         inflightCallbacks.add(posting);
-        void posting.finally(() => inflightCallbacks.delete(posting));
+        try {
+          await posting;
+        } finally {
+          inflightCallbacks.delete(posting);
+        }
       } else if (answered === 0) {
         ctx.log.debug(`no request is waiting for the reply to ${message.replyTo} (it timed out or the client left)`);
       }

@@ -68,7 +68,8 @@ export function parseWebhookRequest(bytes: Uint8Array): ParsedRequest {
   if (typeof msgText !== "string") return { ok: false, message: msgText.error };
   const callbackUrl = checkCallback(obj.callback_url);
   if (typeof callbackUrl === "object") return { ok: false, message: callbackUrl.error };
-  const request: WebhookRequest = { message: { id, conversation, user, text: msgText } };
+  // The message carries its callback into the store, so a reply after a restart still goes there.
+  const request: WebhookRequest = { message: { id, conversation, user, text: msgText, ...(callbackUrl === undefined ? {} : { replyUrl: callbackUrl }) } };
   if (callbackUrl !== undefined) request.callbackUrl = callbackUrl;
   return { ok: true, request };
 }
