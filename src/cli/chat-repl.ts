@@ -120,8 +120,9 @@ export async function runRepl(o: ReplOptions): Promise<number> {
     if (rl.line.length > 0 || !lastInterrupt) {
       const hadText = rl.line.length > 0;
       // Like a shell: Ctrl-C drops the line being typed; on an empty one it says how to leave.
-      (rl as unknown as { line: string; cursor: number }).line = "";
-      (rl as unknown as { cursor: number }).cursor = 0;
+      // End of line, then delete to its start (readline's own Ctrl-E, Ctrl-U).
+      rl.write(null, { ctrl: true, name: "e" });
+      rl.write(null, { ctrl: true, name: "u" });
       write("stdout", "\n");
       if (!hadText) {
         err(c.dim("(to leave, press Ctrl-C again, Ctrl-D, or type /exit)"));

@@ -1,5 +1,4 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { Readable } from "node:stream";
 import type { ChatFrame } from "../chat/service.ts";
 import type { TranscriptEntry } from "../messages.ts";
 import { sseEvents } from "../util/sse.ts";
@@ -114,7 +113,7 @@ export class ControlClient implements GatewayApi {
       throw apiError(`the chat request was refused (${res.statusCode})`, text);
     }
     try {
-      for await (const ev of sseEvents(Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>)) {
+      for await (const ev of sseEvents(res)) {
         let frame: ChatFrame;
         try {
           frame = JSON.parse(ev.data) as ChatFrame;

@@ -22,8 +22,8 @@ export class SseFormatError extends Error {
  * still delivered, since servers that close right after their last `data:` line are common.
  * Leaving the loop early cancels the body.
  */
-export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.getReader();
+export async function* sseEvents(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  const reader = chunkReader(body);
   const decoder = new TextDecoder();
   let buf = "";
   let data: string[] = [];
@@ -84,4 +84,17 @@ export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerat
     // Early exit (a consumer's break, an error) must not leave the connection streaming.
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/** One way to read chunks of a web stream or a Node stream (an IncomingMessage is an async iterable of Buffers). */
+function chunkReader(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): { read(): Promise<{ value?: Uint8Array; done?: boolean }>; cancel(): Promise<unknown> } {
+  if ("getReader" in body) return body.getReader();
+  const it = body[Symbol.asyncIterator]();
+  return {
+    read: async () => {
+      const r = await it.next();
+      return r.done ? { done: true } : { value: r.value };
+    },
+    cancel: async () => it.return?.(),
+  };
 }
