@@ -1,4 +1,5 @@
 import type { ConsolaInstance } from "consola";
+import { sessionKey } from "../../sessions/key.ts";
 import type { RequestControl } from "../../platform/index.ts";
 import type { Clock } from "../../util/clock.ts";
 import { readCappedBody } from "./body.ts";
@@ -70,7 +71,7 @@ export function createHandler(deps: HandlerDeps): (req: Request, control: Reques
     // The wait for the agent is bounded by reply_timeout_ms, not by the connection's idle timer.
     control.waitLong(req);
     const key = replyKey(message.conversation, message.id);
-    const session = `${deps.name}:${message.conversation}`;
+    const session = sessionKey(deps.name, message.conversation);
     // Wait first, then deliver: a reply can never arrive before its request is listening for it.
     const waiting = deps.pending.wait(key, deps.replyTimeoutMs, () => timeoutOutcome(session));
     deps.deliver(

@@ -1,4 +1,5 @@
 import { BosunError } from "../../errors.ts";
+import { sessionKey } from "../../sessions/key.ts";
 import { serve, type HttpServer } from "../../platform/index.ts";
 import { listenUrl, parseListen, selfHost } from "../../util/listen.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -107,7 +108,7 @@ export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) 
           hint: "the caller gets each reply in the HTTP answer, or at its callback_url",
         });
       }
-      const body = replyBody(`${ctx.name}:${message.conversation}`, message.text, message.error);
+      const body = replyBody(sessionKey(ctx.name, message.conversation), message.text, message.error);
       const settled = pending.settle(replyKey(message.conversation, message.replyTo), { status: 200, body });
       // The latest request's URL, or the one stored with the message (a reply after a restart).
       const callbackUrl = settled.callbackUrl ?? message.replyUrl;
