@@ -43,7 +43,7 @@ export function renderStatus(s: Status, now = Date.now()): string {
   lines.push(`${c.bold("SESSIONS")}      ${s.sessions.total} total, ${s.sessions.active} active, ${s.sessions.errored} errored`);
   const o = s.outbox;
   if (o.pending > 0 || o.dead > 0) {
-    const dead = o.dead > 0 ? c.red(`${o.dead} given up on (each session lists its own)`) : "";
+    const dead = o.dead > 0 ? c.red(`${o.dead} given up on (GET /v1/sessions/ID lists them with the error)`) : "";
     lines.push(`  ${c.dim("replies")}     ${[o.pending > 0 ? `${o.pending} waiting for delivery` : "", dead].filter(Boolean).join(", ")}`);
   }
   lines.push(`${c.bold("INTEGRATIONS")}  ${s.integrations.length === 0 ? c.dim("none") : ""}`);

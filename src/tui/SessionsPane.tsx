@@ -2,7 +2,7 @@ import { Box, Text } from "ink";
 import { memo } from "react";
 import type { Status } from "../core/status.ts";
 
-/** Conversation counts; the per-session list lives in `bosun sessions ls`. */
+/** Conversation counts (the per-session list is not built yet; one session reads over the control API). */
 export const SessionsPane = memo(function SessionsPane({ sessions }: { sessions: Status["sessions"] }) {
   return (
     <Box flexDirection="column">
@@ -18,7 +18,7 @@ export const SessionsPane = memo(function SessionsPane({ sessions }: { sessions:
           {sessions.errored}
         </Text>
       </Text>
-      <Text dimColor>Details: `bosun sessions ls`, `bosun sessions show ID`.</Text>
+      <Text dimColor>One session with its transcript: GET /v1/sessions/ID on the control socket.</Text>
     </Box>
   );
 });

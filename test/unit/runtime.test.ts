@@ -381,4 +381,55 @@ describe("turn runtime", () => {
     await waitUntil(() => channels.sent.length === 1, "reply");
     expect(channels.sent[0]!.text).toBe("(the model returned an empty answer)");
   });
+
+  test("an answer past max_reply_chars is cut there and says so; the model is stopped", async () => {
+    const channels = new RecordingChannels();
+    let aborted = false;
+    const endless = defineProvider({
+      name: "test",
+      label: "endless",
+      model: "m",
+      async *stream(_req, signal) {
+        signal.addEventListener("abort", () => (aborted = true));
+        for (let i = 0; !signal.aborted; i++) {
+          yield { type: "text", text: "word ".repeat(20) };
+          if (i % 50 === 0) await new Promise((r) => setTimeout(r, 0));
+        }
+        throw new Error("aborted");
+      },
+    });
+    const parts = await startRuntime({ channels, clock: systemClock, provider: endless });
+    parts.agent.configure({ chain: [{ provider: endless, model: "m", on: new Set() }], contextTokens: 8000, maxConcurrentTurns: 8, maxReplyChars: 1000 });
+    await parts.runtime.inbound("a", msg("m1", "go"));
+    await waitUntil(() => channels.sent.length === 1, "the cut reply");
+    expect(aborted).toBe(true);
+    expect(channels.sent[0]!.text.length).toBeLessThan(1100);
+    expect(channels.sent[0]!.text).toEndWith("[answer cut at 1000 characters]");
+    expect(channels.sent[0]!.error).toBeNull();
+  });
+
+  test("the transcript a channel shows includes the messages still waiting for their turn", async () => {
+    let hold: Promise<void> = Promise.resolve();
+    const p = recordingProvider(async (m) => {
+      await hold;
+      return `re ${m.at(-1)!.content}`;
+    });
+    const channels = new RecordingChannels();
+    const { runtime, store } = await startRuntime({ channels, clock: systemClock, provider: p.provider });
+    await runtime.inbound("a", msg("m1", "answered first"));
+    await waitUntil(() => channels.sent.length === 1, "first reply");
+    const gate = Promise.withResolvers<void>();
+    hold = gate.promise;
+    await runtime.inbound("a", msg("m2", "still working on this"));
+    await waitUntil(() => p.prompts.length === 2, "the second turn running");
+    const t = await store.transcript("a:c1", 50);
+    expect(t.map((e) => [e.role, e.id, e.text])).toEqual([
+      ["user", "m1", "answered first"],
+      ["agent", "m1", "re answered first"],
+      ["user", "m2", "still working on this"],
+    ]);
+    gate.resolve();
+    await waitUntil(() => channels.sent.length === 2, "second reply");
+    expect((await store.transcript("a:c1", 50)).map((e) => e.text)).toEqual(["answered first", "re answered first", "still working on this", "re still working on this"]);
+  });
 });

@@ -62,4 +62,12 @@ describe("streamed text is redacted before it is shown", () => {
     expect(out.join("")).not.toContain("horse");
     expect(shown).toContain("the password is");
   });
+
+  test("text without spaces (Chinese) streams; a long stream of tiny deltas is redacted a bounded number of times", () => {
+    expect(run(["你好", "，世界", "。今天"]).out.join("")).toBe("你好，世界。今天");
+    let calls = 0;
+    const s = new RedactedStream((t) => (calls++, t), () => undefined, () => undefined);
+    for (let i = 0; i < 16_000; i++) s.push(i % 5 === 4 ? " " : "a");
+    expect(calls).toBeLessThan(1_500);
+  });
 });

@@ -24,6 +24,8 @@ export interface AgentConfig extends ProviderSettings {
   context_tokens: number;
   /** Messages of one session that may wait behind its running turn; past it they get a short refusal. */
   max_waiting_per_session: number;
+  /** Longest answer kept of one turn, in characters; the model is stopped there. */
+  max_reply_chars: number;
   /** OpenAI-compatible backends tried in order after the primary's retries failed. */
   fallback: FallbackConfig[];
 }
@@ -98,6 +100,13 @@ export const agentSchema = z
       .max(10_000)
       .default(20)
       .describe("Messages of one conversation that may wait behind its running turn; more get a short reply saying so."),
+    max_reply_chars: z
+      .number()
+      .int()
+      .min(100)
+      .max(1_000_000)
+      .default(16_000)
+      .describe("Longest answer of one turn, in characters: the model is stopped there and the answer says it was cut (a runaway or endless stream cannot fill memory, the store or a chat page)."),
     fallback: z.array(fallbackSchema).default([]).describe("[[agent.fallback]]: OpenAI-compatible backends tried in order after the primary's retries."),
   })
   .describe("The LLM-backed agent that answers messages.");

@@ -111,8 +111,10 @@ async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.inf
 /** `?conversation=ID&limit=N` of a chat history read (the conversation is checked by the chat). */
 function historyQuery(req: Request): { conversation: string; limit?: number } {
   const q = new URL(req.url, "http://bosun").searchParams;
-  const limit = Number(q.get("limit") ?? "");
-  return { conversation: q.get("conversation") ?? "", ...(q.has("limit") && Number.isFinite(limit) ? { limit } : {}) };
+  const raw = q.get("limit");
+  const limit = Number(raw ?? "");
+  if (raw !== null && !(Number.isInteger(limit) && limit >= 1)) throw problem("bad_request", `limit must be a whole number of messages, at least 1 (got "${raw.slice(0, 20)}")`, "e.g. ?conversation=default&limit=20");
+  return { conversation: q.get("conversation") ?? "", ...(raw === null ? {} : { limit }) };
 }
 
 /** A one-line picture of what a route takes, for the hint. */

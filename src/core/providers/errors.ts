@@ -69,6 +69,7 @@ function retryAfter(err: unknown): number | null {
 /** "Try again in 12 seconds" / "in about 3 minutes" past 90 s. */
 export function retryHint(ms: number): string {
   const s = Math.ceil(ms / 1000);
+  if (s < 1) return "Try again in a moment.";
   return s > 90 ? `Try again in about ${Math.round(s / 60)} minutes.` : `Try again in ${s} second${s === 1 ? "" : "s"}.`;
 }
 

@@ -3,7 +3,7 @@ import { errorMessage } from "../errors.ts";
 import type { TurnResult } from "../messages.ts";
 import { callChain, type ChainEntry } from "../providers/chain.ts";
 import { classifyError } from "../providers/errors.ts";
-import type { ChatMessage } from "../providers/types.ts";
+import type { ChatMessage, Usage } from "../providers/types.ts";
 import type { Clock } from "../util/clock.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { fitHistory, HistoryCache, HISTORY_ROWS } from "./context.ts";
@@ -14,6 +14,8 @@ import type { HistoryMessage, SessionStore } from "./store.ts";
 const CACHED_SESSIONS = 1_000;
 /** And the characters of history they may hold in all (about 8 MB of strings), whatever context_tokens allows. */
 const CACHED_CHARS = 4_000_000;
+/** Longest answer kept when [agent] max_reply_chars is not given (the config's default). */
+const DEFAULT_MAX_REPLY_CHARS = 16_000;
 /** What a turn whose model said nothing answers (an empty message cannot be sent on most channels). */
 const EMPTY_ANSWER = "(the model returned an empty answer)";
 
@@ -26,6 +28,8 @@ export interface AgentSettings {
   systemPrompt?: string;
   contextTokens: number;
   maxConcurrentTurns: number;
+  /** Longest answer kept; the model is stopped there (default 16,000). */
+  maxReplyChars?: number;
 }
 
 export interface AgentOptions extends AgentSettings {
@@ -101,13 +105,32 @@ export class Agent {
       const history = this.#cache.get(key) ?? fitHistory(await o.store.history(key, HISTORY_ROWS), o.contextTokens);
       const messages: ChatMessage[] = [...(o.systemPrompt ? [{ role: "system" as const, content: o.systemPrompt }] : []), ...history, { role: "user", content: text }];
       const live = new RedactedStream(o.redact, progress.onText ?? (() => undefined), progress.onRestart ?? (() => undefined), o.longestSecret?.() ?? 0);
-      const answer = await callChain(o.chain, { messages, stream: true }, {
-        signal,
-        clock: o.clock,
-        onText: (t) => live.push(t),
-        onRestart: () => live.restart(),
-        onNotice: (line) => o.log.info(`turn for ${key}: ${line}`),
-      });
+      // The answer is bounded: past maxReplyChars the call is stopped and what came is kept.
+      const max = o.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS;
+      const cut = new AbortController();
+      let streamed = "";
+      let answer: { text: string; usage: Usage | null; model: string | null };
+      try {
+        answer = await callChain(o.chain, { messages, stream: true }, {
+          signal: AbortSignal.any([signal, cut.signal]),
+          clock: o.clock,
+          onText: (t) => {
+            if (cut.signal.aborted) return;
+            streamed += t;
+            if (streamed.length > max) cut.abort();
+            else live.push(t);
+          },
+          onRestart: () => {
+            streamed = "";
+            live.restart();
+          },
+          onNotice: (line) => o.log.info(`turn for ${key}: ${line}`),
+        });
+      } catch (err) {
+        if (!cut.signal.aborted || signal.aborted) throw err;
+        o.log.warn(`turn for ${key}: the answer passed ${max} characters; it was cut there`);
+        answer = { text: `${streamed.slice(0, max)}\n\n[answer cut at ${max} characters]`, usage: null, model: null };
+      }
       const reply = answer.text.trim() === "" ? EMPTY_ANSWER : o.redact(answer.text);
       const next: HistoryMessage[] = [...history, { role: "user", content: text }, { role: "assistant", content: reply }];
       this.#cache.set(key, fitHistory(next, o.contextTokens));

@@ -12,6 +12,7 @@ export async function agentSettings(config: BosunConfig, primary: Provider, env:
     ...(a.system_prompt === undefined ? {} : { systemPrompt: a.system_prompt }),
     contextTokens: a.context_tokens,
     maxConcurrentTurns: a.max_concurrent_turns,
+    maxReplyChars: a.max_reply_chars,
   };
 }
 

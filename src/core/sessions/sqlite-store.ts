@@ -225,13 +225,20 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async transcript(key: string, limit: number): Promise<TranscriptEntry[]> {
-    return this.#transcript(sessionId(key), limit).map((m) => ({
+    const id = sessionId(key);
+    const answered: TranscriptEntry[] = this.#transcript(id, limit).map((m) => ({
       role: m.role === "user" ? "user" : "agent",
       id: m.inboundId,
       text: m.content,
       at: iso(m.createdAt),
       ...(m.role === "assistant" && m.errorType ? { error: { type: m.errorType, retryable: false } } : {}),
     }));
+    // Messages still waiting for their turn are part of the conversation too (a page reloaded
+    // while the agent works still shows the question); they come after everything answered.
+    const row = this.#s.sessionById!.get(id) as SessionRow | undefined;
+    const waiting = row ? (this.#s.waiting!.all(row.adapter, row.conversation, row.thread ?? "") as Array<{ message_id: string; text: string; received_at: string }>) : [];
+    const all = [...answered, ...waiting.map((w): TranscriptEntry => ({ role: "user", id: w.message_id, text: w.text, at: w.received_at }))];
+    return all.slice(-limit);
   }
 
   async session(idOrKey: string, limit = 200): Promise<SessionDetail | null> {

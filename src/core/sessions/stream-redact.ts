@@ -20,9 +20,11 @@ export class RedactedStream {
   /** The next delta of the model's text. */
   push(delta: string): void {
     this.#raw += delta;
-    // Only when a new whitespace arrived can more be shown.
-    const rawCut = lastWhitespace(this.#raw, this.#raw.length);
-    if (rawCut > this.#cut) this.#flush(rawCut);
+    // Only when a new boundary arrived can more be shown; and the whole text is redacted again only
+    // after a 64th of its length is new (or a line ended): a stream of one-character deltas costs
+    // O(n log n), not O(n²), and the first words still show one by one.
+    const rawCut = lastBoundary(this.#raw, this.#raw.length);
+    if (rawCut > this.#cut && (rawCut - this.#cut >= this.#raw.length / FLUSH_FRACTION || delta.includes("\n"))) this.#flush(rawCut);
   }
 
   /** The text so far is void (a retry or a fallback starts afresh). */
@@ -42,7 +44,7 @@ export class RedactedStream {
   #flush(rawCut: number): void {
     this.#cut = rawCut;
     const redacted = this.redact(this.#raw);
-    const safe = redacted.slice(0, lastWhitespace(redacted, redacted.length - this.holdBack));
+    const safe = redacted.slice(0, lastBoundary(redacted, redacted.length - this.holdBack));
     if (safe.length <= this.#sent.length && this.#sent.startsWith(safe)) return;
     if (safe.startsWith(this.#sent)) {
       this.onText(safe.slice(this.#sent.length));
@@ -54,11 +56,18 @@ export class RedactedStream {
   }
 }
 
-/** The index just past the last whitespace character before `limit`, 0 when there is none. */
-function lastWhitespace(s: string, limit: number): number {
+/** The whole text is redacted again once this fraction of it (1/64) is new. */
+const FLUSH_FRACTION = 64;
+
+/**
+ * The index just past the last boundary before `limit` (0 when there is none): whitespace, or a
+ * character outside ASCII. Keys and tokens are ASCII without spaces, so one cannot straddle a
+ * boundary; text in scripts without spaces (Chinese, Japanese) still streams.
+ */
+function lastBoundary(s: string, limit: number): number {
   for (let i = Math.min(s.length, limit) - 1; i >= 0; i--) {
     const c = s.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 9 || c === 13) return i + 1;
+    if (c === 32 || c === 10 || c === 9 || c === 13 || c > 0x7f) return i + 1;
   }
   return 0;
 }
