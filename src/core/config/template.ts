@@ -26,6 +26,7 @@ const HEAD = `# bosun.toml: configuration of the bosun gateway.
 # max_concurrent_turns = 8                   # provider calls in flight at once, across all conversations
 # context_tokens = 8000                      # history budget of one prompt (older turns stay stored)
 # max_waiting_per_session = 20               # messages queued behind a conversation's running turn
+# max_reply_chars = 16000                    # longest answer of one turn; the model is stopped there
 #
 # Tried in order when the model above keeps failing (rate limits, outages, timeouts, network):
 # [[agent.fallback]]
