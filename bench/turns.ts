@@ -124,6 +124,8 @@ export interface RssFigures {
   messagesPerSession: number;
   /** VmRSS after start, after the first phase and after the second (new sessions: 2 x sessionsPerPhase seen in all). */
   rssMb: { start: number; afterFirst: number; afterSecond: number };
+  /** VmHWM after each phase: the highest RSS so far (during the load, before the gateway collected). */
+  peakMb: number[];
   growthMb: number;
   /** RssAnon / RssFile / RssShmem (MB) after each phase: heap and allocator vs mapped files (the binary, the WAL index). */
   split: Array<{ anon: number; file: number; shmem: number }>;
@@ -134,8 +136,9 @@ export interface RssFigures {
 /**
  * `sessions` conversations x `each` messages, at concurrency 32, requests round robin over the
  * conversations; VmRSS after it; then the same again over as many new conversations (memory must
- * not grow with the conversations ever seen), and VmRSS again. Read 1 s after each phase so
- * what the phase left to a timer (count refresh, outbox marks) is done.
+ * not grow with the conversations ever seen), and VmRSS again. Read 4 s after each phase: what
+ * the phase left to a timer (count refresh, outbox marks) is done, and the gateway's collection
+ * after a burst (1.5 s of quiet, checked every 2 s) has run. The peak during the load is VmHWM.
  */
 export async function benchRss(sb: Sandbox, sessions: number, each: number): Promise<RssFigures> {
   const port = await freePort();
@@ -146,12 +149,14 @@ export async function benchRss(sb: Sandbox, sessions: number, each: number): Pro
   const phases = [];
   const after: number[] = [];
   const split: RssFigures["split"] = [];
+  const peak: number[] = [];
   for (const label of ["first", "second"]) {
     progress(`turns: rss, ${sessions * each} messages over ${sessions} ${label === "first" ? "" : "new "}conversations`);
     const r = await withCpu(pid, () => load(url, label, sessions * each, 32, sessions));
     failIfErrors(`rss ${label}`, r);
     phases.push(r);
-    await sleep(1_000);
+    peak.push(hwmMb(pid));
+    await sleep(4_000);
     after.push(round(rssMb(pid)));
     split.push(rssSplit(pid));
   }
@@ -161,11 +166,17 @@ export async function benchRss(sb: Sandbox, sessions: number, each: number): Pro
     sessionsPerPhase: sessions,
     messagesPerSession: each,
     rssMb: { start, afterFirst: after[0]!, afterSecond: after[1]! },
+    peakMb: peak,
     growthMb,
     split,
     phases,
     meetsTarget: after[0]! < 100 && after[1]! < 100 && growthMb < 5,
   };
+}
+
+function hwmMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return round(Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? NaN) / 1024);
 }
 
 function rssSplit(pid: number): { anon: number; file: number; shmem: number } {

@@ -17,7 +17,8 @@ import { acquireLock } from "./lock.ts";
 import { ownStartTicks } from "./util/process.ts";
 import { createLogger, Redactor } from "./log.ts";
 import { pathsFor, type Paths } from "./paths.ts";
-import type { HttpServer } from "./platform/index.ts";
+import { collectGarbage, type HttpServer } from "./platform/index.ts";
+import { collectAfterBursts } from "./idle-gc.ts";
 import { selectProvider } from "./providers/select.ts";
 import { openDatabase } from "./db.ts";
 import { checkpointInBackground } from "./db-checkpoint.ts";
@@ -69,6 +70,7 @@ export class Gateway {
   #releaseLock: (() => void) | null = null;
   #db: DatabaseSync | null = null;
   #stopCheckpoints: (() => Promise<void>) | null = null;
+  #stopIdleGc: (() => void) | null = null;
   #control: HttpServer | null = null;
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
@@ -183,6 +185,7 @@ export class Gateway {
         this.#stopHeartbeat = startHeartbeat(paths.record, this.#clock, config.gateway.heartbeat_ms);
       }
       this.#watch();
+      this.#stopIdleGc = collectAfterBursts(this.bus, this.#clock, collectGarbage);
       this.bus.emit({ type: "gateway.state", gateway: { state: "running" } });
       this.log.info(`gateway ready (pid ${process.pid}, config: ${this.#loaded.path ?? "embedded default"})`);
     } catch (err) {
@@ -317,6 +320,7 @@ export class Gateway {
     if (this.#stopping) return this.#stopping;
     this.#stopping = (async () => {
       this.#stopHeartbeat?.();
+      this.#stopIdleGc?.();
       this.bus.emit({ type: "gateway.state", gateway: { state: "stopping" } });
       this.log.info(`gateway stopping (${reason})`);
       const steps: Array<[string, () => Promise<void> | void]> = [
