@@ -9,7 +9,7 @@ import type { CatalogEntry } from "../core/installs/types.ts";
 import { findCrash } from "../core/stale-run.ts";
 import type { Status } from "../core/status.ts";
 import { storedStatus } from "../core/stored-status.ts";
-import { storedCounts, storedSession } from "./stored-sessions.ts";
+import { storedCounts, storedList, storedSession, storedSessionAction } from "./stored-sessions.ts";
 import { loadForCli } from "./config-load.ts";
 import type { CliContext } from "./context.ts";
 import { VERSION } from "./version.ts";
@@ -79,7 +79,8 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     status,
     adapters: async () => (await status()).adapters,
     installs,
-    sessions: async () => (await status()).sessions,
+    sessions: (req) => storedList(ctx.paths, req),
+    sessionAction: (id, action) => storedSessionAction(ctx.paths, id, action),
     session: (id) => storedSession(ctx.paths, id),
     integrations: async () => (await status()).integrations,
     catalog: () => catalogOf(config()),
@@ -101,6 +102,8 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     },
     cancelChat: refuse,
     chatHistory: refuse,
+    // Restoring is answering: with no gateway, `bosun up --restore` is the way (restore.ts says so).
+    restore: refuse,
   };
 }
 

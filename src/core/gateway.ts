@@ -28,8 +28,11 @@ import { CliChat } from "./chat/service.ts";
 import { withCliChannel } from "./chat/cli-channel.ts";
 import { sessionKey } from "./sessions/key.ts";
 import { SqliteSessionStore } from "./sessions/sqlite-store.ts";
-import type { SessionDetail, SessionStore } from "./sessions/store.ts";
+import type { SessionDetail, SessionInfo, SessionPage, SessionQuery, SessionStore } from "./sessions/store.ts";
+import { SessionListing } from "./sessions/listing.ts";
+import type { SessionAction } from "./control/api.ts";
 import { agentSettings, runtimeSettings } from "./sessions/settings.ts";
+import { collectLastStop, lastStopTotals, lastStopVerdict, readLastStop, removeLastStop, writeLastStop, type LastStopSession, type RestoreResult } from "./sessions/last-stop.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
@@ -52,6 +55,8 @@ export interface GatewayOptions {
   logLevel?: number;
   /** Serve the control API (off for embedded uses such as the Deno smoke check). */
   control?: boolean;
+  /** `up --restore`: answer what the last `bosun down` left, instead of holding it for `bosun restore`. */
+  restore?: boolean;
 }
 
 /**
@@ -75,6 +80,7 @@ export class Gateway {
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
   #store: SessionStore | null = null;
+  #listing: SessionListing | null = null;
   #runtime: TurnRuntime | null = null;
   #chat: CliChat | null = null;
   #installs: InstallService | null = null;
@@ -82,6 +88,8 @@ export class Gateway {
   #stopHeartbeat: (() => void) | null = null;
   #reloading: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
+  /** Reached running: only then does a stop write the last-stop record. */
+  #ran = false;
   #stopped!: () => void;
   /** Resolves once the gateway has fully stopped (after `stop`, a signal or `POST /v1/shutdown`). */
   readonly stopped = new Promise<void>((r) => (this.#stopped = r));
@@ -169,9 +177,12 @@ export class Gateway {
         ...runtimeSettings(config),
       });
       this.#adapters.attach(this.#runtime);
+      const adapters = this.#adapters;
+      this.#listing = new SessionListing(store, (s, signal) => adapters.describe(s.adapter, s.conversation, s.thread ?? undefined, signal), this.#clock);
       this.#chat = chat;
       // What a crash or stop left unanswered is queued before any channel delivers something new.
-      await this.#runtime.start();
+      await this.#runtime.start({ hold: this.#heldAtStart(startedAt) });
+      if (opts.restore) await this.restore();
       await this.#adapters.reconcile(config.adapters);
       this.#warnExposure(config);
       this.#installs = new InstallService(
@@ -186,12 +197,71 @@ export class Gateway {
       }
       this.#watch();
       this.#stopIdleGc = collectAfterBursts(this.bus, this.#clock, collectGarbage);
+      this.#ran = true;
       this.bus.emit({ type: "gateway.state", gateway: { state: "running" } });
       this.log.info(`gateway ready (pid ${process.pid}, config: ${this.#loaded.path ?? "embedded default"})`);
     } catch (err) {
       await this.stop("start failed");
       throw err;
     }
+  }
+
+  /**
+   * The sessions the last-stop record says a chosen `down` left, to hold until a restore; the record
+   * is stamped with this start so a crash of this run is recovered without asking (last-stop.ts).
+   */
+  #heldAtStart(startedAt: string): string[] {
+    const v = lastStopVerdict(readLastStop(this.paths.lastStop));
+    if (v.kind === "crashed") {
+      this.log.info(`last-stop record not used (${v.reason}): every stored message is answered, as after a crash`);
+      removeLastStop(this.paths.lastStop);
+      return [];
+    }
+    if (v.kind === "none") return [];
+    writeLastStop(this.paths.lastStop, { ...v.record, heldSince: startedAt });
+    if (!this.opts.restore) {
+      const t = lastStopTotals(v.record);
+      this.log.warn(`${t.sessions} session(s) with ${t.waiting} waiting message(s) from the last \`bosun down\` are held: \`bosun restore\` answers them`);
+    }
+    return v.record.sessions.map((s) => s.key);
+  }
+
+  /**
+   * Restore what the last `bosun down` left: each held session's waiting messages are answered,
+   * oldest first. A session that cannot be (gone from the store, its adapter no longer configured)
+   * stays held and in the record with the reason; a fully restored record is removed.
+   */
+  async restore(): Promise<RestoreResult> {
+    const runtime = this.runtime;
+    const store = this.#store;
+    if (!store) throw notReady();
+    const found = readLastStop(this.paths.lastStop);
+    const record = found && !("invalid" in found) ? found : null;
+    const listed = new Map((record?.sessions ?? []).map((s) => [s.key, s]));
+    // Anything held that the record no longer names (an unreadable file) is released too.
+    for (const key of runtime.held) if (!listed.has(key)) listed.set(key, { id: "", key, pendingInbound: 0, pendingOutbound: 0 });
+    const restored: LastStopSession[] = [];
+    const failed: LastStopSession[] = [];
+    for (const s of listed.values()) {
+      const stored = await store.session(s.key);
+      const { error: _old, ...entry } = s;
+      const error = !stored ? "the session is no longer stored" : stored.adapter !== "cli" && !Object.hasOwn(this.#loaded.config.adapters, stored.adapter) ? `adapter "${stored.adapter}" is not in the config` : null;
+      if (error) failed.push({ ...entry, ...(stored ? { id: stored.id } : {}), error });
+      else restored.push({ ...entry, id: stored!.id });
+    }
+    const queued = await runtime.release(restored.map((s) => s.key));
+    if (failed.length > 0 && record) writeLastStop(this.paths.lastStop, { ...record, sessions: failed });
+    else removeLastStop(this.paths.lastStop);
+    if (listed.size > 0) this.log.info(`restored ${restored.length} session(s), ${queued} waiting message(s) queued${failed.length ? `; ${failed.length} could not be: ${failed.map((f) => `${f.key} (${f.error})`).join(", ")}` : ""}`);
+    return { restored, failed, queued, found: found !== null };
+  }
+
+  /** After the drain, with intake stopped: what is left unanswered or undelivered, for the next start (none: no record). */
+  async #recordLastStop(): Promise<void> {
+    if (!this.#ran || !this.#store) return;
+    const record = await collectLastStop(this.#store, this.#clock.now());
+    if (record.sessions.length === 0) removeLastStop(this.paths.lastStop);
+    else writeLastStop(this.paths.lastStop, record);
   }
 
   /** The installer (model and voice installs under the guard). */
@@ -230,8 +300,27 @@ export class Gateway {
 
   /** One session by id, unique id prefix or key, with its transcript. */
   async session(idOrKey: string): Promise<SessionDetail | null> {
-    if (!this.#store) throw notReady();
-    return this.#store.session(idOrKey);
+    if (!this.#listing) throw notReady();
+    return this.#listing.get(idOrKey);
+  }
+
+  /** Sessions, newest activity first: from the listing cache (never waits for a platform), or `fresh` from the store. */
+  listSessions(q: SessionQuery & { fresh?: boolean } = {}): Promise<SessionPage> {
+    if (!this.#listing) throw notReady();
+    const { fresh, ...query } = q;
+    return fresh ? this.#listing.listStored(query) : this.#listing.listCached(query);
+  }
+
+  /** Reset, stop or start one session (by id, unique id prefix or key); null when none matches. */
+  async steerSession(idOrKey: string, action: SessionAction): Promise<SessionInfo | null> {
+    if (!this.#store || !this.#runtime) throw notReady();
+    const s = await this.#store.session(idOrKey, 0);
+    if (!s) return null;
+    await this.#runtime.steer(s.key, action);
+    const after = await this.#store.session(s.key, 0);
+    if (!after) return null;
+    const { messages: _m, waitingMessages: _w, outbox: _o, ...info } = after;
+    return info;
   }
 
   /** Send one outbound message through an adapter. */
@@ -328,6 +417,7 @@ export class Gateway {
         // Turns still running record nothing: their messages are answered by the next start.
         ["sessions", () => this.#runtime?.stop(this.#loaded.config.gateway.shutdown_timeout_ms)],
         ["adapters", () => this.#adapters?.stopAll()],
+        ["last-stop record", () => this.#recordLastStop()],
         ["installs", () => this.#installs?.stop()],
         ["control API", () => this.#control?.stop()],
         ["database checkpoints", () => this.#stopCheckpoints?.()],

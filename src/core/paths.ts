@@ -12,6 +12,8 @@ export interface Paths {
   lock: string;
   stateDir: string;
   adapterStateDir: string;
+  /** What the last `bosun down` left unanswered (sessions/last-stop.ts). */
+  lastStop: string;
   logsDir: string;
   log: string;
 }
@@ -40,6 +42,7 @@ export function pathsFor(home: string): Paths {
     lock: join(runDir, "gateway.lock"),
     stateDir,
     adapterStateDir: join(stateDir, "adapters"),
+    lastStop: join(stateDir, "last-stop.json"),
     logsDir,
     log: join(logsDir, "bosun.log"),
   };

@@ -142,6 +142,11 @@ export class AdapterManager implements Channels {
     this.#sups.get(name)?.progress(p);
   }
 
+  /** A conversation as its platform describes it (session titles); null when the adapter cannot say. */
+  describe(name: string, conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null> {
+    return this.#sups.get(name)?.describe(conversation, thread, signal) ?? Promise.resolve(null);
+  }
+
   /** Channels: whether the adapter answers a repeated request with the stored reply. */
   answersDuplicates(name: string): boolean {
     return this.#sups.get(name)?.answersDuplicates === true;

@@ -284,6 +284,13 @@ export class Supervisor {
     }
   }
 
+  /** The platform's description of a conversation, through the live connection; null without one. */
+  async describe(conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null> {
+    const adapter = this.#adapter;
+    if (!adapter?.describe || this.status.state !== "running") return null;
+    return adapter.describe(conversation, thread, signal);
+  }
+
   /** Whether this channel answers a repeated request with the stored reply. */
   get answersDuplicates(): boolean {
     return this.#adapter?.answersDuplicates === true;

@@ -57,6 +57,11 @@ export interface Adapter {
    * it streams). Optional, best effort: it must not throw, and nothing waits for it.
    */
   progress?(p: TurnProgress): void;
+  /**
+   * Look a conversation up on the platform (a group's title, a user's name) for session
+   * listings. Optional; called with a deadline (the signal aborts) and never for every message.
+   */
+  describe?(conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null>;
 }
 
 /** What a factory gets to build an adapter; `config` is typed by the kind (kind.ts). */

@@ -5,7 +5,8 @@ import { BosunError, errorMessage, ExitCode, type ExitCodeValue } from "../error
 import type { CatalogEntry } from "../installs/types.ts";
 import { CHAT_CONVERSATION_RE, CHAT_CONVERSATION_RULE, CHAT_MAX_ID, CHAT_MAX_TEXT, type ChatFrame } from "../chat/service.ts";
 import type { TranscriptEntry } from "../messages.ts";
-import type { SessionDetail } from "../sessions/store.ts";
+import type { RestoreResult } from "../sessions/last-stop.ts";
+import type { SessionDetail, SessionInfo, SessionPage, SessionQuery } from "../sessions/store.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
 
 /**
@@ -27,7 +28,10 @@ export interface GatewayApi {
    * `targets` whatever it is: a follower learns this way when a holder died before its first write.
    */
   installs(req?: InstallsQuery): Promise<InstallStatus[]>;
-  sessions(): Promise<Status["sessions"]>;
+  /** Sessions, newest activity first, a page at a time; from the listing cache unless `fresh` (semantics §4: never waits for a platform). */
+  sessions(req?: SessionListRequest): Promise<SessionPage>;
+  /** Reset, stop or start one session; `session_unknown` when none matches. */
+  sessionAction(id: string, action: SessionAction): Promise<SessionInfo>;
   /** One session (by id, unique id prefix or key) with its transcript, what waits and what was not delivered; `session_unknown` when none matches. */
   session(id: string): Promise<SessionDetail>;
   integrations(): Promise<IntegrationStatus[]>;
@@ -56,11 +60,23 @@ export interface GatewayApi {
   cancelChat(req: ConversationRequest): Promise<{ cancelled: boolean }>;
   /** A cli conversation's newest stored messages (default 20), oldest first. */
   chatHistory(req: ChatHistoryQuery): Promise<TranscriptEntry[]>;
+  /** Answer what the last `bosun down` left (the sessions held since this start); the ones that cannot be stay recorded, with why. */
+  restore(): Promise<RestoreResult>;
 }
 
-export type { ChatFrame };
+export type { ChatFrame, RestoreResult };
 
 export type AdapterAction = "restart" | "stop" | "start";
+
+/** What can be done to one session (see TurnRuntime.steer). */
+export type SessionAction = "reset" | "stop" | "start";
+export const SESSION_ACTIONS: readonly SessionAction[] = ["reset", "stop", "start"];
+
+/** A session listing's filters and page. */
+export interface SessionListRequest extends SessionQuery {
+  /** Read the store now instead of the listing cache. */
+  fresh?: boolean;
+}
 export const ADAPTER_ACTIONS: readonly AdapterAction[] = ["restart", "stop", "start"];
 
 export interface AdapterControlResult {

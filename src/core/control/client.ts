@@ -6,13 +6,14 @@ import type { BosunEvent } from "../events.ts";
 import { BosunError, ExitCode } from "../errors.ts";
 import type { Paths } from "../paths.ts";
 import type { CatalogEntry } from "../installs/types.ts";
-import type { SessionDetail } from "../sessions/store.ts";
+import type { RestoreResult } from "../sessions/last-stop.ts";
+import type { SessionDetail, SessionInfo, SessionPage } from "../sessions/store.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
-import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type ChatHistoryQuery, type ChatRequestBody, type ConversationRequest, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type TargetRequest, type UninstallResult } from "./api.ts";
+import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type ChatHistoryQuery, type ChatRequestBody, type ConversationRequest, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type SessionAction, type SessionListRequest, type TargetRequest, type UninstallResult } from "./api.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -84,7 +85,8 @@ export class ControlClient implements GatewayApi {
   adapters = () => this.#call<AdapterStatus[]>("GET", "/v1/adapters");
   installs = (req?: InstallsQuery) =>
     this.#call<InstallStatus[]>("GET", `/v1/installs${req?.targets?.length ? `?${req.targets.map((t) => `target=${encodeURIComponent(t)}`).join("&")}` : ""}`);
-  sessions = () => this.#call<Status["sessions"]>("GET", "/v1/sessions");
+  sessions = (req: SessionListRequest = {}) => this.#call<SessionPage>("GET", `/v1/sessions${sessionQueryString(req)}`);
+  sessionAction = (id: string, action: SessionAction) => this.#call<SessionInfo>("POST", `/v1/sessions/${encodeURIComponent(id)}/${action}`);
   session = (id: string) => this.#call<SessionDetail>("GET", `/v1/sessions/${encodeURIComponent(id)}`);
   integrations = () => this.#call<IntegrationStatus[]>("GET", "/v1/integrations");
   catalog = () => this.#call<CatalogEntry[]>("GET", "/v1/catalog");
@@ -96,6 +98,7 @@ export class ControlClient implements GatewayApi {
   cancelInstall = (req: TargetRequest) => this.#call<{ cancelled: boolean }>("POST", "/v1/installs/cancel", req);
   uninstall = (req: TargetRequest) => this.#call<UninstallResult>("POST", "/v1/installs/uninstall", req);
   cancelChat = (req: ConversationRequest) => this.#call<{ cancelled: boolean }>("POST", "/v1/chat/cancel", req);
+  restore = () => this.#call<RestoreResult>("POST", "/v1/restore");
   chatHistory = (req: ChatHistoryQuery) =>
     this.#call<TranscriptEntry[]>("GET", `/v1/chat/history?conversation=${encodeURIComponent(req.conversation)}${req.limit === undefined ? "" : `&limit=${req.limit}`}`);
 
@@ -262,4 +265,16 @@ function readAll(res: IncomingMessage): Promise<string> {
     res.on("end", () => resolve(s));
     res.on("error", reject);
   });
+}
+
+/** A listing request as a query string (`?adapter=…&state=…&limit=…&cursor=…&fresh=1`). */
+function sessionQueryString(req: SessionListRequest): string {
+  const q = new URLSearchParams();
+  if (req.adapter !== undefined) q.set("adapter", req.adapter);
+  if (req.state !== undefined) q.set("state", req.state);
+  if (req.limit !== undefined) q.set("limit", String(req.limit));
+  if (req.cursor !== undefined) q.set("cursor", req.cursor);
+  if (req.fresh) q.set("fresh", "1");
+  const s = q.toString();
+  return s ? `?${s}` : "";
 }

@@ -1,10 +1,11 @@
 import type { CliChat } from "../chat/service.ts";
 import type { BosunEvent, EventBus } from "../events.ts";
 import type { CatalogEntry } from "../installs/types.ts";
-import type { SessionDetail } from "../sessions/store.ts";
+import type { SessionDetail, SessionInfo, SessionPage } from "../sessions/store.ts";
 import type { InstallStatus, Status } from "../status.ts";
+import type { RestoreResult } from "../sessions/last-stop.ts";
 import { operatorActions, type ActionOrigin, type ActionTarget } from "./actions.ts";
-import { apiError, type GatewayApi } from "./api.ts";
+import { apiError, type GatewayApi, type SessionAction, type SessionListRequest } from "./api.ts";
 
 /** What the in-process API needs of a gateway (the Gateway satisfies it). */
 export interface LocalGateway extends ActionTarget {
@@ -15,6 +16,10 @@ export interface LocalGateway extends ActionTarget {
   installList(targets?: string[]): Promise<InstallStatus[]>;
   /** One session by id, unique id prefix or key; null when none matches. */
   session(id: string): Promise<SessionDetail | null>;
+  listSessions(req?: SessionListRequest): Promise<SessionPage>;
+  steerSession(id: string, action: SessionAction): Promise<SessionInfo | null>;
+  /** Answer what the last `bosun down` left (Gateway.restore). */
+  restore(): Promise<RestoreResult>;
   /** Settles once the gateway has stopped: an event stream ends with it. */
   stopped?: Promise<void>;
   /** The cli channel's chat (`bosun chat`); throws while the gateway is not ready. */
@@ -32,7 +37,13 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
     status: async () => g.snapshot(),
     adapters: async () => g.snapshot().adapters,
     installs: (req) => g.installList(req?.targets),
-    sessions: async () => g.snapshot().sessions,
+    sessions: (req) => g.listSessions(req),
+    async sessionAction(id, action) {
+      const s = await g.steerSession(id, action);
+      if (!s) return sessionUnknown(id);
+      g.log.info(`session ${s.key} ${action === "reset" ? "reset" : action === "stop" ? "stopped" : "started"} (${origin})`);
+      return s;
+    },
     session: async (id) => (await g.session(id)) ?? sessionUnknown(id),
     integrations: async () => g.snapshot().integrations,
     catalog: async () => g.catalog(),
@@ -63,6 +74,7 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
     },
     cancelChat: async (r) => ({ cancelled: chatOf(g).cancel(r.conversation) }),
     chatHistory: (r) => chatOf(g).history(r.conversation, r.limit),
+    restore: () => g.restore(),
   };
 }
 

@@ -13,8 +13,11 @@ import {
   ConversationRequestSchema,
   InstallRequestSchema,
   SendRequestSchema,
+  SESSION_ACTIONS,
   TargetRequestSchema,
   type AdapterAction,
+  type SessionAction,
+  type SessionListRequest,
   toApiErrorBody,
   type GatewayApi,
 } from "./api.ts";
@@ -61,7 +64,12 @@ const ROUTES: Route[] = [
   { method: "GET", path: "/v1/status", handle: async ({ api }) => ok(await api.status()) },
   { method: "GET", path: "/v1/adapters", handle: async ({ api }) => ok(await api.adapters()) },
   { method: "GET", path: "/v1/installs", handle: async ({ api, req }) => ok(await api.installs({ targets: queryTargets(req) })) },
-  { method: "GET", path: "/v1/sessions", handle: async ({ api }) => ok(await api.sessions()) },
+  { method: "GET", path: "/v1/sessions", handle: async ({ api, req }) => ok(await api.sessions(sessionListQuery(req))) },
+  {
+    method: "POST",
+    path: new RegExp(`^/v1/sessions/([^/]{1,400})/(${SESSION_ACTIONS.join("|")})$`),
+    handle: async ({ api, params }) => ok(await api.sessionAction(pathPart(params[0]!, "session id"), params[1] as SessionAction)),
+  },
   { method: "GET", path: /^\/v1\/sessions\/([^/]{1,400})$/, handle: async ({ api, params }) => ok(await api.session(pathPart(params[0]!, "session id"))) },
   { method: "GET", path: "/v1/integrations", handle: async ({ api }) => ok(await api.integrations()) },
   { method: "GET", path: "/v1/events", handle: async ({ stream }) => stream() },
@@ -74,6 +82,7 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/v1/chat", handle: async ({ api, req, frames }) => frames(api.chat(await body(req, ChatRequestSchema), req.signal)) },
   { method: "POST", path: "/v1/chat/cancel", handle: async ({ api, req }) => ok(await api.cancelChat(await body(req, ConversationRequestSchema))) },
   { method: "GET", path: "/v1/chat/history", handle: async ({ api, req }) => ok(await api.chatHistory(historyQuery(req))) },
+  { method: "POST", path: "/v1/restore", handle: async ({ api }) => ok(await api.restore()) },
   {
     method: "POST",
     path: new RegExp(`^/v1/adapters/([^/]+)/(${ADAPTER_ACTIONS.join("|")})$`),
@@ -106,6 +115,31 @@ async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.inf
   const issue = r.error.issues[0]!;
   const where = issue.path.length ? issue.path.join(".") : "body";
   throw problem("bad_request", `${where}: ${issue.message}`, `expected ${shapeOf(schema)}`);
+}
+
+const SESSION_STATES = new Set(["active", "idle", "errored", "stopped"]);
+
+/** `?adapter=&state=&limit=&cursor=&fresh=1` of a session listing, checked. */
+function sessionListQuery(req: Request): SessionListRequest {
+  const q = new URL(req.url, "http://bosun").searchParams;
+  const out: SessionListRequest = {};
+  const adapter = q.get("adapter");
+  if (adapter !== null) out.adapter = adapter.slice(0, 200);
+  const state = q.get("state");
+  if (state !== null) {
+    if (!SESSION_STATES.has(state)) throw problem("bad_request", `state must be one of ${[...SESSION_STATES].join(", ")} (got "${state.slice(0, 20)}")`);
+    out.state = state as SessionListRequest["state"];
+  }
+  const limit = q.get("limit");
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw problem("bad_request", `limit must be a whole number from 1 to 1000 (got "${limit.slice(0, 20)}")`);
+    out.limit = n;
+  }
+  const cursor = q.get("cursor");
+  if (cursor !== null) out.cursor = cursor.slice(0, 100);
+  if (q.get("fresh") === "1" || q.get("fresh") === "true") out.fresh = true;
+  return out;
 }
 
 /** `?conversation=ID&limit=N` of a chat history read (the conversation is checked by the chat). */

@@ -80,6 +80,11 @@ export class Agent {
     this.#cache = new HistoryCache(CACHED_SESSIONS, CACHED_CHARS);
   }
 
+  /** Drop a session's history from memory (a reset from outside a turn); the next turn reads the store. */
+  forget(key: string): void {
+    this.#cache.delete(key);
+  }
+
   /** Sessions whose history is held in memory now (bounded). */
   get cachedSessions(): number {
     return this.#cache.size;

@@ -45,6 +45,10 @@ export class TurnRuntime implements Intake {
   /** Messages queued or running here, by adapter, conversation and id: never two turns for one message. */
   #inflight = new Set<string>();
   #running = new Map<string, AbortController>();
+  /** Sessions an operator stopped: their messages are stored and wait, no turn runs (see steer). */
+  #stoppedSessions = new Set<string>();
+  /** Sessions a chosen stop left waiting (last-stop.ts): stored messages wait, no turn runs, until release. */
+  #held = new Set<string>();
   /** Set by stop: no turn starts any more. */
   #draining = false;
   /** Aborted when the drain deadline passed: the turns still running are cancelled. */
@@ -64,8 +68,13 @@ export class TurnRuntime implements Intake {
     this.#courier.configure(s.outbox);
   }
 
-  /** Recover after a stop or crash: run the turns of every stored message without a reply, oldest first. */
-  async start(): Promise<void> {
+  /**
+   * Recover after a stop or crash: run the turns of every stored message without a reply, oldest
+   * first, except in the sessions of `hold` (what a chosen `down` left): those wait for `release`.
+   */
+  async start(opts: { hold?: Iterable<string> } = {}): Promise<void> {
+    for (const key of opts.hold ?? []) this.#held.add(key);
+    for (const key of await this.#o.store.stoppedKeys()) this.#stoppedSessions.add(key);
     const pending = await this.#o.store.pendingInbound();
     if (pending.length > 0) this.#o.log.info(`answering ${pending.length} stored message(s) left without a reply`);
     for (const p of pending) this.#schedule(p.adapter, p.message, p.receivedAt);
@@ -108,6 +117,8 @@ export class TurnRuntime implements Intake {
     if (this.#inflight.has(inflightKey(adapter, m))) return false;
     if (verdict.kind === "new") this.#changed();
     const key = sessionKey(adapter, m.conversation, m.thread);
+    // A stopped session keeps what arrives, waiting, until it is started again.
+    if (this.#stoppedSessions.has(key)) return verdict.kind === "new";
     if (verdict.kind === "new" && this.#queue.depth(key) > this.#o.maxWaiting) {
       const ik = inflightKey(adapter, m);
       this.#inflight.add(ik);
@@ -133,6 +144,51 @@ export class TurnRuntime implements Intake {
       },
       (err) => this.#o.log.error(`${adapter}: could not read its unanswered messages: ${errorMessage(err)}`),
     );
+  }
+
+  /**
+   * Steer one session: `reset` starts a fresh context (the history stays stored, out of the
+   * prompt, as /reset does); `stop` keeps the bot from answering there (messages are still stored
+   * and wait; a turn already running finishes); `start` resumes and answers what waited, in order.
+   */
+  async steer(key: string, action: "reset" | "stop" | "start"): Promise<void> {
+    const { store, clock, agent } = this.#o;
+    if (action === "reset") {
+      await store.resetContext(key);
+      agent.forget(key);
+    } else if (action === "stop") {
+      this.#stoppedSessions.add(key);
+      await store.setState(key, "stopped", clock.now());
+    } else {
+      this.#stoppedSessions.delete(key);
+      const waiting = (await store.pendingInbound()).filter((p) => sessionKey(p.adapter, p.message.conversation, p.message.thread) === key);
+      await store.setState(key, waiting.length > 0 ? "active" : "idle", clock.now());
+      for (const p of waiting) this.#schedule(p.adapter, p.message, p.receivedAt);
+    }
+    this.#changed();
+  }
+
+  /** Whether an operator stopped session `key`. */
+  isStopped(key: string): boolean {
+    return this.#stoppedSessions.has(key);
+  }
+
+  /** Answer what waits in held sessions (a restore), oldest first; resolves with how many messages were queued. */
+  async release(keys: Iterable<string>): Promise<number> {
+    const released = new Set(keys);
+    for (const key of released) this.#held.delete(key);
+    let queued = 0;
+    for (const p of await this.#o.store.pendingInbound()) {
+      if (!released.has(sessionKey(p.adapter, p.message.conversation, p.message.thread))) continue;
+      this.#schedule(p.adapter, p.message, p.receivedAt);
+      queued++;
+    }
+    return queued;
+  }
+
+  /** The sessions held until a restore. */
+  get held(): ReadonlySet<string> {
+    return this.#held;
   }
 
   /** Cancel the turn running in session `key` (its message gets a "cancelled" reply); false when none runs. */
@@ -176,9 +232,9 @@ export class TurnRuntime implements Intake {
 
   #schedule(adapter: string, m: InboundMessage, receivedAt: number): void {
     const ik = inflightKey(adapter, m);
-    if (this.#inflight.has(ik) || this.#draining) return;
-    this.#inflight.add(ik);
     const key = sessionKey(adapter, m.conversation, m.thread);
+    if (this.#inflight.has(ik) || this.#draining || this.#stoppedSessions.has(key) || this.#held.has(key)) return;
+    this.#inflight.add(ik);
     void this.#queue.run(key, async () => {
       try {
         await this.#turn(adapter, m, receivedAt, key);

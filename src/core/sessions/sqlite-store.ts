@@ -9,6 +9,8 @@ import type {
   PendingInbound,
   SessionDetail,
   SessionInfo,
+  SessionPage,
+  SessionQuery,
   SessionState,
   SessionStore,
   StoreCounts,
@@ -57,6 +59,9 @@ type SessionRow = {
   tokens_out: number;
   last_error_type: string | null;
   last_error_at: number | null;
+  waiting: number;
+  pending_out: number;
+  dead_out: number;
 };
 
 const parseError = (text: string | null): ReplyError | null => {
@@ -73,15 +78,18 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class SqliteSessionStore implements SessionStore {
   #s: Record<string, StatementSync>;
   #batch: WriteBatcher;
+  #lists = new Map<string, StatementSync>();
+  #prepare: (sql: string) => StatementSync;
   constructor(db: DatabaseSync) {
     this.#batch = new WriteBatcher(db);
+    this.#prepare = (sql) => db.prepare(sql);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
       insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at, reply_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       getInbox: p(`SELECT user, text, thread, reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND conversation = ? AND message_id = ?`),
       upsertSession: p(
-        `INSERT INTO sessions (id, key, adapter, conversation, thread, state, created_at, last_activity_at, message_count) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1)
-         ON CONFLICT (id) DO UPDATE SET last_activity_at = excluded.last_activity_at, message_count = message_count + 1,
+        `INSERT INTO sessions (id, key, adapter, conversation, thread, state, created_at, last_activity_at, message_count, waiting) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1, 1)
+         ON CONFLICT (id) DO UPDATE SET last_activity_at = excluded.last_activity_at, message_count = message_count + 1, waiting = waiting + 1,
            state = CASE WHEN state = 'stopped' THEN state ELSE 'active' END`,
       ),
       pendingAll: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url FROM inbox WHERE replied_at IS NULL ORDER BY received_at, rowid`),
@@ -93,7 +101,7 @@ export class SqliteSessionStore implements SessionStore {
       completeInbox: p(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND conversation = ? AND message_id = ? AND replied_at IS NULL`),
       finishSession: p(
         `UPDATE sessions SET state = CASE WHEN state = 'stopped' THEN state ELSE ? END, last_activity_at = ?, message_count = message_count + 1,
-           tokens_in = tokens_in + ?, tokens_out = tokens_out + ?,
+           tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, waiting = MAX(waiting - 1, 0), pending_out = pending_out + 1,
            last_error_type = COALESCE(?, last_error_type), last_error_at = COALESCE(?, last_error_at) WHERE id = ?`,
       ),
       insertOutbox: p(
@@ -103,9 +111,13 @@ export class SqliteSessionStore implements SessionStore {
       setState: p(`UPDATE sessions SET state = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?`),
       pendingOutbox: p(`SELECT * FROM outbox WHERE state = 'pending' AND adapter = ? ORDER BY id`),
       pendingOutboxAll: p(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY id`),
-      sent: p(`UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?`),
+      sent: p(`UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'`),
+      sentCount: p(`UPDATE sessions SET pending_out = MAX(pending_out - 1, 0) WHERE id = (SELECT session_id FROM outbox WHERE id = ?)`),
       retry: p(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`),
-      dead: p(`UPDATE outbox SET state = 'dead', last_error = ?, attempts = ? WHERE id = ?`),
+      dead: p(`UPDATE outbox SET state = 'dead', last_error = ?, attempts = ? WHERE id = ? AND state = 'pending'`),
+      deadCount: p(`UPDATE sessions SET pending_out = MAX(pending_out - 1, 0), dead_out = dead_out + 1 WHERE id = (SELECT session_id FROM outbox WHERE id = ?)`),
+      setTitle: p(`UPDATE sessions SET title = ? WHERE id = ?`),
+      stopped: p(`SELECT key FROM sessions WHERE state = 'stopped'`),
       transcript: p(`SELECT role, content, inbound_id, model, error_type, created_at FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?`),
       sessionById: p(`SELECT * FROM sessions WHERE id = ?`),
       sessionByPrefix: p(`SELECT * FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 2`),
@@ -213,7 +225,9 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   markSent(id: number, at: number): Promise<void> {
-    return this.#batch.write(() => void this.#s.sent!.run(at, id));
+    return this.#batch.write(() => {
+      if (Number(this.#s.sent!.run(at, id).changes) === 1) this.#s.sentCount!.run(id);
+    });
   }
 
   markRetry(id: number, error: string, nextAttemptAt: number): Promise<void> {
@@ -221,7 +235,48 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   markDead(id: number, error: string, attempts: number): Promise<void> {
-    return this.#batch.write(() => void this.#s.dead!.run(error, attempts, id));
+    return this.#batch.write(() => {
+      if (Number(this.#s.dead!.run(error, attempts, id).changes) === 1) this.#s.deadCount!.run(id);
+    });
+  }
+
+  setTitle(key: string, title: string): Promise<void> {
+    return this.#batch.write(() => void this.#s.setTitle!.run(title.slice(0, 200), sessionId(key)));
+  }
+
+  async stoppedKeys(): Promise<string[]> {
+    return (this.#s.stopped!.all() as Array<{ key: string }>).map((r) => r.key);
+  }
+
+  async listStored(q: SessionQuery = {}): Promise<SessionPage> {
+    const limit = Math.max(1, Math.min(1_000, Math.floor(q.limit ?? 50)));
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (q.adapter !== undefined) {
+      where.push("adapter = ?");
+      args.push(q.adapter);
+    }
+    if (q.state !== undefined) {
+      where.push("state = ?");
+      args.push(q.state);
+    }
+    const after = q.cursor === undefined ? null : parseCursor(q.cursor);
+    if (after) {
+      where.push("(last_activity_at < ? OR (last_activity_at = ? AND id > ?))");
+      args.push(after.at, after.at, after.id);
+    }
+    const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY last_activity_at DESC, id LIMIT ?`;
+    const rows = this.#listing(sql).all(...args, limit + 1) as SessionRow[];
+    const page = rows.slice(0, limit).map(sessionInfo);
+    const last = page.at(-1);
+    return { sessions: page, nextCursor: rows.length > limit && last ? `${last.lastActivityAt}.${last.id}` : null };
+  }
+
+  /** The few listing statements (one per filter combination), prepared once each. */
+  #listing(sql: string): StatementSync {
+    let st = this.#lists.get(sql);
+    if (!st) this.#lists.set(sql, (st = this.#prepare(sql)));
+    return st;
   }
 
   async transcript(key: string, limit: number): Promise<TranscriptEntry[]> {
@@ -251,7 +306,7 @@ export class SqliteSessionStore implements SessionStore {
       receivedAt: Date.parse(w.received_at),
     }));
     const outbox = (this.#s.openOutbox!.all(row.id) as OutboxRow[]).map(outboxEntry);
-    return { ...info, messages: this.#transcript(row.id, limit), waiting, outbox };
+    return { ...info, messages: this.#transcript(row.id, limit), waitingMessages: waiting, outbox };
   }
 
   async counts(): Promise<StoreCounts> {
@@ -274,6 +329,12 @@ export class SqliteSessionStore implements SessionStore {
     const rows = this.#s.sessionByPrefix!.all(idOrKey, upper) as SessionRow[];
     return rows.length === 1 ? rows[0]! : null;
   }
+}
+
+/** A listing cursor, `lastActivityAt.id`; anything else starts from the top. */
+function parseCursor(cursor: string): { at: number; id: string } | null {
+  const m = /^(\d{1,16})\.([0-9a-f]{16})$/.exec(cursor);
+  return m ? { at: Number(m[1]), id: m[2]! } : null;
 }
 
 function outboxEntry(r: OutboxRow): OutboxEntry {
@@ -311,5 +372,8 @@ function sessionInfo(r: SessionRow): SessionInfo {
     tokensOut: r.tokens_out,
     lastErrorType: r.last_error_type,
     lastErrorAt: r.last_error_at,
+    waiting: r.waiting,
+    pendingOut: r.pending_out,
+    deadOut: r.dead_out,
   };
 }

@@ -81,6 +81,28 @@ export interface SessionInfo {
   tokensOut: number;
   lastErrorType: string | null;
   lastErrorAt: number | null;
+  /** Stored messages waiting for their turn. */
+  waiting: number;
+  /** Replies waiting for delivery. */
+  pendingOut: number;
+  /** Replies given up on. */
+  deadOut: number;
+}
+
+/** Which sessions a listing wants: newest activity first, `limit` at a time from `cursor`. */
+export interface SessionQuery {
+  adapter?: string;
+  state?: SessionState;
+  /** At most this many (default 50, at most 1,000). */
+  limit?: number;
+  /** The page after the one whose `nextCursor` this is. */
+  cursor?: string;
+}
+
+export interface SessionPage {
+  sessions: SessionInfo[];
+  /** Pass back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 /** One message of a session's transcript. */
@@ -98,7 +120,7 @@ export interface TranscriptMessage {
 export interface SessionDetail extends SessionInfo {
   messages: TranscriptMessage[];
   /** Stored inbound messages still waiting for their turn. */
-  waiting: Array<{ id: string; text: string; receivedAt: number }>;
+  waitingMessages: Array<{ id: string; text: string; receivedAt: number }>;
   /** Replies not delivered yet, and those given up on. */
   outbox: OutboxEntry[];
 }
@@ -136,4 +158,10 @@ export interface SessionStore {
   /** One session by id, unique id prefix or key, with its transcript (its newest `limit` messages). */
   session(idOrKey: string, limit?: number): Promise<SessionDetail | null>;
   counts(): Promise<StoreCounts>;
+  /** Sessions by metadata only (never a network call): indexed, newest activity first, a page at a time. */
+  listStored(query?: SessionQuery): Promise<SessionPage>;
+  /** Keep a session's title (from enrichment), so listings show it without asking again. */
+  setTitle(key: string, title: string): Promise<void>;
+  /** Keys of the sessions in state `stopped`. */
+  stoppedKeys(): Promise<string[]>;
 }

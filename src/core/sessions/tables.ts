@@ -77,3 +77,17 @@ export const slimIndexes: Migration = `DROP INDEX IF EXISTS inbox_pending;
 /** A webhook's callback_url, kept with the message and its reply (a reply after a restart still goes there). */
 export const addInboxReplyUrl: Migration = addColumn("inbox", "reply_url", "TEXT");
 export const addOutboxReplyUrl: Migration = addColumn("outbox", "reply_url", "TEXT");
+
+/**
+ * What each session owes, kept with it (the listing reads one row per session, never a count over
+ * the inbox or the outbox): messages waiting for a turn, replies waiting for delivery, replies given up on.
+ */
+export const addSessionCounters: Migration = (db) => {
+  const have = new Set((db.prepare("PRAGMA table_info(sessions)").all() as Array<{ name: string }>).map((c) => c.name));
+  for (const col of ["waiting", "pending_out", "dead_out"]) if (!have.has(col)) db.exec(`ALTER TABLE sessions ADD COLUMN ${col} INTEGER NOT NULL DEFAULT 0`);
+  db.exec(`UPDATE sessions SET
+     waiting = (SELECT COUNT(*) FROM inbox WHERE inbox.replied_at IS NULL AND inbox.adapter = sessions.adapter AND inbox.conversation = sessions.conversation AND COALESCE(inbox.thread, '') = COALESCE(sessions.thread, '')),
+     pending_out = (SELECT COUNT(*) FROM outbox WHERE outbox.session_id = sessions.id AND outbox.state = 'pending'),
+     dead_out = (SELECT COUNT(*) FROM outbox WHERE outbox.session_id = sessions.id AND outbox.state = 'dead')`);
+  db.exec(`CREATE INDEX IF NOT EXISTS sessions_adapter_activity ON sessions (adapter, last_activity_at)`);
+};

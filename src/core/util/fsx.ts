@@ -22,6 +22,20 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   renameSync(tmp, path);
 }
 
+/**
+ * writeFileAtomic, then the directory is synced too: once this returns the new file survives a
+ * power loss, not only a crash (the rename itself is only durable once its directory is).
+ */
+export function writeFileDurable(path: string, data: string, mode = 0o600): void {
+  writeFileAtomic(path, data, mode);
+  const fd = openSync(dirname(path), "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Read and parse a JSON file; undefined when missing or unreadable. */
 export function readJson<T>(path: string): T | undefined {
   try {
