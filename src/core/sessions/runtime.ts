@@ -151,8 +151,10 @@ export class TurnRuntime implements Intake {
    * prompt, as /reset does); `stop` keeps the bot from answering there (messages are still stored
    * and wait; a turn already running finishes); `start` resumes and answers what waited, in order.
    */
-  async steer(key: string, action: "reset" | "stop" | "start"): Promise<void> {
+  async steer(key: string, action: "reset" | "stop" | "start"): Promise<boolean> {
     const { store, clock, agent } = this.#o;
+    // Only a session the store knows: a key of nothing must not stop a conversation yet to come.
+    if (!(await store.session(key, 0))) return false;
     if (action === "reset") {
       await store.resetContext(key);
       agent.forget(key);
@@ -166,6 +168,7 @@ export class TurnRuntime implements Intake {
       for (const p of waiting) this.#schedule(p.adapter, p.message, p.receivedAt);
     }
     this.#changed();
+    return true;
   }
 
   /** Whether an operator stopped session `key`. */
