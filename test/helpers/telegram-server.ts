@@ -9,6 +9,7 @@ export interface TgUserJson {
   id: number;
   is_bot: boolean;
   first_name: string;
+  last_name?: string;
   username?: string;
 }
 
@@ -17,6 +18,7 @@ export interface TgChatJson {
   type: "private" | "supergroup";
   title?: string;
   first_name?: string;
+  last_name?: string;
   username?: string;
   is_forum?: boolean;
 }
@@ -125,6 +127,8 @@ export class TelegramTestServer {
   rateLimitedResponses = 0;
   /** Answer a sendMessage with this error instead of sending it (null = send): a chat that is gone, an outage. */
   refuseSend: ((chatId: number, text: string) => { code: number; description: string } | null) | null = null;
+  /** Hold every getChat unanswered (until the client gives up): a lookup that never resolves. */
+  stallGetChat = false;
 
   #server!: ReturnType<typeof Bun.serve>;
   #queue: Update[] = [];
@@ -247,7 +251,9 @@ export class TelegramTestServer {
     let c = this.#chats.get(chatId);
     if (!c) {
       const chat: TgChatJson =
-        chatId > 0 ? { id: chatId, type: "private", first_name: from.first_name, username: from.username } : { id: chatId, type: "supergroup", title: "Test group" };
+        chatId > 0
+          ? { id: chatId, type: "private", first_name: from.first_name, last_name: from.last_name, username: from.username }
+          : { id: chatId, type: "supergroup", title: "Test group" };
       c = { chat, nextMessageId: 1, messages: new Set(), threads: new Set() };
       this.#chats.set(chatId, c);
     }
@@ -303,6 +309,8 @@ export class TelegramTestServer {
         return this.#sendMessage(params);
       case "sendchataction":
         return this.#sendChatAction(params);
+      case "getchat":
+        return this.#getChat(req, params);
       default:
         return fail(404, "Not Found");
     }
@@ -349,6 +357,23 @@ export class TelegramTestServer {
       req.signal.addEventListener("abort", onGone, { once: true });
       this.#pending = pending;
     });
+  }
+
+  /** A chat the bot has seen (ChatFullInfo's basic fields), by numeric id or @username. */
+  #getChat(req: Request, params: Record<string, unknown>): Promise<Response> | Response {
+    if (this.stallGetChat) return new Promise<Response>((resolve) => req.signal.addEventListener("abort", () => resolve(ok(null)), { once: true }));
+    if (params.chat_id === undefined || params.chat_id === "") return fail(400, "Bad Request: chat_id is empty");
+    const chatId = int(params.chat_id);
+    const name = typeof params.chat_id === "string" && params.chat_id.startsWith("@") ? params.chat_id.slice(1) : undefined;
+    const c = chatId !== undefined ? this.#chats.get(chatId) : [...this.#chats.values()].find((x) => name !== undefined && x.chat.username === name);
+    if (!c) return fail(400, "Bad Request: chat not found");
+    return ok({ ...c.chat, accent_color_id: 0, max_reaction_count: 11 });
+  }
+
+  /** Rename a group (what its admins do in the app); getChat answers the new title. */
+  setChatTitle(chatId: number, title: string): void {
+    const c = this.#chats.get(chatId);
+    if (c && c.chat.type !== "private") c.chat.title = title;
   }
 
   #sendChatAction(params: Record<string, unknown>): Response {

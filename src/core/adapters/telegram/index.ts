@@ -4,7 +4,7 @@ import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage, TurnProgress } from "../types.ts";
 import { TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
 import type { TelegramAdapterConfig } from "./kind.ts";
-import { parseMessageId } from "./map.ts";
+import { chatTitle, parseMessageId } from "./map.ts";
 import { readOffset } from "./offset.ts";
 import { runPoller } from "./poller.ts";
 import { splitText } from "./split.ts";
@@ -149,6 +149,13 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
       } catch (err) {
         ctx.log.debug(`telegram: progress not shown: ${errorMessage(err)}`);
       }
+    },
+
+    // Session titles: one getChat per lookup, bounded by the listing's deadline (its signal).
+    async describe(conversation: string, _thread: string | undefined, signal: AbortSignal) {
+      const chat = await api.call("getChat", { chat_id: chatIdOf(conversation) }, { timeoutMs: REQUEST_TIMEOUT_MS, signal: AbortSignal.any([signal, stop.signal]) });
+      const title = chatTitle(chat);
+      return title ? { title } : null;
     },
 
     async shutdown() {

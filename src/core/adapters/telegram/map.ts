@@ -33,3 +33,20 @@ export function toInbound(update: TgUpdate): InboundMessage | undefined {
   const thread = m.is_topic_message && m.message_thread_id !== undefined ? String(m.message_thread_id) : undefined;
   return { id: messageId(m.chat.id, m.message_id), conversation: String(m.chat.id), thread, user: sender(m), text: m.text };
 }
+
+/**
+ * A session title from getChat's answer: a group's title; a private chat's person as
+ * "First Last (@username)", whatever of it they set. Undefined when the answer names nothing
+ * (the platform's text is hostile input: only strings are taken).
+ */
+export function chatTitle(chat: unknown): string | undefined {
+  if (typeof chat !== "object" || chat === null) return undefined;
+  const c = chat as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+  const title = str(c.title);
+  if (title) return title;
+  const name = [str(c.first_name), str(c.last_name)].filter(Boolean).join(" ");
+  const user = str(c.username);
+  if (name && user) return `${name} (@${user})`;
+  return name || (user ? `@${user}` : undefined);
+}
