@@ -25,6 +25,7 @@ export const COMMANDS = {
   down: lazy("Stop the running gateway gracefully", () => import("./commands/down.ts")),
   status: lazy("Gateway, adapters, installs, sessions and integrations at a glance", () => import("./commands/status.ts")),
   adapters: lazy("Channel health and control: ls, restart NAME, stop NAME, start NAME", () => import("./commands/adapters.ts")),
+  sessions: lazy("Conversations and their state: ls [--adapter A] [--state S], show ID, reset ID, stop ID, start ID", () => import("./commands/sessions.ts")),
   chat: lazy("Talk to the agent from the terminal: chat [--session KEY] (through the running gateway, or one in this process)", () => import("./commands/chat.ts")),
   send: lazy("Send one outbound message through an adapter: send ADAPTER TARGET TEXT", () => import("./commands/send.ts")),
   catalog: lazy("Installable models and voices with sizes: catalog [whisper|piper] [--filter TEXT]", () => import("./commands/catalog.ts")),

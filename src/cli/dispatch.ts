@@ -134,7 +134,10 @@ function commandIndex(argv: string[]): number {
 async function subcommandOf(cmd: CommandDef<any>, rawArgs: string[]): Promise<{ name: string; cmd: CommandDef<any>; rawArgs: string[] } | undefined> {
   const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
   if (!subs) return undefined;
-  const i = commandIndex(rawArgs);
+  // The parent's own value flags (`bosun sessions --state idle`, ls being the default) keep their values.
+  const defs = ((typeof cmd.args === "function" ? await cmd.args() : cmd.args) ?? {}) as ArgsDef;
+  const takesValue = (a: string) => ["string", "enum"].includes((defs[a.replace(/^--/, "")] as { type?: string } | undefined)?.type ?? "");
+  const i = rawArgs.findIndex((a, j) => !a.startsWith("-") && !(j > 0 && takesValue(rawArgs[j - 1]!)));
   const name = i === -1 ? undefined : rawArgs[i]!;
   if (!name) return undefined;
   const entry = (subs as Record<string, unknown>)[name];
