@@ -22,7 +22,8 @@ function lazy(description: string, load: () => Promise<{ default: AnyCommand }>)
  */
 export const COMMANDS = {
   up: lazy("Run the gateway (with the dashboard in a terminal; --detach for a background daemon)", () => import("./commands/up.ts")),
-  down: lazy("Stop the running gateway gracefully", () => import("./commands/down.ts")),
+  down: lazy("Stop the running gateway gracefully, recording what it left waiting", () => import("./commands/down.ts")),
+  restore: lazy("Answer what the last `bosun down` left waiting (through the running gateway)", () => import("./commands/restore.ts")),
   status: lazy("Gateway, adapters, installs, sessions and integrations at a glance", () => import("./commands/status.ts")),
   adapters: lazy("Channel health and control: ls, restart NAME, stop NAME, start NAME", () => import("./commands/adapters.ts")),
   sessions: lazy("Conversations and their state: ls [--adapter A] [--state S], show ID, reset ID, stop ID, start ID", () => import("./commands/sessions.ts")),

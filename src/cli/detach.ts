@@ -23,9 +23,9 @@ interface ReadyLine {
  * Start the gateway as a background daemon and return once it reports ready (or its error),
  * saying which adapters did not start. The exit code is reportStart's.
  */
-export async function detach(ctx: CliContext, configPath: string | null, firstStartTimeoutMs: number): Promise<number> {
+export async function detach(ctx: CliContext, configPath: string | null, firstStartTimeoutMs: number, extra: string[] = []): Promise<number> {
   const [bin, ...pre] = selfCommand();
-  const args = [...pre, "up", ...(configPath ? ["--config", resolve(configPath)] : [])];
+  const args = [...pre, "up", ...(configPath ? ["--config", resolve(configPath)] : []), ...extra];
   if (ctx.flags.verbose) args.push("--verbose");
   // The daemon's stderr is the log file: whatever the runtime itself prints when it dies (a
   // crash report, a fatal error) is kept there, after the gateway's own records.

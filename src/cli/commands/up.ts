@@ -11,6 +11,8 @@ import { cleanUpStaleRun } from "../stale-cleanup.ts";
 import { exitOnCrash } from "../crash.ts";
 import { redactStderr } from "../redact-stderr.ts";
 import { adapterStarts, reportStart } from "../start-report.ts";
+import { lastStopVerdict, readLastStop, type LastStop } from "../../core/sessions/last-stop.ts";
+import { askRestore, describeLastStop } from "../restore-prompt.ts";
 
 /** Set in the environment of the background process `up --detach` spawns. */
 export const DAEMON_ENV = "BOSUN_DAEMON_CHILD";
@@ -23,21 +25,29 @@ export default defineCommand({
   args: {
     ...globalArgs,
     detach: { type: "boolean", alias: "d", description: "Run in the background; returns once the gateway is ready" },
+    restore: { type: "boolean", description: "Answer what the last `bosun down` left waiting, without asking (otherwise held until `bosun restore`)" },
   },
   async run({ args }) {
     const ctx = cliContext(args);
     const daemon = ctx.env[DAEMON_ENV] === "1";
-    if (daemon) return runDaemonChild(ctx);
+    if (daemon) return runDaemonChild(ctx, args.restore === true);
     const loaded = loadForCli(ctx);
     cleanUpStaleRun(ctx);
+    const held = lastStopVerdict(readLastStop(ctx.paths.lastStop));
+    let restore = args.restore === true;
     if (args.detach) {
       // The daemon logs these to its file; the person starting it must see them here.
       const { exposureWarnings } = await import("../../core/config/exposure.ts");
       if (!ctx.flags.quiet && !ctx.flags.json) for (const w of exposureWarnings(loaded.config)) err(`${c.yellow("warning:")} ${w.message}`);
-      return detach(ctx, loaded.path, loaded.config.gateway.first_start_timeout_ms);
+      const code = await detach(ctx, loaded.path, loaded.config.gateway.first_start_timeout_ms, restore ? ["--restore"] : []);
+      // The daemon logs the hold to its file; the person starting it must see it here.
+      if (held.kind === "hold" && !restore && !ctx.flags.quiet) err(heldLine(held.record));
+      return code;
     }
     const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !args.json;
-    const gateway = newGateway(ctx, loaded);
+    // A terminal asks (one keypress); otherwise the gateway's log says the sessions are held and how to restore them.
+    if (interactive && held.kind === "hold" && !restore) restore = await askRestore(held.record);
+    const gateway = newGateway(ctx, loaded, restore);
     if (!interactive) printLogs(gateway, ctx);
     handleSignals(gateway);
     exitOnCrash(gateway.log);
@@ -54,9 +64,14 @@ export default defineCommand({
   },
 });
 
-function newGateway(ctx: CliContext, loaded: ReturnType<typeof loadForCli>): Gateway {
+function newGateway(ctx: CliContext, loaded: ReturnType<typeof loadForCli>, restore: boolean): Gateway {
   const level = ctx.flags.verbose ? 4 : ctx.flags.quiet ? 1 : 3;
-  return new Gateway({ home: ctx.paths.home, loaded, env: ctx.env, version: VERSION, logLevel: level });
+  return new Gateway({ home: ctx.paths.home, loaded, env: ctx.env, version: VERSION, logLevel: level, restore });
+}
+
+/** The one line a start without --restore prints when the last `bosun down` left sessions waiting. */
+function heldLine(r: LastStop): string {
+  return `${c.yellow("held:")} ${describeLastStop(r)} from the last \`bosun down\`; \`bosun restore\` answers them`;
 }
 
 /** Foreground without a dashboard: log records on stderr (JSON lines with --json). */
@@ -88,11 +103,11 @@ function handleSignals(gateway: Gateway): void {
  * stderr is the log file too (detach.ts), so even the runtime's own crash report lands there; what
  * JavaScript writes to stderr (a library, a runtime warning) goes through the gateway's redactor.
  */
-async function runDaemonChild(ctx: CliContext): Promise<number> {
+async function runDaemonChild(ctx: CliContext, restore: boolean): Promise<number> {
   process.on("SIGHUP", () => {});
   const report = (v: unknown) => new Promise<void>((r) => process.stdout.write(JSON.stringify(v) + "\n", () => r()));
   try {
-    const gateway = newGateway(ctx, loadForCli(ctx));
+    const gateway = newGateway(ctx, loadForCli(ctx), restore);
     redactStderr((t) => gateway.redactor.apply(t));
     handleSignals(gateway);
     exitOnCrash(gateway.log);
