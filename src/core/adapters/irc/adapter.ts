@@ -1,9 +1,9 @@
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage } from "../types.ts";
 import { IrcConnection } from "./connection.ts";
-import { toInbound } from "./inbound.ts";
+import { stripFormatting, toInbound } from "./inbound.ts";
 import type { IrcSpec } from "./options.ts";
-import { sameNick, type IrcMessage } from "./parse.ts";
+import { isChannel, sameNick, type IrcMessage } from "./parse.ts";
 import { serverText } from "./register.ts";
 
 /** Bare protocol traffic is reported to the supervisor at most this often. */
@@ -93,6 +93,14 @@ export function createIrcLikeAdapter(ctx: AdapterContext, kind: "irc" | "twitch"
     },
     async probe() {
       return conn ? conn.ping(probeTimeoutMs) : false;
+    },
+    // A channel is titled by its topic (asked with TOPIC); a private conversation is the nick itself.
+    // Twitch answers no TOPIC (an unknown command there): its channels are their own names.
+    async describe(conversation: string, _thread: string | undefined, signal: AbortSignal) {
+      if (kind === "twitch") return null;
+      if (!isChannel(conversation)) return { title: conversation };
+      const topic = conn ? serverText(stripFormatting((await conn.topic(conversation, signal)) ?? "")) : "";
+      return topic ? { title: topic } : null;
     },
   };
 }

@@ -6,7 +6,7 @@ import type { ConsolaInstance } from "consola";
 import type { Clock } from "../../util/clock.ts";
 import { SendQueue } from "./flood.ts";
 import type { IrcClientOptions } from "./options.ts";
-import { formatMessage, formatPrivmsg, parseMessage, sameNick, type IrcMessage } from "./parse.ts";
+import { formatMessage, formatPrivmsg, ircLower, parseMessage, sameNick, type IrcMessage } from "./parse.ts";
 import { authError, Registration, serverText } from "./register.ts";
 import { privmsgTextBudget, splitText } from "./split.ts";
 
@@ -16,6 +16,8 @@ const MAX_LINE_BYTES = 16_384;
 const QUIT_GRACE_MS = 1_000;
 /** Longest host name, for the relayed-prefix estimate before the server tells us ours. */
 const MAX_HOST = 63;
+/** Replies that answer a TOPIC query: the topic, no topic, not on that channel, no such channel. */
+const TOPIC_REPLIES = new Set(["332", "331", "442", "403"]);
 
 export interface IrcConnectionEvents {
   /** Any line arrived (liveness), before it is parsed. */
@@ -55,6 +57,8 @@ export class IrcConnection {
   #closed = false;
   #settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   #pings = new Map<string, (ok: boolean) => void>();
+  /** TOPIC queries waiting for their reply, by lower-cased channel; one query serves them all. */
+  #topics = new Map<string, Array<(topic: string | null) => void>>();
   #lastRx: number;
   #awaitingPong = false;
   #cancelKeepalive: (() => void) | null = null;
@@ -142,6 +146,34 @@ export class IrcConnection {
     });
   }
 
+  /**
+   * A channel's topic (TOPIC query, answered by 332 or 331), null when it has none or the server
+   * says no. Sent through flood control like any line, so a burst of lookups cannot get the bot
+   * kicked for flooding; callers asking about one channel at once share one query; `signal` ends
+   * the wait (the reply, if it comes later, is dropped).
+   */
+  topic(channel: string, signal: AbortSignal): Promise<string | null> {
+    if (!/^[#&+!][^\s,\x07\0]{1,199}$/.test(channel) || !this.connected || signal.aborted) return Promise.resolve(null);
+    const key = ircLower(channel);
+    const waiting = this.#topics.get(key);
+    return new Promise<string | null>((resolve) => {
+      const done = (topic: string | null) => {
+        signal.removeEventListener("abort", gone);
+        resolve(topic);
+      };
+      const gone = () => {
+        const list = this.#topics.get(key)?.filter((f) => f !== done);
+        if (list?.length) this.#topics.set(key, list);
+        else this.#topics.delete(key);
+        resolve(null);
+      };
+      signal.addEventListener("abort", gone, { once: true });
+      if (waiting) return waiting.push(done);
+      this.#topics.set(key, [done]);
+      this.#queue.push(formatMessage("TOPIC", [channel])).catch(() => this.#answerTopic(key, null));
+    });
+  }
+
   /** End the connection because something is wrong with it (also used for Twitch's RECONNECT). */
   fail(error: Error): void {
     if (this.#closed) return;
@@ -186,6 +218,16 @@ export class IrcConnection {
     this.#cancelKeepalive = null;
     this.#queue.close(error);
     for (const finish of [...this.#pings.values()]) finish(false);
+    for (const key of [...this.#topics.keys()]) this.#answerTopic(key, null);
+  }
+
+  /** Answer everyone waiting for `key`'s topic; false when nobody was (the reply is someone else's news). */
+  #answerTopic(key: string, topic: string | null): boolean {
+    const list = this.#topics.get(key);
+    if (!list) return false;
+    this.#topics.delete(key);
+    for (const done of list) done(topic);
+    return true;
   }
 
   #write(command: string, params: string[]): void {
@@ -247,6 +289,8 @@ export class IrcConnection {
     }
     if (!this.#registered) return this.#register(msg);
     this.#track(msg);
+    // Our own TOPIC query's answer is ours; a 403 for it is not a failed join to warn about.
+    if (TOPIC_REPLIES.has(msg.command) && msg.params[1] && this.#answerTopic(ircLower(msg.params[1]), msg.command === "332" ? (msg.params[2] ?? null) : null)) return;
     this.events.onMessage(msg);
   }
 
