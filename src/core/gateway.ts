@@ -414,6 +414,8 @@ export class Gateway {
       this.log.info(`gateway stopping (${reason})`);
       const steps: Array<[string, () => Promise<void> | void]> = [
         ["config watcher", () => this.#watcher?.dispose()],
+        // Intake first: nothing new arrives while running turns finish and their replies go out.
+        ["intake", () => this.#adapters?.stopIntake()],
         // Turns still running record nothing: their messages are answered by the next start.
         ["sessions", () => this.#runtime?.stop(this.#loaded.config.gateway.shutdown_timeout_ms)],
         ["adapters", () => this.#adapters?.stopAll()],

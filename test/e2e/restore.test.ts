@@ -6,11 +6,12 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { sandbox, type Sandbox } from "../helpers/bosun.ts";
+import { freePort, sandbox, type Sandbox } from "../helpers/bosun.ts";
+import { WebchatClient } from "../helpers/webchat.ts";
 import { OpenAIServer, text, type Answer } from "../helpers/openai-server.ts";
 import { TelegramTestServer } from "../helpers/telegram-server.ts";
 import { waitUntil } from "../helpers/wait.ts";
-import { agentToml, gate, kill9, lastUser, statusUntil, tally, telegramToml } from "./exactly-once-helpers.ts";
+import { agentToml, gate, kill9, lastUser, postWebhook, statusUntil, tally, telegramToml, WEBHOOK_SECRET } from "./exactly-once-helpers.ts";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -176,6 +177,47 @@ describe("bosun down and restore", () => {
     expect(existsSync(lastStopPath(s.sb))).toBe(false);
     await must(s.sb, ["down"]);
     expectEachAnsweredOnce(s);
+  }, 60_000);
+});
+
+describe("down stops intake first", () => {
+  test("while running turns drain: Telegram is not polled, a new webhook request gets 503 with Retry-After, chat pages are told; the running webhook request still gets its reply", async () => {
+    const s = await setup();
+    const [hookPort, webPort] = [await freePort(), await freePort()];
+    s.sb.writeConfig(
+      agentToml(s.ai.url, { agent: "max_concurrent_turns = 2" }) +
+        telegramToml(s.tg) +
+        `[adapters.hook]\nkind = "webhook"\nlisten = "127.0.0.1:${hookPort}"\nsecret = "${WEBHOOK_SECRET}"\nreply_timeout_ms = 20000\n` +
+        `[adapters.web]\nkind = "webchat"\nlisten = "127.0.0.1:${webPort}"\n`,
+    );
+    await must(s.sb, ["up", "--detach"]);
+    const page = await WebchatClient.open(webPort, "lobby");
+    cleanups.push(() => page.close());
+    // Two webhook turns run at the provider: the first finishes in the drain, the second is cut at its deadline.
+    const running = postWebhook(hookPort, { id: "r1", conversation: "c1", text: "running-1" });
+    const cut = postWebhook(hookPort, { id: "r2", conversation: "c2", text: "running-2" });
+    await waitUntil(() => s.ai.inFlight === 2, "two turns running");
+    const stopping = run(s.sb, ["down"]);
+    await page.waitFor((f) => f.type === "error" && f.code === "stopping" && typeof f.message === "string" && f.message.includes("gateway stopping"), 10_000);
+    const late = await postWebhook(hookPort, { id: "r3", conversation: "c3", text: "too-late" });
+    expect(late?.status).toBe(503);
+    const res = await fetch(`http://127.0.0.1:${hookPort}/`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    await res.body?.cancel();
+    // A message sent from the page now is refused, not silently taken.
+    page.send({ type: "message", id: "p1", text: "from the page" });
+    await page.waitFor((f) => f.type === "error" && f.id === "p1");
+    // Telegram: an update pushed now is not fetched (it stays unconfirmed, for the next start).
+    s.tg.pushMessage({ chatId: 2100, text: "during the drain" });
+    s.first.open();
+    expect((await running)?.body?.reply).toBe("echo: running-1");
+    expect((await stopping).code).toBe(0);
+    expect(s.tg.unconfirmed).toHaveLength(1);
+    expect((await cut)?.status).toBe(503);
+    // The cut turn's message is what the stop left: recorded, answered by up --restore.
+    const rec = readRecord(s.sb);
+    expect(rec.sessions.map((x) => x.key)).toEqual(["hook:c2"]);
   }, 60_000);
 });
 

@@ -143,6 +143,11 @@ export class AdapterManager implements Channels {
   }
 
   /** A conversation as its platform describes it (session titles); null when the adapter cannot say. */
+  /** Before the drain of a stop: no adapter takes new messages; replies still go out. */
+  stopIntake(): void {
+    for (const s of this.#sups.values()) s.stopIntake();
+  }
+
   describe(name: string, conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null> {
     return this.#sups.get(name)?.describe(conversation, thread, signal) ?? Promise.resolve(null);
   }

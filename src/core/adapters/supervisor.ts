@@ -285,6 +285,15 @@ export class Supervisor {
   }
 
   /** The platform's description of a conversation, through the live connection; null without one. */
+  /** The gateway is stopping: the live connection takes no new messages (Adapter.stopIntake). */
+  stopIntake(): void {
+    try {
+      this.#adapter?.stopIntake?.();
+    } catch {
+      // Best effort by contract: shutdown follows anyway.
+    }
+  }
+
   async describe(conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null> {
     const adapter = this.#adapter;
     if (!adapter?.describe || this.status.state !== "running") return null;

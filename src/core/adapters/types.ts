@@ -62,6 +62,12 @@ export interface Adapter {
    * listings. Optional; called with a deadline (the signal aborts) and never for every message.
    */
   describe?(conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null>;
+  /**
+   * The gateway is stopping (`bosun down`): take no new messages from now on (a long poll ends,
+   * a request is answered 503 with Retry-After, a chat page is told), while replies of the turns
+   * still finishing go out until `shutdown`. Optional; must not throw; the stream stays open.
+   */
+  stopIntake?(): void;
 }
 
 /** What a factory gets to build an adapter; `config` is typed by the kind (kind.ts). */

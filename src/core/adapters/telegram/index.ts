@@ -33,6 +33,8 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
   const { config } = ctx;
   const api = new TelegramApi(config.api_root, config.token);
   const stop = new AbortController();
+  /** Aborted by stopIntake: the long poll ends, nothing new is fetched; sends go on until shutdown. */
+  const intake = new AbortController();
   let queue: AsyncQueue<AdapterEvent> | null = null;
   let loop: Promise<void> | null = null;
   let started = false;
@@ -98,7 +100,8 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
         stateFile: ctx.stateFile,
         offset: readOffset(ctx.stateFile),
         pollTimeoutS: config.poll_timeout_s,
-        signal: stop.signal,
+        // Ended by stopIntake too: no update is fetched while the turns of a stop finish.
+        signal: AbortSignal.any([stop.signal, intake.signal]),
         queue: q,
         log: ctx.log,
         clock: ctx.clock,
@@ -107,7 +110,8 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
           touch();
         },
       }).then(
-        () => q.end(),
+        // A long poll ended for a stop's drain is not a lost connection: the stream stays open until shutdown.
+        () => (intake.signal.aborted && !stop.signal.aborted ? undefined : q.end()),
         (err: unknown) => {
           ctx.log.debug(`telegram polling ended: ${errorMessage(err)}`);
           q.end(err);
@@ -156,6 +160,10 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
       const chat = await api.call("getChat", { chat_id: chatIdOf(conversation) }, { timeoutMs: REQUEST_TIMEOUT_MS, signal: AbortSignal.any([signal, stop.signal]) });
       const title = chatTitle(chat);
       return title ? { title } : null;
+    },
+
+    stopIntake() {
+      intake.abort();
     },
 
     async shutdown() {

@@ -11,6 +11,10 @@ import { chatPage } from "./page.ts";
 import { hostAllowed, originAllowed } from "../../util/origin.ts";
 
 /** Longest message text accepted from a browser. */
+/** What open chat pages are told when a `bosun down` starts, and what a message sent after it gets. */
+const STOPPING_NOTICE = "gateway stopping: replies already under way still arrive; send new messages once it is back";
+const STOPPING_REFUSED = "gateway stopping: not sent; send it again once it is back";
+
 export const MAX_TEXT = 16_000;
 /** Largest WebSocket message: MAX_TEXT characters JSON-escaped, plus the envelope. */
 const MAX_FRAME_BYTES = 128 * 1024;
@@ -41,6 +45,8 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
     lastEventAt = ctx.clock.now();
   };
   const sendTo = (ws: WsPeer, frame: unknown) => ws.send(JSON.stringify(frame));
+  /** Set by stopIntake (a `bosun down` draining): pages are told, new messages refused; replies still go out. */
+  let intakeStopped = false;
   const at = () => new Date(ctx.clock.now()).toISOString();
   /** Sockets that asked for history and live turn frames. */
   const live = new WeakSet<WsPeer>();
@@ -77,6 +83,7 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       return;
     }
     const id = frame.id ?? crypto.randomUUID();
+    if (intakeStopped) return sendTo(ws, { type: "error", code: "stopping", id, message: STOPPING_REFUSED });
     const { text } = frame;
     queue?.push({
       type: "message",
@@ -208,6 +215,11 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       });
       for (const ws of set) ws.send(frame);
       touch();
+    },
+    stopIntake() {
+      intakeStopped = true;
+      const notice = JSON.stringify({ type: "error", code: "stopping", message: STOPPING_NOTICE });
+      for (const set of peers.values()) for (const ws of set) ws.send(notice);
     },
     async shutdown() {
       const s = server;

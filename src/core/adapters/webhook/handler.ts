@@ -46,7 +46,7 @@ export function createHandler(deps: HandlerDeps): (req: Request, control: Reques
     }
     if (pathname !== "/") return errorResponse(404, "not_found", 'not found; POST messages to "/"');
     if (req.method !== "POST") return errorResponse(405, "method_not_allowed", 'use POST "/" with a signed JSON body', { allow: "POST" });
-    if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body);
+    if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body, SHUTTING_DOWN.headers);
 
     let body;
     try {
@@ -65,7 +65,7 @@ export function createHandler(deps: HandlerDeps): (req: Request, control: Reques
     }
     const parsed = parseWebhookRequest(body.bytes);
     if (!parsed.ok) return errorResponse(400, "bad_request", parsed.message);
-    if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body);
+    if (deps.stopping()) return jsonResponse(SHUTTING_DOWN.status, SHUTTING_DOWN.body, SHUTTING_DOWN.headers);
 
     const { message, callbackUrl } = parsed.request;
     // The wait for the agent is bounded by reply_timeout_ms, not by the connection's idle timer.
@@ -86,6 +86,6 @@ export function createHandler(deps: HandlerDeps): (req: Request, control: Reques
     );
     const outcome = await waiting.outcome;
     if (outcome.status === 504) deps.log.debug(`no reply to request ${message.id} within ${deps.replyTimeoutMs} ms`);
-    return jsonResponse(outcome.status, outcome.body);
+    return jsonResponse(outcome.status, outcome.body, outcome.headers);
   };
 }

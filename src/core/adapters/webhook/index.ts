@@ -42,6 +42,8 @@ export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) 
   let server: HttpServer | null = null;
   let queue: AsyncQueue<AdapterEvent> | null = null;
   let stopping = false;
+  /** Set by stopIntake (a `bosun down` draining): new requests get the 503, replies still go out. */
+  let intakeStopped = false;
   let shutdownDone: Promise<void> | null = null;
   let lastEventAt = 0;
   const touch = () => {
@@ -57,7 +59,7 @@ export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) 
     pending,
     log: ctx.log,
     clock: ctx.clock,
-    stopping: () => stopping,
+    stopping: () => stopping || intakeStopped,
     touch,
     deliver: (request, accepted, refuse) =>
       queue?.push({
@@ -125,6 +127,9 @@ export const createWebhookAdapter: AdapterFactory<WebhookAdapterConfig> = (ctx) 
       } else if (answered === 0) {
         ctx.log.debug(`no request is waiting for the reply to ${message.replyTo} (it timed out or the client left)`);
       }
+    },
+    stopIntake() {
+      intakeStopped = true;
     },
     shutdown() {
       if (shutdownDone) return shutdownDone;

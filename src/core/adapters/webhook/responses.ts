@@ -11,6 +11,7 @@ export interface ReplyBody {
 export interface Outcome {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
@@ -41,8 +42,12 @@ export function timeoutOutcome(session: string): Outcome {
   return { status: 504, body };
 }
 
-/** The 503 every waiting request gets when the adapter stops. */
+/** Seconds a client is told to wait before retrying while bosun stops (a restart takes a few). */
+const STOPPING_RETRY_AFTER_S = 5;
+
+/** The 503 every request gets while bosun stops (new ones from the drain on, waiting ones at shutdown). */
 export const SHUTTING_DOWN: Outcome = {
   status: 503,
   body: errorBody("shutting_down", "bosun is stopping; retry the request later with the same id"),
+  headers: { "retry-after": String(STOPPING_RETRY_AFTER_S) },
 };
