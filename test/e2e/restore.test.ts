@@ -152,6 +152,27 @@ describe("bosun down and restore", () => {
     expect(offline.stderr).toContain("bosun up --restore");
   }, 60_000);
 
+  test("a session whose adapter left the config is not restored: it stays in the record with the reason, restore exits 1", async () => {
+    const s = await setup();
+    await downWithWork(s);
+    const port = await freePort();
+    // tg is gone; a webhook takes its place.
+    s.sb.writeConfig(agentToml(s.ai.url) + `[adapters.hook]\nkind = "webhook"\nlisten = "127.0.0.1:${port}"\nsecret = "${WEBHOOK_SECRET}"\n`);
+    s.openProvider();
+    await must(s.sb, ["up", "--detach"]);
+    const r = await run(s.sb, ["restore", "--json"]);
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout) as { restored: unknown[]; failed: Array<{ key: string; error: string }> };
+    expect(result.restored).toEqual([]);
+    expect(result.failed.map((f) => f.key).sort()).toEqual(CHATS.map((c) => `tg:${c}`));
+    for (const f of result.failed) expect(f.error).toBe('adapter "tg" is not in the config');
+    const rec = readRecord(s.sb);
+    expect(rec.sessions.map((x) => (x as { error?: string }).error)).toEqual(CHATS.map(() => 'adapter "tg" is not in the config'));
+    const human = await run(s.sb, ["restore"]);
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('tg:2001: adapter "tg" is not in the config');
+  }, 60_000);
+
   test("kill -9 in the middle of a down leaves the earlier record whole; that run counts as a crash: the next up answers everything without asking", async () => {
     const s = await setup();
     await downWithWork(s);
