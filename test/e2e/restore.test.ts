@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort, sandbox, type Sandbox } from "../helpers/bosun.ts";
+import { BIN, freePort, have, sandbox, type Sandbox } from "../helpers/bosun.ts";
+import { shellEnv, Tmux } from "../helpers/tmux.ts";
 import { WebchatClient } from "../helpers/webchat.ts";
 import { OpenAIServer, text, type Answer } from "../helpers/openai-server.ts";
 import { TelegramTestServer } from "../helpers/telegram-server.ts";
@@ -198,6 +199,26 @@ describe("bosun down and restore", () => {
     expect(existsSync(lastStopPath(s.sb))).toBe(false);
     await must(s.sb, ["down"]);
     expectEachAnsweredOnce(s);
+  }, 60_000);
+});
+
+describe.skipIf(!have("tmux"))("bosun up in a terminal", () => {
+  test("asks once, with one keypress, whether to restore; y answers every waiting message once, then the dashboard runs", async () => {
+    const s = await setup();
+    await downWithWork(s);
+    s.openProvider();
+    const t = Tmux.start(`bosun-restore-${process.pid}`, `cd ${s.sb.dir} && env ${shellEnv(s.sb.env)} ${BIN} up; echo "EXITED rc=$?"; sleep 60`);
+    cleanups.push(() => t.kill());
+    await t.waitFor((sc) => sc.includes("Restore 3 sessions with 8 waiting messages from the last `bosun down`? [Y/n]"), "the restore question");
+    expect(s.tg.sent).toHaveLength(1);
+    t.keys("y");
+    await waitUntil(() => s.tg.sent.length >= 9, () => `9 replies; ${s.tg.sent.length}`, 15_000);
+    await t.waitFor((sc) => /tg\s+telegram\s+running/.test(sc), "the dashboard");
+    t.keys("q");
+    const end = await t.waitFor((sc) => sc.includes("EXITED"), "bosun to exit");
+    expect(end).toContain("EXITED rc=0");
+    expectEachAnsweredOnce(s);
+    expect(existsSync(lastStopPath(s.sb))).toBe(false);
   }, 60_000);
 });
 
