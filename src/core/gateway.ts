@@ -317,6 +317,8 @@ export class Gateway {
     const s = await this.#store.session(idOrKey, 0);
     if (!s) return null;
     await this.#runtime.steer(s.key, action);
+    // The listing cache would show the old state for up to its TTL.
+    this.#listing?.invalidate();
     const after = await this.#store.session(s.key, 0);
     if (!after) return null;
     const { messages: _m, waitingMessages: _w, outbox: _o, ...info } = after;

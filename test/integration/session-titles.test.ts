@@ -55,4 +55,15 @@ describe("session titles from Telegram's getChat", () => {
     expect(performance.now() - t0).toBeLessThan(50);
     expect(page.sessions.map((s) => s.title)).toEqual([null]);
   });
+
+  test("a session stopped through the gateway shows stopped in the next (cached) listing, not a TTL later", async () => {
+    const g = await gateway();
+    server.pushMessage({ chatId: 99, text: "hi" });
+    await server.waitForSent((m) => m.text === "echo: hi");
+    expect((await g.listSessions()).sessions.map((s) => s.state)).not.toContain("stopped");
+    await g.steerSession("tg:99", "stop");
+    expect((await g.listSessions()).sessions.map((s) => s.state)).toEqual(["stopped"]);
+    await g.steerSession("tg:99", "start");
+    expect((await g.listSessions()).sessions.map((s) => s.state)).not.toContain("stopped");
+  });
 });

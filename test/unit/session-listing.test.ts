@@ -176,4 +176,53 @@ describe("SessionListing", () => {
     await settle();
     expect((await listing.listCached()).sessions.map((s) => s.conversation)).toEqual(["new", "old"]);
   });
+
+  test("invalidate: the next listing reads the store (a stopped session shows stopped), and a refresh begun before cannot bring the old page back", async () => {
+    const clock = new FakeClock();
+    const real = await storeWith(clock, ["1"]);
+    await real.setTitle("tg:1", "Alice");
+    const held: Array<() => void> = [];
+    let hold = false;
+    const store: SessionStore = Object.create(real, {
+      listStored: {
+        value: (q?: SessionQuery): Promise<SessionPage> => {
+          const read = real.listStored(q);
+          if (!hold) return read;
+          const gate = deferred<void>();
+          held.push(() => gate.resolve());
+          return gate.promise.then(() => read);
+        },
+      },
+    });
+    const listing = new SessionListing(store, () => Promise.resolve(null), clock);
+    await listing.listCached();
+    await settle();
+    await clock.advance(LIST_TTL_MS);
+    // A stale read starts a refresh whose read (of the active session) is held back.
+    hold = true;
+    expect((await listing.listCached()).sessions[0]?.state).toBe("active");
+    hold = false;
+    expect(held.length).toBe(1);
+    await real.setState("tg:1", "stopped", clock.now());
+    listing.invalidate();
+    held[0]!();
+    await settle();
+    expect((await listing.listCached()).sessions[0]?.state).toBe("stopped");
+  });
+
+  test("a lookup that throws, at once or later, is a lookup without a title: get() still answers", async () => {
+    const clock = new FakeClock();
+    const store = await storeWith(clock, ["1", "2"]);
+    const listing = new SessionListing(
+      store,
+      (s) => {
+        if (s.conversation === "1") throw new Error("boom");
+        return Promise.reject(new Error("later"));
+      },
+      clock,
+    );
+    expect((await listing.get("tg:1"))?.title).toBeNull();
+    expect((await listing.get("tg:2"))?.title).toBeNull();
+    expect((await listing.listCached()).sessions.length).toBe(2);
+  });
 });

@@ -36,6 +36,8 @@ interface CacheEntry {
 export class SessionListing {
   #cache = new Map<string, CacheEntry>();
   #gen = 0;
+  /** Pages of generations up to this one are void (see invalidate). */
+  #voidUpTo = 0;
   #inflight = new Map<string, Promise<Enrichment | null>>();
   #cooldown = new Map<string, number>();
   constructor(
@@ -72,6 +74,16 @@ export class SessionListing {
     return found?.title ? { ...s, title: found.title } : s;
   }
 
+  /**
+   * Forget every cached page, and any refresh already under way: after the gateway changed a
+   * session (reset, stop, start), the next listing reads the store instead of showing the old
+   * state for up to a TTL.
+   */
+  invalidate(): void {
+    this.#cache.clear();
+    this.#voidUpTo = ++this.#gen;
+  }
+
   /** Cached pages (bounded: a new query beyond 100 drops the oldest). */
   get size(): number {
     return this.#cache.size;
@@ -79,7 +91,7 @@ export class SessionListing {
 
   #put(k: string, page: SessionPage, gen: number): void {
     const cur = this.#cache.get(k);
-    if (cur && cur.gen > gen) return;
+    if (gen <= this.#voidUpTo || (cur && cur.gen > gen)) return;
     this.#cache.delete(k);
     this.#cache.set(k, { page, at: this.clock.now(), gen });
     while (this.#cache.size > 100) this.#cache.delete(this.#cache.keys().next().value!);
@@ -115,7 +127,8 @@ export class SessionListing {
     let p = this.#inflight.get(s.key);
     if (!p) {
       const ctl = new AbortController();
-      const lookup = this.enrich(s, ctl.signal).then(
+      // A lookup that throws at once is a failed lookup too, not a failed read.
+      const lookup = Promise.resolve().then(() => this.enrich(s, ctl.signal)).then(
         async (found) => {
           if (found?.title) await this.store.setTitle(s.key, found.title);
           return found;
