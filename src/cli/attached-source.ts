@@ -27,6 +27,7 @@ export function attachedSource(connect: () => GatewayApi, opts: ReconnectOptions
   return {
     mode: "attached",
     actions: dashboardActions(connect),
+    sessions: { sessions: (r) => connect().sessions(r), session: (id) => connect().session(id) },
     subscribe(listener, onConnection) {
       const stop = new AbortController();
       void (async () => {

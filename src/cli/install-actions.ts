@@ -15,6 +15,10 @@ export function dashboardActions(api: () => GatewayApi): DashboardActions {
     install: async (target) => installOutcome((await api().install({ targets: [target] })).installs[0]!),
     cancelInstall: async (target) => cancelOutcome((await api().cancelInstall({ target })).cancelled),
     uninstall: async (target) => uninstallOutcome((await api().uninstall({ target })).status),
+    session: async (action, id) => {
+      const s = await api().sessionAction(id, action);
+      return { text: action === "reset" ? "reset" : s.state, kind: "ok" };
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  * escapeControls before it reaches the terminal.
  */
 import { formatAge } from "../core/format.ts";
+import { sessionTone } from "../core/present.ts";
 import type { SessionDetail, SessionInfo } from "../core/sessions/store.ts";
 import { escapeControls } from "../core/util/text.ts";
 import { c, stateColor } from "./output.ts";
@@ -16,9 +17,9 @@ export function sessionName(s: Pick<SessionInfo, "title" | "conversation" | "thr
   return escapeControls(s.thread ? `${base} #${s.thread}` : base);
 }
 
-/** A session that needs a look: its last turn failed, or a reply was given up on. */
+/** A session that needs a look: its last turn failed, or a reply was given up on (present.ts decides). */
 export function standsOut(s: Pick<SessionInfo, "state" | "deadOut">): boolean {
-  return s.state === "errored" || s.deadOut > 0;
+  return sessionTone(s) === "bad";
 }
 
 const MAX_TITLE = 40;

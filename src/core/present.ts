@@ -81,3 +81,11 @@ export function installLook(x: Pick<InstallStatus, "state" | "stage">): Look {
   if (isCancelled(x)) return { word: "cancelled", tone: "muted", note: CANCELLED_NOTE };
   return { word: x.state, tone: stateTone(x.state), note: null };
 }
+
+/**
+ * A session's tone in every view: one whose last turn failed or that has replies given up on
+ * stands out even while its state word is calm; otherwise its state's tone.
+ */
+export function sessionTone(s: { state: string; deadOut: number }): Tone {
+  return s.state === "errored" || s.deadOut > 0 ? "bad" : stateTone(s.state);
+}

@@ -16,6 +16,7 @@ import { useCatalog } from "./useCatalog.ts";
 import { useClock } from "./useClock.ts";
 import { useControl } from "./useControl.ts";
 import { useSourceEvents } from "./useSourceEvents.ts";
+import { useSessions } from "./useSessions.ts";
 import { initialDashboardState } from "./state.ts";
 
 /** Panes whose backing part exists today; the rest show a "not built yet" line. */
@@ -50,6 +51,8 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   useEffect(() => dispatch({ kind: "tick", now: clock }), [clock]);
   useControl(state.request, source.actions, dispatch, now);
   useCatalog(state.catalog.loading, source.actions, dispatch);
+  // Counts change on `sessions.counts`, messages on every message: either is worth a fresh read.
+  useSessions(source.sessions, state.pane === "sessions" && !state.help, state.pane === "sessions" ? state.detail : null, [state.status.sessions, state.status.outbox, state.messages], dispatch);
   const { exit } = useApp();
   // Ink reports `stdin.isTTY` as is, and for a pipe that is undefined, not false; useInput
   // only stays inactive on a strict `false`, so coerce.
@@ -103,14 +106,14 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
 
   return (
     <Box flexDirection="column">
-      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} goneAt={state.goneAt} now={clock} />
+      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} goneAt={state.goneAt} now={clock} outbox={state.status.outbox} />
       <Tabs pane={state.pane} alerts={alerts} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {state.help ? (
           <HelpOverlay mode={source.mode} controls={state.controls} height={bodyHeight} scroll={state.helpScroll} />
         ) : (
           <StaleContext.Provider value={gone}>
-            <PaneBody state={state} built={builtPanes} now={shownAt} height={bodyHeight} width={columns} />
+            <PaneBody state={state} built={builtPanes} now={shownAt} height={bodyHeight} width={columns} sessionsReadable={source.sessions !== undefined} />
           </StaleContext.Provider>
         )}
       </Box>

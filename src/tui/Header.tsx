@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
-import type { GatewayStatus } from "../core/status.ts";
+import type { GatewayStatus, Status } from "../core/status.ts";
 import { formatClock, formatDuration } from "../core/format.ts";
 import { oneLine } from "./format.ts";
 import type { DashboardSource } from "./source.ts";
@@ -18,6 +18,8 @@ interface HeaderProps {
   goneAt: number | null;
   /** The dashboard clock: how long ago the gateway went keeps counting while every other clock stops. */
   now: number;
+  /** Replies waiting for delivery and given up on; shown when there are any. */
+  outbox?: Status["outbox"];
 }
 
 /** Rows the header occupies, so the body can be sized to fit the terminal. */
@@ -27,7 +29,7 @@ export function headerHeight(gateway: GatewayStatus): number {
 }
 
 /** Gateway state, version, uptime, provider, config path and any config error. */
-export const Header = memo(function Header({ gateway: g, version, mode, connected, synced, goneAt, now }: HeaderProps) {
+export const Header = memo(function Header({ gateway: g, version, mode, connected, synced, goneAt, now, outbox }: HeaderProps) {
   // Before the first snapshot everything but our own version would be a placeholder.
   if (!synced) {
     return (
@@ -57,6 +59,9 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
         )}
         {gone ? <Text dimColor> · reconnecting… · last known state</Text> : null}
         {g.state === "running" ? <Text dimColor={gone}>{`  up ${formatDuration(g.uptimeMs)}`}</Text> : null}
+        {/* Before the rest, so a narrow terminal truncates the provider, not what needs a look. */}
+        {outbox && outbox.pending > 0 ? <Text color={gone ? undefined : "yellow"}>{`  ${outbox.pending} replies waiting`}</Text> : null}
+        {outbox && outbox.dead > 0 ? <Text color={gone ? undefined : "red"}>{`  ${outbox.dead} dead`}</Text> : null}
         <Text dimColor>{"  provider "}</Text>
         <Text dimColor={gone}>{g.provider}</Text>
         {g.pid !== null ? <Text dimColor>{`  pid ${g.pid}`}</Text> : null}

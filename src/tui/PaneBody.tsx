@@ -6,8 +6,9 @@ import { IntegrationsPane } from "./IntegrationsPane.tsx";
 import { LogsPane } from "./LogsPane.tsx";
 import { NotBuilt } from "./NotBuilt.tsx";
 import { SessionsPane } from "./SessionsPane.tsx";
+import { SessionTranscript } from "./SessionTranscript.tsx";
 import { selectedIndex, targetAdapter, type PaneId } from "./store.ts";
-import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs } from "./view.ts";
+import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs, visibleSessions } from "./view.ts";
 import type { DashboardState } from "./state.ts";
 
 interface PaneBodyProps {
@@ -16,10 +17,12 @@ interface PaneBodyProps {
   now: number;
   height: number;
   width: number;
+  /** The source can read sessions (the Sessions pane has nothing to show otherwise). */
+  sessionsReadable?: boolean;
 }
 
 /** The active pane (or the catalogue picker over Installs), or its "not built yet" line. Only the active pane renders at all. */
-export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
+export function PaneBody({ state, built, now, height, width, sessionsReadable = true }: PaneBodyProps) {
   const pane = state.pane;
   // Until the first snapshot the status is a placeholder: "No adapters configured" would be a lie.
   if (!state.synced) return null;
@@ -74,7 +77,23 @@ export function PaneBody({ state, built, now, height, width }: PaneBodyProps) {
         />
       );
     case "sessions":
-      return <SessionsPane sessions={status.sessions} />;
+      if (state.detail !== null) {
+        const info = state.sessions.find((s) => s.key === state.detail);
+        return <SessionTranscript detail={state.sessionDetail} info={info} scroll={state.detailScroll} now={now} height={height} />;
+      }
+      return (
+        <SessionsPane
+          sessions={visibleSessions(state)}
+          total={state.sessions.length}
+          filter={state.filters.sessions}
+          selected={sel}
+          error={state.sessionsError}
+          readable={sessionsReadable}
+          now={now}
+          height={height}
+          width={width}
+        />
+      );
     case "integrations":
       return (
         <IntegrationsPane integrations={visibleIntegrations(state)} total={status.integrations.length} filter={state.filters.integrations} selected={sel} height={height} />

@@ -1,24 +1,119 @@
 import { Box, Text } from "ink";
-import { memo } from "react";
-import type { Status } from "../core/status.ts";
+import { memo, useMemo } from "react";
+import { formatCount, formatTinyAge } from "../core/format.ts";
+import { sessionTone } from "../core/present.ts";
+import type { SessionInfo } from "../core/sessions/store.ts";
+import { Cell, HeaderRow, Marker } from "./Cell.tsx";
+import { oneLine } from "./format.ts";
+import { sessionColumns, type SessionColumn } from "./sessionColumns.ts";
+import { toneProps } from "./theme.ts";
+import { windowStart } from "./windowed.ts";
 
-/** Conversation counts (the per-session list is not built yet; one session reads over the control API). */
-export const SessionsPane = memo(function SessionsPane({ sessions }: { sessions: Status["sessions"] }) {
+interface SessionsPaneProps {
+  /** The rows as drawn (filtered). */
+  sessions: readonly SessionInfo[];
+  /** How many there are before the filter. */
+  total: number;
+  filter: string;
+  selected: number;
+  /** Why the listing could not be read, if it could not; null when it was. */
+  error: string | null;
+  /** False when this dashboard cannot read sessions at all. */
+  readable: boolean;
+  now: number;
+  height: number;
+  width: number;
+}
+
+/** Every conversation: where it is, how it is doing, what it owes. */
+export const SessionsPane = memo(function SessionsPane({ sessions, total, filter, selected, error, readable, now, height, width }: SessionsPaneProps) {
+  const columns = useMemo(() => sessionColumns(width), [width]);
+  const titles = useMemo(() => columns.map((c) => [c.title, c.width] as const), [columns]);
+  if (!readable) return <Text dimColor>This dashboard cannot read sessions; `bosun sessions` lists them.</Text>;
+  const problem = error ? <Text color="red" wrap="truncate-end">{`cannot read sessions: ${oneLine(error)}`}</Text> : null;
+  if (sessions.length === 0) {
+    return (
+      <Box flexDirection="column">
+        {problem}
+        {total > 0 ? (
+          <>
+            <HeaderRow columns={titles} />
+            <Text dimColor>{`No sessions match "${oneLine(filter)}" — esc clears the filter.`}</Text>
+          </>
+        ) : (
+          <Text dimColor>No sessions yet: one starts with a conversation's first message.</Text>
+        )}
+      </Box>
+    );
+  }
+  const rows = Math.max(1, height - 1 - (problem ? 1 : 0));
+  const start = windowStart(sessions.length, selected, rows);
   return (
     <Box flexDirection="column">
-      <Text>
-        <Text dimColor>total </Text>
-        <Text bold>{sessions.total}</Text>
-        <Text dimColor>{"   active "}</Text>
-        <Text bold color={sessions.active > 0 ? "green" : undefined}>
-          {sessions.active}
-        </Text>
-        <Text dimColor>{"   errored "}</Text>
-        <Text bold color={sessions.errored > 0 ? "red" : undefined}>
-          {sessions.errored}
-        </Text>
-      </Text>
-      <Text dimColor>One session with its transcript: GET /v1/sessions/ID on the control socket.</Text>
+      {problem}
+      <HeaderRow columns={titles} />
+      {sessions.slice(start, start + rows).map((s, i) => (
+        <SessionRow key={s.key} session={s} columns={columns} selected={start + i === selected} now={now} />
+      ))}
     </Box>
   );
 });
+
+const SessionRow = memo(function SessionRow({ session: s, columns, selected, now }: { session: SessionInfo; columns: readonly SessionColumn[]; selected: boolean; now: number }) {
+  return (
+    <Box>
+      <Marker on={selected} />
+      {columns.map((c) => (
+        <SessionCell key={c.id} column={c} session={s} selected={selected} now={now} />
+      ))}
+    </Box>
+  );
+});
+
+/** What the PROBLEM cell says: undelivered replies, then the last error's type. */
+export function problemText(s: SessionInfo): string {
+  const parts: string[] = [];
+  if (s.deadOut > 0) parts.push(`${s.deadOut} dead`);
+  if (s.pendingOut > 0) parts.push(`${s.pendingOut} unsent`);
+  if (s.lastErrorType) parts.push(oneLine(s.lastErrorType));
+  return parts.join(" · ");
+}
+
+function SessionCell({ column, session: s, selected, now }: { column: SessionColumn; session: SessionInfo; selected: boolean; now: number }) {
+  const width = column.width;
+  const tone = toneProps(sessionTone(s));
+  switch (column.id) {
+    case "adapter":
+      return <Cell width={width}>{oneLine(s.adapter)}</Cell>;
+    case "title":
+      return (
+        <Cell width={width} bold={selected}>
+          {oneLine(s.title ?? s.conversation)}
+        </Cell>
+      );
+    case "state":
+      return (
+        <Cell width={width} {...tone}>
+          {s.state}
+        </Cell>
+      );
+    case "active":
+      return <Cell width={width}>{formatTinyAge(new Date(s.lastActivityAt).toISOString(), now) || "—"}</Cell>;
+    case "msgs":
+      return <Cell width={width}>{formatCount(s.messageCount)}</Cell>;
+    case "tokens":
+      return <Cell width={width}>{`${formatCount(s.tokensIn)}/${formatCount(s.tokensOut)}`}</Cell>;
+    case "waiting":
+      return (
+        <Cell width={width} color={s.waiting > 0 ? "yellow" : undefined}>
+          {String(s.waiting)}
+        </Cell>
+      );
+    case "problem":
+      return (
+        <Cell width={width} color={s.deadOut > 0 || s.state === "errored" ? "red" : s.pendingOut > 0 ? "yellow" : undefined}>
+          {problemText(s)}
+        </Cell>
+      );
+  }
+}

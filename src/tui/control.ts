@@ -3,7 +3,9 @@ import type { AdapterStatus } from "../core/status.ts";
 import { oneLine } from "./format.ts";
 
 export type InstallAction = "install" | "cancel" | "uninstall";
-export type ControlAction = AdapterAction | InstallAction;
+/** Reset, stop or start a session (by its key). */
+export type SessionControl = "session-reset" | "session-stop" | "session-start";
+export type ControlAction = AdapterAction | InstallAction | SessionControl;
 
 /**
  * An action on the gateway the user asked for; App runs it through the source's actions.
@@ -40,6 +42,9 @@ const VERB: Record<ControlAction, string> = {
   install: "requesting",
   cancel: "cancelling",
   uninstall: "uninstalling",
+  "session-reset": "resetting",
+  "session-stop": "stopping",
+  "session-start": "starting",
 };
 
 /** `s` stops an adapter unless it is already stopped, in which case it starts it. */

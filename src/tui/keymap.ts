@@ -19,6 +19,8 @@ export interface KeyContext {
   filtering?: boolean;
   /** A y/n question waits in the footer. */
   asking?: boolean;
+  /** The pane shown, for letters that mean one thing per pane (x, s). */
+  pane?: PaneId;
 }
 
 export type KeyCommand = UiAction | { kind: "quit" };
@@ -71,7 +73,7 @@ const DIGITS = `1-${PANES.length}`;
 
 const isEnter = (input: string, key: KeyInfo) => key.return === true || input === "\r" || input === "\n";
 const typing = (ctx: KeyContext) => ctx.picker === true || ctx.filtering === true;
-// Panes whose rows can be moved through and filtered: those with a PANE_ROWS entry (Sessions is a summary).
+// Panes whose rows can be moved through and filtered: those with a PANE_ROWS entry.
 const listed = (v: HintView) => PANE_ROWS[v.pane] !== undefined && !v.detail;
 const sorted = (v: HintView) => (v.pane === "adapters" || v.pane === "installs") && !v.detail;
 const on = (pane: PaneId) => (v: HintView) => v.pane === pane;
@@ -147,8 +149,11 @@ export const KEYMAP: Binding[] = [
   {
     modes: ["pane"],
     keys: "enter",
-    help: "Adapters: details and recent events (esc closes)",
-    hints: [{ mode: "pane", text: "enter details", when: (v) => v.pane === "adapters" && !v.detail, rank: 20 }],
+    help: "Adapters: details; Sessions: the transcript (esc closes)",
+    hints: [
+      { mode: "pane", text: "enter details", when: (v) => v.pane === "adapters" && !v.detail, rank: 20 },
+      { mode: "pane", text: "enter transcript", when: (v) => v.pane === "sessions" && !v.detail, rank: 20 },
+    ],
     press: (input, key, ctx) => (isEnter(input, key) ? { kind: "detail", open: !ctx.detail } : null),
   },
   {
@@ -162,10 +167,11 @@ export const KEYMAP: Binding[] = [
   {
     modes: ["pane"],
     keys: "s",
-    help: "Adapters: stop it (asks for the last running one) / start",
+    help: "stop / start the selected adapter or session",
     control: true,
     hints: [{ mode: "pane", text: "s stop/start", when: on("adapters"), rank: 40 }],
-    press: (input) => (input === "s" ? { kind: "control", op: "toggle" } : null),
+    // On the Sessions pane s is the session's (below).
+    press: (input, _key, ctx) => (input === "s" && ctx.pane !== "sessions" ? { kind: "control", op: "toggle" } : null),
   },
   {
     modes: ["pane"],
@@ -178,13 +184,23 @@ export const KEYMAP: Binding[] = [
   {
     modes: ["pane"],
     keys: "x / u",
-    help: "Installs: cancel the install / uninstall (press u twice)",
+    help: "Installs: cancel / uninstall (press u twice); Sessions: x resets",
     control: true,
     hints: [
       { mode: "pane", text: "x cancel", when: on("installs"), rank: 55 },
       { mode: "pane", text: "u uninstall", when: on("installs"), rank: 60 },
     ],
-    press: (input) => (input === "x" ? { kind: "cancelInstall" } : input === "u" ? { kind: "uninstall" } : null),
+    press: (input, _key, ctx) => (input === "x" && ctx.pane !== "sessions" ? { kind: "cancelInstall" } : input === "u" ? { kind: "uninstall" } : null),
+  },
+  {
+    modes: ["pane"],
+    // Listed in the help on the s and x rows: the help's first screen keeps its rows.
+    control: true,
+    hints: [
+      { mode: "pane", text: "x reset", when: on("sessions"), rank: 30 },
+      { mode: "pane", text: "s stop/start", when: on("sessions"), rank: 40 },
+    ],
+    press: (input, _key, ctx) => (ctx.pane !== "sessions" ? null : input === "x" ? { kind: "session", op: "reset" } : input === "s" ? { kind: "session", op: "toggle" } : null),
   },
   {
     modes: ["pane"],
@@ -336,6 +352,7 @@ export function helpRows(): Array<readonly [string, string]> {
 
 /** The keys a read-only view cannot use, as the help names them: "r, s, i, x and u". */
 export function controlKeysText(): string {
-  const keys = KEYMAP.filter((b) => b.control && b.keys).flatMap((b) => b.keys!.split(" / "));
+  // A letter used on two panes (x, s) is named once.
+  const keys = [...new Set(KEYMAP.filter((b) => b.control && b.keys).flatMap((b) => b.keys!.split(" / ")))];
   return keys.length <= 1 ? (keys[0] ?? "") : `${keys.slice(0, -1).join(", ")} and ${keys.at(-1)}`;
 }

@@ -1,4 +1,4 @@
-import type { GatewayApi } from "../core/control/api.ts";
+import type { GatewayApi, SessionAction } from "../core/control/api.ts";
 import type { BosunEvent } from "../core/events.ts";
 import type { Redactor } from "../core/util/redact.ts";
 import type { Outcome } from "./control.ts";
@@ -29,7 +29,12 @@ export interface DashboardActions {
   cancelInstall?(target: string): Promise<Outcome>;
   /** Remove an installed target. */
   uninstall?(target: string): Promise<Outcome>;
+  /** Reset, stop or start a session by id or key; resolves with the state it is left in. */
+  session?(action: SessionAction, id: string): Promise<Outcome>;
 }
+
+/** The session reads the Sessions pane polls: the listing (the gateway's cache, cheap) and one transcript. */
+export type SessionReads = Pick<GatewayApi, "sessions" | "session">;
 
 /**
  * Where the dashboard's events come from: the in-process event bus, or an attached
@@ -39,6 +44,8 @@ export interface DashboardSource {
   mode: "in-process" | "attached";
   /** Control operations; absent = a read-only view. */
   actions?: DashboardActions;
+  /** Session reads; absent = the Sessions pane can only say so. */
+  sessions?: SessionReads;
   /**
    * Subscribe; must deliver a "snapshot" event first, then every event. After a lost
    * connection is restored, a fresh snapshot must again precede further events.
@@ -52,9 +59,11 @@ export interface DashboardSource {
  * records, then every event), each event redacted, as an attached dashboard gets it over the
  * socket. `actions` is passed through as is; without it the view is read-only.
  */
-export function apiSource(api: Pick<GatewayApi, "events">, redactor: Pick<Redactor, "deep">, actions?: DashboardActions): DashboardSource {
+export function apiSource(api: Pick<GatewayApi, "events"> & Partial<SessionReads>, redactor: Pick<Redactor, "deep">, actions?: DashboardActions): DashboardSource {
+  const { sessions, session } = api;
   return {
     mode: "in-process",
+    ...(sessions && session ? { sessions: { sessions: async (r) => redactor.deep(await sessions.call(api, r)), session: async (id) => redactor.deep(await session.call(api, id)) } } : {}),
     ...(actions ? { actions } : {}),
     subscribe(listener, onConnection) {
       const following = new AbortController();

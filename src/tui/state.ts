@@ -9,6 +9,7 @@ import { emptyStatus, type AdapterState, type Status } from "../core/status.ts";
 import type { ControlRequest, Notice, Outcome } from "./control.ts";
 import { perPane, type PaneId } from "./panes.ts";
 import { DEFAULT_SORT, type SortPane, type SortSpec } from "./sort.ts";
+import type { SessionDetail, SessionInfo } from "../core/sessions/store.ts";
 import type { CatalogItem } from "./source.ts";
 
 /** The parts of Ink's `Key` the dashboard reads; structural so the store stays free of Ink. */
@@ -161,6 +162,12 @@ export interface DashboardState {
   filtering: boolean;
   /** Sort column and direction of each table pane; null = the order the gateway reports. */
   sort: Record<SortPane, SortSpec | null>;
+  /** The Sessions pane's rows, as last read from the gateway's listing (useSessions polls it). */
+  sessions: readonly SessionInfo[];
+  /** Why the last read of the listing failed, until one succeeds. */
+  sessionsError: string | null;
+  /** The transcript open on the Sessions pane (`detail` holds its key), as last read. */
+  sessionDetail: SessionDetail | null;
 }
 
 /** UI actions, also what keys translate to. */
@@ -178,6 +185,8 @@ export type UiAction =
   | { kind: "pick"; at?: number }
   | { kind: "cancelInstall"; at?: number }
   | { kind: "uninstall"; at?: number }
+  /** Sessions: reset the selected session (x), stop it or start a stopped one (s). */
+  | { kind: "session"; op: "reset" | "toggle"; at?: number }
   | PickerOp
   | FilterOp
   | SortOp
@@ -201,6 +210,9 @@ export type DashboardAction =
   | { kind: "viewport"; bodyRows: number; columns?: number }
   /** The catalogue load `id` settled. */
   | { kind: "catalogDone"; id: number; entries?: readonly CatalogItem[]; error?: string }
+  /** A read of the session listing, or of the open transcript, settled. */
+  | { kind: "sessionsLoaded"; sessions?: readonly SessionInfo[]; error?: string }
+  | { kind: "sessionLoaded"; detail: SessionDetail }
   | UiAction;
 
 export function initialDashboardState(version: string, controls = false): DashboardState {
@@ -232,6 +244,9 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     filters: perPane(""),
     filtering: false,
     sort: { ...DEFAULT_SORT },
+    sessions: [],
+    sessionsError: null,
+    sessionDetail: null,
   };
 }
 

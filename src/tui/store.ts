@@ -11,6 +11,7 @@ import { catalogDone, openPicker, pickerKey } from "./picker.ts";
 import { clamp, paneLength, selectedIndex, targetAdapter } from "./selection.ts";
 import { filterKey, sortKey } from "./tableKeys.ts";
 import { notHere } from "./wrongPane.ts";
+import { controlSession, openSession, scrollSession, sessionLoaded, sessionsLoaded } from "./sessionControl.ts";
 import type { DashboardAction, DashboardState, UiAction } from "./state.ts";
 
 // The state and its actions are state.ts's; the store is where they meet the reducer.
@@ -34,6 +35,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
         picker: state.picker !== null,
         filtering: state.filtering,
         asking: state.confirm?.kind === "stop",
+        pane: state.pane,
       });
       if (!ui || ui.kind === "quit") return state;
       // Only a second `u` confirms an uninstall, only y/n answer a question; anything else
@@ -72,6 +74,12 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return cancelInstall(state, action.at);
     case "uninstall":
       return uninstallInstall(state, action.at);
+    case "session":
+      return controlSession(state, action.op, action.at);
+    case "sessionsLoaded":
+      return sessionsLoaded(state, action);
+    case "sessionLoaded":
+      return sessionLoaded(state, action.detail);
     case "controlDone": {
       const req = state.request;
       if (!req || req.id !== action.id) return state;
@@ -119,14 +127,17 @@ function moveOn(before: DashboardState, after: DashboardState): DashboardState {
 }
 
 function detail(state: DashboardState, open: boolean): DashboardState {
-  if (!open) return state.detail === null ? state : { ...state, detail: null, detailScroll: 0 };
-  if (state.help || state.pane !== "adapters" || state.detail !== null) return state;
+  if (!open) return state.detail === null ? state : { ...state, detail: null, detailScroll: 0, sessionDetail: null };
+  if (state.help || state.detail !== null) return state;
+  if (state.pane === "sessions") return openSession(state);
+  if (state.pane !== "adapters") return state;
   const a = targetAdapter(state);
   return a ? { ...state, detail: a.name, detailScroll: 0 } : state;
 }
 
 function move(state: DashboardState, delta: number): DashboardState {
   const pane = state.pane;
+  if (pane === "sessions" && state.detail !== null) return scrollSession(state, delta);
   if (pane === "adapters" && state.detail !== null) {
     // In the detail view j/k scroll its events, which read like a log: down is newer.
     const len = timelineLength(state.history[state.detail], state.messages, state.detail);
@@ -144,6 +155,7 @@ function move(state: DashboardState, delta: number): DashboardState {
 function stamp(ui: Exclude<KeyCommand, { kind: "quit" }>, at: number | undefined): UiAction {
   switch (ui.kind) {
     case "control":
+    case "session":
     case "pick":
     case "cancelInstall":
     case "uninstall":

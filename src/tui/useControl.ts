@@ -54,6 +54,11 @@ function runControl(actions: DashboardActions, req: ControlRequest): Promise<Out
     case "uninstall":
       if (!actions.uninstall) return unsupported("uninstall models");
       return actions.uninstall(req.name);
+    case "session-reset":
+    case "session-stop":
+    case "session-start":
+      if (!actions.session) return unsupported("steer sessions");
+      return actions.session(req.action === "session-reset" ? "reset" : req.action === "session-stop" ? "stop" : "start", req.name);
   }
 }
 

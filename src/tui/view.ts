@@ -4,6 +4,7 @@
  * drawn under it. Results are memoised on their inputs, so React sees the same array until
  * something it depends on changes.
  */
+import type { SessionInfo } from "../core/sessions/store.ts";
 import type { AdapterStatus, InstallStatus, IntegrationStatus } from "../core/status.ts";
 import type { PaneId } from "./panes.ts";
 import { sortAdapters, sortInstalls, type SortSpec } from "./sort.ts";
@@ -48,6 +49,10 @@ const installs = memo<InstallStatus, InstallStatus>((list, filter, sort) => {
 
 const integrations = memo<IntegrationStatus, IntegrationStatus>((list, filter) => (filter ? list.filter((i) => matches(filter, i.name, i.state)) : list));
 
+const sessions = memo<SessionInfo, SessionInfo>((list, filter) =>
+  filter ? list.filter((s) => matches(filter, s.adapter, s.title, s.conversation, s.thread, s.state, s.lastErrorType, s.key)) : list,
+);
+
 const logs = memo<LogLine, LogLine>((list, filter) => (filter ? list.filter((l) => logMatches(filter, l)) : list));
 
 export function logMatches(filter: string, l: { level: string; tag: string; message: string }): boolean {
@@ -64,6 +69,10 @@ export function visibleInstalls(state: DashboardState): readonly InstallStatus[]
 
 export function visibleIntegrations(state: DashboardState): readonly IntegrationStatus[] {
   return integrations(state.status.integrations, state.filters.integrations, null);
+}
+
+export function visibleSessions(state: DashboardState): readonly SessionInfo[] {
+  return sessions(state.sessions, state.filters.sessions, null);
 }
 
 export function visibleLogs(state: DashboardState): readonly LogLine[] {
@@ -83,11 +92,12 @@ function paneRows<R>(visible: (state: DashboardState) => readonly R[], key?: (ro
 
 /**
  * The panes with rows, and how to read them. A pane listed here is a table (or list) that `/`
- * filters and the cursor moves over; a pane that is not (sessions, for now) has no rows.
+ * filters and the cursor moves over; a pane that is not has no rows.
  */
 export const PANE_ROWS: Partial<Record<PaneId, PaneRows>> = {
   adapters: paneRows(visibleAdapters, (a) => a.name),
   installs: paneRows(visibleInstalls, (x) => x.target),
+  sessions: paneRows(visibleSessions, (s) => s.key),
   integrations: paneRows(visibleIntegrations, (i) => i.name),
   logs: paneRows(visibleLogs),
 };

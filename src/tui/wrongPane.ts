@@ -4,7 +4,7 @@ import { PANE_TITLES, type PaneId } from "./panes.ts";
 import type { DashboardState, UiAction } from "./state.ts";
 
 /** Keys that act on one pane's rows, and which pane that is. */
-const HOME: Partial<Record<UiAction["kind"], PaneId>> = { control: "adapters", detail: "adapters", pick: "installs", cancelInstall: "installs", uninstall: "installs" };
+const HOME: Partial<Record<UiAction["kind"], PaneId>> = { session: "sessions", control: "adapters", detail: "adapters", pick: "installs", cancelInstall: "installs", uninstall: "installs" };
 
 /**
  * A pane key pressed on another pane says where it works, rather than doing nothing: a
@@ -15,6 +15,8 @@ export function notHere(state: DashboardState, ui: UiAction, at: number | undefi
   if (!home || home === state.pane || state.help) return null;
   // Closing something (enter or esc on a detail view) needs no explanation.
   if (ui.kind === "detail" && ui.open === false) return null;
-  const key = ui.kind === "control" ? (ui.op === "restart" ? "r" : "s") : ui.kind === "detail" ? "enter" : ui.kind === "pick" ? "i" : ui.kind === "cancelInstall" ? "x" : "u";
+  // Enter opens an adapter's details and a session's transcript.
+  if (ui.kind === "detail" && state.pane === "sessions") return null;
+  const key = ui.kind === "session" ? (ui.op === "reset" ? "x" : "s") : ui.kind === "control" ? (ui.op === "restart" ? "r" : "s") : ui.kind === "detail" ? "enter" : ui.kind === "pick" ? "i" : ui.kind === "cancelInstall" ? "x" : "u";
   return { ...state, notice: infoNotice(`${key}: only on the ${PANE_TITLES[home]} pane`, at) };
 }

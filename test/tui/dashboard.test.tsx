@@ -128,7 +128,7 @@ describe("dashboard", () => {
     const m = mount(s);
     await waitForFrame(m.lastFrame, "Messages on web");
     expect(await press(m, "jj", "Messages on x3")).toMatch(/›x3/);
-    await press(m, "\t\t", "Sessions arrive with the session runtime");
+    await press(m, "\t\t", "`bosun sessions` lists them");
   });
 
   test("2 switches to Installs; a pane not built yet says so; tab and shift+tab cycle", async () => {
@@ -136,7 +136,7 @@ describe("dashboard", () => {
     await waitForFrame(m.lastFrame, "● running");
     const f = await press(m, "2", "Nothing installed yet — press i to pick a model or voice.");
     expect(f).not.toContain("webchat");
-    await press(m, "\t", "Sessions arrive with the session runtime (not built yet).");
+    await press(m, "\t", "`bosun sessions` lists them");
     await press(m, "\u001B[Z", "Nothing installed yet");
     await press(m, "1", "webchat");
     await press(m, "\u001B[Z", "No log lines yet.");

@@ -94,7 +94,7 @@ describe("the / filter", () => {
     expect(targetAdapter(s)?.name).toBe("charlie");
   });
 
-  test("each pane has its own filter; Logs filters lines; Sessions has nothing to filter and says so", () => {
+  test("each pane has its own filter; Logs filters lines; Sessions opens its own", () => {
     let s = synced();
     for (const m of ["adapter web restarting", "gateway ready", "web is listening"]) s = run(s, ev({ type: "log", at: AT, level: "info", tag: "gw", message: m }));
     s = run(s, key("/"), ...type("irc"), key("", { return: true }), key("5"), key("/"), ...type("web"), key("", { return: true }));
@@ -102,8 +102,10 @@ describe("the / filter", () => {
     s = run(s, key("1"));
     expect(names(s)).toEqual(["alpha", "delta"]);
     s = run(s, key("3"), key("/", {}, T0));
-    expect(s.filtering).toBe(false);
-    expect(s.notice?.text).toBe("/: nothing to filter on the Sessions pane");
+    expect(s.filtering).toBe(true);
+    s = run(s, ...type("ada"));
+    expect(s.filters.sessions).toBe("ada");
+    expect(s.filters.adapters).toBe("irc");
   });
 });
 

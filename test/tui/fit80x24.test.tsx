@@ -124,7 +124,7 @@ describe("every view fits an 80×24 terminal", () => {
     expect(m.frame()).toMatch(/piper:en_US-lessac-medium\s+en_US\s+63\.0 MiB\s+cancelled/);
     await m.escape("Install a model or voice");
 
-    expectFits(await m.keys("3", "total"));
+    expectFits(await m.keys("3", "No sessions yet"));
     const integrations = await m.keys("4", "composio");
     expectFits(integrations);
     const logs = await m.keys("5", "[adapter:web] port in use");

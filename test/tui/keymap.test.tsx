@@ -61,7 +61,7 @@ describe("the keymap drives keys, footer and help", () => {
       await press(m, "?", "zap over to the Sessions pane");
       expect(m.frame()).toMatch(/^│ z\s+zap over to the Sessions pane/m);
       await press(m, "\u001b", "No log lines yet.");
-      await press(m, "z", "Sessions arrive with the session runtime");
+      await press(m, "z", "No sessions yet");
     });
     // Gone from all three once it leaves the table.
     expect(keyToAction("z", {})).toBeNull();
