@@ -25,6 +25,18 @@ describe.skipIf(!have("tmux"))("dashboard in a real terminal (tmux, dist/bosun)"
     expect(await webchatTurn(port, "tmuxconv", "hello from tmux")).toBe("echo: hello from tmux");
     await t.waitFor((s) => s.includes("hello from tmux") && s.includes("echo: hello from tmux"), "the message and its reply");
 
+    // The Sessions pane: the conversation's row, its transcript, and s stopping then starting it.
+    t.keys("3");
+    await t.waitFor((s) => /ADAPTER\s+TITLE\s+STATE/.test(s) && /›\s*web\s+.+\s+idle\s+\S+\s+2\s/.test(s), "the Sessions pane with the conversation");
+    t.keys("Enter");
+    await t.waitFor((s) => /\d\d:\d\d:\d\d user hello from tmux/.test(s) && /assistant.* echo: hello from tmux/.test(s), "the transcript");
+    t.keys("Escape");
+    await t.waitFor((s) => s.includes("PROBLEM"), "back to the table");
+    t.keys("s");
+    await t.waitFor((s) => /web:tmuxconv: stopped/.test(s) && /web\s+.+\s+stopped/.test(s), "s stopping the session");
+    t.keys("s");
+    await t.waitFor((s) => /web:tmuxconv: idle/.test(s), "s starting it again");
+
     t.keys("5");
     await t.waitFor((s) => s.includes("gateway ready"), "the Logs pane");
     t.keys("2");
