@@ -5,6 +5,7 @@ import { afterEach, expect, test } from "bun:test";
 import { freePort, sandbox } from "../helpers/bosun.ts";
 import { OpenAIServer } from "../helpers/openai-server.ts";
 import { waitUntil } from "../helpers/wait.ts";
+import { sessionId } from "../../src/core/sessions/key.ts";
 import { agentToml, down, postWebhook, upDetached, webhookToml } from "./exactly-once-helpers.ts";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -39,12 +40,16 @@ test("sessions: list, show by prefix, unknown prefix, stop makes a message wait,
   expect((await postWebhook(port, { id: "1", conversation: "ada", text: "hello \u001b]0;pwned\u0007" }))?.body?.reply).toBe("echo: hello \u001b]0;pwned\u0007");
   expect((await postWebhook(port, { id: "2", conversation: "ada", text: "again" }))?.body?.reply).toBe("echo: again");
   expect((await postWebhook(port, { id: "3", conversation: "bob", text: "hi" }))?.body?.reply).toBe("echo: hi");
+  // A third conversation whose id starts with the same hex digit as ada's: that digit is ambiguous.
+  const twin = Array.from({ length: 200 }, (_, i) => `twin${i}`).find((c) => sessionId(`hook:${c}`)[0] === sessionId("hook:ada")[0])!;
+  expect((await postWebhook(port, { id: "t", conversation: twin, text: "me too" }))?.body?.reply).toBe("echo: me too");
 
   const rows = await list();
-  expect(rows.map((s) => s.key).sort()).toEqual(["hook:ada", "hook:bob"]);
+  expect(rows.map((s) => s.key).sort()).toEqual(["hook:ada", "hook:bob", `hook:${twin}`]);
   const ada = rows.find((s) => s.conversation === "ada")!;
   expect(ada).toMatchObject({ state: "idle", messageCount: 4, waiting: 0 });
   expect((await list("--state", "idle", "--limit", "1")).length).toBe(1);
+  expect((await list("--adapter", "nope")).length).toBe(0);
 
   const table = await sb.runAsync(["sessions"]);
   expect(table.code).toBe(0);
@@ -64,6 +69,9 @@ test("sessions: list, show by prefix, unknown prefix, stop makes a message wait,
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toContain('no session matches "zzzz-nothing"');
   expect(unknown.stdout).toBe("");
+  const ambiguous = await sb.runAsync(["sessions", "show", ada.id.slice(0, 1)]);
+  expect(ambiguous.code).toBe(1);
+  expect(ambiguous.stderr.split("\n")[0]).toBe(`error: no session matches "${ada.id.slice(0, 1)}"`);
   const badState = await sb.runAsync(["sessions", "--state", "sleepy"]);
   expect(badState.code).toBe(2);
   expect(badState.stderr).toContain('unknown session state "sleepy"');
@@ -88,7 +96,7 @@ test("sessions: list, show by prefix, unknown prefix, stop makes a message wait,
   // No gateway: the same reads come from the store.
   await down(sb);
   const offline = await list();
-  expect(offline.map((s) => s.key).sort()).toEqual(["hook:ada", "hook:bob"]);
+  expect(offline.map((s) => s.key).sort()).toEqual(["hook:ada", "hook:bob", `hook:${twin}`]);
   const offShow = await sb.runAsync(["sessions", "show", ada.id.slice(0, 8)]);
   expect(offShow.code).toBe(0);
   expect(offShow.stdout).toContain("echo: are you there?");
