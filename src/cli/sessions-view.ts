@@ -73,6 +73,10 @@ export function renderSession(d: SessionDetail, now = Date.now()): string {
   lines.push(`${c.bold(sessionName(d))}  ${stateColor(d.state)(d.state)}  ${c.dim(escapeControls(d.key))}`);
   lines.push(c.dim(`id ${d.id} · created ${time(d.createdAt)} · last activity ${formatAge(iso(d.lastActivityAt), now)}`));
   lines.push(`messages ${d.messageCount} · tokens ${d.tokensIn} in / ${d.tokensOut} out`);
+  if (d.live) {
+    const turn = d.live.turn === "running" ? c.green("a turn is running") : d.live.turn === "queued" ? c.yellow("messages queued for a turn") : c.dim("no turn running");
+    lines.push(`${escapeControls(d.adapter)} is ${stateColor(d.live.adapter)(escapeControls(d.live.adapter))} · ${turn}`);
+  }
   if (d.lastErrorType) lines.push(c.red(`last error: ${escapeControls(d.lastErrorType)}${d.lastErrorAt ? ` (${formatAge(iso(d.lastErrorAt), now)})` : ""}`));
   lines.push("");
   if (d.messages.length === 0) lines.push(c.dim("no messages in the transcript"));

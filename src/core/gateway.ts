@@ -300,8 +300,11 @@ export class Gateway {
 
   /** One session by id, unique id prefix or key, with its transcript. */
   async session(idOrKey: string): Promise<SessionDetail | null> {
-    if (!this.#listing) throw notReady();
-    return this.#listing.get(idOrKey);
+    if (!this.#listing || !this.#runtime) throw notReady();
+    const s = await this.#listing.get(idOrKey);
+    if (!s) return null;
+    const adapter = this.snapshot().adapters.find((a) => a.name === s.adapter)?.state ?? (s.adapter === "cli" ? "running" : "not configured");
+    return { ...s, live: { adapter, turn: this.#runtime.turnState(s.key) } };
   }
 
   /** Sessions, newest activity first: from the listing cache (never waits for a platform), or `fresh` from the store. */

@@ -13,6 +13,11 @@ export interface InboundMessage {
    * with the message, so a reply made after a restart still goes there.
    */
   replyUrl?: string;
+  /**
+   * A name the message itself gives its conversation, for channels with no platform to ask (a
+   * webhook's sender, a chat page's first words): the session's title until something better.
+   */
+  title?: string;
 }
 
 /** The agent's failure, when the reply is the user-facing message about it. */

@@ -146,7 +146,7 @@ describe("webhook adapter: authentication", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toContain("application/json");
     expect(r.json).toEqual({ session: "hooks:c1", reply: "echo: hello there", error: null });
-    expect(h.messages).toEqual([{ id: "m-1", conversation: "c1", user: "alice", text: "hello there" }]);
+    expect(h.messages).toEqual([{ id: "m-1", conversation: "c1", user: "alice", text: "hello there", title: "alice" }]);
   });
 
   test("wrong secret, missing header, a signature of another body and malformed headers are 401 and reach nobody", async () => {

@@ -99,3 +99,13 @@ describe("steering a session", () => {
     expect((await store.listStored({ cursor: "garbage" })).sessions).toHaveLength(7);
   });
 });
+
+test("a channel with no platform to ask titles a session from its first message (webhook sender, chat page words)", async () => {
+  const ch = new Sent();
+  const { runtime, store } = await startRuntime({ channels: ch, clock: systemClock });
+  await runtime.inbound("hooks", { message: { id: "1", conversation: "c", user: "alice", text: "hi", title: "alice" } });
+  await runtime.inbound("hooks", { message: { id: "2", conversation: "c", user: "bob", text: "later", title: "bob" } });
+  await waitUntil(() => ch.texts.length === 2, "replies");
+  const listed = await store.listStored();
+  expect(listed.sessions.map((s) => s.title)).toEqual(["alice"]);
+});

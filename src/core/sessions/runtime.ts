@@ -171,6 +171,12 @@ export class TurnRuntime implements Intake {
     return true;
   }
 
+  /** Whether session `key` has a turn running, or messages queued for one. */
+  turnState(key: string): "running" | "queued" | "none" {
+    if (this.#running.has(key)) return "running";
+    return this.#queue.depth(key) > 0 ? "queued" : "none";
+  }
+
   /** Whether an operator stopped session `key`. */
   isStopped(key: string): boolean {
     return this.#stoppedSessions.has(key);

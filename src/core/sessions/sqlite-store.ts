@@ -88,8 +88,9 @@ export class SqliteSessionStore implements SessionStore {
       insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at, reply_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       getInbox: p(`SELECT user, text, thread, reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND conversation = ? AND message_id = ?`),
       upsertSession: p(
-        `INSERT INTO sessions (id, key, adapter, conversation, thread, state, created_at, last_activity_at, message_count, waiting) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1, 1)
+        `INSERT INTO sessions (id, key, adapter, conversation, thread, state, created_at, last_activity_at, message_count, waiting, title) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1, 1, ?)
          ON CONFLICT (id) DO UPDATE SET last_activity_at = excluded.last_activity_at, message_count = message_count + 1, waiting = waiting + 1,
+           title = COALESCE(title, excluded.title),
            state = CASE WHEN state = 'stopped' THEN state ELSE 'active' END`,
       ),
       pendingAll: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url FROM inbox WHERE replied_at IS NULL ORDER BY received_at, rowid`),
@@ -136,7 +137,7 @@ export class SqliteSessionStore implements SessionStore {
       const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at), m.replyUrl ?? null);
       if (Number(r.changes) === 1) {
         const key = sessionKey(adapter, m.conversation, m.thread);
-        this.#s.upsertSession!.run(sessionId(key), key, adapter, m.conversation, m.thread ?? null, at, at);
+        this.#s.upsertSession!.run(sessionId(key), key, adapter, m.conversation, m.thread ?? null, at, at, m.title?.slice(0, 200) ?? null);
         return { kind: "new" };
       }
       const row = this.#s.getInbox!.get(adapter, m.conversation, m.id) as InboxRow | undefined;

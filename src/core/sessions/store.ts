@@ -123,6 +123,8 @@ export interface SessionDetail extends SessionInfo {
   waitingMessages: Array<{ id: string; text: string; receivedAt: number }>;
   /** Replies not delivered yet, and those given up on. */
   outbox: OutboxEntry[];
+  /** What is true now (filled by the gateway, not the store): the adapter's state and the session's turn. */
+  live?: { adapter: string; turn: "running" | "queued" | "none" };
 }
 
 export interface StoreCounts {

@@ -10,6 +10,12 @@ import { historyFrame, parseFrame, progressFrame } from "./frames.ts";
 import { chatPage } from "./page.ts";
 import { hostAllowed, originAllowed } from "../../util/origin.ts";
 
+/** A message's first words, as a session title (at most 48 characters, one line). */
+function firstWords(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length <= 48 ? line : `${line.slice(0, 47).replace(/\s+\S*$/, "")}…`;
+}
+
 /** Longest message text accepted from a browser. */
 /** What open chat pages are told when a `bosun down` starts, and what a message sent after it gets. */
 const STOPPING_NOTICE = "gateway stopping: replies already under way still arrive; send new messages once it is back";
@@ -87,7 +93,8 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
     const { text } = frame;
     queue?.push({
       type: "message",
-      message: { id, conversation, user: "web", text },
+      // The page has no name to offer: its first words title the session.
+      message: { id, conversation, user: "web", text, title: firstWords(text) },
       // Stored durably: only now is it "sent" for the page, and shown in the conversation's other tabs.
       accepted: () => {
         sendTo(ws, { type: "ack", id });

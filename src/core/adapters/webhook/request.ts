@@ -69,7 +69,8 @@ export function parseWebhookRequest(bytes: Uint8Array): ParsedRequest {
   const callbackUrl = checkCallback(obj.callback_url);
   if (typeof callbackUrl === "object") return { ok: false, message: callbackUrl.error };
   // The message carries its callback into the store, so a reply after a restart still goes there.
-  const request: WebhookRequest = { message: { id, conversation, user, text: msgText, ...(callbackUrl === undefined ? {} : { replyUrl: callbackUrl }) } };
+  // The sender's name titles its conversation (a webhook has no platform to ask).
+  const request: WebhookRequest = { message: { id, conversation, user, text: msgText, title: user, ...(callbackUrl === undefined ? {} : { replyUrl: callbackUrl }) } };
   if (callbackUrl !== undefined) request.callbackUrl = callbackUrl;
   return { ok: true, request };
 }
