@@ -109,3 +109,32 @@ test("a channel with no platform to ask titles a session from its first message 
   const listed = await store.listStored();
   expect(listed.sessions.map((s) => s.title)).toEqual(["alice"]);
 });
+
+test("a session stopped while messages are queued behind its running turn answers none of them until started", async () => {
+  const ch = new Sent();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const { defineProvider } = await import("../../src/core/providers/collect.ts");
+  let calls = 0;
+  const provider = defineProvider({
+    name: "test",
+    label: "held",
+    model: "m",
+    async *stream(req) {
+      calls++;
+      if (calls === 1) await gate;
+      yield { type: "text", text: `echo: ${String(req.messages.at(-1)!.content)}` };
+      yield { type: "finish", reason: "stop" };
+    },
+  });
+  const { runtime } = await startRuntime({ channels: ch, clock: systemClock, provider });
+  for (const [i, t] of ["one", "two", "three"].entries()) await runtime.inbound("a", msg(`q${i}`, t));
+  await waitUntil(() => calls === 1, "the first turn running");
+  await runtime.steer("a:c1", "stop");
+  release();
+  await runtime.idle();
+  expect(ch.texts).toEqual(["echo: one"]);
+  await runtime.steer("a:c1", "start");
+  await waitUntil(() => ch.texts.length === 3, "the rest answered after start");
+  expect(ch.texts).toEqual(["echo: one", "echo: two", "echo: three"]);
+});

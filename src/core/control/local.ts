@@ -85,7 +85,8 @@ function chatOf(g: LocalGateway): NonNullable<LocalGateway["chat"]> {
 
 /** The answer for an id that names no session (the one wording, in-process, remote and offline). */
 export function sessionUnknown(id: string): never {
-  throw apiError("session_unknown", `no session matches "${id.slice(0, 80)}"`);
+  // JSON quoting: an id with control characters or a newline stays one harmless line.
+  throw apiError("session_unknown", `no session matches ${JSON.stringify(id.slice(0, 80))}`, "give at least 4 characters of the id, or the session key (adapter:conversation); `bosun sessions` lists them");
 }
 
 /**

@@ -137,7 +137,11 @@ function sessionListQuery(req: Request): SessionListRequest {
     out.limit = n;
   }
   const cursor = q.get("cursor");
-  if (cursor !== null) out.cursor = cursor.slice(0, 100);
+  if (cursor !== null) {
+    // A cursor the listing did not hand out would silently restart from the top (a pager could loop).
+    if (!/^\d{1,16}\.[0-9a-f]{16}$/.test(cursor)) throw problem("bad_request", "cursor is not one a listing returned", "pass the nextCursor of the page before, unchanged");
+    out.cursor = cursor;
+  }
   if (q.get("fresh") === "1" || q.get("fresh") === "true") out.fresh = true;
   return out;
 }

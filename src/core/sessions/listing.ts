@@ -98,6 +98,8 @@ export class SessionListing {
   }
 
   async #refresh(k: string, q: SessionQuery, gen: number): Promise<void> {
+    // Refreshes of one key may overlap (a stalled lookup must not keep a newer page out); they
+    // share the per-session lookups, and the generation decides which page stays.
     try {
       const page = await this.store.listStored(q);
       const untitled = page.sessions.filter((s) => !s.title).slice(0, ENRICH_PER_REFRESH);

@@ -162,7 +162,9 @@ export class TurnRuntime implements Intake {
       this.#stoppedSessions.add(key);
       await store.setState(key, "stopped", clock.now());
     } else {
+      // An operator's start also ends a hold from the last `bosun down` for this session.
       this.#stoppedSessions.delete(key);
+      this.#held.delete(key);
       const waiting = (await store.pendingInbound()).filter((p) => sessionKey(p.adapter, p.message.conversation, p.message.thread) === key);
       await store.setState(key, waiting.length > 0 ? "active" : "idle", clock.now());
       for (const p of waiting) this.#schedule(p.adapter, p.message, p.receivedAt);
@@ -189,8 +191,7 @@ export class TurnRuntime implements Intake {
     let queued = 0;
     for (const p of await this.#o.store.pendingInbound()) {
       if (!released.has(sessionKey(p.adapter, p.message.conversation, p.message.thread))) continue;
-      this.#schedule(p.adapter, p.message, p.receivedAt);
-      queued++;
+      if (this.#schedule(p.adapter, p.message, p.receivedAt)) queued++;
     }
     return queued;
   }
@@ -239,10 +240,11 @@ export class TurnRuntime implements Intake {
     await this.#courier.stop(waitMs);
   }
 
-  #schedule(adapter: string, m: InboundMessage, receivedAt: number): void {
+  /** Queue a turn for a stored message; false when it is not (already queued, stopping, a stopped or held session). */
+  #schedule(adapter: string, m: InboundMessage, receivedAt: number): boolean {
     const ik = inflightKey(adapter, m);
     const key = sessionKey(adapter, m.conversation, m.thread);
-    if (this.#inflight.has(ik) || this.#draining || this.#stoppedSessions.has(key) || this.#held.has(key)) return;
+    if (this.#inflight.has(ik) || this.#draining || this.#stoppedSessions.has(key) || this.#held.has(key)) return false;
     this.#inflight.add(ik);
     void this.#queue.run(key, async () => {
       try {
@@ -253,10 +255,13 @@ export class TurnRuntime implements Intake {
         this.#inflight.delete(ik);
       }
     });
+    return true;
   }
 
   async #turn(adapter: string, m: InboundMessage, receivedAt: number, key: string): Promise<void> {
-    if (this.#draining) return;
+    // Checked again here, not only when queued: a session stopped (or held) while messages were
+    // queued behind its running turn answers none of them; they stay stored for start/release.
+    if (this.#draining || this.#stoppedSessions.has(key) || this.#held.has(key)) return;
     const { channels, agent, clock } = this.#o;
     const where = { conversation: m.conversation, ...(m.thread === undefined ? {} : { thread: m.thread }), replyTo: m.id };
     const own = new AbortController();

@@ -325,7 +325,8 @@ export class SqliteSessionStore implements SessionStore {
   #find(idOrKey: string): SessionRow | null {
     const exact = this.#s.sessionById!.get(/^[0-9a-f]{16}$/.test(idOrKey) ? idOrKey : sessionId(idOrKey)) as SessionRow | undefined;
     if (exact) return exact;
-    if (!/^[0-9a-f]{1,15}$/.test(idOrKey)) return null;
+    // Like git: at least 4 characters, so a typo of one or two cannot name (and stop) a session.
+    if (!/^[0-9a-f]{4,15}$/.test(idOrKey)) return null;
     const upper = idOrKey + "g";
     const rows = this.#s.sessionByPrefix!.all(idOrKey, upper) as SessionRow[];
     return rows.length === 1 ? rows[0]! : null;
