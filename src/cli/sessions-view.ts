@@ -76,6 +76,7 @@ export function renderSession(d: SessionDetail, now = Date.now()): string {
   if (d.live) {
     const turn = d.live.turn === "running" ? c.green("a turn is running") : d.live.turn === "queued" ? c.yellow("messages queued for a turn") : c.dim("no turn running");
     lines.push(`${escapeControls(d.adapter)} is ${stateColor(d.live.adapter)(escapeControls(d.live.adapter))} · ${turn}`);
+    if (d.live.held) lines.push(c.yellow("held since the last `bosun down`: `bosun restore` (or `bosun sessions start`) answers what waits"));
   }
   if (d.lastErrorType) lines.push(c.red(`last error: ${escapeControls(d.lastErrorType)}${d.lastErrorAt ? ` (${formatAge(iso(d.lastErrorAt), now)})` : ""}`));
   lines.push("");

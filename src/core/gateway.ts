@@ -259,7 +259,8 @@ export class Gateway {
   /** After the drain, with intake stopped: what is left unanswered or undelivered, for the next start (none: no record). */
   async #recordLastStop(): Promise<void> {
     if (!this.#ran || !this.#store) return;
-    const record = await collectLastStop(this.#store, this.#clock.now());
+    const adapters = this.#loaded.config.adapters;
+    const record = await collectLastStop(this.#store, this.#clock.now(), (a) => a === "cli" || Object.hasOwn(adapters, a));
     if (record.sessions.length === 0) removeLastStop(this.paths.lastStop);
     else writeLastStop(this.paths.lastStop, record);
   }
@@ -304,7 +305,7 @@ export class Gateway {
     const s = await this.#listing.get(idOrKey);
     if (!s) return null;
     const adapter = this.snapshot().adapters.find((a) => a.name === s.adapter)?.state ?? (s.adapter === "cli" ? "running" : "not configured");
-    return { ...s, live: { adapter, turn: this.#runtime.turnState(s.key) } };
+    return { ...s, live: { adapter, turn: this.#runtime.turnState(s.key), held: this.#runtime.held.has(s.key) } };
   }
 
   /** Sessions, newest activity first: from the listing cache (never waits for a platform), or `fresh` from the store. */

@@ -39,15 +39,16 @@ export type LastStopVerdict =
   | { kind: "crashed"; record: LastStop | null; reason: string };
 
 /** The sessions with messages waiting or replies undelivered, from the store. */
-export async function collectLastStop(store: SessionStore, stoppedAt: number): Promise<LastStop> {
+export async function collectLastStop(store: SessionStore, stoppedAt: number, configured: (adapter: string) => boolean = () => true): Promise<LastStop> {
   const byKey = new Map<string, LastStopSession>();
   const entry = (key: string) => {
     let s = byKey.get(key);
     if (!s) byKey.set(key, (s = { id: sessionId(key), key, pendingInbound: 0, pendingOutbound: 0 }));
     return s;
   };
-  for (const p of await store.pendingInbound()) entry(sessionKey(p.adapter, p.message.conversation, p.message.thread)).pendingInbound++;
-  for (const o of await store.pendingOutbox()) entry(sessionKey(o.adapter, o.conversation, o.thread)).pendingOutbound++;
+  // A session of an adapter no longer configured can never be restored: listing it would ask at every start.
+  for (const p of await store.pendingInbound()) if (configured(p.adapter)) entry(sessionKey(p.adapter, p.message.conversation, p.message.thread)).pendingInbound++;
+  for (const o of await store.pendingOutbox()) if (configured(o.adapter)) entry(sessionKey(o.adapter, o.conversation, o.thread)).pendingOutbound++;
   return { stoppedAt: new Date(stoppedAt).toISOString(), sessions: [...byKey.values()] };
 }
 

@@ -124,7 +124,7 @@ export interface SessionDetail extends SessionInfo {
   /** Replies not delivered yet, and those given up on. */
   outbox: OutboxEntry[];
   /** What is true now (filled by the gateway, not the store): the adapter's state and the session's turn. */
-  live?: { adapter: string; turn: "running" | "queued" | "none" };
+  live?: { adapter: string; turn: "running" | "queued" | "none"; held?: boolean };
 }
 
 export interface StoreCounts {
