@@ -32,7 +32,7 @@ import type { SessionDetail, SessionInfo, SessionPage, SessionQuery, SessionStor
 import { SessionListing } from "./sessions/listing.ts";
 import type { SessionAction } from "./control/api.ts";
 import { agentSettings, runtimeSettings } from "./sessions/settings.ts";
-import { collectLastStop, lastStopTotals, lastStopVerdict, readLastStop, removeLastStop, writeLastStop, type LastStopSession, type RestoreResult } from "./sessions/last-stop.ts";
+import { collectLastStop, lastStopTotals, lastStopVerdict, readLastStop, removeLastStop, writeLastStop, type LastStop, type LastStopSession, type RestoreResult } from "./sessions/last-stop.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
@@ -81,6 +81,8 @@ export class Gateway {
   #agent: Agent | null = null;
   #store: SessionStore | null = null;
   #listing: SessionListing | null = null;
+  /** The last-stop record as found at start, before this run stamped it (see #recordLastStop). */
+  #unstamped: LastStop | null = null;
   #runtime: TurnRuntime | null = null;
   #chat: CliChat | null = null;
   #installs: InstallService | null = null;
@@ -218,6 +220,7 @@ export class Gateway {
       return [];
     }
     if (v.kind === "none") return [];
+    this.#unstamped = v.record;
     writeLastStop(this.paths.lastStop, { ...v.record, heldSince: startedAt });
     if (!this.opts.restore) {
       const t = lastStopTotals(v.record);
@@ -258,7 +261,13 @@ export class Gateway {
 
   /** After the drain, with intake stopped: what is left unanswered or undelivered, for the next start (none: no record). */
   async #recordLastStop(): Promise<void> {
-    if (!this.#ran || !this.#store) return;
+    // A start that never reached running takes its stamp back: the next start must still ask,
+    // not mistake the stamp for a crash of a run that held the sessions.
+    if (!this.#ran) {
+      if (this.#unstamped && readLastStop(this.paths.lastStop)) writeLastStop(this.paths.lastStop, this.#unstamped);
+      return;
+    }
+    if (!this.#store) return;
     const adapters = this.#loaded.config.adapters;
     const record = await collectLastStop(this.#store, this.#clock.now(), (a) => a === "cli" || Object.hasOwn(adapters, a));
     if (record.sessions.length === 0) removeLastStop(this.paths.lastStop);
