@@ -32,7 +32,8 @@ import type { SessionDetail, SessionInfo, SessionPage, SessionQuery, SessionStor
 import { SessionListing } from "./sessions/listing.ts";
 import type { SessionAction } from "./control/api.ts";
 import { agentSettings, runtimeSettings } from "./sessions/settings.ts";
-import { collectLastStop, lastStopTotals, lastStopVerdict, readLastStop, removeLastStop, writeLastStop, type LastStop, type LastStopSession, type RestoreResult } from "./sessions/last-stop.ts";
+import type { RestoreResult } from "./sessions/last-stop.ts";
+import { StopRecord } from "./sessions/stop-record.ts";
 import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
@@ -81,8 +82,7 @@ export class Gateway {
   #agent: Agent | null = null;
   #store: SessionStore | null = null;
   #listing: SessionListing | null = null;
-  /** The last-stop record as found at start, before this run stamped it (see #recordLastStop). */
-  #unstamped: LastStop | null = null;
+  #stopRecord: StopRecord | null = null;
   #runtime: TurnRuntime | null = null;
   #chat: CliChat | null = null;
   #installs: InstallService | null = null;
@@ -183,7 +183,8 @@ export class Gateway {
       this.#listing = new SessionListing(store, (s, signal) => adapters.describe(s.adapter, s.conversation, s.thread ?? undefined, signal), this.#clock);
       this.#chat = chat;
       // What a crash or stop left unanswered is queued before any channel delivers something new.
-      await this.#runtime.start({ hold: this.#heldAtStart(startedAt) });
+      this.#stopRecord = new StopRecord(this.paths.lastStop, this.#clock, this.log);
+      await this.#runtime.start({ hold: this.#stopRecord.holdAtStart(startedAt, opts.restore === true) });
       if (opts.restore) await this.restore();
       await this.#adapters.reconcile(config.adapters);
       this.#warnExposure(config);
@@ -209,69 +210,17 @@ export class Gateway {
   }
 
   /**
-   * The sessions the last-stop record says a chosen `down` left, to hold until a restore; the record
-   * is stamped with this start so a crash of this run is recovered without asking (last-stop.ts).
-   */
-  #heldAtStart(startedAt: string): string[] {
-    const v = lastStopVerdict(readLastStop(this.paths.lastStop));
-    if (v.kind === "crashed") {
-      this.log.info(`last-stop record not used (${v.reason}): every stored message is answered, as after a crash`);
-      removeLastStop(this.paths.lastStop);
-      return [];
-    }
-    if (v.kind === "none") return [];
-    this.#unstamped = v.record;
-    writeLastStop(this.paths.lastStop, { ...v.record, heldSince: startedAt });
-    if (!this.opts.restore) {
-      const t = lastStopTotals(v.record);
-      this.log.warn(`${t.sessions} session(s) with ${t.waiting} waiting message(s) from the last \`bosun down\` are held: \`bosun restore\` answers them`);
-    }
-    return v.record.sessions.map((s) => s.key);
-  }
-
-  /**
    * Restore what the last `bosun down` left: each held session's waiting messages are answered,
-   * oldest first. A session that cannot be (gone from the store, its adapter no longer configured)
-   * stays held and in the record with the reason; a fully restored record is removed.
+   * oldest first (see StopRecord.restore).
    */
-  async restore(): Promise<RestoreResult> {
-    const runtime = this.runtime;
-    const store = this.#store;
-    if (!store) throw notReady();
-    const found = readLastStop(this.paths.lastStop);
-    const record = found && !("invalid" in found) ? found : null;
-    const listed = new Map((record?.sessions ?? []).map((s) => [s.key, s]));
-    // Anything held that the record no longer names (an unreadable file) is released too.
-    for (const key of runtime.held) if (!listed.has(key)) listed.set(key, { id: "", key, pendingInbound: 0, pendingOutbound: 0 });
-    const restored: LastStopSession[] = [];
-    const failed: LastStopSession[] = [];
-    for (const s of listed.values()) {
-      const stored = await store.session(s.key);
-      const { error: _old, ...entry } = s;
-      const error = !stored ? "the session is no longer stored" : stored.adapter !== "cli" && !Object.hasOwn(this.#loaded.config.adapters, stored.adapter) ? `adapter "${stored.adapter}" is not in the config` : null;
-      if (error) failed.push({ ...entry, ...(stored ? { id: stored.id } : {}), error });
-      else restored.push({ ...entry, id: stored!.id });
-    }
-    const queued = await runtime.release(restored.map((s) => s.key));
-    if (failed.length > 0 && record) writeLastStop(this.paths.lastStop, { ...record, sessions: failed });
-    else removeLastStop(this.paths.lastStop);
-    if (listed.size > 0) this.log.info(`restored ${restored.length} session(s), ${queued} waiting message(s) queued${failed.length ? `; ${failed.length} could not be: ${failed.map((f) => `${f.key} (${f.error})`).join(", ")}` : ""}`);
-    return { restored, failed, queued, found: found !== null };
+  restore(): Promise<RestoreResult> {
+    if (!this.#store || !this.#runtime || !this.#stopRecord) throw notReady();
+    return this.#stopRecord.restore(this.#store, this.#runtime, (a) => this.#configured(a));
   }
 
-  /** After the drain, with intake stopped: what is left unanswered or undelivered, for the next start (none: no record). */
-  async #recordLastStop(): Promise<void> {
-    // A start that never reached running takes its stamp back: the next start must still ask,
-    // not mistake the stamp for a crash of a run that held the sessions.
-    if (!this.#ran) {
-      if (this.#unstamped && readLastStop(this.paths.lastStop)) writeLastStop(this.paths.lastStop, this.#unstamped);
-      return;
-    }
-    if (!this.#store) return;
-    const adapters = this.#loaded.config.adapters;
-    const record = await collectLastStop(this.#store, this.#clock.now(), (a) => a === "cli" || Object.hasOwn(adapters, a));
-    if (record.sessions.length === 0) removeLastStop(this.paths.lastStop);
-    else writeLastStop(this.paths.lastStop, record);
+  /** Whether an adapter is in the config (the built-in `cli` channel always is). */
+  #configured(adapter: string): boolean {
+    return adapter === "cli" || Object.hasOwn(this.#loaded.config.adapters, adapter);
   }
 
   /** The installer (model and voice installs under the guard). */
@@ -434,7 +383,7 @@ export class Gateway {
         // Turns still running record nothing: their messages are answered by the next start.
         ["sessions", () => this.#runtime?.stop(this.#loaded.config.gateway.shutdown_timeout_ms)],
         ["adapters", () => this.#adapters?.stopAll()],
-        ["last-stop record", () => this.#recordLastStop()],
+        ["last-stop record", () => (this.#store ? this.#stopRecord?.record(this.#store, this.#ran, (a) => this.#configured(a)) : undefined)],
         ["installs", () => this.#installs?.stop()],
         ["control API", () => this.#control?.stop()],
         ["database checkpoints", () => this.#stopCheckpoints?.()],
