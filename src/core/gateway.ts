@@ -181,6 +181,13 @@ export class Gateway {
       this.#adapters.attach(this.#runtime);
       const adapters = this.#adapters;
       this.#listing = new SessionListing(store, (s, signal) => adapters.describe(s.adapter, s.conversation, s.thread ?? undefined, signal), this.#clock);
+      // The listing cache exists to keep listings from waiting on platforms, not to hide news: when
+      // the store's counts change (a new session, a turn started or failed, a reply delivered or
+      // given up on) the next listing reads the store again (cheap, indexed) instead of a page up to 35 s old.
+      const listing = this.#listing;
+      this.bus.on((e) => {
+        if (e.type === "sessions.counts") listing.invalidate();
+      });
       this.#chat = chat;
       // What a crash or stop left unanswered is queued before any channel delivers something new.
       this.#stopRecord = new StopRecord(this.paths.lastStop, this.#clock, this.log);

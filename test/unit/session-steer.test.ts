@@ -138,3 +138,20 @@ test("a session stopped while messages are queued behind its running turn answer
   await waitUntil(() => ch.texts.length === 3, "the rest answered after start");
   expect(ch.texts).toEqual(["echo: one", "echo: two", "echo: three"]);
 });
+
+test("a new session shows in the cached listing once the store's counts change (not a page up to 35 s old)", async () => {
+  const { mkdtempSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { parseConfig } = await import("../../src/core/config/load.ts");
+  const { Gateway } = await import("../../src/core/gateway.ts");
+  const g = new Gateway({ home: mkdtempSync(join(tmpdir(), "bosun-list-")), loaded: parseConfig('[agent]\nprovider = "echo"\n', "x.toml", {}), env: {}, version: "t", control: false });
+  await g.start();
+  try {
+    expect((await g.listSessions()).sessions).toHaveLength(0);
+    await g.runtime.inbound("cli", msg("m1", "hello", "default"));
+    await waitUntil(async () => (await g.listSessions()).sessions.length === 1, "the new session listed");
+  } finally {
+    await g.stop();
+  }
+});
