@@ -71,13 +71,16 @@ export class OutboxCourier {
   async reload(adapter?: string): Promise<void> {
     if (this.#stopped) return;
     const rows = await this.store.pendingOutbox(adapter);
+    const touched = new Set<Lane>();
     for (const row of rows) {
       if (this.#known.has(row.id)) continue;
       this.#known.add(row.id);
       const lane = this.#lane(row);
       lane.rows.push(row);
-      lane.rows.sort((a, b) => a.id - b.id);
+      touched.add(lane);
     }
+    // Once per lane, not per row: a reconnect after a long outage can bring thousands.
+    for (const lane of touched) lane.rows.sort((a, b) => a.id - b.id);
     for (const lane of this.#lanes.values()) {
       if (adapter !== undefined && lane.adapter !== adapter) continue;
       // A reconnect is news: a row waiting out a failure backoff is tried now.
@@ -169,7 +172,7 @@ export class OutboxCourier {
       // or until its age bound, when it is given up on even if the adapter never comes back.
       if (outcome === "not_connected") return this.#wait(lane, Math.max(0, row.createdAt + this.settings.maxAgeMs + 1 - this.clock.now()));
       // Sent: it leaves the lane whatever the store says, so a failed write never sends it again.
-      lane.rows.shift();
+      take(lane, row);
       const sentAt = this.clock.now();
       if (await this.#record(() => this.store.markSent(row.id, sentAt), `the delivery of ${row.replyTo}`)) this.#known.delete(row.id);
       else this.#recordLater(row.id, () => this.store.markSent(row.id, sentAt), 1);
@@ -222,8 +225,14 @@ export class OutboxCourier {
   }
 
   #done(lane: Lane, row: OutboxEntry): void {
-    lane.rows.shift();
+    take(lane, row);
     this.#known.delete(row.id);
     this.onChange();
   }
+}
+
+/** Remove `row` from its lane: by identity, not position, so a reload sorting the lane meanwhile cannot make another row go. */
+function take(lane: Lane, row: OutboxEntry): void {
+  const i = lane.rows.indexOf(row);
+  if (i >= 0) lane.rows.splice(i, 1);
 }

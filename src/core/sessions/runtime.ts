@@ -117,8 +117,8 @@ export class TurnRuntime implements Intake {
     if (this.#inflight.has(inflightKey(adapter, m))) return false;
     if (verdict.kind === "new") this.#changed();
     const key = sessionKey(adapter, m.conversation, m.thread);
-    // A stopped session keeps what arrives, waiting, until it is started again.
-    if (this.#stoppedSessions.has(key)) return verdict.kind === "new";
+    // A stopped or held session keeps what arrives, waiting, until it is started (or restored).
+    if (this.#paused(key)) return verdict.kind === "new";
     if (verdict.kind === "new" && this.#queue.depth(key) > this.#o.maxWaiting) {
       const ik = inflightKey(adapter, m);
       this.#inflight.add(ik);
@@ -164,10 +164,8 @@ export class TurnRuntime implements Intake {
     } else {
       // An operator's start also ends a hold from the last `bosun down` for this session.
       this.#stoppedSessions.delete(key);
-      this.#held.delete(key);
-      const waiting = (await store.pendingInbound()).filter((p) => sessionKey(p.adapter, p.message.conversation, p.message.thread) === key);
-      await store.setState(key, waiting.length > 0 ? "active" : "idle", clock.now());
-      for (const p of waiting) this.#schedule(p.adapter, p.message, p.receivedAt);
+      const queued = await this.release([key]);
+      await store.setState(key, queued > 0 ? "active" : "idle", clock.now());
     }
     this.#changed();
     return true;
@@ -240,11 +238,16 @@ export class TurnRuntime implements Intake {
     await this.#courier.stop(waitMs);
   }
 
+  /** No turn runs in a session an operator stopped, nor in one held since the last `bosun down`. */
+  #paused(key: string): boolean {
+    return this.#stoppedSessions.has(key) || this.#held.has(key);
+  }
+
   /** Queue a turn for a stored message; false when it is not (already queued, stopping, a stopped or held session). */
   #schedule(adapter: string, m: InboundMessage, receivedAt: number): boolean {
     const ik = inflightKey(adapter, m);
     const key = sessionKey(adapter, m.conversation, m.thread);
-    if (this.#inflight.has(ik) || this.#draining || this.#stoppedSessions.has(key) || this.#held.has(key)) return false;
+    if (this.#inflight.has(ik) || this.#draining || this.#paused(key)) return false;
     this.#inflight.add(ik);
     void this.#queue.run(key, async () => {
       try {
@@ -261,7 +264,7 @@ export class TurnRuntime implements Intake {
   async #turn(adapter: string, m: InboundMessage, receivedAt: number, key: string): Promise<void> {
     // Checked again here, not only when queued: a session stopped (or held) while messages were
     // queued behind its running turn answers none of them; they stay stored for start/release.
-    if (this.#draining || this.#stoppedSessions.has(key) || this.#held.has(key)) return;
+    if (this.#draining || this.#paused(key)) return;
     const { channels, agent, clock } = this.#o;
     const where = { conversation: m.conversation, ...(m.thread === undefined ? {} : { thread: m.thread }), replyTo: m.id };
     const own = new AbortController();
