@@ -4,7 +4,7 @@
  * escapeControls before it reaches the terminal.
  */
 import { formatAge } from "../core/format.ts";
-import { sessionTone } from "../core/present.ts";
+import { sessionTone, undeliveredText } from "../core/present.ts";
 import type { SessionDetail, SessionInfo } from "../core/sessions/store.ts";
 import { escapeControls } from "../core/util/text.ts";
 import { c, stateColor } from "./output.ts";
@@ -38,7 +38,7 @@ export function renderSessions(list: readonly SessionInfo[], now = Date.now()): 
       String(s.messageCount),
       `${s.tokensIn}/${s.tokensOut}`,
       String(s.waiting),
-      s.deadOut > 0 ? `${s.deadOut} dead` : "",
+      undeliveredText(s),
       s.lastErrorType ? escapeControls(s.lastErrorType) : "",
     ],
   }));

@@ -89,3 +89,8 @@ export function installLook(x: Pick<InstallStatus, "state" | "stage">): Look {
 export function sessionTone(s: { state: string; deadOut: number }): Tone {
   return s.state === "errored" || s.deadOut > 0 ? "bad" : stateTone(s.state);
 }
+
+/** A session's undelivered replies in a few words ("1 dead · 2 unsent"; "" when none), for the CLI table and the dashboard alike. */
+export function undeliveredText(s: { deadOut: number; pendingOut: number }): string {
+  return [s.deadOut > 0 ? `${s.deadOut} dead` : "", s.pendingOut > 0 ? `${s.pendingOut} unsent` : ""].filter(Boolean).join(" · ");
+}

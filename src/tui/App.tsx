@@ -52,7 +52,9 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   useControl(state.request, source.actions, dispatch, now);
   useCatalog(state.catalog.loading, source.actions, dispatch);
   // Counts change on `sessions.counts`, messages on every message: either is worth a fresh read.
-  useSessions(source.sessions, state.pane === "sessions" && !state.help, state.pane === "sessions" ? state.detail : null, [state.status.sessions, state.status.outbox, state.messages], dispatch);
+  // One memoised value: a fresh array each render would restart the poll (and read) on every render.
+  const sessionsChanged = useMemo(() => [state.status.sessions, state.status.outbox, state.messages], [state.status.sessions, state.status.outbox, state.messages]);
+  useSessions(source.sessions, state.pane === "sessions" && !state.help, state.pane === "sessions" ? state.detail : null, sessionsChanged, dispatch);
   const { exit } = useApp();
   // Ink reports `stdin.isTTY` as is, and for a pipe that is undefined, not false; useInput
   // only stays inactive on a strict `false`, so coerce.

@@ -1,7 +1,7 @@
 import { Box, Text } from "ink";
 import { memo, useMemo } from "react";
 import { formatCount, formatTinyAge } from "../core/format.ts";
-import { sessionTone } from "../core/present.ts";
+import { sessionTone, undeliveredText } from "../core/present.ts";
 import type { SessionInfo } from "../core/sessions/store.ts";
 import { Cell, HeaderRow, Marker } from "./Cell.tsx";
 import { oneLine } from "./format.ts";
@@ -72,11 +72,7 @@ const SessionRow = memo(function SessionRow({ session: s, columns, selected, now
 
 /** What the PROBLEM cell says: undelivered replies, then the last error's type. */
 export function problemText(s: SessionInfo): string {
-  const parts: string[] = [];
-  if (s.deadOut > 0) parts.push(`${s.deadOut} dead`);
-  if (s.pendingOut > 0) parts.push(`${s.pendingOut} unsent`);
-  if (s.lastErrorType) parts.push(oneLine(s.lastErrorType));
-  return parts.join(" · ");
+  return [undeliveredText(s), s.lastErrorType ? oneLine(s.lastErrorType) : ""].filter(Boolean).join(" · ");
 }
 
 function SessionCell({ column, session: s, selected, now }: { column: SessionColumn; session: SessionInfo; selected: boolean; now: number }) {

@@ -54,7 +54,7 @@ export function actionFor(op: "restart" | "toggle", adapter: AdapterStatus): Ada
 }
 
 export function pendingNotice(req: ControlRequest): Notice {
-  return { text: `${VERB[req.action]} ${req.name}…`, tone: "pending", expiresAt: null };
+  return { text: `${VERB[req.action]} ${oneLine(req.name)}…`, tone: "pending", expiresAt: null };
 }
 
 /**
@@ -75,9 +75,9 @@ export interface Outcome {
 /** "web: running", coloured by the outcome's kind; an error is shown as its own message. */
 export function outcomeNotice(req: ControlRequest, result: { outcome?: Outcome; error?: string }, at: number | undefined): Notice {
   const expiresAt = at === undefined ? null : at + NOTICE_MS;
-  if (result.error !== undefined) return { text: oneLine(result.error) || `${req.action} ${req.name} failed`, tone: "failure", expiresAt };
+  if (result.error !== undefined) return { text: oneLine(result.error) || `${req.action} ${oneLine(req.name)} failed`, tone: "failure", expiresAt };
   const outcome = result.outcome ?? { text: "done", kind: "ok" };
-  return { text: `${req.name}: ${oneLine(outcome.text)}`, tone: outcome.kind, expiresAt };
+  return { text: `${oneLine(req.name)}: ${oneLine(outcome.text)}`, tone: outcome.kind, expiresAt };
 }
 
 export function infoNotice(text: string, at: number | undefined, ms = NOTICE_MS): Notice {

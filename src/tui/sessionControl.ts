@@ -1,6 +1,7 @@
 /** The Sessions pane's reducer steps: its rows and transcript as read, x (reset) and s (stop/start), the transcript's scroll. */
 import type { SessionDetail, SessionInfo } from "../core/sessions/store.ts";
 import { infoNotice } from "./control.ts";
+import { transcriptLines } from "./SessionTranscript.tsx";
 import { withRequest } from "./request.ts";
 import { clamp, selectedIndex } from "./selection.ts";
 import { visibleSessions } from "./view.ts";
@@ -35,7 +36,8 @@ export function openSession(state: DashboardState): DashboardState {
 
 /** j/k in the transcript: lines scrolled back from the newest (0 follows new messages). */
 export function scrollSession(state: DashboardState, delta: number): DashboardState {
-  const len = (state.sessionDetail?.messages.length ?? 0) + (state.sessionDetail?.waitingMessages.length ?? 0);
+  // The lines the transcript draws (messages, waiting ones, undelivered replies): every one can be scrolled to.
+  const len = state.sessionDetail ? transcriptLines(state.sessionDetail).length : 0;
   const scroll = clamp(state.detailScroll - delta, 0, Math.max(0, len - 1));
   return scroll === state.detailScroll ? state : { ...state, detailScroll: scroll };
 }

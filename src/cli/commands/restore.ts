@@ -7,6 +7,7 @@ import { globalArgs } from "../args.ts";
 import { cliContext } from "../context.ts";
 import { runningGateway } from "../gateway-api.ts";
 import { c, err, printJson } from "../output.ts";
+import { escapeControls } from "../../core/util/text.ts";
 
 export default defineCommand({
   // Its description is the command table's (commands.ts).
@@ -32,5 +33,5 @@ function report(r: RestoreResult): void {
   else if (r.restored.length > 0 || r.failed.length === 0) {
     err(`${c.green("✓")} restored ${r.restored.length} session${r.restored.length === 1 ? "" : "s"}: ${r.queued} waiting message${r.queued === 1 ? "" : "s"} being answered`);
   }
-  for (const f of r.failed) err(`${c.red("✗")} ${f.key}: ${f.error ?? "not restored"} (kept for the next \`bosun restore\`)`);
+  for (const f of r.failed) err(`${c.red("✗")} ${escapeControls(f.key)}: ${escapeControls(f.error ?? "not restored")} (kept for the next \`bosun restore\`)`);
 }
