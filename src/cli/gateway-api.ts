@@ -82,7 +82,10 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     sessions: (req) => storedList(ctx.paths, req),
     sessionAction: (id, action) => storedSessionAction(ctx.paths, id, action),
     session: (id) => storedSession(ctx.paths, id),
-    integrations: async () => (await status()).integrations,
+    integrations: refuse,
+    integrationTools: refuse,
+    integrationConnect: refuse,
+    integrationDisconnect: refuse,
     catalog: () => catalogOf(config()),
     async install(r) {
       const i = await open();

@@ -47,7 +47,7 @@ export function renderStatus(s: Status, now = Date.now()): string {
     lines.push(`  ${c.dim("replies")}     ${[o.pending > 0 ? `${o.pending} waiting for delivery` : "", dead].filter(Boolean).join(", ")}`);
   }
   lines.push(`${c.bold("INTEGRATIONS")}  ${s.integrations.length === 0 ? c.dim("none") : ""}`);
-  for (const i of s.integrations) lines.push(`  ${i.name}  ${stateColor(i.state)(i.state)}  ${i.toolkits} toolkits`);
+  for (const i of s.integrations) lines.push(`  ${i.name}  ${stateColor(i.state)(i.state)}  ${i.offered}/${i.tools} tools offered${i.reason ? `  ${c.dim(i.reason)}` : ""}`);
   return lines.join("\n");
 }
 

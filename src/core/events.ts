@@ -31,6 +31,8 @@ export type BosunEvent =
   | { type: "install.state"; at: string; install: InstallStatus }
   /** An install target was uninstalled and is not wanted: it has no row any more (as `bosun installs` lists them). */
   | { type: "install.removed"; at: string; target: string }
+  /** The tool sources' rows changed (state, tool counts, why something is not offered): the whole list. */
+  | { type: "integrations.state"; at: string; integrations: Status["integrations"] }
   /** A log record (already redacted). */
   | { type: "log"; at: string; level: LogLevel; tag: string; message: string };
 

@@ -38,6 +38,7 @@ import { checkCustomInstalls } from "./installs/check-config.ts";
 import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
 import { InstallService } from "./installs/gateway-installs.ts";
+import type { IntegrationsService } from "./integrations/types.ts";
 import { emptyStatus, withUptime, type InstallStatus, type Status } from "./status.ts";
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
@@ -86,6 +87,7 @@ export class Gateway {
   #runtime: TurnRuntime | null = null;
   #chat: CliChat | null = null;
   #installs: InstallService | null = null;
+  #integrations: IntegrationsService | null = null;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
   #reloading: Promise<void> = Promise.resolve();
@@ -250,6 +252,12 @@ export class Gateway {
   async install(targets: string[], force = false): Promise<InstallRequest[]> {
     if (!this.#installs) throw notReady();
     return this.#installs.install(targets, force);
+  }
+
+  /** Tool sources: MCP servers and Composio, behind the cache of semantics §6. */
+  get integrations(): IntegrationsService {
+    if (!this.#integrations) throw notReady();
+    return this.#integrations;
   }
 
   /** The turn runtime (intake, turns, outbox). */

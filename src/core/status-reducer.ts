@@ -56,6 +56,8 @@ export function reduceStatus(s: Status, e: BosunEvent): Status {
     }
     case "install.removed":
       return { ...s, installs: s.installs.filter((x) => x.target !== e.target) };
+    case "integrations.state":
+      return { ...s, integrations: e.integrations };
     case "log":
       return s;
   }

@@ -1,3 +1,4 @@
+import type { SourceReport } from "./integrations/types.ts";
 import type { ConfigErrorInfo } from "./errors.ts";
 
 /** `crashed`: the running record is there but its process is gone (read from stored state only). */
@@ -67,12 +68,8 @@ export interface InstallStatus {
   error: string | null;
 }
 
-export interface IntegrationStatus {
-  name: string;
-  state: string;
-  toolkits: number;
-  cacheAgeMs: number | null;
-}
+/** One tool source's row in status (an MCP server, or one Composio toolkit): see integrations/types.ts. */
+export type IntegrationStatus = SourceReport;
 
 /** The shape of `bosun status --json` and `GET /v1/status` (product.md). */
 export interface Status {

@@ -43,7 +43,7 @@ export const IntegrationsPane = memo(function IntegrationsPane({ integrations, t
           <Cell width={12} {...toneProps(stateTone(x.state))}>
             {x.state}
           </Cell>
-          <Cell width={10}>{String(x.toolkits)}</Cell>
+          <Cell width={10}>{`${x.offered}/${x.tools}`}</Cell>
           <Cell>{x.cacheAgeMs === null ? "—" : formatDuration(x.cacheAgeMs)}</Cell>
         </Box>
       ))}

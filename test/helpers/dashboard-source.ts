@@ -24,6 +24,7 @@ export function inProcessSource(bus: EventBus, snapshot: () => Status, actions?:
     listSessions: async () => ({ sessions: [], nextCursor: null }),
     steerSession: async () => null,
     installList: async () => snapshot().installs,
+      integrations: { report: notHere("integrations"), tools: notHere("integration tools"), connect: notHere("connect"), disconnect: notHere("disconnect") },
       log: { info: () => {}, warn: () => {} },
       stop: notHere("stop"),
       send: notHere("send"),

@@ -25,7 +25,7 @@ function fullStatus(): Status {
     { target: "piper:en_US-lessac-medium", state: "error", progress: 20, downloadedBytes: 12 * MiB, totalBytes: 63 * MiB, stage: "cancelled", error: "cancelled; install again to resume (the partial download is kept)" },
     { target: "whisper:base.en", state: "broken", progress: 0, downloadedBytes: 0, totalBytes: 148 * MiB, stage: null, error: "checksum mismatch: expected 137c40403d78fd54d454da0f9bd998f78703390c, got 0000" },
   ];
-  s.integrations = [{ name: "composio", state: "ok", toolkits: 2, cacheAgeMs: 12_000 }];
+  s.integrations = [{ name: "composio:gmail", kind: "composio", state: "ok", tools: 40, offered: 40, cacheAgeMs: 12_000, reason: null, restarts: 0, lastError: null }];
   return s;
 }
 

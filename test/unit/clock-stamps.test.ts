@@ -19,6 +19,7 @@ function gatewayOn(clock: FakeClock): LocalGateway {
     listSessions: async () => ({ sessions: [], nextCursor: null }),
     steerSession: async () => null,
     installList: async () => [],
+    integrations: { report: unused, tools: unused, connect: unused, disconnect: unused },
     log: { info() {}, warn() {} },
     stop: unused,
     send: unused,

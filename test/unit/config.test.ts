@@ -118,7 +118,7 @@ describe("defaults", () => {
 
   test("absent tables and keys get their defaults", () => {
     const { config } = parseConfig('[adapters.w]\nkind = "webchat"\n', "x.toml", {});
-    expect(config.agent).toEqual({ timeout_ms: 60000, max_concurrent_turns: 8, context_tokens: 8000, max_waiting_per_session: 20, max_reply_chars: 16000, fallback: [] });
+    expect(config.agent).toEqual({ timeout_ms: 60000, max_concurrent_turns: 8, context_tokens: 8000, max_waiting_per_session: 20, max_reply_chars: 16000, max_tool_steps: 10, fallback: [] });
     expect(config.gateway).toMatchObject({ shutdown_timeout_ms: 10000, first_start_timeout_ms: 10000 });
     expect(config.adapters.w).toMatchObject({ kind: "webchat", listen: "127.0.0.1:7420" });
     expect(parseConfig("", "x.toml", {}).config.adapters).toEqual({});

@@ -6,6 +6,7 @@ import { adapterConfigSchema, type AdapterUnionSchema } from "../adapters/regist
 import type { AdapterConfig } from "../adapters/types.ts";
 import { timeoutMs } from "./fields.ts";
 import { ERROR_TYPES, type ErrorType } from "../providers/errors.ts";
+import { integrationsSchema, type IntegrationsConfig } from "./integrations-schema.ts";
 
 /** A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token); everything under `headers` is too. */
 export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers"] as const;
@@ -26,6 +27,8 @@ export interface AgentConfig extends ProviderSettings {
   max_waiting_per_session: number;
   /** Longest answer kept of one turn, in characters; the model is stopped there. */
   max_reply_chars: number;
+  /** Tool calls one turn may make before the agent must answer. */
+  max_tool_steps: number;
   /** OpenAI-compatible backends tried in order after the primary's retries failed. */
   fallback: FallbackConfig[];
 }
@@ -55,6 +58,7 @@ export interface BosunConfig {
   gateway: GatewayConfig;
   installs: InstallsConfig;
   adapters: Record<string, AdapterConfig>;
+  integrations: IntegrationsConfig;
 }
 
 /** One [[agent.fallback]] entry. */
@@ -107,6 +111,13 @@ export const agentSchema = z
       .max(1_000_000)
       .default(16_000)
       .describe("Longest answer of one turn, in characters: the model is stopped there and the answer says it was cut (a runaway or endless stream cannot fill memory, the store or a chat page)."),
+    max_tool_steps: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(10)
+      .describe("Tool calls one turn may make; past it the model is asked to answer without tools, and the answer says the limit was hit."),
     fallback: z.array(fallbackSchema).default([]).describe("[[agent.fallback]]: OpenAI-compatible backends tried in order after the primary's retries."),
   })
   .describe("The LLM-backed agent that answers messages.");
@@ -188,6 +199,7 @@ function buildConfigSchema(adapters: AdapterUnionSchema) {
       .record(adapterNameSchema, adapters)
       .prefault({})
       .describe('Chat channels; the table name is the adapter name ("cli" is reserved).'),
+    integrations: integrationsSchema.prefault({}),
   });
 }
 

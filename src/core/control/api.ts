@@ -7,7 +7,8 @@ import { CHAT_CONVERSATION_RE, CHAT_CONVERSATION_RULE, CHAT_MAX_ID, CHAT_MAX_TEX
 import type { TranscriptEntry } from "../messages.ts";
 import type { RestoreResult } from "../sessions/last-stop.ts";
 import type { SessionDetail, SessionInfo, SessionPage, SessionQuery } from "../sessions/store.ts";
-import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
+import type { AdapterStatus, InstallStatus, Status } from "../status.ts";
+import type { ConnectStart, IntegrationsReport, ToolReport } from "../integrations/types.ts";
 
 /**
  * The gateway's API: every read and action it offers, with typed requests, results and errors.
@@ -34,7 +35,18 @@ export interface GatewayApi {
   sessionAction(id: string, action: SessionAction): Promise<SessionInfo>;
   /** One session (by id, unique id prefix or key) with its transcript, what waits and what was not delivered; `session_unknown` when none matches. */
   session(id: string): Promise<SessionDetail>;
-  integrations(): Promise<IntegrationStatus[]>;
+  /**
+   * Every tool source with its state, tool counts, cache age and why anything is not offered.
+   * A listing of connections: Composio's live connections are asked for and every diverged
+   * cache entry is dropped (semantics §6). `refresh` drops the whole cache first.
+   */
+  integrations(req?: IntegrationsQuery): Promise<IntegrationsReport>;
+  /** The tools of every source (or of one: "files", "composio", "composio:gmail"), as the model receives them, and the ones it does not with why; `integration_unknown` for a source not configured. */
+  integrationTools(req?: IntegrationToolsQuery): Promise<ToolReport[]>;
+  /** Start connecting a Composio toolkit: the hosted authorisation URL to open. */
+  integrationConnect(req: ToolkitRequest): Promise<ConnectStart>;
+  /** Remove the Composio user's connected accounts of a toolkit. */
+  integrationDisconnect(req: ToolkitRequest): Promise<{ removed: number }>;
   /** The installable entries (built-in catalogue plus `[[installs.custom]]`). */
   catalog(): Promise<CatalogEntry[]>;
   send(req: SendRequest): Promise<{ ok: true }>;
@@ -116,7 +128,18 @@ export const ChatRequestSchema = z.strictObject({
 });
 export const ConversationRequestSchema = z.strictObject({ conversation });
 
+export const ToolkitRequestSchema = z.strictObject({ toolkit: z.string().trim().toLowerCase().min(1).max(100) });
+
 export type SendRequest = z.infer<typeof SendRequestSchema>;
+export type ToolkitRequest = z.infer<typeof ToolkitRequestSchema>;
+export interface IntegrationsQuery {
+  /** Drop the cache and list every source again. */
+  refresh?: boolean;
+}
+export interface IntegrationToolsQuery {
+  source?: string;
+}
+export type { ConnectStart };
 export type ChatRequestBody = z.infer<typeof ChatRequestSchema>;
 export type ConversationRequest = z.infer<typeof ConversationRequestSchema>;
 export interface ChatHistoryQuery {
@@ -149,6 +172,10 @@ export const API_ERRORS = {
   adapter_unknown: { status: 404, exitCode: ExitCode.failed, hint: "list them with `bosun adapters`" },
   /** No session has that id, id prefix or key (or the prefix names more than one). */
   session_unknown: { status: 404, exitCode: ExitCode.failed, hint: "give more of the id, or the session key (adapter:conversation)" },
+  /** No configured tool source has that name (an MCP server, composio, composio:TOOLKIT). */
+  integration_unknown: { status: 404, exitCode: ExitCode.failed, hint: "list them with `bosun integrations`" },
+  /** A tool source could not be asked (Composio refused or did not answer). */
+  integration_failed: { status: 502, exitCode: ExitCode.failed },
   /** Not an install target the catalogue knows (a typo on the command line). */
   unknown_target: { status: 404, exitCode: ExitCode.usage, hint: "list them with `bosun catalog`" },
   /** The path exists, with another method (the answer's Allow header lists them). */

@@ -8,12 +8,13 @@ import type { Paths } from "../paths.ts";
 import type { CatalogEntry } from "../installs/types.ts";
 import type { RestoreResult } from "../sessions/last-stop.ts";
 import type { SessionDetail, SessionInfo, SessionPage } from "../sessions/store.ts";
-import type { AdapterStatus, InstallStatus, IntegrationStatus, Status } from "../status.ts";
+import type { AdapterStatus, InstallStatus, Status } from "../status.ts";
+import type { IntegrationsReport, ToolReport } from "../integrations/types.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
-import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type ChatHistoryQuery, type ChatRequestBody, type ConversationRequest, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type SessionAction, type SessionListRequest, type TargetRequest, type UninstallResult } from "./api.ts";
+import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type ChatHistoryQuery, type ChatRequestBody, type ConnectStart, type ConversationRequest, type IntegrationToolsQuery, type IntegrationsQuery, type ToolkitRequest, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type SessionAction, type SessionListRequest, type TargetRequest, type UninstallResult } from "./api.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -47,6 +48,8 @@ export type ClientOrigin = Exclude<ActionOrigin, "control API">;
 
 /** How long an adapter action may take (a restart waits for the adapter's first start). */
 const ADAPTER_ACTION_MS = 30_000;
+/** Integrations answers may wait on Composio (its request timeout, 15 s by default, and a retry). */
+const INTEGRATIONS_MS = 45_000;
 
 /** The gateway's API over the unix socket; used by the CLI and the attached dashboard. */
 export class ControlClient implements GatewayApi {
@@ -88,7 +91,11 @@ export class ControlClient implements GatewayApi {
   sessions = (req: SessionListRequest = {}) => this.#call<SessionPage>("GET", `/v1/sessions${sessionQueryString(req)}`);
   sessionAction = (id: string, action: SessionAction) => this.#call<SessionInfo>("POST", `/v1/sessions/${encodeURIComponent(id)}/${action}`);
   session = (id: string) => this.#call<SessionDetail>("GET", `/v1/sessions/${encodeURIComponent(id)}`);
-  integrations = () => this.#call<IntegrationStatus[]>("GET", "/v1/integrations");
+  integrations = (req: IntegrationsQuery = {}) => this.#call<IntegrationsReport>("GET", `/v1/integrations${req.refresh ? "?refresh=1" : ""}`, undefined, INTEGRATIONS_MS);
+  integrationTools = (req: IntegrationToolsQuery = {}) =>
+    this.#call<ToolReport[]>("GET", `/v1/integrations/tools${req.source === undefined ? "" : `?source=${encodeURIComponent(req.source)}`}`, undefined, INTEGRATIONS_MS);
+  integrationConnect = (req: ToolkitRequest) => this.#call<ConnectStart>("POST", "/v1/integrations/connect", req, INTEGRATIONS_MS);
+  integrationDisconnect = (req: ToolkitRequest) => this.#call<{ removed: number }>("POST", "/v1/integrations/disconnect", req, INTEGRATIONS_MS);
   catalog = () => this.#call<CatalogEntry[]>("GET", "/v1/catalog");
   send = (req: SendRequest) => this.#call<{ ok: true }>("POST", "/v1/send", req);
   shutdown = () => this.#call<{ ok: true }>("POST", "/v1/shutdown");

@@ -3,6 +3,7 @@ import type { BosunEvent, EventBus } from "../events.ts";
 import type { CatalogEntry } from "../installs/types.ts";
 import type { SessionDetail, SessionInfo, SessionPage } from "../sessions/store.ts";
 import type { InstallStatus, Status } from "../status.ts";
+import type { IntegrationsService } from "../integrations/types.ts";
 import type { RestoreResult } from "../sessions/last-stop.ts";
 import { operatorActions, type ActionOrigin, type ActionTarget } from "./actions.ts";
 import { apiError, type GatewayApi, type SessionAction, type SessionListRequest } from "./api.ts";
@@ -20,6 +21,8 @@ export interface LocalGateway extends ActionTarget {
   steerSession(id: string, action: SessionAction): Promise<SessionInfo | null>;
   /** Answer what the last `bosun down` left (Gateway.restore). */
   restore(): Promise<RestoreResult>;
+  /** Tool sources (MCP servers, Composio); throws while the gateway is not ready. */
+  readonly integrations: IntegrationsService;
   /** Settles once the gateway has stopped: an event stream ends with it. */
   stopped?: Promise<void>;
   /** The cli channel's chat (`bosun chat`); throws while the gateway is not ready. */
@@ -45,7 +48,18 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
       return s;
     },
     session: async (id) => (await g.session(id)) ?? sessionUnknown(id),
-    integrations: async () => g.snapshot().integrations,
+    integrations: (req) => g.integrations.report(req),
+    integrationTools: (req) => g.integrations.tools(req?.source),
+    async integrationConnect(r) {
+      const started = await g.integrations.connect(r.toolkit);
+      g.log.info(`integrations: connect flow for ${r.toolkit} started (${origin})`);
+      return started;
+    },
+    async integrationDisconnect(r) {
+      const done = await g.integrations.disconnect(r.toolkit);
+      g.log.info(`integrations: ${r.toolkit} disconnected, ${done.removed} account(s) removed (${origin})`);
+      return done;
+    },
     catalog: async () => g.catalog(),
     async send(r) {
       await ops.send(r.adapter, r.target, r.text);

@@ -10,6 +10,7 @@ import {
   ADAPTER_ACTIONS,
   apiError,
   ChatRequestSchema,
+  ToolkitRequestSchema,
   ConversationRequestSchema,
   InstallRequestSchema,
   SendRequestSchema,
@@ -55,6 +56,18 @@ interface Route {
 const ok = (body: unknown, status = 200): Answer => ({ status, body });
 
 /** `?target=a&target=b`: at most 64, each as long as a target may be; anything else is ignored by the listing. */
+/** A yes/no query parameter: present as 1, true or empty. */
+function flag(req: Request, name: string): boolean {
+  const v = new URL(req.url, "http://bosun").searchParams.get(name);
+  return v !== null && (v === "" || v === "1" || v === "true");
+}
+
+function toolsQuery(req: Request): { source?: string } {
+  const source = new URL(req.url, "http://bosun").searchParams.get("source");
+  if (source !== null && (source.length === 0 || source.length > 200)) throw problem("bad_request", "source must be 1 to 200 characters");
+  return source === null ? {} : { source };
+}
+
 function queryTargets(req: Request): string[] {
   return new URL(req.url, "http://bosun").searchParams.getAll("target").filter((t) => t.length <= 200).slice(0, 64);
 }
@@ -71,7 +84,10 @@ const ROUTES: Route[] = [
     handle: async ({ api, params }) => ok(await api.sessionAction(pathPart(params[0]!, "session id"), params[1] as SessionAction)),
   },
   { method: "GET", path: /^\/v1\/sessions\/([^/]{1,400})$/, handle: async ({ api, params }) => ok(await api.session(pathPart(params[0]!, "session id"))) },
-  { method: "GET", path: "/v1/integrations", handle: async ({ api }) => ok(await api.integrations()) },
+  { method: "GET", path: "/v1/integrations", handle: async ({ api, req }) => ok(await api.integrations({ refresh: flag(req, "refresh") })) },
+  { method: "GET", path: "/v1/integrations/tools", handle: async ({ api, req }) => ok(await api.integrationTools(toolsQuery(req))) },
+  { method: "POST", path: "/v1/integrations/connect", handle: async ({ api, req }) => ok(await api.integrationConnect(await body(req, ToolkitRequestSchema))) },
+  { method: "POST", path: "/v1/integrations/disconnect", handle: async ({ api, req }) => ok(await api.integrationDisconnect(await body(req, ToolkitRequestSchema))) },
   { method: "GET", path: "/v1/events", handle: async ({ stream }) => stream() },
   { method: "GET", path: "/v1/catalog", handle: async ({ api }) => ok(await api.catalog()) },
   { method: "POST", path: "/v1/shutdown", handle: async ({ api }) => ok(await api.shutdown(), 202) },
