@@ -80,6 +80,8 @@ export interface ComposioSource extends ToolSource {
   readonly toolkits: readonly string[];
   /** The live connections of the configured user, every page (a network call). Throws when Composio cannot be asked. */
   connections(signal: AbortSignal): Promise<ToolkitConnection[]>;
+  /** The tools of these toolkits (every page of each); `list` is connections() then this for the active, configured ones. */
+  toolsOf(toolkits: readonly string[], signal: AbortSignal): Promise<SourceTool[]>;
   /** Start a connect flow for a toolkit: the hosted authorisation URL to open. */
   connect(toolkit: string, signal: AbortSignal): Promise<{ redirectUrl: string; accountId: string | null }>;
   /** Delete the user's connected accounts of a toolkit; how many went. */
