@@ -6,7 +6,7 @@ import type { Intake } from "../sessions/runtime.ts";
 import type { AdapterState, AdapterStatus } from "../status.ts";
 import { AbortedError, raceAbort } from "../util/abort.ts";
 import type { Clock } from "../util/clock.ts";
-import { backoffDelay } from "./backoff.ts";
+import { backoffDelay } from "../util/backoff.ts";
 import { TerminalError } from "./errors.ts";
 import type { Adapter, AdapterConfig, AdapterEvent, AdapterFactory, OutboundMessage } from "./types.ts";
 
