@@ -1,4 +1,5 @@
 import { redactPatterns } from "../util/redact.ts";
+import { retryAfterMs } from "../util/retry-after.ts";
 import { ProviderError } from "./types.ts";
 
 /** Every classification (semantics §5), in rule order. */
@@ -52,15 +53,8 @@ export function classifyError(err: unknown, opts: { cancelled?: boolean } = {}):
 }
 
 function retryAfter(err: unknown): number | null {
-  const h = err instanceof ProviderError ? err.headers : null;
-  const ms = h?.get("retry-after-ms");
-  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
-  const s = h?.get("retry-after");
-  if (s) {
-    if (Number.isFinite(Number(s))) return Math.max(0, Number(s) * 1000);
-    const at = Date.parse(s);
-    if (Number.isFinite(at)) return Math.max(0, at - Date.now());
-  }
+  const fromHeaders = retryAfterMs(err instanceof ProviderError ? err.headers : null, Date.now());
+  if (fromHeaders !== null) return fromHeaders;
   const hint = /try again in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)/i.exec(err instanceof Error ? err.message : "");
   if (hint) return Number(hint[1]) * (hint[2]!.toLowerCase() === "ms" ? 1 : 1000);
   return null;
