@@ -1,5 +1,6 @@
 import { BosunError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
+import { REDACTED } from "../../util/redact.ts";
 import { retryAfterMs } from "../../util/retry-after.ts";
 
 /**
@@ -64,7 +65,7 @@ export type Request = (spec: RequestSpec, signal: AbortSignal) => Promise<unknow
 /** A function making one (retried) request and returning its parsed JSON body, or throwing a ComposioError. */
 export function composioHttp(opts: HttpOptions): Request {
   const base = opts.baseUrl.replace(/\/+$/, "");
-  const keyed = (text: string) => hideKey(text, opts.apiKey, opts.redact);
+  const keyed = (text: string) => errorText(text, opts.apiKey, opts.redact);
   return async (spec, signal) => {
     const url = base + spec.path + queryString(spec.query);
     const what = `${spec.method} ${spec.path}`;
@@ -181,9 +182,13 @@ function oneLine(s: string): string {
   return s.replace(/\s+/g, " ").trim().slice(0, MAX_MESSAGE);
 }
 
-/** Redacted (the key itself first: a server may echo back what it was sent), then bounded. */
+/** Redacted: the key itself first (a server may echo back what it was sent, and the redactor may not know it), then the redactor. */
 export function hideKey(text: string, apiKey: string, redact: (t: string) => string): string {
-  const own = apiKey.length >= 4 ? text.split(apiKey).join("[redacted]") : text;
-  const out = redact(own);
+  return redact(apiKey.length >= 4 ? text.split(apiKey).join(REDACTED) : text);
+}
+
+/** Redacted and bounded: what every error text is. */
+function errorText(text: string, apiKey: string, redact: (t: string) => string): string {
+  const out = hideKey(text, apiKey, redact);
   return out.length > MAX_MESSAGE + 100 ? `${out.slice(0, MAX_MESSAGE + 100)}…` : out;
 }

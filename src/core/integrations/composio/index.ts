@@ -30,6 +30,7 @@ export function createComposioSource(config: ComposioConfig, deps: ComposioDeps)
   const log = deps.log.withTag("composio");
   const toolkits = [...new Set(config.toolkits.map(toolkitSlug).filter((t) => t !== ""))];
   const redact = (t: string) => hideKey(t, config.api_key, deps.redact);
+  const errorText = (t: string) => redact(t).slice(0, 1_000);
   const http = composioHttp({ baseUrl: config.base_url, apiKey: config.api_key, clock: deps.clock, redact: deps.redact, onRetry: (m) => log.debug(m) });
   const listeners: Array<(why: string) => void> = [];
   let stopper = new AbortController();
@@ -52,7 +53,7 @@ export function createComposioSource(config: ComposioConfig, deps: ComposioDeps)
       if (signal.aborted || stopper.signal.aborted) throw err;
       if (err instanceof ComposioError && err.answered) {
         if (health.state !== "stopped") setState("running", null);
-      } else if (health.state !== "stopped") setState("unavailable", redact(errorMessage(err)));
+      } else if (health.state !== "stopped") setState("unavailable", errorText(errorMessage(err)));
       throw err;
     }
   }
@@ -171,12 +172,12 @@ export function createComposioSource(config: ComposioConfig, deps: ComposioDeps)
           AbortSignal.any([signal, deadline]),
         );
         const r = execution(body);
-        if (!r.ok) return { text: redact(`${name} failed: ${r.error}`), isError: true };
+        if (!r.ok) return { text: errorText(`${name} failed: ${r.error}`), isError: true };
         return { text: bounded(redact(JSON.stringify(r.data) ?? "null")), isError: false };
       } catch (err) {
         if (deadline.aborted) return { text: `${name} timed out after ${config.call_timeout_ms} ms`, isError: true };
         if (signal.aborted) return { text: `${name} was cancelled`, isError: true };
-        return { text: redact(`${name}: ${errorMessage(err)}`), isError: true };
+        return { text: errorText(`${name}: ${errorMessage(err)}`), isError: true };
       }
     },
 
