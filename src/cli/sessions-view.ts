@@ -66,6 +66,22 @@ export function renderSessions(list: readonly SessionInfo[], now = Date.now()): 
 
 const time = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 const indent = (text: string) => escapeControls(text, "\n").replace(/\n/g, "\n    ");
+/** Tool text on one line: whitespace runs collapsed, cut (before escaping, so the bound is the text's), controls escaped. */
+const flat = (text: string, n: number) => escapeControls(clip(text.replace(/\s+/g, " ").trim(), n));
+/** How much of a tool call's arguments and result `sessions show` prints (`--json` has them whole, as stored). */
+const TOOL_ARGS_SHOWN = 160;
+const TOOL_RESULT_SHOWN = 240;
+
+/** A tool step: its name, where it went and its arguments, then its result (marked when it failed). */
+function toolLines(m: SessionDetail["messages"][number]): string[] {
+  const head = `${c.dim(time(m.createdAt))} ${c.yellow("tool")}`;
+  const t = m.tool;
+  // A row that does not parse as a step is shown as the text it is.
+  if (!t) return [head, `    ${flat(m.content, TOOL_RESULT_SHOWN)}`];
+  const source = t.source ? c.dim(` (${escapeControls(t.source)})`) : c.dim(" (no such tool)");
+  const result = t.isError ? c.red(`error: ${flat(t.result, TOOL_RESULT_SHOWN)}`) : flat(t.result, TOOL_RESULT_SHOWN);
+  return [`${head} ${escapeControls(t.name)}${source} ${c.dim(`${Math.round(t.durationMs)} ms`)}  ${flat(t.arguments, TOOL_ARGS_SHOWN)}`, `    → ${result}`];
+}
 
 /** One session: what it is, its transcript, what waits and what was not delivered. */
 export function renderSession(d: SessionDetail, now = Date.now()): string {
@@ -82,6 +98,10 @@ export function renderSession(d: SessionDetail, now = Date.now()): string {
   lines.push("");
   if (d.messages.length === 0) lines.push(c.dim("no messages in the transcript"));
   for (const m of d.messages) {
+    if (m.role === "tool") {
+      lines.push(...toolLines(m));
+      continue;
+    }
     const who = m.role === "user" ? c.cyan("user") : c.green("assistant");
     const model = m.role === "assistant" && m.model ? c.dim(` (${escapeControls(m.model)})`) : "";
     const error = m.errorType ? ` ${c.red(`[${escapeControls(m.errorType)}]`)}` : "";

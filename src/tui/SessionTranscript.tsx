@@ -22,7 +22,7 @@ interface Line {
   key: string;
   at: number;
   who: string;
-  tone: "user" | "assistant" | "waiting" | "dead" | "pending";
+  tone: "user" | "assistant" | "tool" | "waiting" | "dead" | "pending";
   note: string;
   text: string;
 }
@@ -31,7 +31,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Every line of a session, oldest first: its messages, what waits, then what was not delivered. */
 export function transcriptLines(d: SessionDetail): Line[] {
-  const lines: Line[] = d.messages.map((m, i) => ({
+  const lines: Line[] = d.messages.map((m, i) => (m.role === "tool" ? toolLine(m, i) : {
     key: `m${i}`,
     at: m.createdAt,
     who: m.role,
@@ -47,7 +47,17 @@ export function transcriptLines(d: SessionDetail): Line[] {
   return lines;
 }
 
-const TONE: Record<Line["tone"], { color?: string }> = { user: { color: "cyan" }, assistant: { color: "green" }, waiting: { color: "yellow" }, pending: { color: "yellow" }, dead: { color: "red" } };
+/** A tool step on one dim line: its name (and source), its arguments, then its result; a failed one is marked. */
+function toolLine(m: SessionDetail["messages"][number], i: number): Line {
+  const t = m.tool;
+  if (!t) return { key: `m${i}`, at: m.createdAt, who: "tool", tone: "tool", note: "", text: m.content };
+  const note = [t.source ?? "no such tool", t.isError ? "error" : ""].filter(Boolean).join(" ");
+  return { key: `m${i}`, at: m.createdAt, who: `tool ${t.name}`, tone: "tool", note, text: `${clipTo(t.arguments, 80)} → ${clipTo(t.result, 200)}` };
+}
+
+const clipTo = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+const TONE: Record<Line["tone"], { color?: string; dimColor?: boolean }> = { user: { color: "cyan" }, assistant: { color: "green" }, tool: { dimColor: true }, waiting: { color: "yellow" }, pending: { color: "yellow" }, dead: { color: "red" } };
 
 // Title, usage and the margin above the lines.
 const FIXED_ROWS = 3;
@@ -81,9 +91,9 @@ export const SessionTranscript = memo(function SessionTranscript({ detail, info,
         {shown.map((l) => (
           <Text key={l.key} wrap="truncate-end">
             <Text dimColor>{formatClock(iso(l.at))} </Text>
-            <Text {...TONE[l.tone]}>{l.who}</Text>
+            <Text {...TONE[l.tone]}>{oneLine(l.who)}</Text>
             {l.note ? <Text dimColor>{` (${oneLine(l.note)})`}</Text> : null}
-            <Text>{` ${oneLine(l.text)}`}</Text>
+            <Text dimColor={l.tone === "tool"}>{` ${oneLine(l.text)}`}</Text>
           </Text>
         ))}
         {offset > 0 ? <Text dimColor>{`↓ ${offset} newer (j follows)`}</Text> : null}

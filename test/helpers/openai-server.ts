@@ -22,6 +22,18 @@ export type Answer =
       cutAfter?: number;
     }
   | {
+      /**
+       * Tool calls, streamed as OpenAI does: per call (by index) a first chunk with id, type, name
+       * and arguments "", then the arguments over several chunks; finish_reason "tool_calls".
+       * Parallel calls are indexes 0, 1, …; `text` parts stream before them. Not streamed: one message.
+       */
+      toolCalls: Array<{ id?: string; name: string; arguments: string }>;
+      text?: string[];
+      usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number };
+      /** Before the first tool-call chunk, wait for `hold`. */
+      hold?: Promise<unknown>;
+    }
+  | {
       error: { status: number; message: string; type?: string; code?: string | null; headers?: Record<string, string> };
     };
 
@@ -36,6 +48,8 @@ export interface SeenRequest {
 }
 
 export const text = (...parts: string[]): Answer => ({ parts });
+/** An answer that calls tools (one, or several in parallel), after optional text. */
+export const toolCalls = (calls: Array<{ id?: string; name: string; arguments: string }>, text: string[] = []): Answer => ({ toolCalls: calls, text });
 export const fail = (status: number, message: string, more: { type?: string; code?: string | null; headers?: Record<string, string> } = {}): Answer => ({ error: { status, message, ...more } });
 
 export class OpenAIServer {
@@ -134,6 +148,38 @@ export class OpenAIServer {
     }
     const id = `chatcmpl-${this.requests.length}`;
     const usage = answer.usage ? { ...answer.usage, total_tokens: answer.usage.total_tokens ?? answer.usage.prompt_tokens + answer.usage.completion_tokens } : undefined;
+    if ("toolCalls" in answer) {
+      const calls = answer.toolCalls.map((c, i) => ({ id: c.id ?? `call_${this.requests.length}_${i}`, type: "function", function: { name: c.name, arguments: c.arguments } }));
+      if (!body.stream) {
+        ended = true;
+        const message = { role: "assistant", content: answer.text?.join("") || null, tool_calls: calls };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id, object: "chat.completion", model, choices: [{ index: 0, message, finish_reason: "tool_calls" }], ...(usage ? { usage } : {}) }));
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      const send = (data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+      const chunk = (delta: object, finish: string | null = null) => ({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta, finish_reason: finish }] });
+      // Missing fields as explicit nulls, as a recorded Azure stream has them.
+      send(chunk({ role: "assistant", content: null }));
+      for (const part of answer.text ?? []) send(chunk({ content: part }));
+      if (answer.hold) {
+        await answer.hold;
+        if (res.destroyed) return;
+      }
+      for (const [index, c] of calls.entries()) {
+        send(chunk({ content: null, tool_calls: [{ index, id: c.id, type: "function", function: { name: c.function.name, arguments: "" } }] }));
+        // The arguments in three pieces (split anywhere, even inside a string or an escape).
+        const a = c.function.arguments;
+        const cuts = [0, Math.floor(a.length / 3), Math.floor((2 * a.length) / 3), a.length];
+        for (let k = 0; k < 3; k++) if (cuts[k + 1]! > cuts[k]!) send(chunk({ tool_calls: [{ index, id: null, type: null, function: { name: null, arguments: a.slice(cuts[k], cuts[k + 1]) } }] }));
+      }
+      send(chunk({}, "tool_calls"));
+      if (usage && body.stream_options?.include_usage) send({ id, object: "chat.completion.chunk", model, choices: [], usage });
+      send("[DONE]");
+      ended = true;
+      res.end();
+      return;
+    }
     if (!body.stream) {
       ended = true;
       res.writeHead(200, { "content-type": "application/json" }).end(

@@ -5,6 +5,7 @@ import { checkpointInBackground } from "../../src/core/db-checkpoint.ts";
 import { EventBus } from "../../src/core/events.ts";
 import { DEFAULT_FALLBACK_ON } from "../../src/core/providers/chain.ts";
 import { defineProvider, KnownDeltas } from "../../src/core/providers/collect.ts";
+import type { ToolBox } from "../../src/core/integrations/types.ts";
 import { echoProvider } from "../../src/core/providers/echo.ts";
 import type { Provider } from "../../src/core/providers/types.ts";
 import { Agent } from "../../src/core/sessions/agent.ts";
@@ -51,6 +52,8 @@ export async function startRuntime(opts: {
   maxWaiting?: number;
   maxConcurrentTurns?: number;
   contextTokens?: number;
+  maxToolSteps?: number;
+  tools?: ToolBox;
   outbox?: { retryMs: number; maxAttempts: number; maxAgeMs: number };
 }): Promise<RuntimeParts> {
   const log = opts.log ?? createConsola({ level: -999 });
@@ -62,6 +65,8 @@ export async function startRuntime(opts: {
   const agent = new Agent({
     chain: [{ provider, model: provider.model ?? provider.name, on: DEFAULT_FALLBACK_ON }],
     contextTokens: opts.contextTokens ?? 8000,
+    maxToolSteps: opts.maxToolSteps ?? 10,
+    ...(opts.tools ? { tools: opts.tools } : {}),
     maxConcurrentTurns: opts.maxConcurrentTurns ?? 8,
     store,
     clock: opts.clock,

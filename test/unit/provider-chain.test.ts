@@ -51,7 +51,7 @@ describe("callChain streams", () => {
     expect(events).toEqual(["text:Hel", "text:lo"]);
     expect(settled).toBe(false);
     release();
-    expect(await p).toEqual({ text: "Hello world", usage: { promptTokens: 11, completionTokens: 3, totalTokens: 14 }, model: "s1" });
+    expect(await p).toEqual({ text: "Hello world", usage: { promptTokens: 11, completionTokens: 3, totalTokens: 14 }, model: "s1", toolCalls: [], finishReason: "stop" });
     expect(events).toEqual(["text:Hel", "text:lo", "text: world"]);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.body.stream).toBe(true);
@@ -60,7 +60,7 @@ describe("callChain streams", () => {
 
   test("a stream with no usage chunk answers usage null", async () => {
     server.on("s2", () => text("plain"));
-    expect(await callChain(await chainOf([], {}, primary("s2")), request, opts())).toEqual({ text: "plain", usage: null, model: "s2" });
+    expect(await callChain(await chainOf([], {}, primary("s2")), request, opts())).toEqual({ text: "plain", usage: null, model: "s2", toolCalls: [], finishReason: "stop" });
   });
 });
 
@@ -68,7 +68,7 @@ describe("callChain retries", () => {
   test("a 429 then success on the same entry: two requests, the wait is retry-after's", async () => {
     server.on("r1", ({ n }) => (n === 0 ? fail(429, "Rate limit reached for requests", { type: "requests", code: "rate_limit_exceeded", headers: { "retry-after": "3" } }) : text("ok")));
     const answer = await callChain(await chainOf([fallback("r1-fb")], {}, primary("r1")), request, opts());
-    expect(answer).toEqual({ text: "ok", usage: null, model: "r1" });
+    expect(answer).toEqual({ text: "ok", usage: null, model: "r1", toolCalls: [], finishReason: "stop" });
     expect(server.requests.map((r) => r.model)).toEqual(["r1", "r1"]);
     expect(waits).toEqual([3000]);
     expect(events).toEqual(["notice:rate_limited, retrying in 3000 ms", "text:ok"]);
@@ -109,7 +109,7 @@ describe("callChain fallbacks", () => {
     server.on("f1", () => fail(503, "The server is overloaded", { type: "server_error", code: null }));
     server.on("meta-llama/fb", () => ({ parts: ["from ", "fallback"], usage: { prompt_tokens: 5, completion_tokens: 2 } }));
     const answer = await callChain(await chainOf([fallback("meta-llama/fb")], {}, primary("f1")), request, opts());
-    expect(answer).toEqual({ text: "from fallback", usage: { promptTokens: 5, completionTokens: 2, totalTokens: 7 }, model: "meta-llama/fb" });
+    expect(answer).toEqual({ text: "from fallback", usage: { promptTokens: 5, completionTokens: 2, totalTokens: 7 }, model: "meta-llama/fb", toolCalls: [], finishReason: "stop" });
     expect(server.requests.map((r) => r.model)).toEqual(["f1", "f1", "f1", "meta-llama/fb"]);
     expect(waits).toEqual([1000, 2000]);
     expect(events).toEqual([
@@ -144,7 +144,7 @@ describe("callChain fallbacks", () => {
     server.on("a2-auth", () => text("answered"));
     const chain = await chainOf([fallback("a2-default"), fallback("a2-auth", { on: ["auth"] })], {}, primary("a2"));
     const answer = await callChain(chain, request, opts());
-    expect(answer).toEqual({ text: "answered", usage: null, model: "a2-auth" });
+    expect(answer).toEqual({ text: "answered", usage: null, model: "a2-auth", toolCalls: [], finishReason: "stop" });
     expect(server.requests.map((r) => r.model)).toEqual(["a2", "a2-auth"]);
     expect(events[0]).toBe("notice:primary failed (auth); trying fallback a2-auth");
   });
@@ -167,7 +167,7 @@ describe("callChain fallbacks", () => {
       ["x", ["network", "provider_unavailable", "rate_limited", "timeout"]],
       ["y", ["auth", "budget_exhausted"]],
     ]);
-    expect(await callChain(chain, request, opts())).toEqual({ text: "echo: hello", usage: null, model: "echo" });
+    expect(await callChain(chain, request, opts())).toEqual({ text: "echo: hello", usage: null, model: "echo", toolCalls: [], finishReason: "stop" });
     expect((await chainOf([], {}, primary("llama3.2")))[0]!.model).toBe("llama3.2");
   });
 });

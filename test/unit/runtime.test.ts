@@ -399,7 +399,7 @@ describe("turn runtime", () => {
       },
     });
     const parts = await startRuntime({ channels, clock: systemClock, provider: endless });
-    parts.agent.configure({ chain: [{ provider: endless, model: "m", on: new Set() }], contextTokens: 8000, maxConcurrentTurns: 8, maxReplyChars: 1000 });
+    parts.agent.configure({ chain: [{ provider: endless, model: "m", on: new Set() }], contextTokens: 8000, maxConcurrentTurns: 8, maxReplyChars: 1000, maxToolSteps: 10 });
     await parts.runtime.inbound("a", msg("m1", "go"));
     await waitUntil(() => channels.sent.length === 1, "the cut reply");
     expect(aborted).toBe(true);

@@ -1,8 +1,9 @@
 import { AbortedError } from "../util/abort.ts";
 import type { Clock } from "../util/clock.ts";
 import { classifyError, type ErrorType } from "./errors.ts";
+import { ToolCallParts } from "./collect.ts";
 import { PROVIDERS } from "./registry.ts";
-import type { Provider, ProviderRequest, ProviderSettings, Usage } from "./types.ts";
+import type { FinishReason, Provider, ProviderRequest, ProviderSettings, ToolCall, Usage } from "./types.ts";
 
 /** Retryable errors are retried at most this often per entry (semantics §5). */
 const MAX_RETRIES = 2;
@@ -25,6 +26,10 @@ export interface ChainAnswer {
   /** The answering call's usage (not summed over failed attempts), null when the backend sent none. */
   usage: Usage | null;
   model: string;
+  /** The answering call's tool calls (fragments merged by index), in index order; empty when it made none. */
+  toolCalls: ToolCall[];
+  /** Why the answering call stopped; null when the backend did not say. */
+  finishReason: FinishReason | null;
 }
 
 export interface ChainCallOptions {
@@ -60,7 +65,7 @@ export interface ChainSettings extends Pick<ProviderSettings, "timeout_ms"> {
  * Call the chain: each entry with up to 2 retries of retryable errors (backoff 1 s, 2 s, or
  * retryAfterMs, capped at 30 s), then the next entry whose `on` holds the last error's type
  * (entries whose `on` does not are skipped). Streams (request.stream = true). Resolves with the
- * answering call's text, usage and model; rejects with the last error, unchanged, when all failed
+ * answering call's text, usage, model, tool calls and finish reason; rejects with the last error, unchanged, when all failed
  * or the signal aborted. Never retries after abort.
  */
 export async function callChain(chain: readonly ChainEntry[], request: ProviderRequest, opts: ChainCallOptions): Promise<ChainAnswer> {
@@ -85,6 +90,8 @@ export async function callChain(chain: readonly ChainEntry[], request: ProviderR
       }
       let text = "";
       let usage: Usage | null = null;
+      let finishReason: FinishReason | null = null;
+      let calls: ToolCallParts | null = null;
       try {
         for await (const d of entry.provider.stream(req, signal)) {
           if (d.type === "text") {
@@ -92,10 +99,12 @@ export async function callChain(chain: readonly ChainEntry[], request: ProviderR
             dirty = true;
             opts.onText?.(d.text);
           } else if (d.type === "usage") usage = d.usage;
+          else if (d.type === "finish") finishReason = d.reason;
+          else (calls ??= new ToolCallParts()).add(d);
         }
         // A provider that ignores its signal (echo) must not answer a cancelled turn.
         if (signal.aborted) throw new AbortedError();
-        return { text, usage, model: entry.model };
+        return { text, usage, model: entry.model, toolCalls: calls ? calls.calls() : [], finishReason };
       } catch (err) {
         last = err;
         if (signal.aborted) throw err;

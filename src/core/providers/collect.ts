@@ -34,7 +34,7 @@ export class KnownDeltas implements AsyncIterable<ProviderDelta> {
 /** The deltas folded into a reply (text concatenated, tool-call fragments merged by index, the last usage and finish reason). */
 function fold(deltas: readonly ProviderDelta[]): CollectedReply {
   let text = "";
-  let calls: Map<number, { id?: string; name?: string; arguments: string }> | null = null;
+  let calls: ToolCallParts | null = null;
   let usage: Usage | null = null;
   let finishReason: FinishReason | null = null;
   for (let i = 0; i < deltas.length; i++) {
@@ -42,26 +42,35 @@ function fold(deltas: readonly ProviderDelta[]): CollectedReply {
     if (d.type === "text") text += d.text;
     else if (d.type === "usage") usage = d.usage;
     else if (d.type === "finish") finishReason = d.reason;
-    else {
-      calls ??= new Map();
-      const call = calls.get(d.index) ?? { arguments: "" };
-      if (d.id) call.id = d.id;
-      if (d.name) call.name = d.name;
-      call.arguments += d.arguments;
-      calls.set(d.index, call);
-    }
+    else (calls ??= new ToolCallParts()).add(d);
   }
-  return { text, toolCalls: calls ? toolCallsOf(calls) : [], usage, finishReason };
+  return { text, toolCalls: calls ? calls.calls() : [], usage, finishReason };
 }
 
-function toolCallsOf(calls: Map<number, { id?: string; name?: string; arguments: string }>): ToolCall[] {
-  return [...calls.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, c]): ToolCall => {
-      // A nameless call cannot be run, and the model could not be told which one failed.
-      if (!c.name) throw new ProviderError(`provider sent tool call ${index} without a name`, 200, null);
-      return { id: c.id ?? `call_${index}`, type: "function", function: { name: c.name, arguments: c.arguments } };
-    });
+/**
+ * Streamed tool-call fragments merged by `index` (the one accumulator: collect and the provider
+ * chain both fold with it): `id` and `name` from whichever fragment carries them, `arguments`
+ * appended; a missing (or null) field is the same as an absent one.
+ */
+export class ToolCallParts {
+  #calls = new Map<number, { id?: string; name?: string; arguments: string }>();
+  add(d: Extract<ProviderDelta, { type: "tool_call" }>): void {
+    let call = this.#calls.get(d.index);
+    if (!call) this.#calls.set(d.index, (call = { arguments: "" }));
+    if (d.id) call.id = d.id;
+    if (d.name) call.name = d.name;
+    if (d.arguments) call.arguments += d.arguments;
+  }
+  /** The calls in index order. Throws a ProviderError for a call that never got a name. */
+  calls(): ToolCall[] {
+    return [...this.#calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, c]): ToolCall => {
+        // A nameless call cannot be run, and the model could not be told which one failed.
+        if (!c.name) throw new ProviderError(`provider sent tool call ${index} without a name`, 200, null);
+        return { id: c.id ?? `call_${index}`, type: "function", function: { name: c.name, arguments: c.arguments } };
+      });
+  }
 }
 
 /** A provider from its `stream`: `complete` is the streamed text collected, so the two never disagree. */

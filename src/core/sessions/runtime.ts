@@ -286,7 +286,18 @@ export class TurnRuntime implements Intake {
     const result: TurnResult = answer.cancelled ? { text: "Cancelled.", error: answer.result.error } : answer.result;
     const waiting = this.#queue.depth(key) > 1;
     const state: SessionState = waiting ? "active" : result.error && !answer.cancelled ? "errored" : "idle";
-    const entry = await this.#o.store.recordTurn({ adapter, inbound: m, receivedAt, reply: result, model: answer.model, usage: answer.usage, inContext: answer.inContext, state, at: clock.now() });
+    const entry = await this.#o.store.recordTurn({
+      adapter,
+      inbound: m,
+      receivedAt,
+      reply: result,
+      model: answer.model,
+      usage: answer.usage,
+      inContext: answer.inContext,
+      state,
+      at: clock.now(),
+      ...(answer.tools.length > 0 ? { tools: answer.tools } : {}),
+    });
     if (entry) this.#courier.add(entry);
     else this.#o.log.warn(`${adapter}: ${m.id} in ${m.conversation} already had a reply; this turn's was not kept`);
     this.#changed();

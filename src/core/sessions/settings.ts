@@ -13,6 +13,7 @@ export async function agentSettings(config: BosunConfig, primary: Provider, env:
     contextTokens: a.context_tokens,
     maxConcurrentTurns: a.max_concurrent_turns,
     maxReplyChars: a.max_reply_chars,
+    maxToolSteps: a.max_tool_steps,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { WriteBatcher } from "../db-batch.ts";
+import type { ToolStep } from "../integrations/types.ts";
 import type { InboundMessage, ReplyError, TranscriptEntry } from "../messages.ts";
 import { sessionId, sessionKey } from "./key.ts";
 import type {
@@ -74,6 +75,14 @@ const parseError = (text: string | null): ReplyError | null => {
 };
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * A session's page shows its newest `limit` messages with the tool steps between them; past this
+ * many tool rows more, the oldest are left out (max_tool_steps can be up to 1,000 a turn).
+ */
+const MAX_TOOL_ROWS = 2_000;
+
+type MessageRow = { role: TranscriptMessage["role"]; content: string; inbound_id: string; model: string | null; error_type: string | null; created_at: number };
+
 /** The session store on the bosun database (node:sqlite). Every statement is prepared once. */
 export class SqliteSessionStore implements SessionStore {
   #s: Record<string, StatementSync>;
@@ -119,7 +128,14 @@ export class SqliteSessionStore implements SessionStore {
       deadCount: p(`UPDATE sessions SET pending_out = MAX(pending_out - 1, 0), dead_out = dead_out + 1 WHERE id = (SELECT session_id FROM outbox WHERE id = ?)`),
       setTitle: p(`UPDATE sessions SET title = ? WHERE id = ?`),
       stopped: p(`SELECT key FROM sessions WHERE state = 'stopped'`),
-      transcript: p(`SELECT role, content, inbound_id, model, error_type, created_at FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?`),
+      // A channel's transcript is the conversation: no tool rows.
+      transcript: p(`SELECT role, content, inbound_id, model, error_type, created_at FROM messages WHERE session_id = ? AND role != 'tool' ORDER BY seq DESC LIMIT ?`),
+      // A session's page: from its limit-th newest message on, with the tool rows between.
+      sessionMessages: p(
+        `SELECT role, content, inbound_id, model, error_type, created_at FROM messages WHERE session_id = ?
+           AND seq >= COALESCE((SELECT seq FROM messages WHERE session_id = ? AND role != 'tool' ORDER BY seq DESC LIMIT 1 OFFSET ?), 0)
+         ORDER BY seq DESC LIMIT ?`,
+      ),
       sessionById: p(`SELECT * FROM sessions WHERE id = ?`),
       sessionByPrefix: p(`SELECT * FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 2`),
       waiting: p(`SELECT message_id, text, received_at FROM inbox WHERE replied_at IS NULL AND adapter = ? AND conversation = ? AND COALESCE(thread, '') = ? ORDER BY received_at, rowid`),
@@ -189,6 +205,8 @@ export class SqliteSessionStore implements SessionStore {
       const first = s.completeInbox!.run(t.reply.text, errorJson, iso(t.at), t.adapter, t.inbound.conversation, t.inbound.id);
       if (Number(first.changes) !== 1) return null;
       s.insertMessage!.run(id, "user", t.inbound.text, t.inbound.id, null, null, ctx, t.receivedAt);
+      // The turn's tool calls, between the question and the reply; never in a prompt (in_context 0).
+      for (const step of t.tools ?? []) s.insertMessage!.run(id, "tool", stepJson(step), t.inbound.id, null, null, 0, t.at);
       s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at);
       const errType = t.reply.error?.type ?? null;
       s.finishSession!.run(t.state, t.at, t.usage?.in ?? 0, t.usage?.out ?? 0, errType, errType ? t.at : null, id);
@@ -282,7 +300,8 @@ export class SqliteSessionStore implements SessionStore {
 
   async transcript(key: string, limit: number): Promise<TranscriptEntry[]> {
     const id = sessionId(key);
-    const answered: TranscriptEntry[] = this.#transcript(id, limit).map((m) => ({
+    const rows = (this.#s.transcript!.all(id, limit) as MessageRow[]).reverse().map(transcriptMessage);
+    const answered: TranscriptEntry[] = rows.map((m) => ({
       role: m.role === "user" ? "user" : "agent",
       id: m.inboundId,
       text: m.content,
@@ -307,18 +326,15 @@ export class SqliteSessionStore implements SessionStore {
       receivedAt: Date.parse(w.received_at),
     }));
     const outbox = (this.#s.openOutbox!.all(row.id) as OutboxRow[]).map(outboxEntry);
-    return { ...info, messages: this.#transcript(row.id, limit), waitingMessages: waiting, outbox };
+    const n = Math.max(1, Math.floor(limit));
+    const messages = (this.#s.sessionMessages!.all(row.id, row.id, n - 1, n + MAX_TOOL_ROWS) as MessageRow[]).reverse().map(transcriptMessage);
+    return { ...info, messages, waitingMessages: waiting, outbox };
   }
 
   async counts(): Promise<StoreCounts> {
     const s = this.#s.countSessions!.get() as { total: number; active: number; errored: number };
     const o = this.#s.countOutbox!.get() as { pending: number; dead: number };
     return { sessions: { total: s.total, active: s.active, errored: s.errored }, outbox: { pending: o.pending, dead: o.dead } };
-  }
-
-  #transcript(id: string, limit: number): TranscriptMessage[] {
-    const rows = this.#s.transcript!.all(id, limit) as Array<{ role: "user" | "assistant"; content: string; inbound_id: string; model: string | null; error_type: string | null; created_at: number }>;
-    return rows.reverse().map((r) => ({ role: r.role, content: r.content, inboundId: r.inbound_id, model: r.model, errorType: r.error_type, createdAt: r.created_at }));
   }
 
   /** A session by exact id, key, or a unique id prefix (an ambiguous prefix finds none). */
@@ -337,6 +353,39 @@ export class SqliteSessionStore implements SessionStore {
 function parseCursor(cursor: string): { at: number; id: string } | null {
   const m = /^(\d{1,16})\.([0-9a-f]{16})$/.exec(cursor);
   return m ? { at: Number(m[1]), id: m[2]! } : null;
+}
+
+function transcriptMessage(r: MessageRow): TranscriptMessage {
+  const m: TranscriptMessage = { role: r.role, content: r.content, inboundId: r.inbound_id, model: r.model, errorType: r.error_type, createdAt: r.created_at };
+  if (r.role === "tool") {
+    const tool = parseStep(r.content);
+    if (tool) m.tool = tool;
+  }
+  return m;
+}
+
+/** A tool step as its row stores it: the step's own fields only. */
+function stepJson(s: ToolStep): string {
+  return JSON.stringify({ name: s.name, source: s.source, arguments: s.arguments, result: s.result, isError: s.isError, durationMs: s.durationMs });
+}
+
+/** A stored tool row's step; undefined for one that does not parse as a step (it is shown as its text). */
+function parseStep(text: string): ToolStep | undefined {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== "object" || typeof v.name !== "string" || typeof v.arguments !== "string" || typeof v.result !== "string") return undefined;
+  return {
+    name: v.name,
+    source: typeof v.source === "string" ? v.source : null,
+    arguments: v.arguments,
+    result: v.result,
+    isError: v.isError === true,
+    durationMs: typeof v.durationMs === "number" && Number.isFinite(v.durationMs) ? v.durationMs : 0,
+  };
 }
 
 function outboxEntry(r: OutboxRow): OutboxEntry {

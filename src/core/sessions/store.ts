@@ -1,3 +1,4 @@
+import type { ToolStep } from "../integrations/types.ts";
 import type { InboundMessage, ReplyError, TranscriptEntry, TurnResult } from "../messages.ts";
 
 // The session store's contract (semantics §4). The runtime and the API read and write sessions
@@ -63,6 +64,8 @@ export interface TurnRecord {
   /** The session's state once this turn is done. */
   state: SessionState;
   at: number;
+  /** The tool calls the turn ran, in order: stored between the user message and the reply, never in a prompt. */
+  tools?: ToolStep[];
 }
 
 /** A session's metadata (semantics §4). Times are epoch ms. */
@@ -76,6 +79,7 @@ export interface SessionInfo {
   state: SessionState;
   createdAt: number;
   lastActivityAt: number;
+  /** User messages and replies (tool steps are not counted: they are not messages of the conversation). */
   messageCount: number;
   tokensIn: number;
   tokensOut: number;
@@ -105,11 +109,15 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
-/** One message of a session's transcript. */
+/**
+ * One message of a session's transcript, or one tool call of a turn (role "tool", between the
+ * user message and the reply; `content` is the stored JSON, `tool` it parsed, absent when it does not parse).
+ */
 export interface TranscriptMessage {
-  role: "user" | "assistant";
+  role: "user" | "assistant" | "tool";
   content: string;
-  /** user: its id; assistant: the id of the message it answers. */
+  tool?: ToolStep;
+  /** user: its id; assistant and tool: the id of the message it answers. */
   inboundId: string;
   model: string | null;
   errorType: string | null;
@@ -155,9 +163,9 @@ export interface SessionStore {
   markRetry(id: number, error: string, nextAttemptAt: number): Promise<void>;
   /** Give up on a row after `attempts` failed attempts (or its age). */
   markDead(id: number, error: string, attempts: number): Promise<void>;
-  /** A conversation's transcript as a channel shows it (oldest first, at most `limit`). */
+  /** A conversation's transcript as a channel shows it (oldest first, at most `limit`; no tool steps). */
   transcript(key: string, limit: number): Promise<TranscriptEntry[]>;
-  /** One session by id, unique id prefix or key, with its transcript (its newest `limit` messages). */
+  /** One session by id, unique id prefix or key, with its transcript (its newest `limit` messages, with the tool steps between them). */
   session(idOrKey: string, limit?: number): Promise<SessionDetail | null>;
   counts(): Promise<StoreCounts>;
   /** Sessions by metadata only (never a network call): indexed, newest activity first, a page at a time. */

@@ -26,7 +26,8 @@ export const createSessionsTable: Migration = `CREATE TABLE IF NOT EXISTS sessio
 
 /**
  * The message log. A user message and the reply to it are written together once the reply
- * exists; in_context is 0 for what never goes back into a prompt (commands, failed turns).
+ * exists, with the turn's tool calls between them (role 'tool', content the step as JSON);
+ * in_context is 0 for what never goes back into a prompt (commands, failed turns, tool rows).
  */
 export const createMessagesTable: Migration = `CREATE TABLE IF NOT EXISTS messages (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
