@@ -83,7 +83,7 @@ class McpSource implements ToolSource {
 
   async list(signal: AbortSignal): Promise<SourceTool[]> {
     const conn = this.#live();
-    const [{ ListToolsResultSchema }] = await Promise.all([import("@modelcontextprotocol/sdk/types.js")]);
+    const { ListToolsResultSchema } = await import("@modelcontextprotocol/sdk/types.js");
     const out: SourceTool[] = [];
     let cursor: string | undefined;
     for (let page = 0; ; page++) {
@@ -179,7 +179,7 @@ class McpSource implements ToolSource {
     this.#set("running", null);
     this.#log.info(`running${conn.pid !== null ? ` (pid ${conn.pid})` : ""}`);
     this.#emit("connected");
-    const cancelHealthy = this.#d.clock.after(this.#config.healthy_after_ms, () => (this.#failures = 0));
+    const cancelHealthy = this.#d.clock.after(this.#config.healthy_after_ms, () => undefined);
     const stopped = new Promise<string>((resolve) => stop.addEventListener("abort", () => resolve("stopped"), { once: true }));
     const why = await Promise.race([conn.ended, stopped]);
     cancelHealthy();

@@ -1,0 +1,353 @@
+import type { ConsolaInstance } from "consola";
+import { fingerprint } from "../adapters/fingerprint.ts";
+import type { ComposioConfig, IntegrationsConfig, McpServerConfig } from "../config/integrations-schema.ts";
+import { BosunError, errorMessage } from "../errors.ts";
+import type { ToolCall } from "../providers/types.ts";
+import type { Clock } from "../util/clock.ts";
+import { activeSet, IntegrationsCache, type CacheEntry } from "./cache.ts";
+import { ToolFilter } from "./filters.ts";
+import { buildOffer, type Listing, type Offer } from "./offer.ts";
+import { sourceRows } from "./rows.ts";
+import { runCall } from "./run-call.ts";
+import type {
+  ComposioSource,
+  ConnectStart,
+  IntegrationsReport,
+  IntegrationsService,
+  OfferedTool,
+  SourceReport,
+  SourceTool,
+  ToolBox,
+  ToolkitConnection,
+  ToolNote,
+  ToolReport,
+  ToolSource,
+  ToolStep,
+} from "./types.ts";
+
+/** A turn waits this long at most for a source's listing; a slower one is left out of that turn and fills the cache when it answers. */
+const LIST_WAIT_MS = 10_000;
+
+export interface HubDeps {
+  log: ConsolaInstance;
+  clock: Clock;
+  random: () => number;
+  env: Record<string, string | undefined>;
+  /** Hides the gateway's secrets in what tools return and in what is stored of a call. */
+  redact: (text: string) => string;
+  /** The rows changed (state, counts, reasons): status and the dashboard follow them. */
+  emit?: (rows: SourceReport[]) => void;
+  mcp: (name: string, config: McpServerConfig, deps: { log: ConsolaInstance; clock: Clock; random: () => number; env: Record<string, string | undefined> }) => ToolSource;
+  composio: (config: ComposioConfig, deps: { log: ConsolaInstance; clock: Clock; redact: (text: string) => string }) => ComposioSource;
+}
+
+/** One configured source and what the hub knows of it. */
+export interface Slot {
+  source: ToolSource;
+  /** The cache key: kind, name and the config's fingerprint (semantics §6: per config identity). */
+  key: string;
+  fingerprint: string;
+  filter: ToolFilter;
+  callTimeoutMs: number;
+  /** Tools of the last successful listing, kept while the source is down so reports can say why each is missing. */
+  lastKnown: readonly SourceTool[];
+  /** Why the last listing failed (null after one that worked). */
+  listError: string | null;
+  /** Composio: the last live connections listing and the configured toolkits. */
+  connections: ToolkitConnection[] | null;
+  toolkits: readonly string[];
+  inflight: Promise<CacheEntry> | null;
+  /** Bumped by every invalidation: a listing that started before one is returned but not stored. */
+  generation: number;
+}
+
+/**
+ * The integrations hub: starts and stops the configured sources, owns the cache of semantics §6,
+ * builds what the agent is offered (ToolBox) and answers the API's integrations calls
+ * (IntegrationsService). Listing connections (a report) syncs the cache with the live active set;
+ * a source's change events invalidate its entry directly.
+ */
+export class IntegrationHub implements ToolBox, IntegrationsService {
+  #d: HubDeps;
+  #log: ConsolaInstance;
+  #cache: IntegrationsCache;
+  #slots = new Map<string, Slot>();
+  #maxTools: number;
+  #offer: Offer | null = null;
+  #lastRows = "";
+
+  constructor(config: IntegrationsConfig, deps: HubDeps) {
+    this.#d = deps;
+    this.#log = deps.log.withTag("integrations");
+    this.#cache = new IntegrationsCache(deps.clock, config.cache_ttl_ms, (line) => this.#log.info(line));
+    this.#maxTools = config.max_tools;
+    this.configure(config);
+  }
+
+  /** Whether any source is configured (the agent offers no tools and takes its fast path when none is). */
+  get empty(): boolean {
+    return this.#slots.size === 0;
+  }
+
+  /** Apply [integrations] (at start and on reload): sources whose config changed are replaced, removed ones stopped, new ones started. */
+  configure(config: IntegrationsConfig): void {
+    this.#cache.ttlMs = config.cache_ttl_ms;
+    this.#maxTools = config.max_tools;
+    const want = new Map<string, { key: string; fp: string; make: () => Slot }>();
+    for (const [name, c] of Object.entries(config.mcp)) {
+      // The command's order matters (the adapter fingerprint sorts lists), so it goes in joined.
+      const fp = fingerprint({ ...c, command: c.command?.join("\u0000") });
+      want.set(name, { key: `mcp:${name}#${fp}`, fp, make: () => this.#slot(this.#d.mcp(name, c, this.#sourceDeps(`mcp:${name}`)), `mcp:${name}#${fp}`, fp, c, `[integrations.mcp.${name}]`, []) });
+    }
+    const cc = config.composio;
+    if (cc) {
+      const fp = fingerprint(cc);
+      want.set("composio", { key: `composio#${fp}`, fp, make: () => this.#slot(this.#d.composio(cc, { log: this.#d.log.withTag("composio"), clock: this.#d.clock, redact: this.#d.redact }), `composio#${fp}`, fp, cc, "[integrations.composio]", cc.toolkits) });
+    }
+    for (const [name, slot] of [...this.#slots]) {
+      if (want.get(name)?.fp === slot.fingerprint) continue;
+      this.#slots.delete(name);
+      void slot.source.stop().catch((err) => this.#log.warn(`stopping ${name}: ${errorMessage(err)}`));
+    }
+    for (const [name, w] of want) {
+      if (this.#slots.has(name)) continue;
+      const slot = w.make();
+      this.#slots.set(name, slot);
+      slot.source.onChange((why) => this.#changed(slot, why));
+      slot.source.start();
+    }
+    this.#cache.retain(new Set([...this.#slots.values()].map((s) => s.key)));
+    this.#touch();
+  }
+
+  /** Stop every source. */
+  async stop(): Promise<void> {
+    const slots = [...this.#slots.values()];
+    this.#slots.clear();
+    await Promise.all(slots.map((s) => s.source.stop().catch((err) => this.#log.warn(`stopping ${s.source.name}: ${errorMessage(err)}`))));
+  }
+
+  /** Resolves once no MCP server is still starting, or after `timeoutMs` (a one-shot CLI report waits for its servers). */
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = this.#d.clock.monotonic() + timeoutMs;
+    while ([...this.#slots.values()].some((s) => s.source.health().state === "starting") && this.#d.clock.monotonic() < deadline) {
+      await this.#d.clock.sleep(50);
+    }
+  }
+
+  // ---- ToolBox (the agent) ----
+
+  async offered(signal: AbortSignal): Promise<OfferedTool[]> {
+    if (this.#slots.size === 0) return [];
+    const waits = [...this.#slots.values()].filter((s) => this.#listable(s) && !this.#cache.get(s.key));
+    if (waits.length > 0) {
+      const timeout = new AbortController();
+      await Promise.race([
+        Promise.all(waits.map((s) => this.#ensure(s).catch(() => undefined))),
+        this.#d.clock.sleep(LIST_WAIT_MS, AbortSignal.any([signal, timeout.signal])),
+      ]);
+      timeout.abort();
+    }
+    return this.#current().offered;
+  }
+
+  run(call: ToolCall, offered: readonly OfferedTool[], signal: AbortSignal): Promise<ToolStep> {
+    return runCall(call, offered, { slots: this.#slots, clock: this.#d.clock, redact: this.#d.redact, log: this.#log }, signal);
+  }
+
+  // ---- IntegrationsService (the API) ----
+
+  async report(opts: { refresh?: boolean } = {}): Promise<IntegrationsReport> {
+    if (opts.refresh) {
+      this.#cache.clear("refresh asked for");
+      for (const s of this.#slots.values()) s.generation++;
+    }
+    const signal = AbortSignal.timeout(LIST_WAIT_MS * 3);
+    await Promise.all([...this.#slots.values()].map((s) => this.#listNow(s, signal)));
+    this.#touch();
+    const offer = this.#current();
+    return { sources: this.#rows(), offered: offer.offered.length, maxTools: this.#maxTools, at: new Date(this.#d.clock.now()).toISOString() };
+  }
+
+  async tools(source?: string): Promise<ToolReport[]> {
+    if (source !== undefined && !this.#knows(source)) {
+      throw new BosunError("integration_unknown", `no tool source is named ${JSON.stringify(source.slice(0, 80))}`, { hint: `configured: ${[...this.#sourceNames()].join(", ") || "none"}; \`bosun integrations\` lists them` });
+    }
+    await this.report();
+    const all = this.#current().reports;
+    if (source === undefined) return all;
+    const [name, toolkit] = source.split(":", 2) as [string, string | undefined];
+    return all.filter((r) => r.source === name && (toolkit === undefined || r.toolkit === toolkit));
+  }
+
+  async connect(toolkit: string): Promise<ConnectStart> {
+    const c = this.#composio();
+    const started = await c.source.connect(toolkit, AbortSignal.timeout(LIST_WAIT_MS * 3));
+    this.#invalidate(c, `connect flow for ${toolkit} started`);
+    return { toolkit, redirectUrl: started.redirectUrl, accountId: started.accountId };
+  }
+
+  async disconnect(toolkit: string): Promise<{ removed: number }> {
+    const c = this.#composio();
+    const removed = await c.source.disconnect(toolkit, AbortSignal.timeout(LIST_WAIT_MS * 3));
+    this.#invalidate(c, `${toolkit} disconnected`);
+    return { removed };
+  }
+
+  /** The rows as they stand (no network): for status, with fresh cache ages. */
+  rows(): SourceReport[] {
+    return this.#rows();
+  }
+
+  // ---- internals ----
+
+  #slot(source: ToolSource, key: string, fp: string, c: { allow?: string[]; deny?: string[]; call_timeout_ms: number }, table: string, toolkits: readonly string[]): Slot {
+    return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, connections: null, toolkits, inflight: null, generation: 0 };
+  }
+
+  #sourceDeps(tag: string) {
+    return { log: this.#d.log.withTag(tag), clock: this.#d.clock, random: this.#d.random, env: this.#d.env };
+  }
+
+  #composio(): Slot & { source: ComposioSource } {
+    const s = this.#slots.get("composio");
+    if (!s || s.source.kind !== "composio") throw new BosunError("integration_unknown", "Composio is not configured", { hint: "add [integrations.composio] with api_key and toolkits to bosun.toml" });
+    return s as Slot & { source: ComposioSource };
+  }
+
+  /** Whether a listing can be asked for: an MCP server only while it runs. */
+  #listable(s: Slot): boolean {
+    return s.source.kind === "composio" || s.source.health().state === "running";
+  }
+
+  /** A report's listing: Composio's connections live (then the cache sync), an MCP server's tools when its entry is stale. */
+  async #listNow(s: Slot, signal: AbortSignal): Promise<void> {
+    try {
+      if (s.source.kind === "composio") {
+        const conns = await (s.source as ComposioSource).connections(signal);
+        s.connections = conns;
+        this.#cache.sync(this.#liveActive(s, conns), [s.key]);
+        if (!this.#cache.get(s.key)) await this.#ensure(s, conns);
+        else s.listError = null;
+      } else if (this.#listable(s) && !this.#cache.get(s.key)) {
+        await this.#ensure(s);
+      }
+    } catch (err) {
+      s.listError = errorMessage(err);
+    }
+  }
+
+  /** The active set a Composio entry is compared with: active toolkits, only the configured ones when the config names some. */
+  #liveActive(s: Slot, conns: readonly ToolkitConnection[]): Set<string> {
+    const live = activeSet(conns);
+    if (s.toolkits.length === 0) return live;
+    const wanted = new Set(s.toolkits);
+    return new Set([...live].filter((t) => wanted.has(t)));
+  }
+
+  /** The slot's cache entry, listing the source when there is none (one listing at a time per source). A failure is never cached. */
+  #ensure(s: Slot, conns?: ToolkitConnection[]): Promise<CacheEntry> {
+    const hit = this.#cache.get(s.key);
+    if (hit) return Promise.resolve(hit);
+    if (s.inflight) return s.inflight;
+    const generation = s.generation;
+    const run = (async (): Promise<CacheEntry> => {
+      const signal = AbortSignal.timeout(LIST_WAIT_MS * 3);
+      let tools: SourceTool[];
+      let active: Set<string> | null = null;
+      if (s.source.kind === "composio") {
+        const c = s.source as ComposioSource;
+        const connections = conns ?? (await c.connections(signal));
+        s.connections = connections;
+        active = this.#liveActive(s, connections);
+        tools = active.size === 0 ? [] : await c.toolsOf([...active].sort(), signal);
+      } else {
+        tools = await s.source.list(signal);
+      }
+      const entry: CacheEntry = { tools, active, cachedAt: this.#d.clock.now() };
+      s.lastKnown = tools;
+      s.listError = null;
+      // Listed before an invalidation: good for this caller, but the next one lists again.
+      if (generation === s.generation) {
+        this.#cache.set(s.key, tools, active);
+        this.#log.debug(`listed ${s.source.name}: ${tools.length} tools`);
+      }
+      return entry;
+    })();
+    s.inflight = run;
+    run.then(
+      () => this.#touch(),
+      (err) => {
+        s.listError = errorMessage(err);
+        this.#log.warn(`listing ${s.source.name} failed (not cached): ${s.listError}`);
+        this.#touch();
+      },
+    ).finally(() => {
+      if (s.inflight === run) s.inflight = null;
+    });
+    return run;
+  }
+
+  #invalidate(s: Slot, why: string): void {
+    s.generation++;
+    this.#cache.invalidate(s.key, why);
+    this.#touch();
+  }
+
+  /** A source said its tools changed (restart, down, tools/list_changed, a connect flow). */
+  #changed(s: Slot, why: string): void {
+    if (this.#slots.get(s.source.name) !== s) return;
+    this.#invalidate(s, why);
+    // A server that came back is listed at once, so the next turn and the dashboard see its tools.
+    if (s.source.kind === "mcp" && this.#listable(s)) void this.#ensure(s).catch(() => undefined);
+  }
+
+  /** Something changed: the offer is built again when next asked for, and the rows are sent when they differ. */
+  #touch(): void {
+    this.#offer = null;
+    if (!this.#d.emit) return;
+    const rows = this.#rows();
+    const text = JSON.stringify(rows.map(({ cacheAgeMs: _a, ...r }) => r));
+    if (text === this.#lastRows) return;
+    this.#lastRows = text;
+    this.#d.emit(rows);
+  }
+
+  #current(): Offer {
+    this.#offer ??= buildOffer([...this.#slots.values()].map((s) => this.#listing(s)), this.#maxTools);
+    return this.#offer;
+  }
+
+  #listing(s: Slot): Listing {
+    const entry = this.#cache.peek(s.key);
+    return { source: s.source.name, filter: s.filter, tools: entry?.tools ?? s.lastKnown, blocked: this.#blocked(s, entry) };
+  }
+
+  /** Why none of a source's tools can be offered now, or null. */
+  #blocked(s: Slot, entry: CacheEntry | undefined): ToolNote | null {
+    const h = s.source.health();
+    if (s.source.kind === "mcp" && h.state !== "running") {
+      return { code: "source_down", message: `MCP server ${s.source.name} is ${h.state}${h.lastError ? `: ${h.lastError}` : ""}` };
+    }
+    if (!entry && s.listError) return { code: "unavailable", message: `listing ${s.source.name} failed (nothing cached): ${s.listError}` };
+    return null;
+  }
+
+  #rows(): SourceReport[] {
+    const offer = this.#current();
+    return [...this.#slots.values()].flatMap((s) => sourceRows(s, this.#cache.peek(s.key), this.#cache.age(s.key), offer, this.#blocked(s, this.#cache.peek(s.key))));
+  }
+
+  *#sourceNames(): Iterable<string> {
+    for (const s of this.#slots.values()) {
+      yield s.source.name;
+      if (s.source.kind === "composio") for (const t of s.toolkits) yield `composio:${t}`;
+    }
+  }
+
+  #knows(name: string): boolean {
+    if (this.#slots.has(name)) return true;
+    const [head, toolkit] = name.split(":", 2);
+    return head === "composio" && toolkit !== undefined && this.#slots.has("composio");
+  }
+}
