@@ -24,7 +24,9 @@ export function summarise(reports: readonly ToolReport[]): string | null {
       const first = r.notes.find((n) => n.code !== "renamed");
       if (first) counts.set(WORDS[first.code], (counts.get(WORDS[first.code]) ?? 0) + 1);
     }
-    parts.push(`${missing.length} of ${reports.length} not offered: ${[...counts].map(([w, n]) => `${n} ${w}`).join(", ")}`);
+    // In the table's order, whatever order the tools came in.
+    const listed = Object.values(WORDS).filter((w) => counts.has(w));
+    parts.push(`${missing.length} of ${reports.length} not offered: ${listed.map((w) => `${counts.get(w)} ${w}`).join(", ")}`);
   }
   if (renamed > 0) parts.push(`${renamed} renamed`);
   return parts.length ? parts.join("; ") : null;
