@@ -189,7 +189,7 @@ describe("why a tool is not offered", () => {
     expect(report).toMatchObject({ offered: 4, maxTools: 4 });
     expect(report.sources.find((r) => r.name === "alpha")!.reason).toBe("2 of 4 not offered: 1 denied, 1 schema rejected; 1 renamed");
     b.tools = [{ name: "other", inputSchema: obj() }];
-    expect((await hub.tools("beta"))[0]!.notes.map((n) => n.code)).toEqual(["renamed"]); // cached within the TTL
+    expect((await hub.tools("beta")).map((t) => t.name)).toEqual(["omega", "search", "zeta"]); // cached within the TTL
     const c = new FakeMcp("gamma");
     c.tools = [{ name: "nope", inputSchema: obj() }];
     const { hub: h2 } = hubWith({ mcp: { gamma: { command: ["x"], allow: ["read_*"] } } }, { mcp: { gamma: c } });
