@@ -28,6 +28,7 @@ export function attachedSource(connect: () => GatewayApi, opts: ReconnectOptions
     mode: "attached",
     actions: dashboardActions(connect),
     sessions: { sessions: (r) => connect().sessions(r), session: (id) => connect().session(id) },
+    integrations: { integrations: (r) => connect().integrations(r), integrationTools: (r) => connect().integrationTools(r) },
     subscribe(listener, onConnection) {
       const stop = new AbortController();
       void (async () => {

@@ -34,11 +34,15 @@ const TONES = new Map<string, Tone>([
   ["stale", "warn"],
   ["connecting", "warn"],
   ["refreshing", "warn"],
+  // A Composio toolkit without an active account: nothing broke, but its tools are not offered.
+  ["not_connected", "warn"],
   ["failed", "bad"],
   ["error", "bad"],
   ["broken", "bad"],
   ["errored", "bad"],
   ["crashed", "bad"],
+  // A source whose listing failed (never cached: the next read tries again).
+  ["unavailable", "bad"],
   ["stopped", "muted"],
   ["missing", "muted"],
   ["cancelled", "muted"],

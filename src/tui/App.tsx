@@ -17,6 +17,7 @@ import { useClock } from "./useClock.ts";
 import { useControl } from "./useControl.ts";
 import { useSourceEvents } from "./useSourceEvents.ts";
 import { useSessions } from "./useSessions.ts";
+import { useIntegrations } from "./useIntegrations.ts";
 import { initialDashboardState } from "./state.ts";
 
 /** Panes whose backing part exists today; the rest show a "not built yet" line. */
@@ -32,6 +33,8 @@ export interface AppProps {
   now?: () => number;
   /** How often the clock ticks (countdowns, ages, notice expiry); 1 s by default. */
   tickMs?: number;
+  /** How often the Integrations pane reads the gateway while it shows; 5 s by default. */
+  integrationsPollMs?: number;
 }
 
 const DEFAULT_ROWS = 24;
@@ -41,7 +44,7 @@ const DEFAULT_COLUMNS = 100;
 const CHROME_ROWS = 3;
 
 /** The dashboard root: one reducer fed by the source, keys mapped to actions. */
-export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1000 }: AppProps) {
+export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1000, integrationsPollMs }: AppProps) {
   const controls = source.actions !== undefined;
   const [state, dispatch] = useReducer(dashboardReducer, version, (v) => initialDashboardState(v, controls));
   useSourceEvents(source, dispatch, now);
@@ -55,6 +58,8 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
   // One memoised value: a fresh array each render would restart the poll (and read) on every render.
   const sessionsChanged = useMemo(() => [state.status.sessions, state.status.outbox, state.messages], [state.status.sessions, state.status.outbox, state.messages]);
   useSessions(source.sessions, state.pane === "sessions" && !state.help, state.pane === "sessions" ? state.detail : null, sessionsChanged, dispatch);
+  const onIntegrations = state.pane === "integrations";
+  useIntegrations(source.integrations, onIntegrations && !state.help, onIntegrations ? state.detail : null, state.integrationsRefresh, dispatch, now, integrationsPollMs);
   const { exit } = useApp();
   // Ink reports `stdin.isTTY` as is, and for a pipe that is undefined, not false; useInput
   // only stays inactive on a strict `false`, so coerce.
@@ -115,7 +120,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
           <HelpOverlay mode={source.mode} controls={state.controls} height={bodyHeight} scroll={state.helpScroll} />
         ) : (
           <StaleContext.Provider value={gone}>
-            <PaneBody state={state} built={builtPanes} now={shownAt} height={bodyHeight} width={columns} sessionsReadable={source.sessions !== undefined} />
+            <PaneBody state={state} built={builtPanes} now={shownAt} height={bodyHeight} width={columns} sessionsReadable={source.sessions !== undefined} integrationsReadable={source.integrations !== undefined} />
           </StaleContext.Provider>
         )}
       </Box>

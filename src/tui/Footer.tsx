@@ -56,7 +56,7 @@ function footerMode(pane: PaneId, help: boolean, picker: boolean): KeyMode {
 }
 
 function view(pane: PaneId, detail: boolean, filter: string): HintView {
-  return { pane, detail: pane === "adapters" && detail, filtered: filter !== "" };
+  return { pane, detail: (pane === "adapters" || pane === "integrations") && detail, filtered: filter !== "" };
 }
 
 /** As many hints as fit in `room` columns, first ones first, keeping the last two (help, quit). */

@@ -3,6 +3,7 @@ import { AdaptersPane } from "./AdaptersPane.tsx";
 import { CatalogPicker } from "./CatalogPicker.tsx";
 import { InstallsPane } from "./InstallsPane.tsx";
 import { IntegrationsPane } from "./IntegrationsPane.tsx";
+import { IntegrationTools } from "./IntegrationTools.tsx";
 import { LogsPane } from "./LogsPane.tsx";
 import { NotBuilt } from "./NotBuilt.tsx";
 import { SessionsPane } from "./SessionsPane.tsx";
@@ -19,10 +20,12 @@ interface PaneBodyProps {
   width: number;
   /** The source can read sessions (the Sessions pane has nothing to show otherwise). */
   sessionsReadable?: boolean;
+  /** The source can read integrations. */
+  integrationsReadable?: boolean;
 }
 
 /** The active pane (or the catalogue picker over Installs), or its "not built yet" line. Only the active pane renders at all. */
-export function PaneBody({ state, built, now, height, width, sessionsReadable = true }: PaneBodyProps) {
+export function PaneBody({ state, built, now, height, width, sessionsReadable = true, integrationsReadable = true }: PaneBodyProps) {
   const pane = state.pane;
   // Until the first snapshot the status is a placeholder: "No adapters configured" would be a lie.
   if (!state.synced) return null;
@@ -95,8 +98,23 @@ export function PaneBody({ state, built, now, height, width, sessionsReadable = 
         />
       );
     case "integrations":
+      if (state.detail !== null) {
+        const tools = state.integrationTools?.source === state.detail ? state.integrationTools.tools : null;
+        const row = status.integrations.find((x) => x.name === state.detail);
+        return <IntegrationTools source={state.detail} row={row} tools={tools} error={state.integrationToolsError} scroll={state.detailScroll} height={height} width={width} />;
+      }
       return (
-        <IntegrationsPane integrations={visibleIntegrations(state)} total={status.integrations.length} filter={state.filters.integrations} selected={sel} height={height} />
+        <IntegrationsPane
+          integrations={visibleIntegrations(state)}
+          total={status.integrations.length}
+          filter={state.filters.integrations}
+          selected={sel}
+          read={state.integrationsRead}
+          error={state.integrationsError}
+          readable={integrationsReadable}
+          connected={state.connected}
+          height={height}
+        />
       );
     case "logs":
       return <LogsPane logs={visibleLogs(state)} total={state.logs.length} filter={state.filters.logs} offset={sel} height={height} />;

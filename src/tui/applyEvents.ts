@@ -95,8 +95,8 @@ export function applyEvents(state: DashboardState, events: readonly BosunEvent[]
     const added = filter ? logs.filter((l) => logMatches(filter, l)).length : logs.length;
     selected = { ...selected, logs: Math.min(selected.logs + added, LOG_CAP - 1) };
   }
-  // A detail view whose adapter went away has nothing left to show.
-  if (detail !== null && !status.adapters.some((a) => a.name === detail)) detail = null;
+  // A detail view whose adapter went away has nothing left to show (other panes' detail names a session or a tool source).
+  if (detail !== null && state.pane === "adapters" && !status.adapters.some((a) => a.name === detail)) detail = null;
   const detailScroll = detail === null ? 0 : state.detailScroll > 0 ? state.detailScroll + detailAdded : 0;
   return {
     ...state,

@@ -149,17 +149,26 @@ export const KEYMAP: Binding[] = [
   {
     modes: ["pane"],
     keys: "enter",
-    help: "Adapters: details; Sessions: the transcript (esc closes)",
+    // esc closes them: its own row says so.
+    help: "Adapters: details; Sessions: transcript; Integrations: tools",
     hints: [
       { mode: "pane", text: "enter details", when: (v) => v.pane === "adapters" && !v.detail, rank: 20 },
       { mode: "pane", text: "enter transcript", when: (v) => v.pane === "sessions" && !v.detail, rank: 20 },
+      { mode: "pane", text: "enter tools", when: (v) => v.pane === "integrations" && !v.detail, rank: 20 },
     ],
     press: (input, key, ctx) => (isEnter(input, key) ? { kind: "detail", open: !ctx.detail } : null),
   },
   {
     modes: ["pane"],
+    // Listed in the help on the r row. A read (the cache dropped and listed again), not an
+    // action, so a read-only view has it too.
+    hints: [{ mode: "pane", text: "r refresh", when: on("integrations"), rank: 30 }],
+    press: (input, _key, ctx) => (input === "r" && ctx.pane === "integrations" ? { kind: "refresh" } : null),
+  },
+  {
+    modes: ["pane"],
     keys: "r",
-    help: "Adapters: restart the selected adapter",
+    help: "Adapters: restart the adapter; Integrations: refresh",
     control: true,
     hints: [{ mode: "pane", text: "r restart", when: on("adapters"), rank: 30 }],
     press: (input) => (input === "r" ? { kind: "control", op: "restart" } : null),

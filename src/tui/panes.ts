@@ -20,7 +20,7 @@ const TABLE = {
   adapters: { title: "Adapters", built: true, notBuilt: "Adapters arrive with the adapter supervisor (not built yet)." },
   installs: { title: "Installs", built: true, notBuilt: "Installs arrive with the model installer (not built yet)." },
   sessions: { title: "Sessions", built: true, notBuilt: "Sessions arrive with the session runtime (not built yet)." },
-  integrations: { title: "Integrations", built: false, notBuilt: "Integrations arrive with the integrations layer (not built yet)." },
+  integrations: { title: "Integrations", built: true, notBuilt: "Integrations arrive with the integrations layer (not built yet)." },
   logs: { title: "Logs", built: true, notBuilt: "Logs arrive with the logger (not built yet)." },
 } satisfies Record<string, PaneInfo>;
 

@@ -36,6 +36,9 @@ export interface DashboardActions {
 /** The session reads the Sessions pane polls: the listing (the gateway's cache, cheap) and one transcript. */
 export type SessionReads = Pick<GatewayApi, "sessions" | "session">;
 
+/** The integration reads the Integrations pane polls: every source's row (a listing of connections, semantics §6) and one source's tools with why any is not offered. */
+export type IntegrationReads = Pick<GatewayApi, "integrations" | "integrationTools">;
+
 /**
  * Where the dashboard's events come from: the in-process event bus, or an attached
  * gateway's `/v1/events` stream. Both feed the same reducer, so the two views cannot drift.
@@ -46,6 +49,8 @@ export interface DashboardSource {
   actions?: DashboardActions;
   /** Session reads; absent = the Sessions pane can only say so. */
   sessions?: SessionReads;
+  /** Integration reads; absent = the Integrations pane can only say so. */
+  integrations?: IntegrationReads;
   /**
    * Subscribe; must deliver a "snapshot" event first, then every event. After a lost
    * connection is restored, a fresh snapshot must again precede further events.
@@ -59,11 +64,15 @@ export interface DashboardSource {
  * records, then every event), each event redacted, as an attached dashboard gets it over the
  * socket. `actions` is passed through as is; without it the view is read-only.
  */
-export function apiSource(api: Pick<GatewayApi, "events"> & Partial<SessionReads>, redactor: Pick<Redactor, "deep">, actions?: DashboardActions): DashboardSource {
-  const { sessions, session } = api;
+export function apiSource(api: Pick<GatewayApi, "events"> & Partial<SessionReads> & Partial<IntegrationReads>, redactor: Pick<Redactor, "deep">, actions?: DashboardActions): DashboardSource {
+  const { sessions, session, integrations, integrationTools } = api;
   return {
     mode: "in-process",
     ...(sessions && session ? { sessions: { sessions: async (r) => redactor.deep(await sessions.call(api, r)), session: async (id) => redactor.deep(await session.call(api, id)) } } : {}),
+    // A server's errors and tool descriptions may quote a header or a URL with a secret in it.
+    ...(integrations && integrationTools
+      ? { integrations: { integrations: async (r) => redactor.deep(await integrations.call(api, r)), integrationTools: async (r) => redactor.deep(await integrationTools.call(api, r)) } }
+      : {}),
     ...(actions ? { actions } : {}),
     subscribe(listener, onConnection) {
       const following = new AbortController();

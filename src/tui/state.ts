@@ -11,6 +11,7 @@ import { perPane, type PaneId } from "./panes.ts";
 import { DEFAULT_SORT, type SortPane, type SortSpec } from "./sort.ts";
 import type { SessionDetail, SessionInfo } from "../core/sessions/store.ts";
 import type { CatalogItem } from "./source.ts";
+import type { IntegrationsReport, ToolReport } from "../core/integrations/types.ts";
 
 /** The parts of Ink's `Key` the dashboard reads; structural so the store stays free of Ink. */
 export interface KeyInfo {
@@ -168,6 +169,20 @@ export interface DashboardState {
   sessionsError: string | null;
   /** The transcript open on the Sessions pane (`detail` holds its key), as last read. */
   sessionDetail: SessionDetail | null;
+  /**
+   * The Integrations pane's last read (its rows are `status.integrations`, which that read and
+   * an `integrations.state` event both replace: the latest to arrive wins): the offered total
+   * against the limit and when the gateway made it. Null until a read answers.
+   */
+  integrationsRead: { offered: number; maxTools: number; at: string } | null;
+  /** Why the last read of the integrations failed, until one succeeds. */
+  integrationsError: string | null;
+  /** The id of the refresh (`r`) under way; null when none is. */
+  integrationsRefresh: number | null;
+  /** The tools of the source open on the Integrations pane (`detail` holds its name), as last read. */
+  integrationTools: { source: string; tools: readonly ToolReport[] } | null;
+  /** Why the last read of those tools failed, until one succeeds. */
+  integrationToolsError: string | null;
 }
 
 /** UI actions, also what keys translate to. */
@@ -185,6 +200,8 @@ export type UiAction =
   | { kind: "pick"; at?: number }
   | { kind: "cancelInstall"; at?: number }
   | { kind: "uninstall"; at?: number }
+  /** Integrations: drop the cache and read every source again (r). */
+  | { kind: "refresh"; at?: number }
   /** Sessions: reset the selected session (x), stop it or start a stopped one (s). */
   | { kind: "session"; op: "reset" | "toggle"; at?: number }
   | PickerOp
@@ -213,6 +230,10 @@ export type DashboardAction =
   /** A read of the session listing, or of the open transcript, settled. */
   | { kind: "sessionsLoaded"; sessions?: readonly SessionInfo[]; error?: string }
   | { kind: "sessionLoaded"; detail: SessionDetail }
+  /** A read of the integrations settled (`refresh`: the id of the refresh it answers; `at` stamps that notice). */
+  | { kind: "integrationsLoaded"; report?: IntegrationsReport; error?: string; refresh?: number; at?: number }
+  /** A read of one source's tools settled. */
+  | { kind: "integrationToolsLoaded"; source: string; tools?: readonly ToolReport[]; error?: string }
   | UiAction;
 
 export function initialDashboardState(version: string, controls = false): DashboardState {
@@ -247,6 +268,11 @@ export function initialDashboardState(version: string, controls = false): Dashbo
     sessions: [],
     sessionsError: null,
     sessionDetail: null,
+    integrationsRead: null,
+    integrationsError: null,
+    integrationsRefresh: null,
+    integrationTools: null,
+    integrationToolsError: null,
   };
 }
 

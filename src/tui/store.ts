@@ -12,6 +12,7 @@ import { clamp, paneLength, selectedIndex, targetAdapter } from "./selection.ts"
 import { filterKey, sortKey } from "./tableKeys.ts";
 import { notHere } from "./wrongPane.ts";
 import { controlSession, openSession, scrollSession, sessionLoaded, sessionsLoaded } from "./sessionControl.ts";
+import { integrationsLoaded, integrationToolsLoaded, openIntegration, refreshIntegrations, scrollTools } from "./integrationControl.ts";
 import type { DashboardAction, DashboardState, UiAction } from "./state.ts";
 
 // The state and its actions are state.ts's; the store is where they meet the reducer.
@@ -80,6 +81,12 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return sessionsLoaded(state, action);
     case "sessionLoaded":
       return sessionLoaded(state, action.detail);
+    case "refresh":
+      return refreshIntegrations(state, action.at);
+    case "integrationsLoaded":
+      return integrationsLoaded(state, action);
+    case "integrationToolsLoaded":
+      return integrationToolsLoaded(state, action);
     case "controlDone": {
       const req = state.request;
       if (!req || req.id !== action.id) return state;
@@ -130,6 +137,7 @@ function detail(state: DashboardState, open: boolean): DashboardState {
   if (!open) return state.detail === null ? state : { ...state, detail: null, detailScroll: 0, sessionDetail: null };
   if (state.help || state.detail !== null) return state;
   if (state.pane === "sessions") return openSession(state);
+  if (state.pane === "integrations") return openIntegration(state);
   if (state.pane !== "adapters") return state;
   const a = targetAdapter(state);
   return a ? { ...state, detail: a.name, detailScroll: 0 } : state;
@@ -138,6 +146,7 @@ function detail(state: DashboardState, open: boolean): DashboardState {
 function move(state: DashboardState, delta: number): DashboardState {
   const pane = state.pane;
   if (pane === "sessions" && state.detail !== null) return scrollSession(state, delta);
+  if (pane === "integrations" && state.detail !== null) return scrollTools(state, delta);
   if (pane === "adapters" && state.detail !== null) {
     // In the detail view j/k scroll its events, which read like a log: down is newer.
     const len = timelineLength(state.history[state.detail], state.messages, state.detail);
@@ -156,6 +165,7 @@ function stamp(ui: Exclude<KeyCommand, { kind: "quit" }>, at: number | undefined
   switch (ui.kind) {
     case "control":
     case "session":
+    case "refresh":
     case "pick":
     case "cancelInstall":
     case "uninstall":

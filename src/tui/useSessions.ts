@@ -1,6 +1,7 @@
-import { useEffect, useRef, type Dispatch } from "react";
+import type { Dispatch } from "react";
 import type { SessionReads } from "./source.ts";
 import type { DashboardAction } from "./state.ts";
+import { usePoll } from "./usePoll.ts";
 
 /** How often the listing is read while the Sessions pane shows; it is the gateway's cache, so cheap. */
 export const SESSIONS_POLL_MS = 2000;
@@ -29,33 +30,4 @@ export function useSessions(reads: SessionReads | undefined, visible: boolean, o
       // The listing's read reports a lost gateway; a session gone since stays as last read.
     }
   });
-}
-
-/** Run `read` now, every `everyMs` and whenever `deps` change, while `active`; never two at once. */
-function usePoll(active: boolean, deps: readonly unknown[], everyMs: number, read: () => Promise<void>): void {
-  const latest = useRef(read);
-  latest.current = read;
-  const busy = useRef<{ running: boolean; again: boolean }>({ running: false, again: false });
-  const run = useRef(() => {
-    const b = busy.current;
-    if (b.running) {
-      b.again = true;
-      return;
-    }
-    b.running = true;
-    void latest.current().finally(() => {
-      b.running = false;
-      if (b.again) {
-        b.again = false;
-        run.current();
-      }
-    });
-  });
-  useEffect(() => {
-    if (!active) return;
-    run.current();
-    const t = setInterval(() => run.current(), everyMs);
-    return () => clearInterval(t);
-    // `deps` are what should trigger a read, beside the clock.
-  }, [active, everyMs, ...deps]);
 }

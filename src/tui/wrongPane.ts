@@ -15,8 +15,8 @@ export function notHere(state: DashboardState, ui: UiAction, at: number | undefi
   if (!home || home === state.pane || state.help) return null;
   // Closing something (enter or esc on a detail view) needs no explanation.
   if (ui.kind === "detail" && ui.open === false) return null;
-  // Enter opens an adapter's details and a session's transcript.
-  if (ui.kind === "detail" && state.pane === "sessions") return null;
+  // Enter opens an adapter's details, a session's transcript and a tool source's tools.
+  if (ui.kind === "detail" && (state.pane === "sessions" || state.pane === "integrations")) return null;
   const key = ui.kind === "session" ? (ui.op === "reset" ? "x" : "s") : ui.kind === "control" ? (ui.op === "restart" ? "r" : "s") : ui.kind === "detail" ? "enter" : ui.kind === "pick" ? "i" : ui.kind === "cancelInstall" ? "x" : "u";
   return { ...state, notice: infoNotice(`${key}: only on the ${PANE_TITLES[home]} pane`, at) };
 }

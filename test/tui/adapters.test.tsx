@@ -197,7 +197,7 @@ describe("adapter control keys", () => {
     const m = mount({ actions: a.actions });
     await waitForFrame(m.lastFrame, "webchat");
     const help = await press(m, "?", "toggle this help");
-    expect(help).toContain("restart the selected adapter");
+    expect(help).toContain("Adapters: restart the adapter; Integrations: refresh");
     expect(help).not.toContain("Read-only view");
     await waitForInput(m.stdin);
     m.stdin.write("r");

@@ -13,7 +13,7 @@ describe("the pane table", () => {
     const s = initialDashboardState("0.1.0");
     expect(Object.keys(s.selected)).toEqual([...PANES]);
     expect(Object.keys(s.filters)).toEqual([...PANES]);
-    expect(DEFAULT_BUILT).toEqual({ adapters: true, installs: true, sessions: true, integrations: false, logs: true });
+    expect(DEFAULT_BUILT).toEqual({ adapters: true, installs: true, sessions: true, integrations: true, logs: true });
     expect(Object.values(PANE_TITLES)).toEqual(["Adapters", "Installs", "Sessions", "Integrations", "Logs"]);
     expect(perPane((p) => PANE_INFO[p].title.length)).toEqual({ adapters: 8, installs: 8, sessions: 8, integrations: 12, logs: 4 });
   });
