@@ -38,13 +38,13 @@ interface Started {
 }
 
 /** A source over `raw` config (parsed as the config loader would), started, stopped after the test. */
-function start(name: string, raw: Record<string, unknown>): Started {
+function start(name: string, raw: Record<string, unknown>, random: () => number = Math.random): Started {
   const logs: string[] = [];
   const log = createConsola({
     level: 5,
     reporters: [{ log: (o: LogObject) => void logs.push(`${o.type} [${o.tag}] ${formatWithOptions({}, ...(o.args as unknown[]))}`) }],
   });
-  const source = createMcpSource(name, mcpServerSchema.parse({ ...FAST, ...raw }), { log, clock: systemClock, random: Math.random, env: {} });
+  const source = createMcpSource(name, mcpServerSchema.parse({ ...FAST, ...raw }), { log, clock: systemClock, random, env: {} });
   const changes: string[] = [];
   source.onChange((why) => changes.push(why));
   source.start();
@@ -53,9 +53,9 @@ function start(name: string, raw: Record<string, unknown>): Started {
 }
 
 /** The fixture over stdio, writing its pid to a file. */
-function fixture(name: string, env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
+function fixture(name: string, env: Record<string, string> = {}, extra: Record<string, unknown> = {}, random?: () => number) {
   const pidFile = join(tempDir(), "pid");
-  const s = start(name, { command: ["node", FIXTURE], env: { FIXTURE_PID_FILE: pidFile, ...env }, ...extra });
+  const s = start(name, { command: ["node", FIXTURE], env: { FIXTURE_PID_FILE: pidFile, ...env }, ...extra }, random);
   const pid = async () => Number(await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8"), "the fixture's pid file"));
   return { ...s, pidFile, pid };
 }
@@ -101,6 +101,13 @@ describe("MCP source over stdio (the SDK fixture)", () => {
     expect(names).toContain("tool_249");
   });
 
+  test("a server that hands out cursors for ever: the listing stops at its page bound and says so", async () => {
+    const { source } = fixture("endless", { FIXTURE_MODE: "endless" });
+    await running(source);
+    await expect(source.list(never)).rejects.toThrow("tools/list of endless went past 50 pages; stopped there");
+    expect(source.health().state).toBe("running");
+  });
+
   test("tools/list_changed calls onChange and the next listing has the new tool", async () => {
     const { source, changes } = fixture("grow");
     await running(source);
@@ -142,11 +149,18 @@ describe("MCP source over stdio (the SDK fixture)", () => {
   });
 
   test("a call that times out is an error result, and the source still works after it", async () => {
-    const { source } = fixture("slow", {}, { call_timeout_ms: 300 });
+    const { source, pid } = fixture("slow", {}, { call_timeout_ms: 300, stop_timeout_ms: 400 });
     await running(source);
     expect(await source.call("slow", { ms: 10_000 }, never)).toEqual({ text: "tool slow timed out after 300 ms", isError: true });
     expect(await source.call("echo", { text: "still here" }, never)).toEqual({ text: "still here", isError: false });
     expect(source.health().state).toBe("running");
+    // The server is still busy with the slow call and stays up after its stdin ends: stop kills it
+    // at stop_timeout_ms instead of the SDK's 2 s + 2 s.
+    const p = await pid();
+    const t0 = Date.now();
+    await source.stop();
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    await waitUntil(() => !pidAlive(p), "the busy server's process to end");
   });
 
   test("a server that exits during a call: the call says so, the server comes back", async () => {
@@ -173,6 +187,30 @@ describe("MCP source over stdio (the SDK fixture)", () => {
     // Restarts go on at the cap.
     await waitUntil(() => source.health().restarts >= h.restarts + 2, "more restarts after failed", 10_000);
     await expect(source.list(never)).rejects.toThrow("cannot open database");
+  });
+
+  test("a server that stayed up healthy_after_ms starts counting failures afresh", async () => {
+    // Two kills with failed_after = 2: without the reset the second would show `failed`. The
+    // injected random restarts at once after the first and waits the whole 60 s cap after the
+    // second, so the state after it stays put to be looked at.
+    for (const [healthy, after] of [[1, "backoff"], [60_000, "failed"]] as const) {
+      let draws = 0;
+      const random = () => (draws++ === 0 ? 0 : 1);
+      const supervision = { failed_after: 2, healthy_after_ms: healthy, backoff_initial_ms: 60_000, backoff_max_ms: 60_000 };
+      const { source, changes, pid, pidFile } = fixture(`healthy-${healthy}`, {}, supervision, random);
+      for (let kill = 1; kill <= 2; kill++) {
+        await waitUntil(() => changes.filter((c) => c === "connected").length === kill, () => `connect ${kill} (changes: ${changes})`, 15_000);
+        const p = await pid();
+        rmSync(pidFile);
+        process.kill(p, "SIGKILL");
+        await waitUntil(() => changes.filter((c) => c.startsWith("down:")).length === kill, () => `down ${kill} (changes: ${changes})`);
+      }
+      await waitUntil(() => source.health().state !== "running", "not running");
+      // The state is set right after the restart delay is drawn.
+      await waitUntil(() => draws === 2, "the second restart delay");
+      expect(source.health().state).toBe(after);
+      await source.stop();
+    }
   });
 
   test("a command that does not exist: a failure saying so", async () => {

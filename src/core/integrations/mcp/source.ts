@@ -179,7 +179,7 @@ class McpSource implements ToolSource {
     this.#set("running", null);
     this.#log.info(`running${conn.pid !== null ? ` (pid ${conn.pid})` : ""}`);
     this.#emit("connected");
-    const cancelHealthy = this.#d.clock.after(this.#config.healthy_after_ms, () => undefined);
+    const cancelHealthy = this.#d.clock.after(this.#config.healthy_after_ms, () => (this.#failures = 0));
     const stopped = new Promise<string>((resolve) => stop.addEventListener("abort", () => resolve("stopped"), { once: true }));
     const why = await Promise.race([conn.ended, stopped]);
     cancelHealthy();
