@@ -26,7 +26,6 @@ export interface McpConnection {
 export interface OpenDeps {
   log: ConsolaInstance;
   clock: Clock;
-  env: Record<string, string | undefined>;
   /** The server sent notifications/tools/list_changed. */
   onToolsChanged(): void;
 }
@@ -61,9 +60,12 @@ export async function openConnection(name: string, config: McpServerConfig, deps
   // Before connect: Protocol.connect wraps the transport's onclose, so pending requests are rejected too.
   client.onclose = () => endWith(describeEnd());
   client.onerror = (err) => {
+    // A failed spawn also rejects connect(), and the supervisor says "command not found" once.
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === "ENOENT" || code === "EACCES") return;
     errors++;
-    if (errors <= MAX_LOGGED_ERRORS) deps.log.warn(`protocol error: ${cut(errorMessage(err))}`);
-    else if (errors === MAX_LOGGED_ERRORS + 1) deps.log.warn("more protocol errors; no longer logged for this connection");
+    if (errors <= MAX_LOGGED_ERRORS) deps.log.warn(`connection error: ${cut(errorMessage(err))}`);
+    else if (errors === MAX_LOGGED_ERRORS + 1) deps.log.warn("more connection errors; no longer logged for this connection");
   };
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
     try {

@@ -15,6 +15,10 @@ export interface McpSourceDeps {
   log: ConsolaInstance;
   clock: Clock;
   random: () => number;
+  /**
+   * The gateway's environment. Not passed to the server: a stdio server gets only the SDK's safe
+   * default set (HOME, PATH, USER...) plus config.env, whose ${VAR}s the config loader filled in.
+   */
   env: Record<string, string | undefined>;
 }
 
@@ -167,7 +171,7 @@ class McpSource implements ToolSource {
     this.#set("starting", this.#health.lastError);
     let conn: McpConnection;
     try {
-      conn = await openConnection(this.name, this.#config, { log: this.#log, clock: this.#d.clock, env: this.#d.env, onToolsChanged: () => this.#emit("tools/list_changed") }, stop);
+      conn = await openConnection(this.name, this.#config, { log: this.#log, clock: this.#d.clock, onToolsChanged: () => this.#emit("tools/list_changed") }, stop);
     } catch (err) {
       return errorMessage(err);
     }
