@@ -47,6 +47,9 @@ function fold(deltas: readonly ProviderDelta[]): CollectedReply {
   return { text, toolCalls: calls ? calls.calls() : [], usage, finishReason };
 }
 
+/** A tool call's argument text is kept up to this many characters. */
+const MAX_ARGUMENT_CHARS = 1_000_000;
+
 /**
  * Streamed tool-call fragments merged by `index` (the one accumulator: collect and the provider
  * chain both fold with it): `id` and `name` from whichever fragment carries them, `arguments`
@@ -59,7 +62,8 @@ export class ToolCallParts {
     if (!call) this.#calls.set(d.index, (call = { arguments: "" }));
     if (d.id) call.id = d.id;
     if (d.name) call.name = d.name;
-    if (d.arguments) call.arguments += d.arguments;
+    // A runaway stream of argument text cannot fill memory; arguments cut there are invalid JSON, which the ToolBox answers as an error.
+    if (d.arguments && call.arguments.length < MAX_ARGUMENT_CHARS) call.arguments += d.arguments.slice(0, MAX_ARGUMENT_CHARS - call.arguments.length);
   }
   /** The calls in index order. Throws a ProviderError for a call that never got a name. */
   calls(): ToolCall[] {
