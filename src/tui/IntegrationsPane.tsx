@@ -49,8 +49,9 @@ export const IntegrationsPane = memo(function IntegrationsPane({ integrations, t
             <HeaderRow columns={INTEGRATION_COLUMNS} />
             <Text dimColor>{`No integrations match "${oneLine(filter)}" — esc clears the filter.`}</Text>
           </>
-        ) : read === null && !error ? (
-          <Text dimColor>reading the integrations…</Text>
+        ) : read === null ? (
+          // Nothing read yet: "none configured" would be a guess (an error above says why).
+          error ? null : <Text dimColor>reading the integrations…</Text>
         ) : (
           <Text dimColor wrap="wrap">
             {NO_INTEGRATIONS}

@@ -8,10 +8,11 @@ import { oneLine } from "./format.ts";
 
 /** The table's columns: title and width including the gap (the last takes the rest). */
 export const INTEGRATION_COLUMNS = [
-  ["NAME", 24],
+  // Room for "composio:googlecalendar" less its end; at 80 columns the reason keeps 30.
+  ["NAME", 20],
   ["STATE", 14],
-  ["OFFERED", 9],
-  ["CACHED", 8],
+  ["OFFERED", 8],
+  ["CACHED", 7],
   ["REASON", undefined],
 ] as const;
 

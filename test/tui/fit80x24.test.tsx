@@ -3,7 +3,8 @@ import type { Instance } from "ink";
 import { EventBus } from "../../src/core/events.ts";
 import type { Status } from "../../src/core/status.ts";
 import { App } from "../../src/tui/App.tsx";
-import { type DashboardActions } from "../../src/tui/source.ts";
+import { type DashboardActions, type IntegrationReads } from "../../src/tui/source.ts";
+import type { SourceReport } from "../../src/core/integrations/types.ts";
 import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { fakeTerminal } from "./fakeTerminal.ts";
 import { CATALOG, MiB, plain, renderInTerminal, runningStatus, waitForInput, waitUntil } from "./helpers.ts";
@@ -25,9 +26,23 @@ function fullStatus(): Status {
     { target: "piper:en_US-lessac-medium", state: "error", progress: 20, downloadedBytes: 12 * MiB, totalBytes: 63 * MiB, stage: "cancelled", error: "cancelled; install again to resume (the partial download is kept)" },
     { target: "whisper:base.en", state: "broken", progress: 0, downloadedBytes: 0, totalBytes: 148 * MiB, stage: null, error: "checksum mismatch: expected 137c40403d78fd54d454da0f9bd998f78703390c, got 0000" },
   ];
-  s.integrations = [{ name: "composio:gmail", kind: "composio", state: "ok", tools: 40, offered: 40, cacheAgeMs: 12_000, reason: null, restarts: 0, lastError: null }];
+  s.integrations = INTEGRATIONS;
   return s;
 }
+
+const INTEGRATIONS: SourceReport[] = [
+  { name: "composio:gmail", kind: "composio", state: "ok", tools: 40, offered: 40, cacheAgeMs: 12_000, reason: null, restarts: 0, lastError: null },
+  { name: "composio:googlecalendar-and-more", kind: "composio", state: "not_connected", tools: 0, offered: 0, cacheAgeMs: 3_700_000, reason: `no active account at Composio ${"x".repeat(100)}`, restarts: 0, lastError: null },
+  { name: "files", kind: "mcp", state: "backoff", tools: 14, offered: 0, cacheAgeMs: null, reason: null, restarts: 12, lastError: `exited with code 1: ${"stderr ".repeat(30)}` },
+];
+
+/** The gateway's integration reads: the rows above, and tools with long names and notes. */
+const integrations: IntegrationReads = {
+  integrations: async () => ({ sources: INTEGRATIONS, offered: 40, maxTools: 128, at: iso(T0) }),
+  integrationTools: async () => [
+    ...Array.from({ length: 30 }, (_, i) => ({ source: "composio:gmail", toolkit: "gmail", name: `GMAIL_TOOL_${i}_${"LONG_".repeat(12)}`, offeredAs: `GMAIL_TOOL_${i}`, description: "d ".repeat(60), notes: [{ code: "renamed" as const, message: `cut to 64 characters ${"and more ".repeat(20)}` }] })),
+  ],
+};
 
 const actions: DashboardActions = {
   adapter: async () => ({ text: "running", kind: "ok" as const }),
@@ -50,7 +65,7 @@ async function mount80x24() {
   term.stdout.rows = ROWS;
   const bus = new EventBus({ now: () => T0 });
   const status = fullStatus();
-  mounted = renderInTerminal(<App source={inProcessSource(bus, () => status, actions)} version="0.1.0" now={() => T0} built={{ integrations: true, sessions: true }} />, term);
+  mounted = renderInTerminal(<App source={{ ...inProcessSource(bus, () => status, actions), integrations }} version="0.1.0" now={() => T0} />, term);
   // Debug mode writes every frame in full; the last one is what is on screen.
   const frame = () => {
     const out = plain(term.stdout.written);
@@ -125,8 +140,14 @@ describe("every view fits an 80×24 terminal", () => {
     await m.escape("Install a model or voice");
 
     expectFits(await m.keys("3", "No sessions yet"));
-    const integrations = await m.keys("4", "composio");
-    expectFits(integrations);
+    const integrationRows = await m.keys("4", "40 of 128 tools offered");
+    expectFits(integrationRows);
+    expect(integrationRows).toMatch(/files\s+backoff\s+0\/14\s+—\s+exited with code 1: stderr s/);
+    const tools = await m.keys("\r", "more below (j)");
+    expectFits(tools);
+    expect(tools).toContain("GMAIL_TOOL_0  at the source: GMAIL_TOOL_0_LONG_");
+    expectFits(await m.keys("jjjjjjjjjj", "GMAIL_TOOL_5 "));
+    await m.escape("more below (j)");
     const logs = await m.keys("5", "[adapter:web] port in use");
     expectFits(logs);
 
