@@ -27,6 +27,7 @@ export const COMMANDS = {
   status: lazy("Gateway, adapters, installs, sessions and integrations at a glance", () => import("./commands/status.ts")),
   adapters: lazy("Channel health and control: ls, restart NAME, stop NAME, start NAME", () => import("./commands/adapters.ts")),
   sessions: lazy("Conversations and their state: ls [--adapter A] [--state S], show ID, reset ID, stop ID, start ID", () => import("./commands/sessions.ts")),
+  integrations: lazy("Tool sources for the agent and why a tool is not offered: ls [--refresh], tools [SOURCE], connect TOOLKIT, disconnect TOOLKIT", () => import("./commands/integrations.ts")),
   chat: lazy("Talk to the agent from the terminal: chat [--session KEY] (through the running gateway, or one in this process)", () => import("./commands/chat.ts")),
   send: lazy("Send one outbound message through an adapter: send ADAPTER TARGET TEXT", () => import("./commands/send.ts")),
   catalog: lazy("Installable models and voices with sizes: catalog [whisper|piper] [--filter TEXT]", () => import("./commands/catalog.ts")),

@@ -72,6 +72,7 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
       throw e;
     }
   };
+  const offline = async () => (await import("./offline-integrations.ts")).offlineIntegrations(ctx, config);
   const refuse = async (): Promise<never> => {
     throw notRunningError();
   };
@@ -82,10 +83,15 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     sessions: (req) => storedList(ctx.paths, req),
     sessionAction: (id, action) => storedSessionAction(ctx.paths, id, action),
     session: (id) => storedSession(ctx.paths, id),
-    integrations: refuse,
-    integrationTools: refuse,
-    integrationConnect: refuse,
-    integrationDisconnect: refuse,
+    // No gateway: the sources are started in this process for the one answer (offline-integrations.ts).
+    integrations: async (req) => (await offline()).report(req),
+    integrationTools: async (req) => (await offline()).tools(req?.source),
+    async integrationConnect(r) {
+      return (await offline()).connect(r.toolkit);
+    },
+    async integrationDisconnect(r) {
+      return (await offline()).disconnect(r.toolkit);
+    },
     catalog: () => catalogOf(config()),
     async install(r) {
       const i = await open();

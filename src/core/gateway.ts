@@ -39,6 +39,7 @@ import type { Installer, InstallRequest } from "./installs/installer.ts";
 import type { CatalogEntry } from "./installs/types.ts";
 import { InstallService } from "./installs/gateway-installs.ts";
 import type { IntegrationsService } from "./integrations/types.ts";
+import { startIntegrations, type IntegrationHub } from "./integrations/start.ts";
 import { emptyStatus, withUptime, type InstallStatus, type Status } from "./status.ts";
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
@@ -87,7 +88,7 @@ export class Gateway {
   #runtime: TurnRuntime | null = null;
   #chat: CliChat | null = null;
   #installs: InstallService | null = null;
-  #integrations: IntegrationsService | null = null;
+  #integrations: IntegrationHub | null = null;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
   #reloading: Promise<void> = Promise.resolve();
@@ -111,9 +112,10 @@ export class Gateway {
     this.log = createLogger({ bus: this.bus, redactor: this.redactor, file: this.paths.log, level: opts.logLevel ?? 3 });
   }
 
-  /** Current status with a live uptime. */
+  /** Current status with a live uptime (and the integrations' cache ages as of now). */
   snapshot(): Status {
-    return withUptime(this.#status, this.#clock.now());
+    const s = withUptime(this.#status, this.#clock.now());
+    return this.#integrations && s.integrations.length > 0 ? { ...s, integrations: this.#integrations.rows() } : s;
   }
 
   /** The adapter manager (manual control by name). */
@@ -157,6 +159,15 @@ export class Gateway {
         redact: (t) => this.redactor.apply(t),
         longestSecret: () => this.redactor.longest,
       });
+      // Tool sources start now (MCP servers spawn in the background); the agent asks the hub before each model call.
+      this.#integrations = startIntegrations(config.integrations, {
+        log: this.log,
+        clock: this.#clock,
+        env: opts.env,
+        redact: (t) => this.redactor.apply(t),
+        emit: (rows) => this.bus.emit({ type: "integrations.state", integrations: rows }),
+      });
+      this.#agent.setTools(this.#integrations.empty ? undefined : this.#integrations);
       if (opts.control !== false) {
         const token = createToken(paths.token);
         this.#control = await startControlServer(paths.socket, token, this, this.#clock);
@@ -346,6 +357,10 @@ export class Gateway {
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
     }
     this.#runtime?.configure(runtimeSettings(loaded.config));
+    if (this.#integrations) {
+      this.#integrations.configure(loaded.config.integrations);
+      this.#agent?.setTools(this.#integrations.empty ? undefined : this.#integrations);
+    }
     const t0 = this.#clock.now();
     const r: ReconcileResult = await this.adapters.reconcile(loaded.config.adapters);
     this.#warnExposure(loaded.config);
@@ -398,6 +413,7 @@ export class Gateway {
         // Turns still running record nothing: their messages are answered by the next start.
         ["sessions", () => this.#runtime?.stop(this.#loaded.config.gateway.shutdown_timeout_ms)],
         ["adapters", () => this.#adapters?.stopAll()],
+        ["integrations", () => this.#integrations?.stop()],
         ["last-stop record", () => (this.#store ? this.#stopRecord?.record(this.#store, this.#ran, (a) => this.#configured(a)) : undefined)],
         ["installs", () => this.#installs?.stop()],
         ["control API", () => this.#control?.stop()],

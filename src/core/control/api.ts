@@ -135,6 +135,8 @@ export type ToolkitRequest = z.infer<typeof ToolkitRequestSchema>;
 export interface IntegrationsQuery {
   /** Drop the cache and list every source again. */
   refresh?: boolean;
+  /** Only this source's rows ("files", "composio", "composio:gmail"); only it is listed. */
+  source?: string;
 }
 export interface IntegrationToolsQuery {
   source?: string;

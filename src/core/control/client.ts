@@ -91,7 +91,10 @@ export class ControlClient implements GatewayApi {
   sessions = (req: SessionListRequest = {}) => this.#call<SessionPage>("GET", `/v1/sessions${sessionQueryString(req)}`);
   sessionAction = (id: string, action: SessionAction) => this.#call<SessionInfo>("POST", `/v1/sessions/${encodeURIComponent(id)}/${action}`);
   session = (id: string) => this.#call<SessionDetail>("GET", `/v1/sessions/${encodeURIComponent(id)}`);
-  integrations = (req: IntegrationsQuery = {}) => this.#call<IntegrationsReport>("GET", `/v1/integrations${req.refresh ? "?refresh=1" : ""}`, undefined, INTEGRATIONS_MS);
+  integrations = (req: IntegrationsQuery = {}) => {
+    const q = [...(req.refresh ? ["refresh=1"] : []), ...(req.source === undefined ? [] : [`source=${encodeURIComponent(req.source)}`])];
+    return this.#call<IntegrationsReport>("GET", `/v1/integrations${q.length ? `?${q.join("&")}` : ""}`, undefined, INTEGRATIONS_MS);
+  };
   integrationTools = (req: IntegrationToolsQuery = {}) =>
     this.#call<ToolReport[]>("GET", `/v1/integrations/tools${req.source === undefined ? "" : `?source=${encodeURIComponent(req.source)}`}`, undefined, INTEGRATIONS_MS);
   integrationConnect = (req: ToolkitRequest) => this.#call<ConnectStart>("POST", "/v1/integrations/connect", req, INTEGRATIONS_MS);

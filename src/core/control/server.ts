@@ -84,7 +84,7 @@ const ROUTES: Route[] = [
     handle: async ({ api, params }) => ok(await api.sessionAction(pathPart(params[0]!, "session id"), params[1] as SessionAction)),
   },
   { method: "GET", path: /^\/v1\/sessions\/([^/]{1,400})$/, handle: async ({ api, params }) => ok(await api.session(pathPart(params[0]!, "session id"))) },
-  { method: "GET", path: "/v1/integrations", handle: async ({ api, req }) => ok(await api.integrations({ refresh: flag(req, "refresh") })) },
+  { method: "GET", path: "/v1/integrations", handle: async ({ api, req }) => ok(await api.integrations({ refresh: flag(req, "refresh"), ...toolsQuery(req) })) },
   { method: "GET", path: "/v1/integrations/tools", handle: async ({ api, req }) => ok(await api.integrationTools(toolsQuery(req))) },
   { method: "POST", path: "/v1/integrations/connect", handle: async ({ api, req }) => ok(await api.integrationConnect(await body(req, ToolkitRequestSchema))) },
   { method: "POST", path: "/v1/integrations/disconnect", handle: async ({ api, req }) => ok(await api.integrationDisconnect(await body(req, ToolkitRequestSchema))) },

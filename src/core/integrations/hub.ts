@@ -97,12 +97,12 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     for (const [name, c] of Object.entries(config.mcp)) {
       // The command's order matters (the adapter fingerprint sorts lists), so it goes in joined.
       const fp = fingerprint({ ...c, command: c.command?.join("\u0000") });
-      want.set(name, { key: `mcp:${name}#${fp}`, fp, make: () => this.#slot(this.#d.mcp(name, c, this.#sourceDeps(`mcp:${name}`)), `mcp:${name}#${fp}`, fp, c, `[integrations.mcp.${name}]`, []) });
+      want.set(name, { key: `mcp:${name}#${fp}`, fp, make: () => this.#slot(this.#d.mcp(name, c, this.#sourceDeps()), `mcp:${name}#${fp}`, fp, c, `[integrations.mcp.${name}]`, []) });
     }
     const cc = config.composio;
     if (cc) {
       const fp = fingerprint(cc);
-      want.set("composio", { key: `composio#${fp}`, fp, make: () => this.#slot(this.#d.composio(cc, { log: this.#d.log.withTag("composio"), clock: this.#d.clock, redact: this.#d.redact }), `composio#${fp}`, fp, cc, "[integrations.composio]", cc.toolkits) });
+      want.set("composio", { key: `composio#${fp}`, fp, make: () => this.#slot(this.#d.composio(cc, { log: this.#d.log, clock: this.#d.clock, redact: this.#d.redact }), `composio#${fp}`, fp, cc, "[integrations.composio]", cc.toolkits) });
     }
     for (const [name, slot] of [...this.#slots]) {
       if (want.get(name)?.fp === slot.fingerprint) continue;
@@ -157,23 +157,24 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
 
   // ---- IntegrationsService (the API) ----
 
-  async report(opts: { refresh?: boolean } = {}): Promise<IntegrationsReport> {
+  async report(opts: { refresh?: boolean; source?: string } = {}): Promise<IntegrationsReport> {
+    const only = opts.source === undefined ? null : this.#named(opts.source);
+    const slots = only ? [only] : [...this.#slots.values()];
     if (opts.refresh) {
-      this.#cache.clear("refresh asked for");
-      for (const s of this.#slots.values()) s.generation++;
+      if (only) this.#invalidate(only, "refresh asked for");
+      else this.#cache.clear("refresh asked for");
+      for (const s of slots) s.generation++;
     }
     const signal = AbortSignal.timeout(LIST_WAIT_MS * 3);
-    await Promise.all([...this.#slots.values()].map((s) => this.#listNow(s, signal)));
+    await Promise.all(slots.map((s) => this.#listNow(s, signal)));
     this.#touch();
     const offer = this.#current();
-    return { sources: this.#rows(), offered: offer.offered.length, maxTools: this.#maxTools, at: new Date(this.#d.clock.now()).toISOString() };
+    const rows = this.#rows().filter((r) => opts.source === undefined || r.name === opts.source || r.name.startsWith(`${opts.source}:`));
+    return { sources: rows, offered: offer.offered.length, maxTools: this.#maxTools, at: new Date(this.#d.clock.now()).toISOString() };
   }
 
   async tools(source?: string): Promise<ToolReport[]> {
-    if (source !== undefined && !this.#knows(source)) {
-      throw new BosunError("integration_unknown", `no tool source is named ${JSON.stringify(source.slice(0, 80))}`, { hint: `configured: ${[...this.#sourceNames()].join(", ") || "none"}; \`bosun integrations\` lists them` });
-    }
-    await this.report();
+    await this.report(source === undefined ? {} : { source });
     const all = this.#current().reports;
     if (source === undefined) return all;
     const [name, toolkit] = source.split(":", 2) as [string, string | undefined];
@@ -205,8 +206,9 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, connections: null, toolkits, inflight: null, generation: 0 };
   }
 
-  #sourceDeps(tag: string) {
-    return { log: this.#d.log.withTag(tag), clock: this.#d.clock, random: this.#d.random, env: this.#d.env };
+  /** Sources tag their own log lines ("mcp:files", "composio"). */
+  #sourceDeps() {
+    return { log: this.#d.log, clock: this.#d.clock, random: this.#d.random, env: this.#d.env };
   }
 
   #composio(): Slot & { source: ComposioSource } {
@@ -345,9 +347,11 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     }
   }
 
-  #knows(name: string): boolean {
-    if (this.#slots.has(name)) return true;
-    const [head, toolkit] = name.split(":", 2);
-    return head === "composio" && toolkit !== undefined && this.#slots.has("composio");
+  /** The slot a source name ("files", "composio", "composio:gmail") belongs to, or integration_unknown. */
+  #named(name: string): Slot {
+    const [head, toolkit] = name.split(":", 2) as [string, string | undefined];
+    const slot = toolkit === undefined || head === "composio" ? this.#slots.get(head) : undefined;
+    if (slot) return slot;
+    throw new BosunError("integration_unknown", `no tool source is named ${JSON.stringify(name.slice(0, 80))}`, { hint: `configured: ${[...this.#sourceNames()].join(", ") || "none"}; \`bosun integrations\` lists them` });
   }
 }

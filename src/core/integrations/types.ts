@@ -193,7 +193,7 @@ export interface ConnectStart {
 /** What the gateway (and a one-shot CLI run) offers of integrations: the API's integrations calls. */
 export interface IntegrationsService {
   /** Every source's row. Lists Composio's connections live and drops diverged cache entries (semantics §6); `refresh` drops the whole cache first. */
-  report(opts?: { refresh?: boolean }): Promise<IntegrationsReport>;
+  report(opts?: { refresh?: boolean; source?: string }): Promise<IntegrationsReport>;
   /** Every tool of every source (or of one: "files", "composio", "composio:gmail"), offered or not, with why. */
   tools(source?: string): Promise<ToolReport[]>;
   connect(toolkit: string): Promise<ConnectStart>;
