@@ -1,4 +1,7 @@
+import { isActiveStatus, normalToolkit } from "../cache.ts";
 import type { SourceTool, ToolkitConnection } from "../types.ts";
+
+const toolkitSlug = normalToolkit;
 
 /**
  * Composio's listings read defensively: items that are not the documented shape are skipped
@@ -9,12 +12,10 @@ import type { SourceTool, ToolkitConnection } from "../types.ts";
 const rec = (x: unknown): Record<string, unknown> | undefined => (typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined);
 const text = (x: unknown): string | undefined => (typeof x === "string" && x.trim() !== "" ? x : undefined);
 
-/** Toolkit slugs are trimmed and lowercased (" Gmail " is "gmail"). */
-export const toolkitSlug = (s: string): string => s.trim().toLowerCase();
 /** Statuses are trimmed and upper-cased (" connected " is "CONNECTED"). */
 export const statusWord = (s: string): string => s.trim().toUpperCase();
-/** Semantics §6: ACTIVE or CONNECTED counts as active. */
-export const isActiveStatus = (s: string | null): boolean => s === "ACTIVE" || s === "CONNECTED";
+// Slugs (trimmed, lowercased) and "active" are the cache's rules (semantics §6): one definition for both sides of the diff.
+export { isActiveStatus, normalToolkit as toolkitSlug };
 
 /** One page: its items and the cursor of the next (null when `next_cursor` is null, absent or empty). */
 export function page(body: unknown): { items: unknown[]; next: string | null } | null {
