@@ -27,6 +27,7 @@ const HEAD = `# bosun.toml: configuration of the bosun gateway.
 # context_tokens = 8000                      # history budget of one prompt (older turns stay stored)
 # max_waiting_per_session = 20               # messages queued behind a conversation's running turn
 # max_reply_chars = 16000                    # longest answer of one turn; the model is stopped there
+# max_tool_steps = 10                        # tool calls one turn may run before it must answer
 #
 # Tried in order when the model above keeps failing (rate limits, outages, timeouts, network):
 # [[agent.fallback]]
@@ -43,6 +44,27 @@ const HEAD = `# bosun.toml: configuration of the bosun gateway.
 # outbox_retry_ms = 1000                     # first wait before a failed reply delivery is tried again (doubles)
 # outbox_max_attempts = 10                   # failed deliveries before a reply is given up on
 # outbox_max_age_ms = 86400000               # a reply undelivered this long is given up on
+
+# Tools for the agent: MCP servers and Composio toolkits. \`bosun integrations\` lists what is
+# offered and why anything is not.
+# [integrations]
+# max_tools = 128                            # most tools offered in one request (OpenAI takes 128)
+# cache_ttl_ms = 60000                       # a source's tool list is used this long before it is listed again
+#
+# [integrations.mcp.files]                   # a stdio MCP server; the table name is its name
+# command = ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv/shared"]
+# env = { API_TOKEN = "\${FILES_TOKEN}" }     # extra environment (it inherits only HOME, PATH, USER, SHELL, TERM, LOGNAME)
+# deny = ["write_*", "edit_file"]            # allow = [...] / deny = [...]: patterns of tool names, "*" matches anything
+# call_timeout_ms = 60000                    # one tool call's limit
+#
+# [integrations.mcp.search]                  # a Streamable HTTP MCP server
+# url = "http://127.0.0.1:8931/mcp"
+# headers = { Authorization = "Bearer \${SEARCH_TOKEN}" }
+#
+# [integrations.composio]
+# api_key = "\${COMPOSIO_API_KEY}"
+# toolkits = ["gmail", "github"]             # connect each with \`bosun integrations connect gmail\`
+# user_id = "default"
 
 # One table per channel; the table name is the adapter's name ("cli" is reserved).
 `;
