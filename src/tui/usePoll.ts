@@ -8,9 +8,6 @@ import { useEffect, useRef } from "react";
 export function usePoll(active: boolean, deps: readonly unknown[], everyMs: number, read: () => Promise<void>): void {
   const latest = useRef(read);
   latest.current = read;
-  // A read asked for during one under way is dropped if the pane stopped showing meanwhile.
-  const on = useRef(active);
-  on.current = active;
   const busy = useRef<{ running: boolean; again: boolean }>({ running: false, again: false });
   const run = useRef(() => {
     const b = busy.current;
@@ -23,7 +20,7 @@ export function usePoll(active: boolean, deps: readonly unknown[], everyMs: numb
       b.running = false;
       if (b.again) {
         b.again = false;
-        if (on.current) run.current();
+        run.current();
       }
     });
   });
