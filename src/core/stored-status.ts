@@ -4,7 +4,7 @@ import type { FoundCrash } from "./stale-run.ts";
 import { emptyStatus, type Status } from "./status.ts";
 
 /**
- * Status with no gateway running, from what is stored: the configured adapters (all `stopped`),
+ * Status with no gateway running, from what is stored: the configured adapters and tool sources (all `stopped`),
  * the config error, if the file is invalid, and the crash, if the last gateway died without
  * stopping. Never touches the network.
  */
@@ -33,6 +33,13 @@ export function storedStatus(version: string, loaded: LoadedConfig | null, confi
         lastOutboundAt: null,
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
+    // The configured tool sources, stopped (`bosun integrations` asks them; status never does).
+    const integ = loaded.config.integrations;
+    const row = (name: string, kind: "mcp" | "composio") => ({ name, kind, state: "stopped" as const, tools: 0, offered: 0, cacheAgeMs: null, reason: null, restarts: 0, lastError: null });
+    s.integrations = [
+      ...Object.keys(integ.mcp).sort().map((n) => row(n, "mcp")),
+      ...(integ.composio ? (integ.composio.toolkits.length ? integ.composio.toolkits.map((t) => row(`composio:${t}`, "composio")) : [row("composio", "composio")]) : []),
+    ];
   }
   return s;
 }
