@@ -10,6 +10,8 @@ import type { IntegrationsReport, SourceReport, ToolReport } from "../../src/cor
 import { App } from "../../src/tui/App.tsx";
 import type { DashboardSource, IntegrationReads } from "../../src/tui/source.ts";
 import { Redactor } from "../../src/core/util/redact.ts";
+import { attachedSource } from "../../src/cli/attached-source.ts";
+import type { GatewayApi } from "../../src/core/control/api.ts";
 import { inProcessSource } from "../helpers/dashboard-source.ts";
 import { plain, press, runningStatus, waitForFrame, waitForMatch, waitUntil } from "./helpers.ts";
 
@@ -263,5 +265,14 @@ describe("integrations pane", () => {
     expect(await press(r, "4", "401 for Authorization: [redacted]")).not.toContain(secret);
     expect(await press(r, "\r", "source_down: server down: 401 ([redacted])")).not.toContain(secret);
     expect(asked).toEqual(["search"]);
+  });
+
+  test("an attached dashboard reads integrations through the gateway's client", async () => {
+    const { g, reads } = fakeGateway();
+    // Only the two reads are asked of the client.
+    const source = attachedSource(() => reads as GatewayApi);
+    expect((await source.integrations!.integrations({ refresh: true })).sources.map((x) => x.name)).toEqual(["files", "search", "composio:gmail"]);
+    expect(g.calls).toEqual([{ refresh: true }]);
+    expect((await source.integrations!.integrationTools({ source: "search" }))[0]!.notes[0]!.code).toBe("source_down");
   });
 });
