@@ -128,15 +128,22 @@ describe("the hub's cache (semantics §6) as the agent sees it", () => {
     c.byToolkit.set("gmail", [{ name: "GMAIL_SEND_EMAIL", toolkit: "gmail", inputSchema: obj() }]);
     c.accounts = [active("gmail")];
     c.failConnections = "Composio answered 503";
-    const { hub } = hubWith({ composio: { api_key: "k", toolkits: ["gmail"] } }, { composio: c });
+    const { hub, clock } = hubWith({ composio: { api_key: "k", toolkits: ["gmail"] } }, { composio: c });
     expect(await names(hub)).toEqual([]);
     const r = await hub.report();
     expect(r.sources[0]).toMatchObject({ name: "composio:gmail", state: "unavailable" });
     expect(r.sources[0]!.reason).toContain("503");
     expect(r.sources[0]!.cacheAgeMs).toBeNull();
     c.failConnections = null;
-    expect(await names(hub)).toEqual(["GMAIL_SEND_EMAIL"]);
+    // Right after a failure a turn does not wait for Composio again: it goes on without, and one
+    // listing runs in the background once the retry spacing has passed.
+    expect(await names(hub)).toEqual([]);
+    expect(c.connectionCalls).toBe(2);
+    await clock.advance(15_000);
+    await names(hub);
+    await Promise.resolve();
     expect(c.connectionCalls).toBe(3);
+    expect(await names(hub)).toEqual(["GMAIL_SEND_EMAIL"]);
   });
 
   test("an MCP server that goes down is not offered; its restart event brings its tools back at once", async () => {

@@ -27,6 +27,12 @@ import type {
 
 /** A turn waits this long at most for a source's listing; a slower one is left out of that turn and fills the cache when it answers. */
 const LIST_WAIT_MS = 10_000;
+/**
+ * After a listing failed, turns do not wait for another one for this long (they go on without
+ * the source and one listing is tried in the background): a Composio outage must not add a wait
+ * to every reply. Nothing is cached meanwhile; `bosun integrations` always asks at once.
+ */
+const TURN_RETRY_MS = 15_000;
 
 export interface HubDeps {
   log: ConsolaInstance;
@@ -53,6 +59,8 @@ export interface Slot {
   lastKnown: readonly SourceTool[];
   /** Why the last listing failed (null after one that worked). */
   listError: string | null;
+  /** clock.monotonic() when the last listing started (turns space their retries after a failure by it). */
+  listStartedAt: number;
   /** Composio: the last live connections listing and the configured toolkits. */
   connections: ToolkitConnection[] | null;
   toolkits: readonly string[];
@@ -139,7 +147,13 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
 
   async offered(signal: AbortSignal): Promise<OfferedTool[]> {
     if (this.#slots.size === 0) return [];
-    const waits = [...this.#slots.values()].filter((s) => this.#listable(s) && !this.#cache.get(s.key));
+    const now = this.#d.clock.monotonic();
+    const waits: Slot[] = [];
+    for (const s of this.#slots.values()) {
+      if (!this.#listable(s) || this.#cache.get(s.key)) continue;
+      if (s.listError === null || s.inflight) waits.push(s);
+      else if (now - s.listStartedAt >= TURN_RETRY_MS) void this.#ensure(s).catch(() => undefined);
+    }
     if (waits.length > 0) {
       const timeout = new AbortController();
       await Promise.race([
@@ -203,7 +217,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   // ---- internals ----
 
   #slot(source: ToolSource, key: string, fp: string, c: { allow?: string[]; deny?: string[]; call_timeout_ms: number }, table: string, toolkits: readonly string[]): Slot {
-    return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, connections: null, toolkits, inflight: null, generation: 0 };
+    return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, listStartedAt: -Infinity, connections: null, toolkits, inflight: null, generation: 0 };
   }
 
   /** Sources tag their own log lines ("mcp:files", "composio"). */
@@ -253,6 +267,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     if (hit) return Promise.resolve(hit);
     if (s.inflight) return s.inflight;
     const generation = s.generation;
+    s.listStartedAt = this.#d.clock.monotonic();
     const run = (async (): Promise<CacheEntry> => {
       const signal = AbortSignal.timeout(LIST_WAIT_MS * 3);
       let tools: SourceTool[];
