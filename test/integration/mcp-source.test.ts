@@ -90,6 +90,13 @@ describe("MCP source over stdio (the SDK fixture)", () => {
     const line = await waitUntil(() => logs.find((l) => l.includes("warning: yyy")), "the stderr line in the log");
     expect(line).toContain("[mcp:fx]");
     expect(line.length).toBeLessThan(600);
+
+    // A chatty server cannot flood the log: 100 lines a window, the rest counted.
+    await source.call("stderr", { line: "spam spam", count: 300 }, never);
+    const spam = () => logs.filter((l) => l.includes("spam spam")).length;
+    await waitUntil(() => spam() >= 99 || null, "the first stderr lines in the log");
+    await source.call("echo", { text: "sync" }, never);
+    expect(spam()).toBeLessThanOrEqual(100);
   });
 
   test("every page of tools/list is read (250 extra tools, 100 a page)", async () => {

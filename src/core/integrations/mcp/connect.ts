@@ -7,6 +7,9 @@ import { errorMessage } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { escapeControls } from "../../util/text.ts";
 
+/** stderr lines logged per window; the rest are counted and the count logged when the window ends. */
+const STDERR_LINES = 100;
+const STDERR_WINDOW_MS = 10_000;
 /** Longest stderr line (and protocol error) that goes into the log; the rest of the line is dropped. */
 export const MAX_LOG_LINE = 500;
 /** Protocol errors of one connection logged in full; past this they are only counted (a hostile server cannot flood the log). */
@@ -88,11 +91,25 @@ export async function openConnection(name: string, config: McpServerConfig, deps
     });
     const stderr = transport.stderr as Readable | null;
     if (stderr) {
+      // A chatty server (debug logging) must not flood the log: at most STDERR_LINES per window.
+      let windowStart = deps.clock.monotonic();
+      let logged = 0;
+      let dropped = 0;
       readLines(stderr, (line) => {
         const shown = cut(escapeControls(line, "\t"));
         if (shown.trim() === "") return;
         lastStderr = shown;
-        deps.log.info(shown);
+        const now = deps.clock.monotonic();
+        if (now - windowStart >= STDERR_WINDOW_MS) {
+          if (dropped > 0) deps.log.warn(`${dropped} more stderr line${dropped === 1 ? "" : "s"} not logged (over ${STDERR_LINES} in ${STDERR_WINDOW_MS / 1000} s)`);
+          windowStart = now;
+          logged = 0;
+          dropped = 0;
+        }
+        if (logged < STDERR_LINES) {
+          logged++;
+          deps.log.info(shown);
+        } else dropped++;
       });
     }
   } else {
