@@ -392,7 +392,8 @@ export class Gateway {
     const mins = Math.floor(s.gateway.uptimeMs / 60_000);
     const adapters = s.adapters.map((a) => `${a.name} ${a.state}`).join(", ") || "none";
     const waiting = s.outbox.pending > 0 ? `, ${s.outbox.pending} repl${s.outbox.pending === 1 ? "y" : "ies"} waiting for delivery` : "";
-    return `bosun ${s.gateway.version} is ${s.gateway.state} (up ${mins} min), provider ${s.gateway.provider}; adapters: ${adapters}; ${s.sessions.total} conversation${s.sessions.total === 1 ? "" : "s"}${waiting}.`;
+    const tools = s.integrations.length === 0 ? "" : `; tools: ${s.integrations.reduce((n, i) => n + i.offered, 0)} offered (${s.integrations.map((i) => `${i.name} ${i.state}`).join(", ")})`;
+    return `bosun ${s.gateway.version} is ${s.gateway.state} (up ${mins} min), provider ${s.gateway.provider}; adapters: ${adapters}${tools}; ${s.sessions.total} conversation${s.sessions.total === 1 ? "" : "s"}${waiting}.`;
   }
 
   /**
