@@ -2,8 +2,10 @@
 // real MCP server (test/fixtures/mcp-fixture.mjs under node) and a local OpenAI-compatible model
 // server (test/helpers/openai-server.ts) that both answer at once; and `bosun integrations` with
 // 20 MCP servers of 50 tools each.
+import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { resolve } from "node:path";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { OpenAIServer, text, toolCalls, type SeenRequest } from "../test/helpers/openai-server.ts";
@@ -39,6 +41,22 @@ interface Row {
   cacheAgeMs: number | null;
 }
 const report = (bin: string, sb: Sandbox, args: string[] = []) => JSON.parse(mustRun(bin, ["integrations", ...args, "--json"], sb.opts).stdout) as { sources: Row[]; offered: number };
+
+/**
+ * Like mustRun, with stdout written to a file: `integrations tools --json` of 1,000 tools (~265 KB)
+ * into a pipe sometimes comes back cut at 128 KiB (the CLI exits before the pipe drained).
+ */
+function runToFile(bin: string, args: string[], sb: Sandbox): { ms: number; stdout: string } {
+  const file = join(sb.dir, "bench-stdout.json");
+  const fd = openSync(file, "w");
+  const t0 = performance.now();
+  const r = spawnSync(bin, args, { cwd: sb.opts.cwd, env: sb.opts.env, stdio: ["ignore", fd, "pipe"], encoding: "utf8", timeout: 30_000 });
+  const ms = performance.now() - t0;
+  closeSync(fd);
+  const stdout = readFileSync(file, "utf8");
+  if (r.status !== 0) throw new Error(`\`bosun ${args.join(" ")}\` exited ${r.status}\nstdout: ${stdout.slice(0, 500)}\nstderr: ${r.stderr}`);
+  return { ms, stdout };
+}
 
 /** Poll `integrations --json` until every source is `ok` with `tools` listed. */
 async function allListed(bin: string, sb: Sandbox, sources: number, tools: number): Promise<void> {
@@ -133,8 +151,8 @@ export interface ToolCallFigures {
   addedMinusModelMs: { p50: number; p99: number; runs: number };
   /** tools/call echo from the bench process to the same fixture with the SDK client: the MCP transport and server, without the gateway. */
   directMcpCallMs: { p50: number; p99: number; runs: number };
-  /** The hub's own log line ("tool fx/echo ran in N ms", whole ms: validation, lookup, the MCP call, redaction), counts by value. */
-  hubLoggedMs: Record<string, number>;
+  /** The hub's own duration of each call as stored in the transcript (whole ms: validation, lookup, the MCP call, redaction), counts by value. */
+  stepDurationMs: Record<string, number>;
   /** Estimate of the gateway's share: addedMinusModel p50 minus directMcpCall p50 (the agent's second provider call, the tool step stored, the hub's run). */
   gatewayShareP50Ms: number;
   /** Plain turns on a gateway without [integrations] (nothing offered: the agent's fast path). */
@@ -192,12 +210,17 @@ export async function benchToolCall(sb: Sandbox, bin: string, turns: number, war
       modelTool.push(mt);
       addedMinusModel.push(p.tool - p.plain - (mt - mp));
     }
-    // Every tool turn's offered list had the fixture's echo (the reply check proved the call ran).
-    const hubLoggedMs: Record<string, number> = {};
-    for (const m of sb.logMessages()) {
-      const hit = /^tool fx\/echo ran in (\d+) ms/.exec(m) ?? /tool fx\/echo ran in (\d+) ms/.exec(m);
-      if (hit) hubLoggedMs[hit[1]!] = (hubLoggedMs[hit[1]!] ?? 0) + 1;
-    }
+    // The hub's own figure for each call (validation, lookup, the MCP call, redaction; whole ms), from
+    // the stored tool steps (the log collapses repeated identical lines, so it undercounts).
+    const stepDurationMs: Record<string, number> = {};
+    const collect = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(collect);
+      if (v === null || typeof v !== "object") return;
+      const o = v as Record<string, unknown>;
+      if (typeof o.durationMs === "number" && o.source === "fx") stepDurationMs[String(o.durationMs)] = (stepDurationMs[String(o.durationMs)] ?? 0) + 1;
+      else Object.values(o).forEach(collect);
+    };
+    for (let k = 0; k < Math.min(100, turns + warmup); k++) collect(JSON.parse(mustRun(bin, ["sessions", "show", `${HOOK}:t${k}`, "--json"], sb.opts).stdout));
     sb.down();
     progress(`integrations: ${turns} direct MCP calls from the bench process`);
     const direct = await directMcpCalls(turns, warmup);
@@ -210,7 +233,7 @@ export async function benchToolCall(sb: Sandbox, bin: string, turns: number, war
       modelServerMs: { plain: stats(modelPlain), toolTurnBoth: stats(modelTool) },
       addedMinusModelMs: amm,
       directMcpCallMs: direct,
-      hubLoggedMs,
+      stepDurationMs,
       gatewayShareP50Ms: r3(amm.p50 - direct.p50),
       noIntegrationsTurnMs: stats(none),
     };
@@ -287,13 +310,13 @@ export async function benchListing(sb: Sandbox, bin: string, sources: number, to
   }
   for (let i = 0; i < runs; i++) {
     await sleep(ttl + 100);
-    const cold = run(["integrations", "tools", "--json"]);
+    const cold = runToFile(bin, ["integrations", "tools", "--json"], sb);
     const list = JSON.parse(cold.stdout) as unknown[];
     if (list.length !== sources * toolsEach) throw new Error(`tools --json listed ${list.length} tools, not ${sources * toolsEach}`);
     toolReports = list.length;
     toolsJsonKb = round(cold.stdout.length / 1024);
     f.toolsCold.push(cold.ms);
-    f.toolsWarm.push(run(["integrations", "tools", "--json"]).ms);
+    f.toolsWarm.push(runToFile(bin, ["integrations", "tools", "--json"], sb).ms);
   }
   progress(`integrations: idle ${idleMs / 1000} s with ${sources} servers`);
   const busy = await idleWindow(pid, idleMs);
