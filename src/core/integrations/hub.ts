@@ -241,9 +241,9 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     try {
       if (s.source.kind === "composio") {
         const conns = await (s.source as ComposioSource).connections(signal);
-        s.connections = conns;
         // A listing under way began before these connections were seen: let it land, so the sync compares with what it stores.
         if (s.inflight) await s.inflight.catch(() => undefined);
+        s.connections = conns;
         this.#cache.sync(this.#liveActive(s, conns), [s.key]);
         if (!this.#cache.get(s.key)) await this.#ensure(s, conns);
         else s.listError = null;
