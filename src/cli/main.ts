@@ -21,15 +21,11 @@ process.on("uncaughtException", (e) => {
 });
 
 const { run } = await import("./dispatch.ts");
+const output = await import("./output.ts");
 // A crash message may quote a secret (a URL, a header): it goes through the same redaction as all output.
-printError = (await import("./output.ts")).err;
+printError = output.err;
 const code = await run(argv);
-// Let a large output (e.g. `config schema` into a pipe) flush, but never wait on a reader that left.
-if (process.stdout.writableLength > 0 && !process.stdout.destroyed) {
-  await new Promise<void>((resolve) => {
-    process.stdout.once("drain", resolve);
-    process.stdout.once("error", resolve);
-    setTimeout(resolve, 2_000).unref();
-  });
-}
+// Let a large output (`integrations tools --json` into a slow pipe) be written whole before exiting; a
+// reader that left ends the wait too (its write fails with EPIPE).
+await output.drained();
 process.exit(code);

@@ -30,24 +30,42 @@ export const c = {
   cyan: wrap(36, 39),
 };
 
+// Writes not yet taken by the OS. Bun reports writableLength 0 (and never "needs drain") for a
+// pipe even while it holds data back, so a process that exits after printing 400 KB into a slow
+// reader's pipe lost all but the first 64 KB. Each write's callback is what tells.
+let pending = 0;
+let settled: Array<() => void> = [];
+function put(stream: "stdout" | "stderr", text: string): void {
+  pending++;
+  process[stream].write(text, () => {
+    // Written, or failed (a reader that left: EPIPE): either way nothing is waiting any more.
+    if (--pending === 0) for (const f of settled.splice(0)) f();
+  });
+}
+
+/** Resolves once everything printed through this module has been handed to the OS (main awaits it before exiting). */
+export function drained(): Promise<void> {
+  return pending === 0 ? Promise.resolve() : new Promise((resolve) => settled.push(resolve));
+}
+
 /** Print a JSON document on stdout. */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(redactor.deep(value), null, 2) + "\n");
+  put("stdout", JSON.stringify(redactor.deep(value), null, 2) + "\n");
 }
 
 /** Print a line on stdout. */
 export function out(line = ""): void {
-  process.stdout.write(redactor.apply(line) + "\n");
+  put("stdout", redactor.apply(line) + "\n");
 }
 
 /** Print a line on stderr. */
 export function err(line: string): void {
-  process.stderr.write(redactor.apply(line) + "\n");
+  put("stderr", redactor.apply(line) + "\n");
 }
 
 /** Write text as it is (no newline added: progress redraws, JSON lines) to stdout or stderr. */
 export function write(stream: "stdout" | "stderr", text: string): void {
-  process[stream].write(redactor.apply(text));
+  put(stream, redactor.apply(text));
 }
 
 const PAINT: Record<Tone, (s: string) => string> = { ok: c.green, busy: c.cyan, warn: c.yellow, bad: c.red, muted: c.dim, plain: (s) => s };
