@@ -26,10 +26,14 @@ class FakeMcp implements ToolSource {
   health(): SourceHealth {
     return { state: this.state, lastError: this.lastError, restarts: 0, since: "2026-01-01T00:00:00.000Z" };
   }
+  /** When set, a listing waits for it (and lists the tools as they were when it started). */
+  gate: Promise<void> | null = null;
   async list() {
     this.lists++;
     if (this.state !== "running") throw new Error("not running");
-    return this.tools;
+    const tools = this.tools;
+    if (this.gate) await this.gate;
+    return tools;
   }
   call(name: string, args: Record<string, unknown>, signal: AbortSignal) {
     this.calls.push({ name, args });
@@ -242,5 +246,56 @@ describe("a call the model made", () => {
     await clock.advance(3_000);
     expect(await pending).toMatchObject({ isError: true, result: "The tool slow did not answer within 1000 ms." });
     expect((await hub.run({ id: "c2", type: "function", function: { name: "leak", arguments: "{}" } }, offered, signal)).result).toBe("key is [redacted]");
+  });
+});
+
+describe("listings that race with changes", () => {
+  const gated = () => {
+    let open!: () => void;
+    return { gate: new Promise<void>((r) => (open = r)), open: () => open() };
+  };
+
+  test("tools/list_changed during a listing lists again: the listing from before it is not joined or kept", async () => {
+    const files = new FakeMcp("files");
+    files.tools = [{ name: "old_tool", inputSchema: obj() }];
+    const g = gated();
+    files.gate = g.gate;
+    const { hub } = hubWith({ mcp: { files: { command: ["x"] } } }, { mcp: { files } });
+    const signal = new AbortController().signal;
+    const first = hub.offered(signal); // lists old_tool, held at the gate
+    files.tools = [{ name: "old_tool", inputSchema: obj() }, { name: "new_tool", inputSchema: obj() }];
+    files.gate = null;
+    files.change("tools/list_changed");
+    g.open();
+    await first;
+    expect(await names(hub)).toEqual(["new_tool", "old_tool"]);
+    expect(files.lists).toBe(2);
+  });
+
+  test("after a restart the old process's tools are not offered while the new listing is slow", async () => {
+    const files = new FakeMcp("files");
+    files.tools = [{ name: "old_tool", inputSchema: obj() }];
+    const { hub, clock } = hubWith({ mcp: { files: { command: ["x"] } } }, { mcp: { files } });
+    expect(await names(hub)).toEqual(["old_tool"]);
+    const g = gated();
+    files.gate = g.gate;
+    files.change("running (pid 2)");
+    const pending = names(hub);
+    await clock.advance(10_000);
+    expect(await pending).toEqual([]);
+    g.open();
+    expect(await names(hub)).toEqual(["old_tool"]);
+  });
+
+  test("a tool's offered name does not change when a namesake in another source goes down", async () => {
+    const aaa = new FakeMcp("aaa");
+    aaa.tools = [{ name: "read_file", inputSchema: obj() }];
+    const files = new FakeMcp("files");
+    files.tools = [{ name: "read_file", inputSchema: obj() }];
+    const { hub } = hubWith({ mcp: { aaa: { command: ["x"] }, files: { command: ["y"] } } }, { mcp: { aaa, files } });
+    expect(await names(hub)).toEqual(["read_file", "files_read_file"]);
+    aaa.state = "backoff";
+    aaa.change("down");
+    expect(await names(hub)).toEqual(["files_read_file"]);
   });
 });

@@ -8,8 +8,12 @@ import { timeoutMs } from "./fields.ts";
 import { ERROR_TYPES, type ErrorType } from "../providers/errors.ts";
 import { integrationsSchema, type IntegrationsConfig } from "./integrations-schema.ts";
 
-/** A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token); everything under `headers` is too. */
-export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers"] as const;
+/**
+ * A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token);
+ * everything under `headers` is too, and under an MCP server's `env` (it passes credentials as
+ * `KEY = "${VALUE}"` whatever KEY is called).
+ */
+export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers", "env"] as const;
 
 /** Adapter names the config may not use because a built-in channel owns them. */
 export const RESERVED_ADAPTER_NAMES = ["cli"] as const;

@@ -27,6 +27,9 @@ export function activeSet(connections: Iterable<{ toolkit: string; status: strin
   return out;
 }
 
+/** A key as log lines show it: the source's part ("composio", "mcp:files"), without the fingerprint. */
+const shown = (key: string) => key.split("#", 1)[0]!;
+
 export interface CacheEntry {
   tools: readonly SourceTool[];
   /** The active toolkit set the entry was listed for (Composio); null for a source without connections (MCP). */
@@ -48,7 +51,10 @@ export class IntegrationsCache {
   #ttlMs: number;
   #log: (line: string) => void;
 
-  /** `log` gets one line per decision (hit and miss at debug level are the caller's business). */
+  /**
+   * `log` gets one line per decision (hit and miss at debug level are the caller's business),
+   * naming the source, never the key's fingerprint (a hash of the config's secrets among the rest).
+   */
   constructor(clock: Clock, ttlMs: number, log: (line: string) => void) {
     this.#clock = clock;
     this.#ttlMs = ttlMs;
@@ -66,7 +72,7 @@ export class IntegrationsCache {
     const age = this.#clock.now() - e.cachedAt;
     if (age >= this.#ttlMs || age < 0) {
       this.#entries.delete(key);
-      this.#log(`cache expired for ${key} (${age} ms old, ttl ${this.#ttlMs} ms)`);
+      this.#log(`cache expired for ${shown(key)} (${age} ms old, ttl ${this.#ttlMs} ms)`);
       return undefined;
     }
     return e;
@@ -87,7 +93,7 @@ export class IntegrationsCache {
   /** Drop one entry (an event said it is stale); true when there was one. */
   invalidate(key: string, why: string): boolean {
     const had = this.#entries.delete(key);
-    if (had) this.#log(`cache invalidated for ${key}: ${why}`);
+    if (had) this.#log(`cache invalidated for ${shown(key)}: ${why}`);
     return had;
   }
 
@@ -118,7 +124,7 @@ export class IntegrationsCache {
       if (added.length === 0 && removed.length === 0) continue;
       this.#entries.delete(key);
       out.push({ key, added, removed });
-      this.#log(`cache diverged for ${key}: added [${added.join(", ")}] removed [${removed.join(", ")}]; invalidated`);
+      this.#log(`cache diverged for ${shown(key)}: added [${added.join(", ")}] removed [${removed.join(", ")}]; invalidated`);
     }
     return out;
   }

@@ -7,7 +7,8 @@ import type { Clock } from "../util/clock.ts";
 import { activeSet, IntegrationsCache, type CacheEntry } from "./cache.ts";
 import { ToolFilter } from "./filters.ts";
 import { buildOffer, type Listing, type Offer } from "./offer.ts";
-import { sourceRows } from "./rows.ts";
+import { NOT_LISTED, sourceRows } from "./rows.ts";
+import { MAX_SCHEMA_CHARS, oversize } from "./validate.ts";
 import { runCall } from "./run-call.ts";
 import type {
   ComposioSource,
@@ -24,6 +25,24 @@ import type {
   ToolSource,
   ToolStep,
 } from "./types.ts";
+
+/**
+ * A listed tool as the cache keeps it: a schema past the limit is replaced by the sentence saying
+ * so (schemaProblem reports it), and a description is cut, so a hostile server's megabytes are
+ * not held for the TTL.
+ */
+function keepable(t: SourceTool): SourceTool {
+  let chars = 0;
+  try {
+    chars = JSON.stringify(t.inputSchema)?.length ?? 0;
+  } catch {
+    chars = 0;
+  }
+  const description = t.description && t.description.length > MAX_KEPT_DESCRIPTION ? t.description.slice(0, MAX_KEPT_DESCRIPTION) : t.description;
+  if (chars <= MAX_SCHEMA_CHARS && description === t.description) return t;
+  return { ...t, ...(description === undefined ? {} : { description }), ...(chars > MAX_SCHEMA_CHARS ? { inputSchema: oversize(chars) } : {}) };
+}
+const MAX_KEPT_DESCRIPTION = 4_000;
 
 /** A turn waits this long at most for a source's listing; a slower one is left out of that turn and fills the cache when it answers. */
 const LIST_WAIT_MS = 10_000;
@@ -65,6 +84,8 @@ export interface Slot {
   connections: ToolkitConnection[] | null;
   toolkits: readonly string[];
   inflight: Promise<CacheEntry> | null;
+  /** The generation the listing under way started in: one from before an invalidation is not joined. */
+  inflightGeneration: number;
   /** Bumped by every invalidation: a listing that started before one is returned but not stored. */
   generation: number;
 }
@@ -101,19 +122,28 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   configure(config: IntegrationsConfig): void {
     this.#cache.ttlMs = config.cache_ttl_ms;
     this.#maxTools = config.max_tools;
-    const want = new Map<string, { key: string; fp: string; make: () => Slot }>();
+    const want = new Map<string, { fp: string; filter: ToolFilter; make: () => Slot }>();
     for (const [name, c] of Object.entries(config.mcp)) {
-      // The command's order matters (the adapter fingerprint sorts lists), so it goes in joined.
-      const fp = fingerprint({ ...c, command: c.command?.join("\u0000") });
-      want.set(name, { key: `mcp:${name}#${fp}`, fp, make: () => this.#slot(this.#d.mcp(name, c, this.#sourceDeps()), `mcp:${name}#${fp}`, fp, c, `[integrations.mcp.${name}]`, []) });
+      // The command's order matters (the adapter fingerprint sorts lists), so it goes in joined;
+      // allow and deny only choose among the tools, so editing them keeps the server running.
+      const { allow: _a, deny: _d, ...identity } = c;
+      const fp = fingerprint({ ...identity, command: c.command?.join("\u0000") });
+      const table = `[integrations.mcp.${name}]`;
+      want.set(name, { fp, filter: new ToolFilter(c.allow, c.deny, table), make: () => this.#slot(this.#d.mcp(name, c, this.#sourceDeps()), `mcp:${name}#${fp}`, fp, c, table, []) });
     }
     const cc = config.composio;
     if (cc) {
-      const fp = fingerprint(cc);
-      want.set("composio", { key: `composio#${fp}`, fp, make: () => this.#slot(this.#d.composio(cc, { log: this.#d.log, clock: this.#d.clock, redact: this.#d.redact }), `composio#${fp}`, fp, cc, "[integrations.composio]", cc.toolkits) });
+      const { allow: _a, deny: _d, ...identity } = cc;
+      const fp = fingerprint(identity);
+      const table = "[integrations.composio]";
+      want.set("composio", { fp, filter: new ToolFilter(cc.allow, cc.deny, table), make: () => this.#slot(this.#d.composio(cc, { log: this.#d.log, clock: this.#d.clock, redact: this.#d.redact }), `composio#${fp}`, fp, cc, table, cc.toolkits) });
     }
     for (const [name, slot] of [...this.#slots]) {
-      if (want.get(name)?.fp === slot.fingerprint) continue;
+      const w = want.get(name);
+      if (w?.fp === slot.fingerprint) {
+        slot.filter = w.filter;
+        continue;
+      }
       this.#slots.delete(name);
       void slot.source.stop().catch((err) => this.#log.warn(`stopping ${name}: ${errorMessage(err)}`));
     }
@@ -155,6 +185,8 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
       else if (now - s.listStartedAt >= TURN_RETRY_MS) void this.#ensure(s).catch(() => undefined);
     }
     if (waits.length > 0) {
+      // An entry that just expired must not stay in the offer built from it.
+      this.#touch();
       const timeout = new AbortController();
       await Promise.race([
         Promise.all(waits.map((s) => this.#ensure(s).catch(() => undefined))),
@@ -217,7 +249,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   // ---- internals ----
 
   #slot(source: ToolSource, key: string, fp: string, c: { allow?: string[]; deny?: string[]; call_timeout_ms: number }, table: string, toolkits: readonly string[]): Slot {
-    return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, listStartedAt: -Infinity, connections: null, toolkits, inflight: null, generation: 0 };
+    return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, listStartedAt: -Infinity, connections: null, toolkits, inflight: null, inflightGeneration: -1, generation: 0 };
   }
 
   /** Sources tag their own log lines ("mcp:files", "composio"). */
@@ -267,7 +299,8 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   #ensure(s: Slot, conns?: ToolkitConnection[]): Promise<CacheEntry> {
     const hit = this.#cache.get(s.key);
     if (hit) return Promise.resolve(hit);
-    if (s.inflight) return s.inflight;
+    // A listing that began before the last invalidation may hold what was invalidated: start a fresh one.
+    if (s.inflight && s.inflightGeneration === s.generation) return s.inflight;
     const generation = s.generation;
     s.listStartedAt = this.#d.clock.monotonic();
     const run = (async (): Promise<CacheEntry> => {
@@ -277,23 +310,26 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
       if (s.source.kind === "composio") {
         const c = s.source as ComposioSource;
         const connections = conns ?? (await c.connections(signal));
-        s.connections = connections;
+        if (generation === s.generation) s.connections = connections;
         active = this.#liveActive(s, connections);
         tools = active.size === 0 ? [] : await c.toolsOf([...active].sort(), signal);
       } else {
         tools = await s.source.list(signal);
       }
+      tools = tools.map(keepable);
       const entry: CacheEntry = { tools, active, cachedAt: this.#d.clock.now() };
-      s.lastKnown = tools;
-      s.listError = null;
-      // Listed before an invalidation: good for this caller, but the next one lists again.
-      if (generation === s.generation) {
+      // Listed before an invalidation (or for a source replaced since): good for this caller only.
+      const current = generation === s.generation && this.#slots.get(s.source.name) === s;
+      if (current) {
+        s.lastKnown = tools;
+        s.listError = null;
         this.#cache.set(s.key, tools, active);
         this.#log.debug(`listed ${s.source.name}: ${tools.length} tools`);
       }
       return entry;
     })();
     s.inflight = run;
+    s.inflightGeneration = generation;
     run.then(
       () => this.#touch(),
       (err) => {
@@ -339,6 +375,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
 
   #listing(s: Slot): Listing {
     const entry = this.#cache.peek(s.key);
+    // What was last known is shown (with why it is not offered), never offered: only a cache entry is.
     return { source: s.source.name, filter: s.filter, tools: entry?.tools ?? s.lastKnown, blocked: this.#blocked(s, entry) };
   }
 
@@ -349,6 +386,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
       return { code: "source_down", message: `MCP server ${s.source.name} is ${h.state}${h.lastError ? `: ${h.lastError}` : ""}` };
     }
     if (!entry && s.listError) return { code: "unavailable", message: `listing ${s.source.name} failed (nothing cached): ${s.listError}` };
+    if (!entry) return { code: "unavailable", message: NOT_LISTED };
     return null;
   }
 

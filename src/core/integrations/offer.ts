@@ -37,8 +37,8 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 
 /**
  * The tools the model is offered, and why each other one is not. Order is fixed by source name,
- * then tool name, whatever order sources answered in: the same tools give the same names and the
- * same cut at the limit on every listing. A tool is not offered when its source is blocked, a
+ * then tool name, whatever order sources answered in: the same known tools give the same names
+ * and the same cut at the limit on every listing. A tool is not offered when its source is blocked, a
  * filter drops it, its schema is rejected, or the limit was reached before it; one whose name had
  * to change for the provider (characters, a collision with another source's tool) is offered
  * under the new name with a `renamed` note.
@@ -60,7 +60,11 @@ export function buildOffer(listings: readonly Listing[], maxTools: number): Offe
       if (notes.length === 0) candidates.push({ report, tool: t });
     }
   }
-  const names = assignToolNames(candidates.map((c) => ({ source: c.report.source, name: c.report.name })));
+  // Names are given over every known tool, offered or not: a tool keeps its name while a namesake
+  // elsewhere goes down, is filtered or comes back (the offer is built again before every model call).
+  const all = assignToolNames(reports.map((r) => ({ source: r.source, name: r.name })));
+  const nameOf = new Map(reports.map((r, i) => [r, all[i]!]));
+  const names = candidates.map((c) => nameOf.get(c.report)!);
   const offered: OfferedTool[] = [];
   candidates.forEach((c, i) => {
     if (offered.length >= maxTools) {

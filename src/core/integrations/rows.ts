@@ -3,6 +3,9 @@ import type { Slot } from "./hub.ts";
 import type { Offer } from "./offer.ts";
 import type { SourceReport, ToolNote, ToolNoteCode, ToolReport } from "./types.ts";
 
+/** Why a source with no cache entry offers nothing although nothing failed. */
+export const NOT_LISTED = "not listed yet (a listing is under way)";
+
 const WORDS: Record<Exclude<ToolNoteCode, "renamed">, string> = {
   source_down: "source down",
   unavailable: "unavailable",
@@ -43,7 +46,7 @@ export function sourceRows(s: Slot, entry: CacheEntry | undefined, age: number |
   const mine = offer.reports.filter((r) => r.source === s.source.name);
   const base = { restarts: h.restarts, lastError: h.lastError ?? s.listError };
   if (s.source.kind === "mcp") {
-    const state: RowState = h.state === "running" ? (blocked ? "unavailable" : "ok") : h.state === "unavailable" ? "unavailable" : h.state;
+    const state: RowState = h.state === "running" ? (!blocked ? "ok" : blocked.message === NOT_LISTED ? "starting" : "unavailable") : h.state === "unavailable" ? "unavailable" : h.state;
     return [{ name: s.source.name, kind: "mcp", state, tools: mine.length, offered: mine.filter((r) => r.offeredAs !== null).length, cacheAgeMs: age, reason: blocked?.message ?? summarise(mine), ...base }];
   }
   const toolkits = s.toolkits.length > 0 ? s.toolkits : [...new Set([...(entry?.active ?? []), ...(s.connections ?? []).filter((c) => c.active).map((c) => c.toolkit)])].sort();
@@ -56,8 +59,8 @@ export function sourceRows(s: Slot, entry: CacheEntry | undefined, age: number |
     const row = { name: `composio:${t}`, kind: "composio" as const, tools: reports.length, offered: reports.filter((r) => r.offeredAs !== null).length, cacheAgeMs: age, ...base };
     if (entry?.active?.has(t)) return { ...row, state: "ok", reason: summarise(reports) };
     const conn = s.connections?.find((c) => c.toolkit === t);
-    if (blocked && !entry) return { ...row, state: "unavailable", reason: blocked.message };
-    if (!s.connections) return { ...row, state: "starting", reason: "not listed yet" };
+    if (blocked && !entry && blocked.message !== NOT_LISTED) return { ...row, state: "unavailable", reason: blocked.message };
+    if (!s.connections || (!entry && conn?.active)) return { ...row, state: "starting", reason: NOT_LISTED };
     const status = conn?.status ? ` (its account is ${conn.status})` : " (no account)";
     return { ...row, state: "not_connected", reason: `not connected at Composio${status}: run \`bosun integrations connect ${t}\`` };
   });

@@ -10,6 +10,8 @@ import { argumentProblem } from "./validate.ts";
 const MAX_STORED_ARGUMENTS = 4_000;
 /** What of a result goes back to the model (and into the transcript). */
 export const MAX_RESULT_CHARS = 16_000;
+/** A name the model made up is kept this long at most. */
+const MAX_NAME = 200;
 /** Past the source's own call timeout, the hub stops waiting anyway (a source that ignores its timeout). */
 const GRACE_MS = 2_000;
 
@@ -32,11 +34,12 @@ export async function runCall(call: ToolCall, offered: readonly OfferedTool[], d
   const started = d.clock.monotonic();
   const name = call.function.name;
   const tool = offered.find((t) => t.definition.function.name === name);
+  // Redacted before cut: a secret across the cut would no longer be recognised.
   const step = (source: string | null, r: ToolResult): ToolStep => ({
-    name,
+    name: cut(name, MAX_NAME),
     source,
-    arguments: d.redact(cut(call.function.arguments, MAX_STORED_ARGUMENTS)),
-    result: d.redact(cut(r.text, MAX_RESULT_CHARS)),
+    arguments: cut(d.redact(call.function.arguments), MAX_STORED_ARGUMENTS),
+    result: cut(d.redact(r.text), MAX_RESULT_CHARS),
     isError: r.isError,
     durationMs: Math.round(d.clock.monotonic() - started),
   });

@@ -55,11 +55,18 @@ const MAX_ARGUMENT_CHARS = 1_000_000;
  * chain both fold with it): `id` and `name` from whichever fragment carries them, `arguments`
  * appended; a missing (or null) field is the same as an absent one.
  */
+/** Tool calls kept of one reply; more are dropped (no model sensibly asks for more at once). */
+export const MAX_CALLS = 128;
+
 export class ToolCallParts {
   #calls = new Map<number, { id?: string; name?: string; arguments: string }>();
   add(d: Extract<ProviderDelta, { type: "tool_call" }>): void {
     let call = this.#calls.get(d.index);
-    if (!call) this.#calls.set(d.index, (call = { arguments: "" }));
+    if (!call) {
+      // A runaway stream of new call indexes cannot fill memory (or the next request with answers) either.
+      if (this.#calls.size >= MAX_CALLS) return;
+      this.#calls.set(d.index, (call = { arguments: "" }));
+    }
     if (d.id) call.id = d.id;
     if (d.name) call.name = d.name;
     // A runaway stream of argument text cannot fill memory; arguments cut there are invalid JSON, which the ToolBox answers as an error.

@@ -100,6 +100,8 @@ class McpSource implements ToolSource {
           timeout: this.#config.call_timeout_ms,
         });
       } catch (err) {
+        // The caller gave up (its own deadline): the server did nothing wrong, so its connection stays.
+        if (signal.aborted) throw new Error(`tools/list of ${this.name} was abandoned: the listing took too long`);
         throw new Error(`tools/list of ${this.name} failed: ${this.#requestError(err, conn)}`);
       }
       for (const t of res.tools) {
@@ -184,8 +186,14 @@ class McpSource implements ToolSource {
     this.#log.info(`running${conn.pid !== null ? ` (pid ${conn.pid})` : ""}`);
     this.#emit("connected");
     const cancelHealthy = this.#d.clock.after(this.#config.healthy_after_ms, () => (this.#failures = 0));
-    const stopped = new Promise<string>((resolve) => stop.addEventListener("abort", () => resolve("stopped"), { once: true }));
+    // One listener per connection, removed when it ends: a server in a restart loop must not pile them up on `stop`.
+    let onStop: () => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => {
+      onStop = () => resolve("stopped");
+      stop.addEventListener("abort", onStop, { once: true });
+    });
     const why = await Promise.race([conn.ended, stopped]);
+    stop.removeEventListener("abort", onStop);
     cancelHealthy();
     if (this.#conn === conn) this.#conn = null;
     if (stop.aborted) return "stopped";
