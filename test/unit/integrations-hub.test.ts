@@ -298,4 +298,23 @@ describe("listings that race with changes", () => {
     aaa.change("down");
     expect(await names(hub)).toEqual(["files_read_file"]);
   });
+
+  test("the first turn waits (bounded) for a server still on its first start; a restarting one is not waited for", async () => {
+    const files = new FakeMcp("files");
+    files.tools = [{ name: "read_text_file", inputSchema: obj() }];
+    files.state = "starting";
+    const { hub, clock } = hubWith({ mcp: { files: { command: ["x"] } } }, { mcp: { files } });
+    const first = names(hub);
+    await clock.advance(500);
+    files.state = "running";
+    files.change("running");
+    await clock.advance(100);
+    expect(await first).toEqual(["read_text_file"]);
+    const never = new FakeMcp("never");
+    never.state = "starting";
+    const { hub: h2, clock: c2 } = hubWith({ mcp: { never: { command: ["x"] } } }, { mcp: { never } });
+    const second = names(h2);
+    await c2.advance(10_100);
+    expect(await second).toEqual([]);
+  });
 });

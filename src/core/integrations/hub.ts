@@ -177,6 +177,13 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
 
   async offered(signal: AbortSignal): Promise<OfferedTool[]> {
     if (this.#slots.size === 0) return [];
+    // The first message after `bosun up` should see the tools of a server still starting for the
+    // first time (npx may be fetching it): wait for that, bounded. A restarting server is not waited for.
+    const firstStart = (s: Slot) => s.source.kind === "mcp" && s.source.health().state === "starting" && s.source.health().restarts === 0;
+    if ([...this.#slots.values()].some(firstStart)) {
+      const until = this.#d.clock.monotonic() + LIST_WAIT_MS;
+      while (!signal.aborted && [...this.#slots.values()].some(firstStart) && this.#d.clock.monotonic() < until) await this.#d.clock.sleep(50, signal);
+    }
     const now = this.#d.clock.monotonic();
     const waits: Slot[] = [];
     for (const s of this.#slots.values()) {
