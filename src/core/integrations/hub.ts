@@ -4,11 +4,11 @@ import type { ComposioConfig, IntegrationsConfig, McpServerConfig } from "../con
 import { BosunError, errorMessage } from "../errors.ts";
 import type { ToolCall } from "../providers/types.ts";
 import type { Clock } from "../util/clock.ts";
-import { activeSet, IntegrationsCache, type CacheEntry } from "./cache.ts";
+import { IntegrationsCache, type CacheEntry } from "./cache.ts";
 import { ToolFilter } from "./filters.ts";
 import { buildOffer, type Listing, type Offer } from "./offer.ts";
-import { NOT_LISTED, sourceRows } from "./rows.ts";
-import { MAX_SCHEMA_CHARS, oversize } from "./validate.ts";
+import { sourceRows } from "./rows.ts";
+import { blocked, keepable, listable, liveActive, newSlot, type Slot } from "./slot.ts";
 import { runCall } from "./run-call.ts";
 import type {
   ComposioSource,
@@ -26,23 +26,6 @@ import type {
   ToolStep,
 } from "./types.ts";
 
-/**
- * A listed tool as the cache keeps it: a schema past the limit is replaced by the sentence saying
- * so (schemaProblem reports it), and a description is cut, so a hostile server's megabytes are
- * not held for the TTL.
- */
-function keepable(t: SourceTool): SourceTool {
-  let chars = 0;
-  try {
-    chars = JSON.stringify(t.inputSchema)?.length ?? 0;
-  } catch {
-    chars = 0;
-  }
-  const description = t.description && t.description.length > MAX_KEPT_DESCRIPTION ? t.description.slice(0, MAX_KEPT_DESCRIPTION) : t.description;
-  if (chars <= MAX_SCHEMA_CHARS && description === t.description) return t;
-  return { ...t, ...(description === undefined ? {} : { description }), ...(chars > MAX_SCHEMA_CHARS ? { inputSchema: oversize(chars) } : {}) };
-}
-const MAX_KEPT_DESCRIPTION = 4_000;
 
 /** A turn waits this long at most for a source's listing; a slower one is left out of that turn and fills the cache when it answers. */
 const LIST_WAIT_MS = 10_000;
@@ -66,29 +49,6 @@ export interface HubDeps {
   composio: (config: ComposioConfig, deps: { log: ConsolaInstance; clock: Clock; redact: (text: string) => string }) => ComposioSource;
 }
 
-/** One configured source and what the hub knows of it. */
-export interface Slot {
-  source: ToolSource;
-  /** The cache key: kind, name and the config's fingerprint (semantics §6: per config identity). */
-  key: string;
-  fingerprint: string;
-  filter: ToolFilter;
-  callTimeoutMs: number;
-  /** Tools of the last successful listing, kept while the source is down so reports can say why each is missing. */
-  lastKnown: readonly SourceTool[];
-  /** Why the last listing failed (null after one that worked). */
-  listError: string | null;
-  /** clock.monotonic() when the last listing started (turns space their retries after a failure by it). */
-  listStartedAt: number;
-  /** Composio: the last live connections listing and the configured toolkits. */
-  connections: ToolkitConnection[] | null;
-  toolkits: readonly string[];
-  inflight: Promise<CacheEntry> | null;
-  /** The generation the listing under way started in: one from before an invalidation is not joined. */
-  inflightGeneration: number;
-  /** Bumped by every invalidation: a listing that started before one is returned but not stored. */
-  generation: number;
-}
 
 /**
  * The integrations hub: starts and stops the configured sources, owns the cache of semantics §6,
@@ -96,6 +56,8 @@ export interface Slot {
  * (IntegrationsService). Listing connections (a report) syncs the cache with the live active set;
  * a source's change events invalidate its entry directly.
  */
+export type { Slot };
+
 export class IntegrationHub implements ToolBox, IntegrationsService {
   #d: HubDeps;
   #log: ConsolaInstance;
@@ -129,14 +91,14 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
       const { allow: _a, deny: _d, ...identity } = c;
       const fp = fingerprint({ ...identity, command: c.command?.join("\u0000") });
       const table = `[integrations.mcp.${name}]`;
-      want.set(name, { fp, filter: new ToolFilter(c.allow, c.deny, table), make: () => this.#slot(this.#d.mcp(name, c, this.#sourceDeps()), `mcp:${name}#${fp}`, fp, c, table, []) });
+      want.set(name, { fp, filter: new ToolFilter(c.allow, c.deny, table), make: () => newSlot(this.#d.mcp(name, c, this.#sourceDeps()), `mcp:${name}#${fp}`, fp, c, table, []) });
     }
     const cc = config.composio;
     if (cc) {
       const { allow: _a, deny: _d, ...identity } = cc;
       const fp = fingerprint(identity);
       const table = "[integrations.composio]";
-      want.set("composio", { fp, filter: new ToolFilter(cc.allow, cc.deny, table), make: () => this.#slot(this.#d.composio(cc, { log: this.#d.log, clock: this.#d.clock, redact: this.#d.redact }), `composio#${fp}`, fp, cc, table, cc.toolkits) });
+      want.set("composio", { fp, filter: new ToolFilter(cc.allow, cc.deny, table), make: () => newSlot(this.#d.composio(cc, { log: this.#d.log, clock: this.#d.clock, redact: this.#d.redact }), `composio#${fp}`, fp, cc, table, cc.toolkits) });
     }
     for (const [name, slot] of [...this.#slots]) {
       const w = want.get(name);
@@ -187,7 +149,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     const now = this.#d.clock.monotonic();
     const waits: Slot[] = [];
     for (const s of this.#slots.values()) {
-      if (!this.#listable(s) || this.#cache.get(s.key)) continue;
+      if (!listable(s) || this.#cache.get(s.key)) continue;
       if (s.listError === null || s.inflight) waits.push(s);
       else if (now - s.listStartedAt >= TURN_RETRY_MS) void this.#ensure(s).catch(() => undefined);
     }
@@ -255,10 +217,6 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
 
   // ---- internals ----
 
-  #slot(source: ToolSource, key: string, fp: string, c: { allow?: string[]; deny?: string[]; call_timeout_ms: number }, table: string, toolkits: readonly string[]): Slot {
-    return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, listStartedAt: -Infinity, connections: null, toolkits, inflight: null, inflightGeneration: -1, generation: 0 };
-  }
-
   /** Sources tag their own log lines ("mcp:files", "composio"). */
   #sourceDeps() {
     return { log: this.#d.log, clock: this.#d.clock, random: this.#d.random, env: this.#d.env };
@@ -270,11 +228,6 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     return s as Slot & { source: ComposioSource };
   }
 
-  /** Whether a listing can be asked for: an MCP server only while it runs. */
-  #listable(s: Slot): boolean {
-    return s.source.kind === "composio" || s.source.health().state === "running";
-  }
-
   /** A report's listing: Composio's connections live (then the cache sync), an MCP server's tools when its entry is stale. */
   async #listNow(s: Slot, signal: AbortSignal): Promise<void> {
     try {
@@ -283,23 +236,15 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
         // A listing under way began before these connections were seen: let it land, so the sync compares with what it stores.
         if (s.inflight) await s.inflight.catch(() => undefined);
         s.connections = conns;
-        this.#cache.sync(this.#liveActive(s, conns), [s.key]);
+        this.#cache.sync(liveActive(s, conns), [s.key]);
         if (!this.#cache.get(s.key)) await this.#ensure(s, conns);
         else s.listError = null;
-      } else if (this.#listable(s) && !this.#cache.get(s.key)) {
+      } else if (listable(s) && !this.#cache.get(s.key)) {
         await this.#ensure(s);
       }
     } catch (err) {
       s.listError = errorMessage(err);
     }
-  }
-
-  /** The active set a Composio entry is compared with: active toolkits, only the configured ones when the config names some. */
-  #liveActive(s: Slot, conns: readonly ToolkitConnection[]): Set<string> {
-    const live = activeSet(conns);
-    if (s.toolkits.length === 0) return live;
-    const wanted = new Set(s.toolkits);
-    return new Set([...live].filter((t) => wanted.has(t)));
   }
 
   /** The slot's cache entry, listing the source when there is none (one listing at a time per source). A failure is never cached. */
@@ -318,7 +263,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
         const c = s.source as ComposioSource;
         const connections = conns ?? (await c.connections(signal));
         if (generation === s.generation) s.connections = connections;
-        active = this.#liveActive(s, connections);
+        active = liveActive(s, connections);
         tools = active.size === 0 ? [] : await c.toolsOf([...active].sort(), signal);
       } else {
         tools = await s.source.list(signal);
@@ -361,7 +306,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     if (this.#slots.get(s.source.name) !== s) return;
     this.#invalidate(s, why);
     // A server that came back is listed at once, so the next turn and the dashboard see its tools.
-    if (s.source.kind === "mcp" && this.#listable(s)) void this.#ensure(s).catch(() => undefined);
+    if (s.source.kind === "mcp" && listable(s)) void this.#ensure(s).catch(() => undefined);
   }
 
   /** Something changed: the offer is built again when next asked for, and the rows are sent when they differ. */
@@ -383,23 +328,12 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   #listing(s: Slot): Listing {
     const entry = this.#cache.peek(s.key);
     // What was last known is shown (with why it is not offered), never offered: only a cache entry is.
-    return { source: s.source.name, filter: s.filter, tools: entry?.tools ?? s.lastKnown, blocked: this.#blocked(s, entry) };
-  }
-
-  /** Why none of a source's tools can be offered now, or null. */
-  #blocked(s: Slot, entry: CacheEntry | undefined): ToolNote | null {
-    const h = s.source.health();
-    if (s.source.kind === "mcp" && h.state !== "running") {
-      return { code: "source_down", message: `MCP server ${s.source.name} is ${h.state}${h.lastError ? `: ${h.lastError}` : ""}` };
-    }
-    if (!entry && s.listError) return { code: "unavailable", message: `listing ${s.source.name} failed (nothing cached): ${s.listError}` };
-    if (!entry) return { code: "unavailable", message: NOT_LISTED };
-    return null;
+    return { source: s.source.name, filter: s.filter, tools: entry?.tools ?? s.lastKnown, blocked: blocked(s, entry) };
   }
 
   #rows(): SourceReport[] {
     const offer = this.#current();
-    return [...this.#slots.values()].flatMap((s) => sourceRows(s, this.#cache.peek(s.key), this.#cache.age(s.key), offer, this.#blocked(s, this.#cache.peek(s.key))));
+    return [...this.#slots.values()].flatMap((s) => sourceRows(s, this.#cache.peek(s.key), this.#cache.age(s.key), offer, blocked(s, this.#cache.peek(s.key))));
   }
 
   *#sourceNames(): Iterable<string> {

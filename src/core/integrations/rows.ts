@@ -1,5 +1,5 @@
 import type { CacheEntry } from "./cache.ts";
-import type { Slot } from "./hub.ts";
+import type { Slot } from "./slot.ts";
 import type { Offer } from "./offer.ts";
 import type { SourceReport, ToolNote, ToolNoteCode, ToolReport } from "./types.ts";
 

@@ -2,7 +2,7 @@ import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../errors.ts";
 import type { ToolCall } from "../providers/types.ts";
 import type { Clock } from "../util/clock.ts";
-import type { Slot } from "./hub.ts";
+import type { Slot } from "./slot.ts";
 import type { OfferedTool, ToolResult, ToolStep } from "./types.ts";
 import { argumentProblem } from "./validate.ts";
 
