@@ -168,3 +168,12 @@ describe("didYouMean", () => {
     expect(editDistance("", "abc")).toBe(3);
   });
 });
+
+test("an MCP server's env values read from the environment are secrets whatever their names; literal ones are not", async () => {
+  const { parseConfig } = await import("../../src/core/config/load.ts");
+  const text = `[integrations.mcp.files]\ncommand = ["x"]\nenv = { KEY = "\${FILES_KEY}", ALLOWED_DIR = "/srv/shared", GITHUB_TOKEN = "ghp_literal_token_1234" }\n`;
+  const { secrets } = parseConfig(text, "x.toml", { FILES_KEY: "files-key-value-123" });
+  expect(secrets).toContain("files-key-value-123");
+  expect(secrets).toContain("ghp_literal_token_1234");
+  expect(secrets).not.toContain("/srv/shared");
+});

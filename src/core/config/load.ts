@@ -8,7 +8,7 @@ import { firstIssueError } from "./issues.ts";
 import { checkListenCollisions } from "./listen-collisions.ts";
 import { DEFAULT_WEBCHAT_LISTEN } from "../adapters/webchat/kind.ts";
 import { configSchema, type BosunConfig } from "./schema.ts";
-import { collectSecrets } from "./secrets.ts";
+import { collectSecrets, interpolatedEnvSecrets } from "./secrets.ts";
 
 export { discoverConfigPath, type ConfigSource, type DiscoverOptions } from "./discover.ts";
 
@@ -35,7 +35,8 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   const result = schema.safeParse(data);
   if (!result.success) throw firstIssueError(result.error.issues, { schema, data, file, text: body });
   checkListenCollisions(result.data.adapters, { file, text: body });
-  return { config: result.data, path: file, source, hash: sha256(text), secrets: collectSecrets(result.data) };
+  const secrets = [...new Set([...collectSecrets(result.data), ...interpolatedEnvSecrets(raw, data)])].sort((a, b) => b.length - a.length);
+  return { config: result.data, path: file, source, hash: sha256(text), secrets };
 }
 
 /** Discover, read and validate the config; the embedded default when no file exists. */

@@ -10,10 +10,10 @@ import { integrationsSchema, type IntegrationsConfig } from "./integrations-sche
 
 /**
  * A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token);
- * everything under `headers` is too, and under an MCP server's `env` (it passes credentials as
- * `KEY = "${VALUE}"` whatever KEY is called).
+ * everything under `headers` is too. (An MCP server's `env` values are secret when named so or
+ * read from the environment: see interpolatedEnvSecrets.)
  */
-export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers", "env"] as const;
+export const SECRET_KEYS = ["api_key", "secret", "token", "password", "headers"] as const;
 
 /** Adapter names the config may not use because a built-in channel owns them. */
 export const RESERVED_ADAPTER_NAMES = ["cli"] as const;

@@ -31,6 +31,27 @@ export function collectSecrets(data: unknown): string[] {
 }
 
 /**
+ * An MCP server's `env` passes credentials under any name (`KEY = "${VALUE}"`), so a value there
+ * that came from the environment is a secret whatever its key is called. Values written literally
+ * (`ALLOWED_DIR = "/srv/shared"`) are not: hiding them would blank paths out of every tool result.
+ * `raw` is the file before interpolation, `data` after.
+ */
+export function interpolatedEnvSecrets(raw: unknown, data: unknown): string[] {
+  const servers = (x: unknown) => ((x as { integrations?: { mcp?: unknown } } | null)?.integrations?.mcp ?? {}) as Record<string, { env?: Record<string, unknown> } | undefined>;
+  const before = servers(raw);
+  const after = servers(data);
+  const out: string[] = [];
+  for (const [name, server] of Object.entries(before)) {
+    if (!server || typeof server.env !== "object" || server.env === null) continue;
+    for (const [key, value] of Object.entries(server.env)) {
+      const now = after[name]?.env?.[key];
+      if (typeof value === "string" && value.includes("${") && typeof now === "string" && now !== "") out.push(now);
+    }
+  }
+  return out;
+}
+
+/**
  * Every value output must hide, and the one place that set is built (the CLI's printer and the
  * gateway, at start and on reload, both take it from here): the config's secrets, and the values of
  * secret-named environment variables, which the gateway uses too (OPENAI_API_KEY with no config).
