@@ -78,7 +78,7 @@ export class Gateway {
   #releaseLock: (() => void) | null = null;
   #db: DatabaseSync | null = null;
   #stopCheckpoints: (() => Promise<void>) | null = null;
-  #stopIdleGc: (() => void) | null = null;
+  #stopIdleGc: ReturnType<typeof collectAfterBursts> | null = null;
   #control: HttpServer | null = null;
   #adapters: AdapterManager | null = null;
   #agent: Agent | null = null;
@@ -166,6 +166,7 @@ export class Gateway {
         env: opts.env,
         redact: (t) => this.redactor.apply(t),
         emit: (rows) => this.bus.emit({ type: "integrations.state", integrations: rows }),
+        listed: () => this.#stopIdleGc?.mark(),
       });
       this.#agent.setTools(this.#integrations.empty ? undefined : this.#integrations);
       if (opts.control !== false) {

@@ -12,7 +12,7 @@ const QUIET_MS = 1_500;
  * have stopped for QUIET_MS a full collection runs: a few milliseconds, only after traffic, never
  * during it, and nothing at all on an idle gateway. Returns the stop function.
  */
-export function collectAfterBursts(bus: EventBus, clock: Clock, collect: () => void): () => void {
+export function collectAfterBursts(bus: EventBus, clock: Clock, collect: () => void): (() => void) & { mark(): void } {
   let last = 0;
   let dirty = false;
   const off = bus.on((e) => {
@@ -30,8 +30,17 @@ export function collectAfterBursts(bus: EventBus, clock: Clock, collect: () => v
     cancel = clock.after(CHECK_EVERY_MS, check);
   };
   cancel = clock.after(CHECK_EVERY_MS, check);
-  return () => {
-    off();
-    cancel();
-  };
+  // `mark`: other bursty work (an integrations listing builds a thousand tool objects) counts as traffic too.
+  return Object.assign(
+    () => {
+      off();
+      cancel();
+    },
+    {
+      mark() {
+        dirty = true;
+        last = clock.monotonic();
+      },
+    },
+  );
 }

@@ -25,3 +25,16 @@ test("memory is collected once after a burst of messages ends, never during one 
   await clock.advance(10_000);
   expect(collections).toBe(1);
 });
+
+test("other bursty work (an integrations listing) marks itself and is collected after too", async () => {
+  const clock = new FakeClock();
+  const bus = new EventBus(clock);
+  let collections = 0;
+  const gc = collectAfterBursts(bus, clock, () => collections++);
+  await clock.advance(10_000);
+  expect(collections).toBe(0);
+  gc.mark();
+  await clock.advance(4_000);
+  expect(collections).toBe(1);
+  gc();
+});

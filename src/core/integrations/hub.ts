@@ -45,6 +45,8 @@ export interface HubDeps {
   redact: (text: string) => string;
   /** The rows changed (state, counts, reasons): status and the dashboard follow them. */
   emit?: (rows: SourceReport[]) => void;
+  /** A report was made (the gateway collects the garbage of its listing once things are quiet). */
+  listed?: () => void;
   mcp: (name: string, config: McpServerConfig, deps: { log: ConsolaInstance; clock: Clock; random: () => number; env: Record<string, string | undefined> }) => ToolSource;
   composio: (config: ComposioConfig, deps: { log: ConsolaInstance; clock: Clock; redact: (text: string) => string }) => ComposioSource;
 }
@@ -185,6 +187,7 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     this.#touch();
     const offer = this.#current();
     const rows = this.#rows().filter((r) => opts.source === undefined || r.name === opts.source || r.name.startsWith(`${opts.source}:`));
+    this.#d.listed?.();
     return { sources: rows, offered: offer.offered.length, maxTools: this.#maxTools, at: new Date(this.#d.clock.now()).toISOString() };
   }
 

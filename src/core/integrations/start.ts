@@ -15,6 +15,7 @@ export interface StartDeps {
   env: Record<string, string | undefined>;
   redact: (text: string) => string;
   emit?: (rows: SourceReport[]) => void;
+  listed?: () => void;
   random?: () => number;
 }
 
