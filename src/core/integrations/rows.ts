@@ -1,10 +1,7 @@
 import type { CacheEntry } from "./cache.ts";
-import type { Slot } from "./slot.ts";
+import { NOT_LISTED, type Slot } from "./slot.ts";
 import type { Offer } from "./offer.ts";
 import type { SourceReport, ToolNote, ToolNoteCode, ToolReport } from "./types.ts";
-
-/** Why a source with no cache entry offers nothing although nothing failed. */
-export const NOT_LISTED = "not listed yet (a listing is under way)";
 
 const WORDS: Record<Exclude<ToolNoteCode, "renamed">, string> = {
   source_down: "source down",

@@ -1,10 +1,12 @@
 import { activeSet, type CacheEntry } from "./cache.ts";
 import { ToolFilter } from "./filters.ts";
-import { NOT_LISTED } from "./rows.ts";
 import type { SourceTool, ToolkitConnection, ToolNote, ToolSource } from "./types.ts";
 import { MAX_SCHEMA_CHARS, oversize } from "./validate.ts";
 
 // One configured source as the hub keeps it, and what can be said of it without the hub's state.
+
+/** Why a source with no cache entry offers nothing although nothing failed. */
+export const NOT_LISTED = "not listed yet (a listing is under way)";
 
 /** One configured source and what the hub knows of it. */
 export interface Slot {
