@@ -33,9 +33,14 @@ export interface OpenDeps {
   onToolsChanged(): void;
 }
 
-/** What the SDK's stdio transport keeps of its child; read for the exit code, which its onclose does not pass on. */
-interface WithChild {
-  _process?: ChildProcess;
+/**
+ * The child the SDK's stdio transport keeps (a private field, `_process`): read for the exit code,
+ * which its onclose does not pass on. Checked, not cast: an SDK that renames it gives null, and
+ * messages fall back to "connection closed".
+ */
+function childOf(transport: object): ChildProcess | null {
+  const p: unknown = Reflect.get(transport, "_process");
+  return p !== null && typeof p === "object" && "once" in p && "kill" in p && "exitCode" in p ? (p as ChildProcess) : null;
 }
 
 /**
@@ -134,7 +139,7 @@ export async function openConnection(name: string, config: McpServerConfig, deps
   const timeoutMs = config.start_timeout_ms;
   const connecting = client.connect(transport, { timeout: timeoutMs, signal });
   // Protocol.connect starts the transport synchronously, so the child exists now (absent when spawn threw).
-  child = (transport as unknown as WithChild)._process ?? null;
+  child = childOf(transport);
   child?.once("exit", (code, sig) => (exit = { code, signal: sig }));
   const timer = new AbortController();
   const timedOut = deps.clock.sleep(timeoutMs, AbortSignal.any([timer.signal, signal])).then(() => "timeout" as const);
