@@ -350,6 +350,7 @@ export class Gateway {
     }
     this.redactor.set([...secretValues(this.#loaded, this.opts.env), ...secretValues(loaded, this.opts.env)]);
     const agentChanged = JSON.stringify(loaded.config.agent) !== JSON.stringify(this.#loaded.config.agent);
+    const integrationsChanged = JSON.stringify(loaded.config.integrations) !== JSON.stringify(this.#loaded.config.integrations);
     this.#loaded = loaded;
     this.#installs?.reload(loaded.config.installs);
     if (agentChanged && this.#agent) {
@@ -367,6 +368,7 @@ export class Gateway {
     this.#warnExposure(loaded.config);
     this.bus.emit({ type: "config.reloaded", configPath: path });
     const summary = (["added", "replaced", "removed"] as const).map((k) => (r[k].length ? `${k} ${r[k].join(", ")}` : "")).filter(Boolean);
+    if (integrationsChanged) summary.push("integrations reconfigured");
     this.log.info(`config reloaded in ${this.#clock.now() - t0} ms: ${summary.join("; ") || "no adapter changes"}`);
   }
 

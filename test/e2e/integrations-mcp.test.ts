@@ -102,7 +102,7 @@ test("an MCP server killed mid-session: its tools leave the request while it is 
   process.kill(pid, "SIGKILL");
   const down1 = await rowUntil(sb, "fx", (r) => r.state !== "ok" && r.state !== "starting" && (r.lastError ?? "").length > 0, "the killed server to show as down with a reason");
   expect(["backoff", "failed"]).toContain(down1.state);
-  expect(down1.reason).toMatch(/MCP server fx is (backoff|failed)/);
+  expect(down1.reason).toMatch(/MCP server fx is down \((backoff|failed)\)/);
   // The restarts' own stderr line is the reason the user reads.
   await rowUntil(sb, "fx", (r) => (r.reason ?? "").includes("cannot open database"), "the failed restart's stderr line in the reason");
   const whyTools = await toolsJson(sb, "fx");

@@ -179,6 +179,16 @@ describe("MCP source over stdio (the SDK fixture)", () => {
     expect(changes.find((c) => c.startsWith("down:"))).toBe("down: exited (code 3)");
   });
 
+  test("a result past the SDK's 10 MB message bound says so, and the server comes back", async () => {
+    const { source, changes } = fixture("huge");
+    await running(source);
+    const r = await source.call("big", { chars: 11_000_000 }, never);
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain("larger than the 10 MB");
+    await waitUntil(() => source.health().state === "running" && changes.filter((c) => c === "connected").length === 2, () => `a reconnect (changes: ${changes})`, 15_000);
+    expect((await source.call("echo", { text: "after" }, never)).text).toBe("after");
+  });
+
   test("a server that crashes at start: backoff, then failed after failed_after, with its last stderr line", async () => {
     const { source } = fixture("broken", { FIXTURE_MODE: "crash" }, { failed_after: 3 });
     const states: string[] = [];

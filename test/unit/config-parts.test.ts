@@ -177,3 +177,18 @@ test("an MCP server's env values read from the environment are secrets whatever 
   expect(secrets).toContain("ghp_literal_token_1234");
   expect(secrets).not.toContain("/srv/shared");
 });
+
+test("an MCP server table: a misspelled key gets its did-you-mean; neither or both of command and url say which", async () => {
+  const { parseConfig } = await import("../../src/core/config/load.ts");
+  const error = (text: string) => {
+    try {
+      parseConfig(text, "x.toml", {});
+    } catch (e) {
+      return String((e as Error).message);
+    }
+    return "no error";
+  };
+  expect(error('[integrations.mcp.files]\ncommnd = ["x"]\n')).toContain('unknown key "commnd"');
+  expect(error('[integrations.mcp.files]\ncommand = ["x"]\nurl = "http://127.0.0.1:1/mcp"\n')).toContain("not both");
+  expect(error('[integrations.mcp.files]\nallow = ["a"]\n')).toContain("give command (a stdio server) or url");
+});

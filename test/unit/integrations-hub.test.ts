@@ -159,7 +159,7 @@ describe("the hub's cache (semantics §6) as the agent sees it", () => {
     files.lastError = "exited (code 1): boom";
     files.change("down");
     expect(await names(hub)).toEqual([]);
-    expect(rows.at(-1)![0]).toMatchObject({ name: "files", state: "backoff", reason: "MCP server files is backoff: exited (code 1): boom" });
+    expect(rows.at(-1)![0]).toMatchObject({ name: "files", state: "backoff", reason: "MCP server files is down (backoff): exited (code 1): boom" });
     const why = await hub.tools("files");
     expect(why[0]!.notes[0]!.code).toBe("source_down");
     files.state = "running";
@@ -229,6 +229,8 @@ describe("a call the model made", () => {
     expect((await call("read_text_file", '{"path": 3}')).result).toContain("arguments/path must be string");
     expect((await call("read_text_file", "{}")).result).toContain("required property 'path'");
     expect((await call("nope", "{}")).result).toContain('No tool named "nope" is offered. Offered: read_text_file.');
+    // Arguments the stream cut at its bound are said to be too large, not malformed.
+    expect((await call("read_text_file", `{"path":"${"a".repeat(1_000_000)}`)).result).toContain("too large");
     expect(files.calls).toEqual([]);
     const ok = await call("read_text_file", '{"path":"a.txt"}');
     expect(ok).toMatchObject({ isError: false, result: 'read_text_file({"path":"a.txt"})', name: "read_text_file", source: "files" });
@@ -260,7 +262,7 @@ describe("listings that race with changes", () => {
     files.tools = [{ name: "old_tool", inputSchema: obj() }];
     const g = gated();
     files.gate = g.gate;
-    const { hub } = hubWith({ mcp: { files: { command: ["x"] } } }, { mcp: { files } });
+    const { hub, clock } = hubWith({ mcp: { files: { command: ["x"] } } }, { mcp: { files } });
     const signal = new AbortController().signal;
     const first = hub.offered(signal); // lists old_tool, held at the gate
     files.tools = [{ name: "old_tool", inputSchema: obj() }, { name: "new_tool", inputSchema: obj() }];
@@ -268,7 +270,9 @@ describe("listings that race with changes", () => {
     files.change("tools/list_changed");
     g.open();
     await first;
-    expect(await names(hub)).toEqual(["new_tool", "old_tool"]);
+    const next = names(hub); // waits for the listing the notification is due
+    await clock.advance(100);
+    expect(await next).toEqual(["new_tool", "old_tool"]);
     expect(files.lists).toBe(2);
   });
 
@@ -283,7 +287,10 @@ describe("listings that race with changes", () => {
     const pending = names(hub);
     await clock.advance(10_000);
     expect(await pending).toEqual([]);
+    // Past its first 10 s a slow listing is not waited for by turns any more; it lands when it lands.
+    expect(await names(hub)).toEqual([]);
     g.open();
+    await hub.report();
     expect(await names(hub)).toEqual(["old_tool"]);
   });
 
@@ -316,5 +323,35 @@ describe("listings that race with changes", () => {
     const second = names(h2);
     await c2.advance(10_100);
     expect(await second).toEqual([]);
+  });
+
+  test("a flood of tools/list_changed makes one listing at a time, and the next model call gets the new list", async () => {
+    const files = new FakeMcp("files");
+    files.tools = [{ name: "read_text_file", inputSchema: obj() }];
+    const { hub, clock } = hubWith({ mcp: { files: { command: ["x"] } } }, { mcp: { files } });
+    expect(await names(hub)).toEqual(["read_text_file"]);
+    files.tools = [...files.tools, { name: "added", inputSchema: obj() }];
+    for (let i = 0; i < 5_000; i++) files.change("tools/list_changed");
+    const during = names(hub);
+    await clock.advance(100);
+    await clock.advance(100);
+    expect(await during).toEqual(["added", "read_text_file"]);
+    expect(files.lists).toBeLessThanOrEqual(3);
+    expect(await names(hub)).toEqual(["added", "read_text_file"]);
+  });
+
+  test("a server whose tools/list never answers delays only the turns of its listing's first 10 s", async () => {
+    const hang = new FakeMcp("hang");
+    hang.gate = new Promise(() => {});
+    const ok = new FakeMcp("ok");
+    ok.tools = [{ name: "fine", inputSchema: obj() }];
+    const { hub, clock } = hubWith({ mcp: { hang: { command: ["x"] }, ok: { command: ["y"] } } }, { mcp: { hang, ok } });
+    const first = names(hub);
+    await clock.advance(4_000);
+    const second = names(hub); // asks while the first listing is 4 s old: waits its remaining 6 s only
+    await clock.advance(6_000);
+    expect(await first).toEqual(["fine"]);
+    expect(await second).toEqual(["fine"]);
+    expect(await names(hub)).toEqual(["fine"]); // no wait at all now
   });
 });

@@ -45,6 +45,14 @@ const connect = defineCommand({
   async run({ args }) {
     const toolkit = String(args.toolkit).trim().toLowerCase();
     const { api } = gatewayApi(cliContext(args));
+    const row = `composio:${toolkit}`;
+    const isActive = async () => (await api.integrations({ source: row })).sources.some((s) => s.name === row && s.state === "ok");
+    // A second flow would add a second account for the same toolkit; say so instead.
+    if (await isActive()) {
+      if (args.json) printJson({ toolkit, redirectUrl: null, accountId: null, active: true, already: true });
+      else err(`${escapeControls(toolkit)} is already connected (\`bosun integrations disconnect ${escapeControls(toolkit)}\` first to connect another account)`);
+      return ExitCode.ok;
+    }
     const started = await api.integrationConnect({ toolkit });
     if (!args.json) {
       out(`Open this URL to connect ${escapeControls(toolkit)}:`);
@@ -55,9 +63,8 @@ const connect = defineCommand({
       return ExitCode.ok;
     }
     if (!args.json) err(c.dim(`waiting for ${toolkit} to become active (up to ${DEFAULT_ACTIVE_TIMEOUT_MS / 1000} s; Ctrl-C stops waiting, the authorisation still completes)...`));
-    const row = `composio:${toolkit}`;
     // Each check is a listing of connections: it also drops the agent's stale cache entry (semantics §6).
-    const active = await waitForActive(async () => (await api.integrations({ source: row })).sources.some((s) => s.name === row && s.state === "ok"), systemClock, {}, new AbortController().signal);
+    const active = await waitForActive(isActive, systemClock, {}, new AbortController().signal);
     if (args.json) printJson({ ...started, active });
     if (!active) {
       throw new BosunError("integration_failed", `${toolkit} is not active yet after ${DEFAULT_ACTIVE_TIMEOUT_MS / 1000} s`, { hint: "finish the authorisation in the browser; `bosun integrations` shows it once it is active" });

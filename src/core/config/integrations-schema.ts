@@ -29,6 +29,9 @@ const supervision = {
   stop_timeout_ms: timeoutMs(5_000, "How long a stop waits for the server to exit before it is killed, in milliseconds."),
 };
 
+/** Whether the table parsed without other problems (zod runs refinements only then when asked). */
+const known = (p: { issues: readonly unknown[] }) => p.issues.length === 0;
+
 /** One [integrations.mcp.NAME]: a stdio server (`command`) or a Streamable HTTP one (`url`). */
 export const mcpServerSchema = z
   .strictObject({
@@ -47,12 +50,15 @@ export const mcpServerSchema = z
     ...filters,
     ...supervision,
   })
-  .refine((s) => (s.command === undefined) !== (s.url === undefined), {
-    error: "give either command (a stdio server) or url (a Streamable HTTP server)",
+  // Checked only when every key is known: a misspelled `commnd` gets its did-you-mean, not "give command or url".
+  .refine((s) => s.command !== undefined || s.url !== undefined, {
+    error: "give command (a stdio server) or url (a Streamable HTTP server)",
     params: { hint: 'e.g. command = ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv/shared"]' },
+    when: known,
   })
-  .refine((s) => s.url === undefined || (s.env === undefined && s.cwd === undefined), { error: "env and cwd apply to a stdio server (command), not to url" })
-  .refine((s) => s.command === undefined || s.headers === undefined, { error: "headers apply to an HTTP server (url), not to command" })
+  .refine((s) => s.command === undefined || s.url === undefined, { error: "give command or url, not both: one server is either a process (command) or an HTTP endpoint (url)", when: known })
+  .refine((s) => s.url === undefined || (s.env === undefined && s.cwd === undefined), { error: "env and cwd apply to a stdio server (command), not to url", when: known })
+  .refine((s) => s.command === undefined || s.headers === undefined, { error: "headers apply to an HTTP server (url), not to command", when: known })
   .describe("An MCP server whose tools the agent may use.");
 
 /** [integrations.composio]: toolkits connected at Composio, over its v3 REST API. */

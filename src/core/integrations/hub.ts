@@ -27,6 +27,11 @@ import type {
 } from "./types.ts";
 
 
+/** What an MCP source says when the server sent notifications/tools/list_changed. */
+const LIST_CHANGED = "tools/list_changed";
+/** A list_changed is followed by a listing this much later (notifications in between join it). */
+const RELIST_DELAY_MS = 100;
+
 /** A turn waits this long at most for a source's listing; a slower one is left out of that turn and fills the cache when it answers. */
 const LIST_WAIT_MS = 10_000;
 /**
@@ -129,10 +134,12 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     await Promise.all(slots.map((s) => s.source.stop().catch((err) => this.#log.warn(`stopping ${s.source.name}: ${errorMessage(err)}`))));
   }
 
-  /** Resolves once no MCP server is still starting, or after `timeoutMs` (a one-shot CLI report waits for its servers). */
+  /** Resolves once no MCP server is still on its first start, or after `timeoutMs` (a one-shot CLI report waits for its servers). */
   async settle(timeoutMs: number): Promise<void> {
     const deadline = this.#d.clock.monotonic() + timeoutMs;
-    while ([...this.#slots.values()].some((s) => s.source.health().state === "starting") && this.#d.clock.monotonic() < deadline) {
+    // Only MCP servers start by themselves (Composio is asked when listed), and a server that failed once has said why.
+    const starting = (s: Slot) => s.source.kind === "mcp" && s.source.health().state === "starting" && s.source.health().restarts === 0;
+    while ([...this.#slots.values()].some(starting) && this.#d.clock.monotonic() < deadline) {
       await this.#d.clock.sleep(50);
     }
   }
@@ -142,27 +149,46 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   async offered(signal: AbortSignal): Promise<OfferedTool[]> {
     if (this.#slots.size === 0) return [];
     // The first message after `bosun up` should see the tools of a server still starting for the
-    // first time (npx may be fetching it): wait for that, bounded. A restarting server is not waited for.
-    const firstStart = (s: Slot) => s.source.kind === "mcp" && s.source.health().state === "starting" && s.source.health().restarts === 0;
-    if ([...this.#slots.values()].some(firstStart)) {
-      const until = this.#d.clock.monotonic() + LIST_WAIT_MS;
-      while (!signal.aborted && [...this.#slots.values()].some(firstStart) && this.#d.clock.monotonic() < until) await this.#d.clock.sleep(50, signal);
+    // first time (npx may be fetching it): waited for until LIST_WAIT_MS after it began, whichever
+    // turn asks; a restarting server is not waited for.
+    const firstStartEnds = (s: Slot): number | null => {
+      const h = s.source.health();
+      if (s.source.kind !== "mcp" || h.state !== "starting" || h.restarts !== 0) return null;
+      return Date.parse(h.since) + LIST_WAIT_MS;
+    };
+    for (;;) {
+      const ends = [...this.#slots.values()].map(firstStartEnds).filter((t): t is number => t !== null && t > this.#d.clock.now());
+      if (ends.length === 0 || signal.aborted) break;
+      await this.#d.clock.sleep(50, signal);
     }
     const now = this.#d.clock.monotonic();
-    const waits: Slot[] = [];
+    // Each listing is waited for until LIST_WAIT_MS after it began, however many turns ask: a
+    // server that never answers tools/list costs the turns of its first 10 s, not 10 s each.
+    let until = now;
+    const waits: Array<Promise<unknown>> = [];
     for (const s of this.#slots.values()) {
+      // A server that said its list changed: the next model call gets the new list (bounded like any listing).
+      if (s.relisted && listable(s)) {
+        waits.push(s.relisted);
+        until = Math.max(until, now + LIST_WAIT_MS);
+        continue;
+      }
       if (!listable(s) || this.#cache.get(s.key)) continue;
-      if (s.listError === null || s.inflight) waits.push(s);
-      else if (now - s.listStartedAt >= TURN_RETRY_MS) void this.#ensure(s).catch(() => undefined);
+      if (s.inflight) {
+        if (s.listStartedAt + LIST_WAIT_MS > now) {
+          waits.push(s.inflight.catch(() => undefined));
+          until = Math.max(until, s.listStartedAt + LIST_WAIT_MS);
+        }
+      } else if (s.listError === null) {
+        waits.push(this.#ensure(s).catch(() => undefined));
+        until = Math.max(until, now + LIST_WAIT_MS);
+      } else if (now - s.listStartedAt >= TURN_RETRY_MS) void this.#ensure(s).catch(() => undefined);
     }
     if (waits.length > 0) {
       // An entry that just expired must not stay in the offer built from it.
       this.#touch();
       const timeout = new AbortController();
-      await Promise.race([
-        Promise.all(waits.map((s) => this.#ensure(s).catch(() => undefined))),
-        this.#d.clock.sleep(LIST_WAIT_MS, AbortSignal.any([signal, timeout.signal])),
-      ]);
+      await Promise.race([Promise.all(waits), this.#d.clock.sleep(until - now, AbortSignal.any([signal, timeout.signal]))]);
       timeout.abort();
     }
     return this.#current().offered;
@@ -256,6 +282,11 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     if (hit) return Promise.resolve(hit);
     // A listing that began before the last invalidation may hold what was invalidated: start a fresh one.
     if (s.inflight && s.inflightGeneration === s.generation) return s.inflight;
+    return this.#list(s, conns);
+  }
+
+  /** Start a listing of the slot's source; it replaces the cache entry when it succeeds (and nothing was invalidated meanwhile). */
+  #list(s: Slot, conns?: ToolkitConnection[]): Promise<CacheEntry> {
     const generation = s.generation;
     s.listStartedAt = this.#d.clock.monotonic();
     const run = (async (): Promise<CacheEntry> => {
@@ -307,9 +338,34 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   /** A source said its tools changed (restart, down, tools/list_changed, a connect flow). */
   #changed(s: Slot, why: string): void {
     if (this.#slots.get(s.source.name) !== s) return;
+    // The server is up and only says its list changed: what it listed stays offered until the new
+    // list lands, and a burst of notifications makes one listing at a time, not one each.
+    if (why === LIST_CHANGED) return this.#relistSoon(s);
     this.#invalidate(s, why);
     // A server that came back is listed at once, so the next turn and the dashboard see its tools.
     if (s.source.kind === "mcp" && listable(s)) void this.#ensure(s).catch(() => undefined);
+  }
+
+  /** List again after RELIST_DELAY_MS, and once more after that while notifications kept coming. */
+  #relistSoon(s: Slot): void {
+    s.changes++;
+    if (s.relisted) return;
+    let done!: () => void;
+    s.relisted = new Promise<void>((r) => (done = r));
+    const again = async (): Promise<void> => {
+      const seen = s.changes;
+      if (s.inflight) await s.inflight.catch(() => undefined);
+      if (this.#slots.get(s.source.name) === s && listable(s)) await this.#list(s).catch(() => undefined);
+      // Whoever waited has a list as new as the notifications before it; a flood goes on in the
+      // background without holding model calls for longer than one listing.
+      const finished = done;
+      if (s.changes !== seen && this.#slots.get(s.source.name) === s) {
+        s.relisted = new Promise<void>((r) => (done = r));
+        this.#d.clock.after(RELIST_DELAY_MS, () => void again());
+      } else s.relisted = null;
+      finished();
+    };
+    this.#d.clock.after(RELIST_DELAY_MS, () => void again());
   }
 
   /** Something changed: the offer is built again when next asked for, and the rows are sent when they differ. */

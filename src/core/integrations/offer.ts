@@ -74,10 +74,12 @@ export function buildOffer(listings: readonly Listing[], maxTools: number): Offe
     const as = names[i]!;
     if (as !== c.report.name) c.report.notes.push({ code: "renamed", message: renameWhy(c.report.name, as) });
     c.report.offeredAs = as;
+    const parameters = parametersOf(c.tool.inputSchema);
+    c.report.parameters = parameters;
     offered.push({
       source: c.report.source,
       name: c.tool.name,
-      definition: { type: "function", function: { name: as, ...(c.tool.description ? { description: cut(c.tool.description) } : {}), parameters: parametersOf(c.tool.inputSchema) } },
+      definition: { type: "function", function: { name: as, ...(c.tool.description ? { description: cut(c.tool.description) } : {}), parameters } },
     });
   });
   return { offered, reports };

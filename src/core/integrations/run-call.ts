@@ -1,5 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../errors.ts";
+import { MAX_ARGUMENT_CHARS } from "../providers/collect.ts";
 import type { ToolCall } from "../providers/types.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Slot } from "./slot.ts";
@@ -47,6 +48,10 @@ export async function runCall(call: ToolCall, offered: readonly OfferedTool[], d
     const names = offered.map((t) => t.definition.function.name);
     return step(null, { isError: true, text: `No tool named ${JSON.stringify(name.slice(0, 100))} is offered. Offered: ${names.slice(0, 50).join(", ") || "none"}.` });
   }
+  // The stream's accumulator stops at MAX_ARGUMENT_CHARS: what reached it is cut, not malformed.
+  if (call.function.arguments.length >= MAX_ARGUMENT_CHARS) {
+    return step(tool.source, { isError: true, text: `The arguments are too large (over ${MAX_ARGUMENT_CHARS} characters); the tool was not called. Send smaller arguments.` });
+  }
   let args: unknown;
   const raw = call.function.arguments.trim();
   try {
@@ -61,7 +66,7 @@ export async function runCall(call: ToolCall, offered: readonly OfferedTool[], d
   if (!slot) return step(tool.source, { isError: true, text: `The tool's source ${tool.source} is no longer configured.` });
   const h = slot.source.health();
   if (slot.source.kind === "mcp" && h.state !== "running") {
-    return step(tool.source, { isError: true, text: `The tool's MCP server ${tool.source} is ${h.state}${h.lastError ? ` (${h.lastError})` : ""}; the call was not made.` });
+    return step(tool.source, { isError: true, text: `The tool's MCP server ${tool.source} is ${h.state === "starting" ? "starting" : `down (${h.state})`}${h.lastError ? `: ${h.lastError}` : ""}; the call was not made.` });
   }
   const stop = new AbortController();
   const backstop = slot.callTimeoutMs + GRACE_MS;

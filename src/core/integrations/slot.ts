@@ -30,11 +30,14 @@ export interface Slot {
   inflightGeneration: number;
   /** Bumped by every invalidation: a listing that started before one is returned but not stored. */
   generation: number;
+  /** tools/list_changed notifications seen, and the listing they are due (coalesced: one at a time). */
+  changes: number;
+  relisted: Promise<void> | null;
 }
 
 /** A slot for a source just made. */
 export function newSlot(source: ToolSource, key: string, fp: string, c: { allow?: string[]; deny?: string[]; call_timeout_ms: number }, table: string, toolkits: readonly string[]): Slot {
-  return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, listStartedAt: -Infinity, connections: null, toolkits, inflight: null, inflightGeneration: -1, generation: 0 };
+  return { source, key, fingerprint: fp, filter: new ToolFilter(c.allow, c.deny, table), callTimeoutMs: c.call_timeout_ms, lastKnown: [], listError: null, listStartedAt: -Infinity, connections: null, toolkits, inflight: null, inflightGeneration: -1, generation: 0, changes: 0, relisted: null };
 }
 
 /** Whether a listing can be asked for: an MCP server only while it runs. */
@@ -54,7 +57,8 @@ export function liveActive(s: Slot, conns: readonly ToolkitConnection[]): Set<st
 export function blocked(s: Slot, entry: CacheEntry | undefined): ToolNote | null {
   const h = s.source.health();
   if (s.source.kind === "mcp" && h.state !== "running") {
-    return { code: "source_down", message: `MCP server ${s.source.name} is ${h.state}${h.lastError ? `: ${h.lastError}` : ""}` };
+    const is = h.state === "starting" ? "is starting" : `is down (${h.state})`;
+    return { code: "source_down", message: `MCP server ${s.source.name} ${is}${h.lastError ? `: ${h.lastError}` : ""}` };
   }
   if (!entry && s.listError) return { code: "unavailable", message: `listing ${s.source.name} failed (nothing cached): ${s.listError}` };
   if (!entry) return { code: "unavailable", message: NOT_LISTED };

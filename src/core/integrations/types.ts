@@ -112,6 +112,8 @@ export interface ToolReport {
   /** The name the model sees; null when it is not offered. */
   offeredAs: string | null;
   description?: string;
+  /** For an offered tool: the `parameters` (JSON Schema) the model receives with it. */
+  parameters?: Record<string, unknown>;
   /** Notes: every reason it is not offered, or why its name changed. Empty for a tool offered as is. */
   notes: ToolNote[];
 }

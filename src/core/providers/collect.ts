@@ -48,7 +48,7 @@ function fold(deltas: readonly ProviderDelta[]): CollectedReply {
 }
 
 /** A tool call's argument text is kept up to this many characters. */
-const MAX_ARGUMENT_CHARS = 1_000_000;
+export const MAX_ARGUMENT_CHARS = 1_000_000;
 
 /**
  * Streamed tool-call fragments merged by `index` (the one accumulator: collect and the provider
@@ -74,12 +74,17 @@ export class ToolCallParts {
   }
   /** The calls in index order. Throws a ProviderError for a call that never got a name. */
   calls(): ToolCall[] {
+    const ids = new Set<string>();
     return [...this.#calls.entries()]
       .sort(([a], [b]) => a - b)
       .map(([index, c]): ToolCall => {
         // A nameless call cannot be run, and the model could not be told which one failed.
         if (!c.name) throw new ProviderError(`provider sent tool call ${index} without a name`, 200, null);
-        return { id: c.id ?? `call_${index}`, type: "function", function: { name: c.name, arguments: c.arguments } };
+        // Each answer names its call by id: two calls with one id would leave the provider unable to tell them apart.
+        let id = c.id ?? `call_${index}`;
+        if (ids.has(id)) id = `${id}_${index}`;
+        ids.add(id);
+        return { id, type: "function", function: { name: c.name, arguments: c.arguments } };
       });
   }
 }

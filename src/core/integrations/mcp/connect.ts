@@ -24,6 +24,8 @@ export interface McpConnection {
   ended: Promise<string>;
   /** Close it (stdio: end stdin, SIGTERM, SIGKILL); bounded by `timeoutMs`, after which the child is killed. */
   close(timeoutMs: number): Promise<void>;
+  /** The server sent a message past the SDK's 10 MB read buffer (a huge tool result): the stream is lost from there. */
+  tooLarge(): boolean;
 }
 
 export interface OpenDeps {
@@ -58,6 +60,7 @@ export async function openConnection(name: string, config: McpServerConfig, deps
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let child: ChildProcess | null = null;
   let errors = 0;
+  let tooLarge = false;
 
   const describeEnd = (): string => {
     const how = exit ? (exit.code !== null ? `exited (code ${exit.code})` : `killed by ${exit.signal ?? "a signal"}`) : "connection closed";
@@ -71,6 +74,7 @@ export async function openConnection(name: string, config: McpServerConfig, deps
     // A failed spawn also rejects connect(), and the supervisor says "command not found" once.
     const code = (err as NodeJS.ErrnoException)?.code;
     if (code === "ENOENT" || code === "EACCES") return;
+    if (/ReadBuffer exceeded maximum size/i.test(errorMessage(err))) tooLarge = true;
     errors++;
     if (errors <= MAX_LOGGED_ERRORS) deps.log.warn(`connection error: ${cut(errorMessage(err))}`);
     else if (errors === MAX_LOGGED_ERRORS + 1) deps.log.warn("more connection errors; no longer logged for this connection");
@@ -153,7 +157,7 @@ export async function openConnection(name: string, config: McpServerConfig, deps
   } finally {
     timer.abort();
   }
-  return { client, pid: child?.pid ?? null, ended, close };
+  return { client, pid: child?.pid ?? null, ended, close, tooLarge: () => tooLarge };
 }
 
 /** Why a start failed, for people. */

@@ -124,6 +124,7 @@ class McpSource implements ToolSource {
       const code = (err as { code?: unknown })?.code;
       if (code === REQUEST_TIMEOUT) return { text: `tool ${tool} timed out after ${timeoutMs} ms`, isError: true };
       if (signal.aborted) return { text: `tool ${tool} was cancelled`, isError: true };
+      if (conn.tooLarge()) return { text: `the result of tool ${tool} was larger than the 10 MB one MCP message may carry; the server's connection was lost and it is restarted`, isError: true };
       if (code === CONNECTION_CLOSED || this.#conn !== conn) return { text: `MCP server ${this.name} went down during the call of ${tool}`, isError: true };
       return { text: `tool ${tool} failed: ${this.#requestError(err, conn)}`, isError: true };
     }
