@@ -61,6 +61,7 @@ export async function openConnection(name: string, config: McpServerConfig, deps
   let child: ChildProcess | null = null;
   let errors = 0;
   let tooLarge = false;
+  let closing = false;
 
   const describeEnd = (): string => {
     const how = exit ? (exit.code !== null ? `exited (code ${exit.code})` : `killed by ${exit.signal ?? "a signal"}`) : "connection closed";
@@ -73,7 +74,7 @@ export async function openConnection(name: string, config: McpServerConfig, deps
   client.onerror = (err) => {
     // A failed spawn also rejects connect(), and the supervisor says "command not found" once.
     const code = (err as NodeJS.ErrnoException)?.code;
-    if (code === "ENOENT" || code === "EACCES") return;
+    if (code === "ENOENT" || code === "EACCES" || closing) return;
     if (/ReadBuffer exceeded maximum size/i.test(errorMessage(err))) tooLarge = true;
     errors++;
     if (errors <= MAX_LOGGED_ERRORS) deps.log.warn(`connection error: ${cut(errorMessage(err))}`);
@@ -127,6 +128,8 @@ export async function openConnection(name: string, config: McpServerConfig, deps
   }
 
   const close = async (timeoutMs: number): Promise<void> => {
+    // What a transport says while being shut down ("operation aborted", an SSE stream cut) is our own doing, not the server's.
+    closing = true;
     const done = new AbortController();
     await Promise.race([client.close().catch(() => undefined), deps.clock.sleep(timeoutMs, done.signal)]);
     done.abort();
