@@ -4,6 +4,8 @@ import { createServer } from "node:net";
 import type { LoadedConfig } from "../../core/config/load.ts";
 import { readRunningRecord } from "../../core/control/client.ts";
 import { ConfigError, errorMessage } from "../../core/errors.ts";
+import { findAdapterKind } from "../../core/adapters/registry.ts";
+import type { AdapterConfig } from "../../core/adapters/types.ts";
 import { selectProvider } from "../../core/providers/select.ts";
 import { parseListen } from "../../core/util/listen.ts";
 import { globalArgs } from "../args.ts";
@@ -46,6 +48,8 @@ export default defineCommand({
         checks.push({ name: `exposure ${w.adapter}`, outcome: "warn", detail: w.message, hint: `listen = "127.0.0.1:PORT" keeps it on this machine` });
       }
       checks.push(await providerCheck(loaded, ctx));
+      checks.push(...(await Promise.all(Object.entries(loaded.config.adapters).map(([name, a]) => adapterCheck(name, a)))).filter((x): x is Check => x !== null));
+      checks.push(...(await integrationChecks(loaded, ctx)));
     }
     if (args.json) printJson({ ok: checks.every((x) => x.outcome !== "fail"), checks });
     else {
@@ -81,6 +85,40 @@ async function portCheck(adapter: string, listen: string, gatewayRunning: boolea
   if (free === "EADDRINUSE" && gatewayRunning) return { name, outcome: "ok", detail: `${listen} in use (by the running gateway)` };
   return { name, outcome: "fail", detail: `${listen}: ${free === "EADDRINUSE" ? "already in use" : free}`, hint: `change [adapters.${adapter}] listen` };
 }
+
+/** A kind's own check of one adapter (token accepted, scopes, login); null for kinds without one. */
+async function adapterCheck(name: string, config: AdapterConfig): Promise<Check | null> {
+  const run = await findAdapterKind(config.kind)?.checkFor(config);
+  if (!run) return null;
+  try {
+    const r = await run(AbortSignal.timeout(CHECK_MS));
+    return { name: `adapter ${name}`, ...r };
+  } catch (e) {
+    return { name: `adapter ${name}`, outcome: "fail", detail: errorMessage(e).slice(0, 200) };
+  }
+}
+
+/** Each tool source asked once, as `bosun integrations` does with no gateway (servers started, listed, stopped). */
+async function integrationChecks(loaded: LoadedConfig, ctx: CliContext): Promise<Check[]> {
+  const integ = loaded.config.integrations;
+  if (!integ.composio && Object.keys(integ.mcp).length === 0) return [];
+  const running = readRunningRecord(ctx.paths);
+  const { gatewayApi } = await import("../gateway-api.ts");
+  try {
+    const report = await gatewayApi(ctx).api.integrations();
+    return report.sources.map((r) => ({
+      name: `tools ${r.name}`,
+      outcome: r.state === "ok" ? "ok" : r.state === "starting" || r.state === "not_connected" || (r.state === "backoff" && running) ? "warn" : "fail",
+      detail: `${r.state}, ${r.offered}/${r.tools} tools offered${r.reason ? `: ${r.reason}` : ""}`.slice(0, 300),
+      hint: "`bosun integrations tools` lists every tool and why one is not offered",
+    }));
+  } catch (e) {
+    return [{ name: "integrations", outcome: "fail", detail: errorMessage(e).slice(0, 200) }];
+  }
+}
+
+/** A platform check's bound. */
+const CHECK_MS = 15_000;
 
 async function providerCheck(loaded: LoadedConfig, ctx: CliContext): Promise<Check> {
   const { provider, notice } = await selectProvider(loaded.config.agent, ctx.env);

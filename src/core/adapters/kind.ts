@@ -18,6 +18,17 @@ export interface AdapterListener {
   note?: string;
 }
 
+/** What `bosun doctor` says of one adapter: whether its credentials and platform answer as they must. */
+export interface KindCheck {
+  outcome: "ok" | "warn" | "fail";
+  /** One line: "token accepted (bot @bosun), intents granted", "login refused: ...". */
+  detail: string;
+  hint?: string;
+}
+
+/** A kind's doctor check, bounded by `signal`; it talks to the platform once and never throws (a failure is a "fail" check). */
+export type KindChecker<C> = (config: C, signal: AbortSignal) => Promise<KindCheck>;
+
 /** What one kind's folder declares (its `kind.ts`); the config schema, the template and the registry are built from these. */
 export interface AdapterKindDefinition<S extends AdapterConfigSchema> {
   /** The `kind = "..."` value; must equal the schema's `kind` literal. */
@@ -30,6 +41,8 @@ export interface AdapterKindDefinition<S extends AdapterConfigSchema> {
   listener?: (config: z.output<S>) => AdapterListener;
   /** The kind's protocol code, imported only when an adapter of this kind is configured. */
   load: () => Promise<AdapterFactory<z.output<S>>>;
+  /** `bosun doctor`'s check of one adapter (token accepted, scopes, login), imported only when doctor runs. */
+  check?: () => Promise<KindChecker<z.output<S>>>;
 }
 
 /** A kind as the registry holds it, whatever its config type. */
@@ -45,6 +58,8 @@ export interface AdapterKind {
    * a config of another kind is refused.
    */
   factoryFor(config: AdapterConfig): Promise<AdapterFactory>;
+  /** `bosun doctor`'s check bound to one adapter's config; undefined when the kind has none (or the config is another kind's). */
+  checkFor(config: AdapterConfig): Promise<((signal: AbortSignal) => Promise<KindCheck>) | undefined>;
 }
 
 /** A kind as its folder exports it: the registry's view plus its own config type. */
@@ -69,6 +84,12 @@ export function defineAdapterKind<S extends AdapterConfigSchema>(def: AdapterKin
       if (!def.listener) return undefined;
       const typed = configOf(config);
       return typed === undefined ? undefined : def.listener(typed);
+    },
+    async checkFor(config) {
+      const typed = configOf(config);
+      if (typed === undefined || !def.check) return undefined;
+      const check = await def.check();
+      return (signal) => check(typed, signal);
     },
     async factoryFor(config) {
       const typed = configOf(config);
