@@ -1,8 +1,7 @@
 import { errorMessage } from "../../errors.ts";
 import { UndeliverableError } from "../../messages.ts";
 import { AsyncQueue } from "../../util/queue.ts";
-// The Bot API's splitter is generic (a max, line then word boundaries, surrogate-safe): one owner.
-import { splitText } from "../telegram/split.ts";
+import { splitOnBoundaries } from "../../util/split.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
 import { AUTH_ERRORS, SlackApi, SlackApiError, SlackAuthError, SlackRateLimitError } from "./api.ts";
 import type { SlackAdapterConfig } from "./kind.ts";
@@ -153,7 +152,7 @@ export const createSlackAdapter: AdapterFactory<SlackAdapterConfig> = (ctx: Adap
     },
 
     async send(message: OutboundMessage) {
-      const chunks = splitText(message.text, SLACK_MAX_TEXT);
+      const chunks = splitOnBoundaries(message.text, SLACK_MAX_TEXT);
       if (chunks.length === 0) throw new UndeliverableError("cannot send an empty message to Slack");
       for (const text of chunks) {
         const params: Record<string, unknown> = { channel: message.conversation, text };
