@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { formatWithOptions } from "node:util";
 import { createConsola } from "consola";
 import { TerminalError } from "../../src/core/adapters/errors.ts";
+import { checkSlack } from "../../src/core/adapters/slack/check.ts";
 import { createSlackAdapter } from "../../src/core/adapters/slack/index.ts";
 import { slackConfigSchema } from "../../src/core/adapters/slack/kind.ts";
 import type { Adapter } from "../../src/core/adapters/types.ts";
@@ -188,5 +189,14 @@ describe("slack adapter against a local Web API + Socket Mode server", () => {
     expect(e2).toBeInstanceOf(Error);
     expect(e2).not.toBeInstanceOf(UndeliverableError);
     expect(server.posted).toEqual([]);
+  });
+
+  test("doctor's check: both tokens accepted, or which one is refused and why", async () => {
+    const cfg = (o: Record<string, string> = {}) => slackConfigSchema.parse({ kind: "slack", app_token: server.appToken, bot_token: server.botToken, api_root: server.url, ...o });
+    const sig = () => AbortSignal.timeout(5_000);
+    expect(await checkSlack(cfg(), sig())).toEqual({ outcome: "ok", detail: "bot token accepted (bosun in Test Team), app token opens Socket Mode" });
+    expect(await checkSlack(cfg({ bot_token: "xoxb-1-2-notthisone" }), sig())).toMatchObject({ outcome: "fail", detail: "bot_token refused: invalid_auth" });
+    expect(await checkSlack(cfg({ app_token: "xapp-1-A0TEST-1-notthisone" }), sig())).toMatchObject({ outcome: "fail", detail: "app_token refused: invalid_auth" });
+    expect(await checkSlack(cfg({ api_root: "http://127.0.0.1:9/api" }), sig())).toMatchObject({ outcome: "fail", detail: expect.stringContaining("Slack not reachable") });
   });
 });

@@ -36,4 +36,5 @@ export const slack = defineAdapterKind({
 # bot_token = "\${SLACK_BOT_TOKEN}"
 `,
   load: async () => (await import("./index.ts")).createSlackAdapter,
+  check: async () => (await import("./check.ts")).checkSlack,
 });
