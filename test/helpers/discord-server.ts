@@ -165,6 +165,11 @@ export class DiscordTestServer {
     this.#current?.socket?.close(code, reason);
   }
 
+  /** The current session's last sequence number (0 before any). */
+  get seq(): number {
+    return this.#current?.seq ?? 0;
+  }
+
   /** The live connection, if any, is attached to a session. */
   get live(): boolean {
     return this.#current?.socket != null;
