@@ -52,6 +52,11 @@ describe("slack through the binary", () => {
     const parts = slack.posted.filter((m) => m.thread_ts === longTs).map((m) => m.text);
     expect(parts).toEqual([`echo: ${"x".repeat(3_500)}`, "y".repeat(2_500)]);
 
+    const sent = await sb.runAsync(["send", "work", "C0GENERAL", "from the operator"]);
+    expect(sent.code).toBe(0);
+    const op = await slack.waitForPosted((m) => m.text === "from the operator");
+    expect([op.channel, op.thread_ts]).toEqual(["C0GENERAL", undefined]);
+
     slack.refusePost = (channel) => (channel === "C0GONE" ? "channel_not_found" : null);
     slack.pushEvent({ channel: "C0GONE", text: "into the void" });
     await statusUntil(sb, (s) => s.outbox.dead === 1 && s.outbox.pending === 0, "the refused reply dead");
