@@ -74,6 +74,8 @@ export class DiscordTestServer {
   /** The next N message sends are answered 429 with this retry_after (seconds). */
   rateLimitSends = 0;
   retryAfterS = 0.3;
+  /** GET /applications/@me's flags: GATEWAY_MESSAGE_CONTENT (1<<19) by default; 0 = the intent is not enabled. */
+  applicationFlags = 1 << 19;
   readonly sent: SentMessage[] = [];
   /** Every 429 answered, with when. */
   readonly rateLimited: number[] = [];
@@ -306,6 +308,7 @@ export class DiscordTestServer {
       this.gatewayBotCalls++;
       return json(200, { url: `ws://127.0.0.1:${this.port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }, limits);
     }
+    if (req.method === "GET" && path === "/applications/@me") return json(200, { id: BOT_ID, name: "bosun", flags: this.applicationFlags, bot_public: false }, limits);
     if (req.method === "GET" && path === "/users/@me") return json(200, { id: BOT_ID, username: "bosun", discriminator: "0", bot: true, global_name: null }, limits);
     let m = /^\/channels\/(\d+)\/messages$/.exec(path);
     if (m && req.method === "POST") {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { formatWithOptions } from "node:util";
 import { createConsola } from "consola";
 import { createDiscordAdapter } from "../../src/core/adapters/discord/index.ts";
-import { discordConfigSchema } from "../../src/core/adapters/discord/kind.ts";
+import { discord, discordConfigSchema } from "../../src/core/adapters/discord/kind.ts";
 import { TerminalError } from "../../src/core/adapters/errors.ts";
 import type { Adapter } from "../../src/core/adapters/types.ts";
 import { parseConfig } from "../../src/core/config/load.ts";
@@ -206,6 +206,30 @@ describe("discord adapter against a local gateway and REST server", () => {
     expect(await h.adapter.describe!(CHANNEL, undefined, signal)).toEqual({ title: "Harbour #general" });
     expect(await h.adapter.describe!(CHANNEL, THREAD, signal)).toEqual({ title: "Harbour #general › release plans" });
     expect(await h.adapter.describe!(DM, undefined, signal)).toEqual({ title: "Alice" });
+  });
+});
+
+describe("discord doctor check", () => {
+  const check = async (token = server.token) => {
+    const config = discordConfigSchema.parse({ kind: "discord", token, api_root: server.apiRoot });
+    const run = await discord.checkFor(config);
+    return run!(AbortSignal.timeout(5_000));
+  };
+  test("a good token with the Message Content intent is ok", async () => {
+    expect(await check()).toEqual({ outcome: "ok", detail: "token accepted (bot @bosun), Message Content intent enabled" });
+  });
+  test("the intent not enabled fails with where to enable it", async () => {
+    server.applicationFlags = 0;
+    const r = await check();
+    expect(r.outcome).toBe("fail");
+    expect(r.detail).toContain("Message Content intent is not enabled");
+    expect(r.hint).toContain("Privileged Gateway Intents");
+  });
+  test("a refused token fails, and the token is not in the answer", async () => {
+    const r = await check("MTAw.wrong-token.abcdefghijklmnop");
+    expect(r.outcome).toBe("fail");
+    expect(r.detail).toContain("token refused");
+    expect(JSON.stringify(r)).not.toContain("wrong-token");
   });
 });
 

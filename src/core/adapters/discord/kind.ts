@@ -37,4 +37,5 @@ export const discord = defineAdapterKind({
 # respond = "mention"   # or "all": every message in guild channels; DMs are always answered
 `,
   load: async () => (await import("./index.ts")).createDiscordAdapter,
+  check: async () => (await import("./check.ts")).checkDiscord,
 });
