@@ -68,6 +68,31 @@ describe("slack through the binary", () => {
     expect(log).not.toContain(slack.appToken);
   }, 60_000);
 
+  test("a refresh loses no event sent around it; a dropped connection comes back by itself within the backoff", async () => {
+    const { slack, ai } = await servers();
+    echo(ai);
+    const sb = track(sandbox());
+    sb.writeConfig(agentToml(ai.url) + slackToml(slack));
+    await upDetached(sb);
+    await statusUntil(sb, (s) => s.adapters[0]?.state === "running", "slack running");
+    const old = slack.disconnect("refresh_requested")!;
+    slack.pushEvent({ text: "around the refresh" });
+    await waitUntil(() => slack.conns.length === 2 && old.closed, "the next connection, the old one closed", 10_000);
+    expect(old.closedBy).toBe("client");
+    slack.pushEvent({ text: "after the refresh" });
+    await slack.waitForPosted((m) => m.text === "echo: after the refresh");
+    await slack.waitForPosted((m) => m.text === "echo: around the refresh");
+
+    slack.drop();
+    await waitUntil(() => slack.openConns.length === 1 && slack.conns.length === 3, "a new connection after the drop", 10_000);
+    slack.pushEvent({ text: "after the drop" });
+    await slack.waitForPosted((m) => m.text === "echo: after the drop");
+    const st = await statusUntil(sb, (s) => s.adapters[0]?.state === "running", "slack running again");
+    expect(st.adapters[0]!.state).toBe("running");
+    await down(sb);
+    expect(tally(slack.posted.map((m) => m.text))).toEqual(new Map([["echo: around the refresh", 1], ["echo: after the refresh", 1], ["echo: after the drop", 1]]));
+  }, 60_000);
+
   test("invalid_auth shows the adapter failed with the reason and is not retried in a storm", async () => {
     const { slack, ai } = await servers();
     echo(ai);

@@ -152,6 +152,8 @@ export class SocketMode {
         }
         this.#frame(conn, frame);
       });
+      // Slack pings every few seconds; runtimes that surface it (Bun) keep liveness fresh on a quiet workspace.
+      ws.addEventListener("ping", () => this.#o.onTraffic());
       ws.addEventListener("error", () => fail("Socket Mode connection failed"));
       ws.addEventListener("close", (ev: CloseEvent) => {
         fail(`Socket Mode connection closed before hello (code ${ev.code})`);
