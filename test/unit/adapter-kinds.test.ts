@@ -16,11 +16,12 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   irc: { kind: "irc", server: "127.0.0.1:6667", nick: "bot" },
   twitch: { kind: "twitch", username: "bot", oauth_token: "oauth:x" },
   telegram: { kind: "telegram", token: "1:abc" },
+  slack: { kind: "slack", app_token: "xapp-1-A1-1-x", bot_token: "xoxb-1-x" },
 };
 
 describe("adapter kinds", () => {
   test("the one list holds every built-in kind once, in template order", () => {
-    expect(ADAPTER_KINDS.map((k) => k.kind)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram"]);
+    expect(ADAPTER_KINDS.map((k) => k.kind)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram", "slack"]);
     for (const k of ADAPTER_KINDS) expect(findAdapterKind(k.kind)).toBe(k);
   });
 
@@ -43,7 +44,7 @@ describe("adapter kinds", () => {
     const unregister = registerAdapterKind(throwaway);
     try {
       expect(checkConfigText(text, "t.toml", {})).toBeNull();
-      expect(checkConfigText('[adapters.tmp]\nkind = "throwawy"\n', "t.toml", {})?.message).toEndWith('"telegram", "throwaway"');
+      expect(checkConfigText('[adapters.tmp]\nkind = "throwawy"\n', "t.toml", {})?.message).toEndWith(', "throwaway"');
       expect(() => registerAdapterKind(throwaway)).toThrow('adapter kind "throwaway" is already registered');
       expect(() => registerAdapterKind(webchat)).toThrow('adapter kind "webchat" is already registered');
     } finally {
