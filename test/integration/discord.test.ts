@@ -29,7 +29,8 @@ const gateways: Gateway[] = [];
 beforeEach(async () => {
   server = await DiscordTestServer.start();
   server.guilds.set(GUILD, { id: GUILD, name: "Harbour" });
-  server.channels.set(CHANNEL, { id: CHANNEL, type: 0, name: "general", guild_id: GUILD });
+  // In a category: a text channel's parent_id is not a thread's parent.
+  server.channels.set(CHANNEL, { id: CHANNEL, type: 0, name: "general", guild_id: GUILD, parent_id: "350000000000000035" });
   server.channels.set(THREAD, { id: THREAD, type: 11, name: "release plans", guild_id: GUILD, parent_id: CHANNEL });
   server.channels.set(DM, { id: DM, type: 1, recipients: [{ id: "700000000000000007", username: "alice", global_name: "Alice" }] });
 });
@@ -70,6 +71,9 @@ describe("discord adapter against a local gateway and REST server", () => {
     expect((await reader.nextMessage()).message.id).toBe(reply);
     const inThread = server.push({ channelId: THREAD, guildId: GUILD, channelType: 11, content: "in a thread", mention: true });
     expect((await reader.nextMessage()).message).toEqual({ id: inThread, conversation: CHANNEL, thread: THREAD, user: "alice", text: "in a thread" });
+    // Without channel_type in the event, the channel is looked up (once) to tell a thread.
+    const noType = server.push({ channelId: THREAD, guildId: GUILD, content: "still in the thread", mention: true });
+    expect((await reader.nextMessage()).message).toEqual({ id: noType, conversation: CHANNEL, thread: THREAD, user: "alice", text: "still in the thread" });
     expect(await h.adapter.probe()).toBe(true);
   });
 
@@ -145,6 +149,19 @@ describe("discord adapter against a local gateway and REST server", () => {
     const id = server.push({ channelId: DM, content: "after op 7" });
     expect((await reader.nextMessage()).message.id).toBe(id);
     expect(server.identifies).toBe(1);
+  });
+
+  test("a gateway that is gone ends the stream (the supervisor's backoff takes over from the library's reconnect loop)", async () => {
+    const reader = await started(makeAdapter());
+    const port = server.port;
+    await server.stop();
+    const err = await reader.endError(10_000);
+    expect(err.message).toContain("connection lost");
+    await running[0]!.shutdown();
+    // Back on the same address: the stopped adapter's library must not reconnect by itself.
+    server = await DiscordTestServer.start({ port });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(server.connections).toBe(0);
   });
 
   test("op 9 (not resumable) identifies again", async () => {

@@ -118,8 +118,9 @@ export const createDiscordAdapter: AdapterFactory<DiscordAdapterConfig> = (ctx: 
     const botId = me.id;
     const q = queue;
     chain = chain.then(async () => {
-      const thread = m.channel_type !== undefined && THREAD_CHANNEL_TYPES.has(m.channel_type) ? await channel(m.channel_id) : undefined;
-      const message = toInbound(m, botId, thread);
+      // Whether a guild channel is a thread (and whose): from channel_type when Discord sends it, else one cached lookup.
+      const mayBeThread = m.guild_id !== undefined && (m.channel_type === undefined || THREAD_CHANNEL_TYPES.has(m.channel_type));
+      const message = toInbound(m, botId, mayBeThread ? await channel(m.channel_id) : undefined);
       if (!message) return release();
       // Stopping: not handed on and still held, so the next start's resume brings it back.
       if (intakeStopped || q.ended) return;
@@ -185,7 +186,9 @@ export const createDiscordAdapter: AdapterFactory<DiscordAdapterConfig> = (ctx: 
         rest,
         compression: null,
         identifyProperties: { os: process.platform, browser: "bosun", device: "bosun" },
-        retrieveSessionInfo: (shardId) => sessions.get(shardId),
+        // Once stopped, a reconnect the library had already scheduled waits here forever: @discordjs/ws
+        // has no way to cancel it, and a destroy between its close and its retry does nothing.
+        retrieveSessionInfo: (shardId) => (stopped ? new Promise<never>(() => {}) : sessions.get(shardId)),
         updateSessionInfo: (shardId, info) => sessions.set(shardId, info),
       });
       manager = m;

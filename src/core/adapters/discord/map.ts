@@ -1,5 +1,5 @@
 import type { InboundMessage } from "../types.ts";
-import type { DcChannel, DcMessage } from "./wire.ts";
+import { type DcChannel, type DcMessage, THREAD_CHANNEL_TYPES } from "./wire.ts";
 
 /** Which guild messages the bot answers (DMs always). */
 export type RespondMode = "mention" | "all";
@@ -30,13 +30,14 @@ export function shouldAnswer(m: DcMessage, botId: string, respond: RespondMode):
  * is its own channel on Discord: its parent (when known) is the conversation and the thread the
  * thread, so the conversation's session can tell a thread's talk apart.
  */
-export function toInbound(m: DcMessage, botId: string, thread: DcChannel | undefined): InboundMessage | undefined {
+export function toInbound(m: DcMessage, botId: string, channel: DcChannel | undefined): InboundMessage | undefined {
   const text = stripBotMention(m.content, botId);
   if (text === "") return undefined;
-  const inThread = thread?.parent_id !== undefined;
+  // A text channel's parent_id is its category: only a thread's names the channel it belongs to.
+  const inThread = channel !== undefined && channel.parent_id !== undefined && THREAD_CHANNEL_TYPES.has(channel.type);
   return {
     id: m.id,
-    conversation: inThread ? thread.parent_id! : m.channel_id,
+    conversation: inThread ? channel!.parent_id! : m.channel_id,
     ...(inThread ? { thread: m.channel_id } : {}),
     user: m.author.username,
     text,
