@@ -93,6 +93,8 @@ instance_name = dovecot-test-${imapPort}
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# Refused logins are answered at once (the default waits 2 s, more per repeat): the tests try a few.
+auth_failure_delay = 0
 default_internal_user = ${user}
 default_internal_group = ${group}
 default_login_user = ${user}

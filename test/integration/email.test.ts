@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { formatWithOptions } from "node:util";
 import { createConsola } from "consola";
 import { TerminalError } from "../../src/core/adapters/errors.ts";
+import { checkEmail } from "../../src/core/adapters/email/check.ts";
 import { createEmailAdapter } from "../../src/core/adapters/email/index.ts";
 import { emailConfigSchema } from "../../src/core/adapters/email/kind.ts";
 import type { Adapter } from "../../src/core/adapters/types.ts";
@@ -29,10 +30,8 @@ afterAll(async () => {
 });
 
 const adapters: Adapter[] = [];
-function make(opts: { stateFile?: string; password?: string; allow?: string[] } = {}) {
-  const logs: string[] = [];
-  const log = createConsola({ level: 5, reporters: [{ log: (o) => logs.push(formatWithOptions({ breakLength: Infinity }, ...(o.args as unknown[]))) }] });
-  const config = emailConfigSchema.parse({
+function configFor(opts: { password?: string; allow?: string[]; folder?: string } = {}) {
+  return emailConfigSchema.parse({
     kind: "email",
     imap: dovecot.imap,
     imap_tls: false,
@@ -42,7 +41,14 @@ function make(opts: { stateFile?: string; password?: string; allow?: string[] } 
     password: opts.password ?? "botpw",
     from: "Bosun <bot@example.test>",
     allow_from: opts.allow ?? ["example.test", "Friend@Elsewhere.org"],
+    ...(opts.folder ? { folder: opts.folder } : {}),
   });
+}
+
+function make(opts: { stateFile?: string; password?: string; allow?: string[]; folder?: string } = {}) {
+  const logs: string[] = [];
+  const log = createConsola({ level: 5, reporters: [{ log: (o) => logs.push(formatWithOptions({ breakLength: Infinity }, ...(o.args as unknown[]))) }] });
+  const config = configFor(opts);
   const stateFile = opts.stateFile ?? join(mkdtempSync(join(tmpdir(), "bosun-email-")), "mail.json");
   const adapter = createEmailAdapter({ name: "mail", config, log, clock: systemClock, stateFile });
   adapters.push(adapter);
@@ -142,6 +148,14 @@ describe("email adapter against Dovecot", () => {
     expect(err).toBeInstanceOf(TerminalError);
     expect(err!.message).toContain("AUTHENTICATIONFAILED");
     expect(err!.message).not.toContain("wrong-password-123");
+    // A folder that does not exist will not appear by retrying either.
+    const { adapter: noFolder } = make({ folder: "Nope" });
+    const err2 = await noFolder.start(new AbortController().signal).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err2).toBeInstanceOf(TerminalError);
+    expect(err2!.message).toBe('IMAP folder "Nope" does not exist');
   });
 
   test("probe answers over NOOP; Dovecot stopped ends the stream with an error, and a new adapter connects when it is back", async () => {
@@ -156,5 +170,17 @@ describe("email adapter against Dovecot", () => {
     const id = await dovecot.deliver({ from: "alice@example.test", subject: "back", text: "are you back?" });
     expect((await next.reader.nextMessage(5_000)).message.id).toBe(id);
     await next.adapter.shutdown();
+  });
+
+  test("doctor's check: login and folder accepted; a wrong password and a missing folder fail, saying which, without the password", async () => {
+    const signal = () => AbortSignal.timeout(10_000);
+    const ok = await checkEmail(configFor(), signal());
+    expect(ok.outcome).toBe("ok");
+    expect(ok.detail).toContain('IMAP login accepted (bot@example.test), folder "INBOX"');
+    const bad = await checkEmail(configFor({ password: "wrong-password-123" }), signal());
+    expect(bad).toMatchObject({ outcome: "fail", detail: "IMAP login refused for bot@example.test (AUTHENTICATIONFAILED)" });
+    expect(JSON.stringify(bad)).not.toContain("wrong-password-123");
+    const missing = await checkEmail(configFor({ folder: "Nope" }), signal());
+    expect(missing).toMatchObject({ outcome: "fail", detail: 'IMAP folder "Nope" does not exist' });
   });
 });

@@ -6,6 +6,7 @@ import { AsyncQueue } from "../../util/queue.ts";
 import { TerminalError } from "../errors.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
 import type { EmailAdapterConfig } from "./kind.ts";
+import { folderMissing, loginRefused } from "./login.ts";
 import { bareAddress, subjectTitle } from "./parse.ts";
 import { outgoing, permanentSmtpError, smtpTransport } from "./send.ts";
 import { latestOf, readState, resetState } from "./state.ts";
@@ -31,17 +32,6 @@ export class EmailAuthError extends TerminalError {
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}
-
-/**
- * A login the server refused for good. imapflow marks every failed login `authenticationFailed`,
- * also "NO [UNAVAILABLE] Temporary authentication failure" (an auth service not ready yet),
- * which a retry fixes: only AUTHENTICATIONFAILED, AUTHORIZATIONFAILED or a bare NO is terminal.
- */
-function loginRefused(err: unknown): boolean {
-  const e = err as { authenticationFailed?: unknown; serverResponseCode?: unknown };
-  if (!e?.authenticationFailed) return false;
-  return e.serverResponseCode === undefined || e.serverResponseCode === "AUTHENTICATIONFAILED" || e.serverResponseCode === "AUTHORIZATIONFAILED";
 }
 
 /**
@@ -105,7 +95,7 @@ export const createEmailAdapter: AdapterFactory<EmailAdapterConfig> = (ctx: Adap
         mailbox = await c.mailboxOpen(config.folder);
       } catch (err) {
         c.close();
-        if ((err as { serverResponseCode?: unknown }).serverResponseCode === "NONEXISTENT") throw new EmailAuthError(`IMAP folder "${config.folder}" does not exist`);
+        if (folderMissing(err)) throw new EmailAuthError(`IMAP folder "${config.folder}" does not exist`);
         throw err;
       }
       touch();

@@ -50,4 +50,5 @@ export const email = defineAdapterKind({
 # folder = "INBOX"
 `,
   load: async () => (await import("./index.ts")).createEmailAdapter,
+  check: async () => (await import("./check.ts")).checkEmail,
 });
