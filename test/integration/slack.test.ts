@@ -135,6 +135,15 @@ describe("slack adapter against a local Web API + Socket Mode server", () => {
     expect(err.message).toContain("link_disabled");
   });
 
+  test("an app token revoked before a refresh ends the stream with a terminal error at once", async () => {
+    const { reader } = await started();
+    server.rejectAppToken = "token_revoked";
+    server.disconnect("refresh_requested");
+    const err = await reader.endError(5_000);
+    expect(err).toBeInstanceOf(TerminalError);
+    expect(err.message).toBe("app_token rejected by apps.connections.open: token_revoked");
+  });
+
   test("a dropped connection ends the stream (the supervisor reconnects) and the probe says dead", async () => {
     const { adapter, reader } = await started();
     server.drop();

@@ -199,7 +199,8 @@ export class SocketMode {
         this.#o.log.warn(`slack: the next Socket Mode connection could not be opened: ${errorMessage(err)}`);
         // The old one may still be open (a later notice tries again); when it closes with nothing left, the stream ends and the supervisor reconnects.
         old.replacing = false;
-        if (this.#conns.size === 0) this.#end(err);
+        // A refused app token will not be accepted on the next try either: failed now, with why.
+        if (this.#conns.size === 0 || err instanceof TerminalError) this.#end(err);
       },
     );
   }
