@@ -17,11 +17,12 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   twitch: { kind: "twitch", username: "bot", oauth_token: "oauth:x" },
   telegram: { kind: "telegram", token: "1:abc" },
   slack: { kind: "slack", app_token: "xapp-1-A1-1-x", bot_token: "xoxb-1-x" },
+  discord: { kind: "discord", token: "MTAw.discord-token.abcdefgh" },
 };
 
 describe("adapter kinds", () => {
   test("the one list holds every built-in kind once, in template order", () => {
-    expect(ADAPTER_KINDS.map((k) => k.kind)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram", "slack"]);
+    expect(ADAPTER_KINDS.map((k) => k.kind)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram", "slack", "discord"]);
     for (const k of ADAPTER_KINDS) expect(findAdapterKind(k.kind)).toBe(k);
   });
 
