@@ -99,6 +99,15 @@ describe("email through the binary", () => {
     await statusUntil(sb, (s) => s.adapters.some((a) => a.name === "mail" && a.state === "running"), "mail running again", 15_000);
     const id = await dovecot.deliver({ from: "alice@example.test", subject: "Back?", text: "are you back" });
     expect((await replyTo(smtp, id, "the mail after the restart")).parsed.text?.trim()).toBe("echo: are you back");
+
+    // bosun send to an address starts a new mail; to something that is neither a thread nor an address, it fails.
+    const sent = await sb.runAsync(["send", "mail", "dave@example.test", "Meeting moved\nto three."]);
+    expect(sent.code).toBe(0);
+    const mail = await waitUntil(() => smtp.mails.find((m) => m.rcpt.includes("dave@example.test")), "the mail to dave");
+    expect(mail.parsed.subject).toBe("Meeting moved");
+    expect(mail.parsed.inReplyTo).toBeUndefined();
+    const refused = await sb.runAsync(["send", "mail", "not-an-address", "hello"]);
+    expect(refused.code).not.toBe(0);
     await down(sb);
   });
 
