@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { email } from "./email/kind.ts";
 import { discord } from "./discord/kind.ts";
 import { irc } from "./irc/kind.ts";
 import type { AdapterConfigSchema, AdapterKind } from "./kind.ts";
@@ -14,7 +15,7 @@ import { webhook } from "./webhook/kind.ts";
  * this list: a new kind is its folder (with a kind.ts) plus one entry here. Each kind.ts loads
  * nothing but its schema; protocol code is imported only when an adapter of that kind starts.
  */
-export const ADAPTER_KINDS: readonly AdapterKind[] = [webchat, webhook, irc, twitch, telegram, slack, discord];
+export const ADAPTER_KINDS: readonly AdapterKind[] = [webchat, webhook, irc, twitch, telegram, slack, email, discord];
 
 let kinds: readonly AdapterKind[] = ADAPTER_KINDS;
 /** The schema of one `[adapters.NAME]` table: every registered kind's, selected by `kind`. */
