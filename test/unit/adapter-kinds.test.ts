@@ -18,11 +18,12 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   telegram: { kind: "telegram", token: "1:abc" },
   slack: { kind: "slack", app_token: "xapp-1-A1-1-x", bot_token: "xoxb-1-x" },
   discord: { kind: "discord", token: "MTAw.discord-token.abcdefgh" },
+  email: { kind: "email", imap: "imap.example.com:993", smtp: "smtp.example.com:587", username: "bot@example.com", password: "pw", from: "Bot <bot@example.com>", allow_from: ["example.com"] },
 };
 
 describe("adapter kinds", () => {
   test("the one list holds every built-in kind once, in template order", () => {
-    expect(ADAPTER_KINDS.map((k) => k.kind)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram", "slack", "discord"]);
+    expect(ADAPTER_KINDS.map((k) => k.kind)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram", "slack", "email", "discord"]);
     for (const k of ADAPTER_KINDS) expect(findAdapterKind(k.kind)).toBe(k);
   });
 
