@@ -48,7 +48,7 @@ describe("an adapter kind registered from a test folder", () => {
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
     const kinds: Array<Record<string, any>> = schema.properties.adapters.additionalProperties.oneOf ?? schema.properties.adapters.additionalProperties.anyOf;
-    expect(kinds.map((k) => k.properties.kind.const)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram", "slack", "discord", "throwaway"]);
+    expect(kinds.map((k) => k.properties.kind.const)).toEqual(["webchat", "webhook", "irc", "twitch", "telegram", "slack", "email", "discord", "throwaway"]);
     const mine = kinds.find((k) => k.properties.kind.const === "throwaway")!;
     expect(mine.description).toBe("A channel that exists only in bosun's tests.");
     expect(mine.properties.greeting.description).toBe("What the throwaway channel says when it connects.");
