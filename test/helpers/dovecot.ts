@@ -3,7 +3,7 @@
 // system service. As root the mail and internal processes run as the `dovecot` account (Dovecot
 // refuses mail uid 0); unprivileged, as the current user with chroot switched off.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -178,6 +178,14 @@ ${root ? "" : "service anvil {\n  chroot =\n}\nservice imap-login {\n  chroot =\
     child.kill("SIGTERM");
     if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
     this.#child = null;
+  }
+
+  /** Rebuild a user's INBOX indexes so the folder gets a new UIDVALIDITY (the mail stays): stop, delete the uid list and indexes, start. */
+  async renewUidValidity(user = Object.keys(this.users)[0]!): Promise<void> {
+    await this.stop();
+    const maildir = join(this.dir, "mail", user, "Maildir");
+    for (const f of readdirSync(maildir)) if (f === "dovecot-uidlist" || f.startsWith("dovecot.index")) rmSync(join(maildir, f), { force: true });
+    await this.run();
   }
 
   /** Stop and remove everything. */

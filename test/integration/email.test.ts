@@ -139,6 +139,31 @@ describe("email adapter against Dovecot", () => {
     await fourth.adapter.shutdown();
   });
 
+  test("a new UIDVALIDITY: the folder is read again, mail from before the first start is left alone, mail since is handed over with the same Message-ID", async () => {
+    const old = await dovecot.deliver({ from: "alice@example.test", subject: "before bosun", text: "old" });
+    // The first start comes a full second after that mail (internal dates have whole seconds).
+    const t = Math.floor(Date.now() / 1000);
+    await waitUntil(() => Math.floor(Date.now() / 1000) >= t + 2, "the clock to pass two seconds", 5_000, 20);
+    const first = await started();
+    const seen = await dovecot.deliver({ from: "alice@example.test", subject: "seen", text: "seen" });
+    const ev = await first.reader.nextMessage(5_000);
+    expect(ev.message.id).toBe(seen);
+    await ev.accepted?.();
+    await first.adapter.shutdown();
+    const before = JSON.parse(readFileSync(first.stateFile, "utf8"));
+    await dovecot.renewUidValidity();
+    const fresh = await dovecot.deliver({ from: "alice@example.test", subject: "fresh", text: "fresh" });
+    const second = await started({ stateFile: first.stateFile });
+    // The gateway recognises the first by its Message-ID (the turn runtime's de-duplication); the old mail never comes.
+    const ids = [(await second.reader.nextMessage(5_000)).message.id, (await second.reader.nextMessage(5_000)).message.id];
+    expect(ids).toContain(seen);
+    expect(ids).toContain(fresh);
+    expect(ids).not.toContain(old);
+    expect(second.logs.join("\n")).toContain("UIDVALIDITY");
+    expect(JSON.parse(readFileSync(first.stateFile, "utf8")).uidValidity).not.toBe(before.uidValidity);
+    await second.adapter.shutdown();
+  });
+
   test("a refused login is a TerminalError, said plainly and without the password", async () => {
     const { adapter } = make({ password: "wrong-password-123" });
     const err = await adapter.start(new AbortController().signal).then(

@@ -103,7 +103,8 @@ export class FolderWatch {
       log.warn(`email: mail uid ${m.uid} is ${m.size} bytes, over the ${MAX_MAIL_BYTES} byte bound; not answered`);
       return undefined;
     }
-    if (this.#o.notBefore !== undefined && m.internalDate && m.internalDate.getTime() < this.#o.notBefore) return undefined;
+    // Internal dates have whole seconds: only mail a full second older than the first start is left alone.
+    if (this.#o.notBefore !== undefined && m.internalDate && m.internalDate.getTime() + 1000 <= this.#o.notBefore) return undefined;
     const got = await this.#o.client.fetchOne(String(m.uid), { uid: true, source: true }, { uid: true });
     if (!got || !got.source) return undefined;
     let mail;
