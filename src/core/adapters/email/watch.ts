@@ -129,13 +129,14 @@ export class FolderWatch {
       log.info(`email: mail from ${sender} ignored (${automatic})`);
       return undefined;
     }
-    const messageId = mail.messageId && /^<[^<>\s]+>$/.test(mail.messageId.trim()) ? mail.messageId.trim() : `<uid-${this.#o.state.uidValidity}-${m.uid}@${this.#o.folder}>`;
-    const subject = (mail.subject ?? "").replace(/[\r\n]+/g, " ").trim();
+    const messageId = mail.messageId && mail.messageId.length <= 998 && /^<[^<>\s]+>$/.test(mail.messageId.trim()) ? mail.messageId.trim() : `<uid-${this.#o.state.uidValidity}-${m.uid}@${this.#o.folder}>`;
+    // Bounded: the subject is stored with the mail and repeated in every reply.
+    const subject = (mail.subject ?? "").replace(/[\r\n]+/g, " ").trim().slice(0, 500);
     let text = stripQuoted(mail.text ?? "");
     if (text === "") text = subject;
     if (text === "") return undefined;
     const conversation = threadRoot(mail, messageId);
-    const references = [...referencesOf(mail).filter((r) => r !== messageId), messageId];
+    const references = [...referencesOf(mail).filter((r) => r !== messageId && r.length <= 998), messageId];
     // Long chains keep their root and their newest ids, as mail clients do.
     const kept = references.length > 20 ? [references[0]!, ...references.slice(-19)] : references;
     recordMail(this.#o.stateFile, messageId, { conversation, to: sender, subject, references: kept });
