@@ -11,7 +11,7 @@ export default defineCommand({
   args: {
     ...globalArgs,
     adapter: { type: "positional", required: true, description: "Adapter name" },
-    target: { type: "positional", required: true, description: "Where to: an IRC channel or nick, a Telegram chat id, a Slack channel id, an email address, a webchat conversation id" },
+    target: { type: "positional", required: true, description: "Where to: an IRC channel or nick, a Telegram chat id, a Slack channel id, a Discord channel id, an email address, a webchat conversation id" },
     text: { type: "positional", required: true, description: "The message (quote it)" },
   },
   async run({ args }) {
