@@ -38,7 +38,7 @@ function track(sb: Sandbox): Sandbox {
 }
 
 describe("discord through the binary", () => {
-  test("a mention is answered in its channel, a DM privately, an unmentioned message not; disallowed intents (4014) show failed", async () => {
+  test("a mention is answered in its channel, a DM privately, an unmentioned message not, bosun send posts to a channel; disallowed intents (4014) show failed", async () => {
     const dc = await discordServer();
     const sb = track(sandbox());
     sb.writeConfig(`[agent]\nprovider = "echo"\n[gateway]\nshutdown_timeout_ms = 3000\n` + discordToml(dc));
@@ -51,8 +51,13 @@ describe("discord through the binary", () => {
     expect(dc.sent.find((m) => m.reference?.message_id === dm)).toMatchObject({ channelId: DMS[0], content: "echo: psst" });
     const st = await status(sb);
     expect(st.adapters.find((a) => a.name === "team")?.state).toBe("running");
+    // bosun send posts to a channel id.
+    const sent = await sb.runAsync(["send", "team", CHANNEL, "an announcement"], { timeoutMs: 15_000 });
+    expect(sent.code).toBe(0);
+    expect(dc.sent.at(-1)).toMatchObject({ channelId: CHANNEL, content: "an announcement", enforceNonce: true });
+    expect(dc.sent.at(-1)!.reference).toBeUndefined();
     await down(sb);
-    expect(dc.sent).toHaveLength(2);
+    expect(dc.sent).toHaveLength(3);
 
     // A bot whose Message Content intent is not enabled (4014): failed, with the reason, no retry storm.
     dc.closeOnIdentify = 4014;
