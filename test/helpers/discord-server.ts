@@ -186,6 +186,12 @@ export class DiscordTestServer {
     return this.#nextId.toString();
   }
 
+  /** Send anything on the live gateway socket: a frame as JSON, or a string as it is (hostile-input tests). */
+  sendRaw(frame: unknown): void {
+    const ws = this.#current?.socket ?? null;
+    if (ws && ws.readyState === 1) ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
   #send(ws: ServerWebSocket<Conn> | null, payload: unknown): void {
     if (ws && ws.readyState === 1) ws.send(JSON.stringify(payload));
   }

@@ -11,6 +11,7 @@ import { TerminalError } from "../errors.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
 import type { DiscordAdapterConfig } from "./kind.ts";
 import { shouldAnswer, toInbound } from "./map.ts";
+import { guardShards } from "./guard.ts";
 import { SessionStore } from "./session.ts";
 import { type DcChannel, type DcUser, guildName, parseChannel, parseMessage, parseUser, readyUser, THREAD_CHANNEL_TYPES } from "./wire.ts";
 
@@ -192,6 +193,9 @@ export const createDiscordAdapter: AdapterFactory<DiscordAdapterConfig> = (ctx: 
         updateSessionInfo: (shardId, info) => sessions.set(shardId, info),
       });
       manager = m;
+      // Frames the library would crash on are dropped or caught (guard.ts); each one is said once in the log.
+      const unguard = guardShards((problem) => log.warn(problem));
+      signal.addEventListener("abort", unguard, { once: true });
       m.on(WebSocketShardEvents.Dispatch, (payload, shardId) => onDispatch(payload, shardId));
       m.on(WebSocketShardEvents.Ready, (data, shardId) => {
         me = readyUser(data) ?? me;
