@@ -11,6 +11,8 @@ export interface SunkMail {
   user: string | undefined;
   raw: string;
   parsed: ParsedMail;
+  /** The message came over TLS (STARTTLS or implicit). */
+  secure: boolean;
 }
 
 export class SmtpSink {
@@ -20,12 +22,14 @@ export class SmtpSink {
     readonly port: number,
   ) {}
 
-  static async start(users: Record<string, string> = { "bot@example.test": "botpw" }): Promise<SmtpSink> {
+  /**
+   * `tls`: a key and certificate (PEM) to speak TLS with: STARTTLS offered (and AUTH only after it),
+   * or `implicit` TLS from the first byte (port 465 style). Without it, plain SMTP.
+   */
+  static async start(users: Record<string, string> = { "bot@example.test": "botpw" }, tls?: { key: string; cert: string; implicit?: boolean }): Promise<SmtpSink> {
     let sink: SmtpSink | null = null;
     const server = new SMTPServer({
-      secure: false,
-      disabledCommands: ["STARTTLS"],
-      allowInsecureAuth: true,
+      ...(tls ? { secure: tls.implicit === true, key: tls.key, cert: tls.cert, allowInsecureAuth: false } : { secure: false, disabledCommands: ["STARTTLS"], allowInsecureAuth: true }),
       authMethods: ["PLAIN", "LOGIN"],
       logger: false,
       onAuth(auth, _session, cb) {
@@ -33,6 +37,7 @@ export class SmtpSink {
         else cb(new Error("Invalid username or password"));
       },
       onData(stream, session, cb) {
+        const secure = session.secure === true;
         const chunks: Buffer[] = [];
         stream.on("data", (c: Buffer) => chunks.push(c));
         stream.on("end", () => {
@@ -45,6 +50,7 @@ export class SmtpSink {
                 user: typeof session.user === "string" ? session.user : undefined,
                 raw,
                 parsed,
+                secure,
               });
               cb();
             },
