@@ -1,10 +1,11 @@
 // Benchmarks of the built binary: prints one JSON object on stdout, progress on stderr.
-// Usage: bun run bench/run.ts [--quick] [--only base,reconcile,adapters50,webhook,install,turns,sessions,integrations]
+// Usage: bun run bench/run.ts [--quick] [--only base,reconcile,adapters50,webhook,install,turns,sessions,integrations,channels]
 // (assumes dist/bosun is built; `bun run bench` builds first)
 import { existsSync, statSync } from "node:fs";
 import { arch, cpus, release, type } from "node:os";
 import { resolve } from "node:path";
 import { benchAdapters50 } from "./adapters50.ts";
+import { benchChannels } from "./channels.ts";
 import { benchInstall } from "./install.ts";
 import { benchListing, benchToolCall } from "./integrations.ts";
 import { freePort, idleWindow, mustRun, progress, round, rssMb, summary } from "./lib.ts";
@@ -17,7 +18,7 @@ import { benchWebchat } from "./webchat.ts";
 import { benchWebhook } from "./webhook.ts";
 
 const BIN = resolve(import.meta.dir, "../dist/bosun");
-const SECTIONS = ["base", "reconcile", "adapters50", "webhook", "install", "turns", "sessions", "integrations"] as const;
+const SECTIONS = ["base", "reconcile", "adapters50", "webhook", "install", "turns", "sessions", "integrations", "channels"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.argv.includes("--quick");
@@ -152,6 +153,7 @@ async function main() {
       listing: await section("integrations", (sb) => benchListing(sb, BIN, N.toolSources, 50, N.listRuns, N.idleMs)),
     };
   }
+  if (only.includes("channels")) result.channels = await section("channels", (sb) => benchChannels(sb, N.starts50, N.idleMs));
   if (problems.length) result.problems = problems;
   return result;
 }
