@@ -92,6 +92,21 @@ export interface InboundDelivery {
  * A send the platform refused for good (a chat that does not exist, a bot blocked by the user):
  * retrying cannot help, so the reply is given up on at once instead of after every attempt.
  */
+/**
+ * A send the platform asked to be tried again later (a rate limit whose wait is longer than an
+ * adapter should hold a send for): the outbox waits at least `retryAfterMs` (within its 5-minute
+ * cap) before the next attempt, instead of its own shorter backoff.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = "RetryLaterError";
+  }
+}
+
 export class UndeliverableError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,3 +1,4 @@
+import { RetryLaterError } from "../../src/core/messages.ts";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,6 +108,18 @@ describe("discord adapter against a local gateway and REST server", () => {
     // A thread's reply goes to the thread.
     await h.adapter.send({ conversation: CHANNEL, thread: THREAD, text: "in the thread", replyTo: "123456789012345679" });
     expect(server.sent[2]!.channelId).toBe(THREAD);
+  });
+
+  test("a rate limit longer than 30 s is not waited out in the send: it goes back to the outbox with its wait", async () => {
+    const h = makeAdapter();
+    await started(h);
+    server.rateLimitSends = 1;
+    server.retryAfterS = 1e9;
+    const t0 = Date.now();
+    const err = await h.adapter.send({ conversation: CHANNEL, text: "later", replyTo: "123456789012345671" }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryLaterError);
+    expect((err as RetryLaterError).retryAfterMs).toBeGreaterThan(30_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
   test("a 429 on the first send is retried after retry_after", async () => {

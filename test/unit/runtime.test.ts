@@ -1,3 +1,4 @@
+import { RetryLaterError } from "../../src/core/messages.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -179,6 +180,25 @@ describe("turn runtime", () => {
     expect(s!.outbox).toHaveLength(1);
     expect(s!.outbox[0]).toMatchObject({ state: "dead", attempts: 3 });
     expect(s!.outbox[0]!.lastError).toContain("chat not found");
+  });
+
+  test("a platform's retry-after longer than the backoff is waited out (within the 5-minute cap)", async () => {
+    const clock = new FakeClock();
+    const channels = new RecordingChannels();
+    channels.failWith = new RetryLaterError("rate limited for 90 s", 90_000);
+    const { runtime } = await startRuntime({ channels, clock, outbox: { retryMs: 1000, maxAttempts: 5, maxAgeMs: 86_400_000 } });
+    await runtime.inbound("a", msg("m1", "hi"));
+    await settle();
+    expect(channels.attempts).toBe(1);
+    await clock.advance(89_000);
+    expect(channels.attempts).toBe(1);
+    channels.failWith = new RetryLaterError("rate limited for ages", 1e12);
+    await clock.advance(1_000);
+    expect(channels.attempts).toBe(2);
+    await clock.advance(299_000);
+    expect(channels.attempts).toBe(2);
+    await clock.advance(1_000);
+    expect(channels.attempts).toBe(3);
   });
 
   test("a reply for a channel that never reconnects is given up on at its age bound, also one stored before a restart", async () => {

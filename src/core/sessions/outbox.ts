@@ -1,6 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../errors.ts";
-import { UndeliverableError, type OutboundMessage, type TurnProgress } from "../messages.ts";
+import { RetryLaterError, UndeliverableError, type OutboundMessage, type TurnProgress } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
 import type { OutboxEntry, SessionStore } from "./store.ts";
 
@@ -160,7 +160,9 @@ export class OutboxCourier {
           await this.#dead(lane, row, err instanceof UndeliverableError ? `refused by ${row.adapter}: ${message}` : `${attempts} delivery attempts failed; last: ${message}`);
           continue;
         }
-        const wait = Math.min(RETRY_CAP_MS, this.settings.retryMs * 2 ** (attempts - 1));
+        // A platform's "retry after" (a long rate limit) is honoured, within the same cap.
+        const asked = err instanceof RetryLaterError && Number.isFinite(err.retryAfterMs) ? err.retryAfterMs : 0;
+        const wait = Math.min(RETRY_CAP_MS, Math.max(asked, this.settings.retryMs * 2 ** (attempts - 1)));
         row.lastError = message;
         row.nextAttemptAt = this.clock.now() + wait;
         // What the store does not learn now is kept here, so the retry waits all the same.

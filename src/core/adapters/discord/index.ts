@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { DiscordAPIError, REST, type RequestData } from "@discordjs/rest";
+import { DiscordAPIError, RateLimitError, REST, type RequestData } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents, WebSocketShardStatus } from "@discordjs/ws";
 import type { GatewayIntentBits } from "discord-api-types/v10";
 import { errorMessage } from "../../errors.ts";
-import { UndeliverableError } from "../../messages.ts";
+import { RetryLaterError, UndeliverableError } from "../../messages.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import { Redactor } from "../../util/redact.ts";
 import { splitOnBoundaries } from "../../util/split.ts";
@@ -37,6 +37,8 @@ const CLOSES_BEFORE_GIVING_UP = 2;
 /** A reconnect that has not brought the session back by then ends the stream too. */
 const RECONNECT_DEADLINE_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 15_000;
+/** The longest rate-limit wait a send waits out itself (longer ones go back to the outbox). */
+const RATE_LIMIT_WAIT_MS = 30_000;
 
 /** A nonce Discord de-duplicates a send on (enforce_nonce): the same reply chunk always gets the same one. */
 export function replyNonce(replyTo: string | undefined, chunk: number): string {
@@ -54,7 +56,10 @@ export const createDiscordAdapter: AdapterFactory<DiscordAdapterConfig> = (ctx: 
   const { config, log } = ctx;
   const redactor = new Redactor();
   redactor.set([config.token]);
-  const rest = new REST({ version: "10", api: config.api_root.replace(/\/+$/, ""), timeout: REQUEST_TIMEOUT_MS }).setToken(config.token);
+  // A rate limit longer than RATE_LIMIT_WAIT_MS is not waited out inside the library (a hostile or
+  // broken retry_after of 1e9 froze a channel's replies until a restart): the send fails with it,
+  // and the outbox waits it out within its own cap while other channels go on.
+  const rest = new REST({ version: "10", api: config.api_root.replace(/\/+$/, ""), timeout: REQUEST_TIMEOUT_MS, rejectOnRateLimit: (r) => r.retryAfter > RATE_LIMIT_WAIT_MS }).setToken(config.token);
   rest.on("rateLimited", (info) => log.warn(`Discord rate limit on ${info.method} ${info.route}; retrying in ${Math.ceil(info.retryAfter / 100) / 10} s`));
   const sessions = new SessionStore(ctx.stateFile, ctx.clock, (err) => log.warn(`could not store the Discord session: ${errorMessage(err)}`));
   const channels = new Map<string, Promise<DcChannel | undefined>>();
@@ -258,6 +263,7 @@ export const createDiscordAdapter: AdapterFactory<DiscordAdapterConfig> = (ctx: 
         } catch (err) {
           // 400 (malformed, unknown reference), 403 (no access), 404 (no such channel) will not change on a retry.
           if (err instanceof DiscordAPIError && [400, 403, 404].includes(err.status)) throw new UndeliverableError(redact(err.message));
+          if (err instanceof RateLimitError) throw new RetryLaterError(`rate limited on ${err.route} for ${Math.round(err.retryAfter / 1000)} s`, err.retryAfter);
           throw err;
         }
         touch();

@@ -1,5 +1,5 @@
 import { errorMessage } from "../../errors.ts";
-import { UndeliverableError } from "../../messages.ts";
+import { RetryLaterError, UndeliverableError } from "../../messages.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import { splitOnBoundaries } from "../../util/split.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage } from "../types.ts";
@@ -88,7 +88,9 @@ export const createSlackAdapter: AdapterFactory<SlackAdapterConfig> = (ctx: Adap
         await api.call("chat.postMessage", config.bot_token, params, { timeoutMs: REQUEST_TIMEOUT_MS });
         return;
       } catch (err) {
-        if (!(err instanceof SlackRateLimitError) || attempt >= SEND_ATTEMPTS || err.retryAfterMs > SEND_RETRY_CAP_MS || stop.signal.aborted) throw err;
+        // A wait longer than a send may hold goes to the outbox, which waits it out (within its cap).
+        if (err instanceof SlackRateLimitError && (err.retryAfterMs > SEND_RETRY_CAP_MS || attempt >= SEND_ATTEMPTS)) throw new RetryLaterError(err.message, err.retryAfterMs);
+        if (!(err instanceof SlackRateLimitError) || stop.signal.aborted) throw err;
         const wait = Math.max(1000, err.retryAfterMs);
         ctx.log.warn(`Slack rate limit on chat.postMessage; retrying in ${Math.ceil(wait / 1000)} s`);
         await ctx.clock.sleep(wait, stop.signal);
