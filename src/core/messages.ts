@@ -1,3 +1,4 @@
+import type { VoiceRef } from "./voice/types.ts";
 // The messages that cross the gateway. Adapters produce and deliver them, the inbox stores them
 // and the agent answers them: they belong to none of those features, so they sit below all three.
 
@@ -18,6 +19,11 @@ export interface InboundMessage {
    * webhook's sender, a chat page's first words): the session's title until something better.
    */
   title?: string;
+  /**
+   * A voice or audio message: `text` is empty (or its caption) and the runtime transcribes the
+   * audio, fetched through the adapter's fetchAudio, before the turn. Stored with the message.
+   */
+  voice?: VoiceRef;
 }
 
 /** The agent's failure, when the reply is the user-facing message about it. */

@@ -134,7 +134,7 @@ describe("key paths, allowed keys, secrets", () => {
 
   test("allowedKeysAt follows tables, records and the adapter kind", () => {
     const data = { adapters: { web: { kind: "webchat" } } };
-    expect(allowedKeysAt(configSchema(), [], data)).toEqual(["agent", "gateway", "installs", "adapters", "integrations"]);
+    expect(allowedKeysAt(configSchema(), [], data)).toEqual(["agent", "gateway", "installs", "adapters", "integrations", "voice"]);
     expect(allowedKeysAt(configSchema(), ["gateway"], data)).toEqual(expect.arrayContaining(["shutdown_timeout_ms", "first_start_timeout_ms"]));
     expect(allowedKeysAt(configSchema(), ["adapters", "web"], data)).toEqual(expect.arrayContaining(["kind", "listen", "title", "stale_after_ms"]));
     expect(allowedKeysAt(configSchema(), ["agent", "model"], data)).toEqual([]);

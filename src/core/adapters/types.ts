@@ -1,3 +1,4 @@
+import type { AudioInput } from "../voice/types.ts";
 import type { ConsolaInstance } from "consola";
 import type { SupervisionConfig } from "../config/fields.ts";
 import type { InboundMessage, InboundRejection, OutboundMessage, TranscriptEntry, TurnProgress } from "../messages.ts";
@@ -62,6 +63,12 @@ export interface Adapter {
    * listings. Optional; called with a deadline (the signal aborts) and never for every message.
    */
   describe?(conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null>;
+  /**
+   * The bytes of a voice message this adapter received (InboundMessage.voice.ref), fetched again
+   * from the platform (so a message stored before a restart can still be transcribed). Throws a
+   * VoiceError (voice_too_long past `maxBytes`) or an Error saying what failed.
+   */
+  fetchAudio?(ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput>;
   /**
    * The gateway is stopping (`bosun down`): take no new messages from now on (a long poll ends,
    * a request is answered 503 with Retry-After, a chat page is told), while replies of the turns

@@ -7,6 +7,7 @@ import type { AdapterConfig } from "../adapters/types.ts";
 import { timeoutMs } from "./fields.ts";
 import { ERROR_TYPES, type ErrorType } from "../providers/errors.ts";
 import { integrationsSchema, type IntegrationsConfig } from "./integrations-schema.ts";
+import { voiceSchema, type VoiceConfig } from "./voice-schema.ts";
 
 /**
  * A key is secret when it is one of these or ends in "_" + one (sasl_password, oauth_token);
@@ -63,6 +64,7 @@ export interface BosunConfig {
   installs: InstallsConfig;
   adapters: Record<string, AdapterConfig>;
   integrations: IntegrationsConfig;
+  voice: VoiceConfig;
 }
 
 /** One [[agent.fallback]] entry. */
@@ -204,6 +206,7 @@ function buildConfigSchema(adapters: AdapterUnionSchema) {
       .prefault({})
       .describe('Chat channels; the table name is the adapter name ("cli" is reserved).'),
     integrations: integrationsSchema.prefault({}),
+    voice: voiceSchema.prefault({}),
   });
 }
 
