@@ -58,6 +58,20 @@ export interface PushOptions {
   threadId?: number;
 }
 
+export interface PushVoiceOptions {
+  chatId: number;
+  /** The file's bytes (what getFile + the file URL serve). */
+  bytes: Uint8Array;
+  /** "voice" (a voice note, the default) or "audio" (a music file). */
+  kind?: "voice" | "audio";
+  duration?: number;
+  mimeType?: string;
+  /** The file_size the message announces (default: the bytes' length; null: none). */
+  fileSize?: number | null;
+  caption?: string;
+  from?: string;
+}
+
 interface Pending {
   limit: number;
   answer: (res: Response) => void;
@@ -127,6 +141,12 @@ export class TelegramTestServer {
   rateLimitedResponses = 0;
   /** Answer a sendMessage with this error instead of sending it (null = send): a chat that is gone, an outage. */
   refuseSend: ((chatId: number, text: string) => { code: number; description: string } | null) | null = null;
+  /** Files getFile and the file URL serve, by file_id. */
+  readonly files = new Map<string, { path: string; bytes: Uint8Array; size?: number }>();
+  /** File downloads answered (`GET /file/bot<token>/<path>`). */
+  fileDownloads = 0;
+  /** Send downloads chunked, with no Content-Length (the size shows only while reading). */
+  chunkedDownloads = false;
   /** Hold every getChat unanswered (until the client gives up): a lookup that never resolves. */
   stallGetChat = false;
 
@@ -198,6 +218,23 @@ export class TelegramTestServer {
     if (opts.text !== undefined) message.text = opts.text;
     else message.sticker = { file_id: "CAACAgIAAxkBAAE", file_unique_id: "AgAD", type: "regular", width: 512, height: 512, is_animated: false, is_video: false };
     return { updateId: this.#enqueue("message", message), messageId };
+  }
+
+  /** Queue a voice note (or audio file) update; its bytes are served through getFile and the file URL. */
+  pushVoice(opts: PushVoiceOptions): { updateId: number; messageId: number; fileId: string } {
+    const from: TgUserJson = { id: 4242, is_bot: false, first_name: "Ada", username: opts.from ?? "ada" };
+    const c = this.#chat(opts.chatId, from, false);
+    const messageId = c.nextMessageId++;
+    c.messages.add(messageId);
+    const kind = opts.kind ?? "voice";
+    const fileId = `AwACAgIAAxkBAAI${this.files.size + 1}${kind}`;
+    const size = opts.fileSize === null ? undefined : (opts.fileSize ?? opts.bytes.byteLength);
+    this.files.set(fileId, { path: `${kind === "voice" ? "voice" : "music"}/file_${this.files.size}.${kind === "voice" ? "oga" : "mp3"}`, bytes: opts.bytes, ...(size === undefined ? {} : { size }) });
+    const file: Record<string, unknown> = { file_id: fileId, file_unique_id: `AgAD${this.files.size}`, duration: opts.duration ?? 1, mime_type: opts.mimeType ?? (kind === "voice" ? "audio/ogg" : "audio/mpeg") };
+    if (size !== undefined) file.file_size = size;
+    const message: Record<string, unknown> = { message_id: messageId, from, chat: c.chat, date: Math.floor(Date.now() / 1000), [kind]: file };
+    if (opts.caption !== undefined) message.caption = opts.caption;
+    return { updateId: this.#enqueue("message", message), messageId, fileId };
   }
 
   /** Resolve with the first sent message matching `pred` (already sent, or the next ones). */
@@ -277,6 +314,8 @@ export class TelegramTestServer {
 
   async #handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
+    const f = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (f) return this.#download(f[1]!, f[2]!);
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!m) return fail(404, "Not Found");
     const method = m[2]!;
@@ -311,6 +350,8 @@ export class TelegramTestServer {
         return this.#sendChatAction(params);
       case "getchat":
         return this.#getChat(req, params);
+      case "getfile":
+        return this.#getFile(params);
       default:
         return fail(404, "Not Found");
     }
@@ -368,6 +409,34 @@ export class TelegramTestServer {
     const c = chatId !== undefined ? this.#chats.get(chatId) : [...this.#chats.values()].find((x) => name !== undefined && x.chat.username === name);
     if (!c) return fail(400, "Bad Request: chat not found");
     return ok({ ...c.chat, accent_color_id: 0, max_reaction_count: 11 });
+  }
+
+  /** getFile: a File with its path (valid for an hour on Telegram; forever here). */
+  #getFile(params: Record<string, unknown>): Response {
+    if (typeof params.file_id !== "string" || params.file_id === "") return fail(400, "Bad Request: file_id is empty");
+    const file = this.files.get(params.file_id);
+    if (!file) return fail(400, "Bad Request: invalid file_id");
+    if ((file.size ?? file.bytes.byteLength) > 20_000_000) return fail(400, "Bad Request: file is too big");
+    return ok({ file_id: params.file_id, file_unique_id: "AgAD", ...(file.size === undefined ? {} : { file_size: file.size }), file_path: file.path });
+  }
+
+  /** The file URL: the bytes of a file getFile named. */
+  #download(token: string, path: string): Response {
+    if (this.rejectToken || token !== this.token) return fail(401, "Unauthorized");
+    const file = [...this.files.values()].find((x) => x.path === path);
+    if (!file) return fail(404, "Not Found");
+    this.fileDownloads++;
+    const bytes = file.bytes;
+    if (this.chunkedDownloads) {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < bytes.byteLength; i += 4096) c.enqueue(bytes.slice(i, i + 4096));
+          c.close();
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "application/octet-stream" } });
+    }
+    return new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]), { status: 200, headers: { "content-type": "application/octet-stream" } });
   }
 
   /** Rename a group (what its admins do in the app); getChat answers the new title. */

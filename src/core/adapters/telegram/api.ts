@@ -34,6 +34,14 @@ export class TelegramNetworkError extends Error {
   }
 }
 
+/** A file bigger than the caller's limit: announced so, or more bytes came than allowed. */
+export class FileTooBigError extends Error {
+  override readonly name = "FileTooBigError";
+  constructor(readonly bytes: number) {
+    super(`the file is bigger than allowed (at least ${bytes} bytes)`);
+  }
+}
+
 /**
  * The token was refused (401): a configuration problem (state `failed` with this message), not a
  * passing network fault, so it is terminal.
@@ -110,6 +118,57 @@ export class TelegramApi {
     const description = typeof body.description === "string" ? this.#redact(body.description.slice(0, 500)) : `HTTP ${res.status}`;
     const retry = body.parameters?.retry_after;
     throw new TelegramApiError(method, status, description, typeof retry === "number" && retry >= 0 ? retry : undefined);
+  }
+
+  /**
+   * Download a file getFile pointed at (`GET {api_root}/file/bot{token}/{path}`), refusing one
+   * bigger than `maxBytes` before reading it (Content-Length) and while reading it (a server that
+   * sends more than it announced): FileTooBigError. Network failures are TelegramNetworkErrors.
+   */
+  async download(path: string, maxBytes: number, opts: CallOptions): Promise<Uint8Array> {
+    const deadline = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    const what = "file download";
+    try {
+      const res = await fetch(`${this.#base}/file/bot${this.#token}/${path}`, { signal });
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new TelegramApiError("getFile", res.status, `the file download answered HTTP ${res.status}`);
+      }
+      const announced = Number(res.headers.get("content-length") ?? NaN);
+      if (Number.isFinite(announced) && announced > maxBytes) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new FileTooBigError(announced);
+      }
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      if (res.body) {
+        const reader = res.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          total += value.byteLength;
+          if (total > maxBytes) {
+            await reader.cancel().catch(() => undefined);
+            throw new FileTooBigError(total);
+          }
+          chunks.push(value);
+        }
+      }
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.byteLength;
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof FileTooBigError || err instanceof TelegramApiError) throw err;
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      if (deadline.aborted) throw new TelegramNetworkError(what, `Telegram ${what} timed out after ${Math.round(opts.timeoutMs / 1000)} s`, "ETIMEDOUT");
+      const code = typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : undefined;
+      throw new TelegramNetworkError(what, this.#redact(`Telegram ${what} failed: ${err instanceof Error ? err.message : String(err)}`), code);
+    }
   }
 
   #redact(text: string): string {

@@ -3,6 +3,7 @@ import { UndeliverableError } from "../../messages.ts";
 import { AsyncQueue } from "../../util/queue.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage, TurnProgress } from "../types.ts";
 import { TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
+import { fetchTelegramAudio } from "./audio.ts";
 import type { TelegramAdapterConfig } from "./kind.ts";
 import { chatTitle, parseMessageId } from "./map.ts";
 import { readOffset } from "./offset.ts";
@@ -160,6 +161,11 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
       const chat = await api.call("getChat", { chat_id: chatIdOf(conversation) }, { timeoutMs: REQUEST_TIMEOUT_MS, signal: AbortSignal.any([signal, stop.signal]) });
       const title = chatTitle(chat);
       return title ? { title } : null;
+    },
+
+    // Voice messages: fetched when their turn comes (also after a restart), bounded by the turn's signal.
+    fetchAudio(ref: string, maxBytes: number, signal: AbortSignal) {
+      return fetchTelegramAudio(api, ref, maxBytes, AbortSignal.any([signal, stop.signal]));
     },
 
     stopIntake() {

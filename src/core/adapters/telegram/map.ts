@@ -1,5 +1,6 @@
 import type { InboundMessage } from "../types.ts";
-import type { TgMessage, TgUpdate } from "./wire.ts";
+import type { VoiceRef } from "../../voice/types.ts";
+import type { TgAudioFile, TgMessage, TgUpdate } from "./wire.ts";
 
 /** The platform message id bosun uses for a Telegram message: message ids are only unique per chat. */
 export function messageId(chatId: number, messageId: number): string {
@@ -29,9 +30,23 @@ function sender(m: TgMessage): string {
  */
 export function toInbound(update: TgUpdate): InboundMessage | undefined {
   const m = update.message;
-  if (!m || typeof m.text !== "string" || m.text.trim() === "") return undefined;
+  if (!m) return undefined;
   const thread = m.is_topic_message && m.message_thread_id !== undefined ? String(m.message_thread_id) : undefined;
-  return { id: messageId(m.chat.id, m.message_id), conversation: String(m.chat.id), thread, user: sender(m), text: m.text };
+  const base = { id: messageId(m.chat.id, m.message_id), conversation: String(m.chat.id), thread, user: sender(m) };
+  // A voice note or audio file: transcribed before the turn (its caption, if any, goes with it).
+  const audio = m.voice ?? m.audio;
+  if (audio) return { ...base, text: m.caption ?? "", voice: voiceRef(audio) };
+  if (typeof m.text !== "string" || m.text.trim() === "") return undefined;
+  return { ...base, text: m.text };
+}
+
+function voiceRef(a: TgAudioFile): VoiceRef {
+  return {
+    ref: a.file_id,
+    ...(a.mime_type === undefined ? {} : { mime: a.mime_type }),
+    ...(a.duration === undefined ? {} : { durationS: a.duration }),
+    ...(a.file_size === undefined ? {} : { sizeBytes: a.file_size }),
+  };
 }
 
 /**

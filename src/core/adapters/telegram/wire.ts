@@ -28,6 +28,18 @@ export interface TgMessage {
   chat: TgChat;
   date: number;
   text?: string;
+  /** A voice note (recorded in the app) or an audio file sent as music; bosun transcribes both. */
+  voice?: TgAudioFile;
+  audio?: TgAudioFile;
+  caption?: string;
+}
+
+/** The fields of Voice / Audio bosun reads: how to fetch the file again, and what to check first. */
+export interface TgAudioFile {
+  file_id: string;
+  duration?: number;
+  mime_type?: string;
+  file_size?: number;
 }
 
 /** One update; only `message` is requested (allowed_updates), other kinds are passed over. */
@@ -68,7 +80,32 @@ export function parseMessage(v: unknown): TgMessage | undefined {
     chat,
     date: isInt(v.date) ? v.date : 0,
     text: optString(v.text),
+    voice: parseAudioFile(v.voice),
+    audio: parseAudioFile(v.audio),
+    caption: optString(v.caption),
   };
+}
+
+/** Parse a Voice or Audio; undefined when it has no usable file_id (nothing to fetch). */
+export function parseAudioFile(v: unknown): TgAudioFile | undefined {
+  if (!isObj(v) || typeof v.file_id !== "string" || !/^[\w-]{1,256}$/.test(v.file_id)) return undefined;
+  const count = (n: unknown) => (isInt(n) && n >= 0 ? n : undefined);
+  const mime = optString(v.mime_type);
+  return { file_id: v.file_id, duration: count(v.duration), mime_type: mime && /^[\w.+-]+\/[\w.+-]+$/.test(mime) && mime.length <= 100 ? mime : undefined, file_size: count(v.file_size) };
+}
+
+/** getFile's answer: where to download the file, and its size when Telegram knows it. */
+export interface TgFile {
+  file_path?: string;
+  file_size?: number;
+}
+
+/** Parse a File; a file_path that could leave the file URL's directory (or is not a plain path) is dropped. */
+export function parseFile(v: unknown): TgFile | undefined {
+  if (!isObj(v) || typeof v.file_id !== "string") return undefined;
+  const path = optString(v.file_path);
+  const safe = path !== undefined && path.length <= 512 && /^[\w\-./]+$/.test(path) && !path.split("/").some((p) => p === ".." || p === "." || p === "");
+  return { file_path: safe ? path : undefined, file_size: isInt(v.file_size) && v.file_size >= 0 ? v.file_size : undefined };
 }
 
 /**
