@@ -5,7 +5,9 @@
  */
 import { execSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { BunPlugin } from "bun";
+import { buildWhisperSidecar } from "./scripts/whisper-sidecar.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -33,6 +35,28 @@ const stubDevtools: BunPlugin = {
 };
 
 const started = performance.now();
+// The whisper.cpp sidecar, compiled once and cached; without it the build goes on with voice disabled.
+const sidecar = await buildWhisperSidecar({ target, log: (line) => console.error(line) });
+if ("disabled" in sidecar) console.error(`voice disabled: ${sidecar.disabled}`);
+
+/** src/core/voice/embedded-sidecar.ts says "not built"; the compiled binary gets the cached whisper-cli embedded instead. */
+const embedSidecar: BunPlugin = {
+  name: "embed-whisper-sidecar",
+  setup(build) {
+    const file = resolve("src/core/voice/embedded-sidecar.ts");
+    build.onLoad({ filter: /embedded-sidecar\.ts$/ }, (args) => {
+      if (resolve(args.path) !== file) return undefined;
+      const contents =
+        "disabled" in sidecar
+          ? `export const sidecarDisabledReason = ${JSON.stringify(sidecar.disabled)};\nexport const embeddedSidecar = null;\n`
+          : `import path from ${JSON.stringify(sidecar.path)} with { type: "file" };\n` +
+            `export const sidecarDisabledReason = null;\n` +
+            `export const embeddedSidecar = { path, sha256: ${JSON.stringify(sidecar.sha256)}, version: ${JSON.stringify(sidecar.version)} };\n`;
+      return { contents, loader: "ts" };
+    });
+  },
+};
+
 const result = await Bun.build({
   entrypoints: ["src/cli/main.ts"],
   compile: {
@@ -50,10 +74,10 @@ const result = await Bun.build({
     BOSUN_GIT_SHA: JSON.stringify(sha),
     "process.env.NODE_ENV": JSON.stringify("production"),
   },
-  plugins: [stubDevtools],
+  plugins: [stubDevtools, embedSidecar],
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
-console.error(`built ${outfile} (bosun ${pkg.version}, ${sha}) in ${Math.round(performance.now() - started)} ms`);
+console.error(`built ${outfile} (bosun ${pkg.version}, ${sha}${"disabled" in sidecar ? ", voice disabled" : `, whisper.cpp ${sidecar.version}`}) in ${Math.round(performance.now() - started)} ms`);

@@ -16,6 +16,8 @@ export interface Paths {
   lastStop: string;
   logsDir: string;
   log: string;
+  /** Where the embedded whisper-cli is extracted to run (voice/sidecar.ts). */
+  bin: string;
 }
 
 /** Resolve the home directory: $BOSUN_HOME, else $XDG_DATA_HOME/bosun, else ~/.local/share/bosun. */
@@ -45,5 +47,6 @@ export function pathsFor(home: string): Paths {
     lastStop: join(stateDir, "last-stop.json"),
     logsDir,
     log: join(logsDir, "bosun.log"),
+    bin: join(home, "bin"),
   };
 }

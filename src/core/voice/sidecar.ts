@@ -1,0 +1,224 @@
+/**
+ * The whisper.cpp sidecar: the whisper-cli embedded in dist/bosun, extracted once into
+ * $BOSUN_HOME/bin (checked by sha256, 0700) and run as one subprocess per transcription, with a
+ * timeout and a cap on how many run at once (each one uses the CPU fully). whisper-cli reads a
+ * 16 kHz WAV and writes JSON (`-oj -of`), both in a private temp dir removed afterwards.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { AbortedError } from "../util/abort.ts";
+import { ensurePrivateDir } from "../util/fsx.ts";
+import { Semaphore } from "../util/semaphore.ts";
+import { escapeControls } from "../util/text.ts";
+import type { EmbeddedSidecar } from "./embedded-sidecar.ts";
+import { VoiceError, type Pcm16k, type TranscriptSegment } from "./types.ts";
+
+export interface SidecarOptions {
+  /** The binary this build embeds; null when it was built without one. */
+  embedded: EmbeddedSidecar | null;
+  /** Why there is none (shown in the voice_unavailable message). */
+  disabledReason?: string | null;
+  /** `$BOSUN_HOME/bin`. */
+  binDir: string;
+  /** `[voice] max_concurrent`. */
+  maxConcurrent: number;
+  /** Where the WAV and JSON of a run go (a private dir is made inside); the system's by default. */
+  tmpDir?: string;
+  /** whisper-cli threads; the cores, at most 4, by default. */
+  threads?: number;
+}
+
+export interface SidecarRun {
+  /** The ggml model file. */
+  modelPath: string;
+  /** "en", "de"... or "auto" (detect). */
+  language: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface SidecarResult {
+  text: string;
+  language: string | null;
+  segments: TranscriptSegment[];
+}
+
+const STDERR_KEEP = 4096;
+const STDERR_SHOW = 400;
+
+export class WhisperSidecar {
+  #slots: Semaphore;
+  #ready: string | null = null;
+  constructor(private readonly opts: SidecarOptions) {
+    this.#slots = new Semaphore(opts.maxConcurrent);
+  }
+
+  /** Whether this build has a sidecar at all. */
+  get built(): boolean {
+    return this.opts.embedded !== null;
+  }
+
+  /** `[voice] max_concurrent` changed (config reload). */
+  setMaxConcurrent(n: number): void {
+    this.#slots.resize(n);
+  }
+
+  /**
+   * The path of the extracted whisper-cli: written (0700, in a 0700 dir) when missing or when its
+   * sha256 differs from the embedded one (an older bosun's, or tampered with). Checked once per process.
+   */
+  ensureExtracted(): string {
+    if (this.#ready) return this.#ready;
+    const emb = this.opts.embedded;
+    if (!emb) throw new VoiceError("voice_unavailable", `voice is not available: this bosun has no whisper sidecar (${this.opts.disabledReason ?? "built without one"})`, "rebuild bosun on a machine with cmake and a C++ compiler (npm run build)");
+    const dest = join(this.opts.binDir, "whisper-cli");
+    try {
+      ensurePrivateDir(this.opts.binDir);
+      if (!existsSync(dest) || sha256(readFileSync(dest)) !== emb.sha256) {
+        const bytes = readFileSync(emb.path);
+        if (sha256(bytes) !== emb.sha256) throw new Error("the embedded whisper-cli does not match its checksum");
+        // Temp + rename: a process running the old copy, or another one extracting, never sees half a file.
+        const tmp = `${dest}.${process.pid}.tmp`;
+        writeFileSync(tmp, bytes, { mode: 0o700 });
+        chmodSync(tmp, 0o700);
+        renameSync(tmp, dest);
+      }
+      chmodSync(dest, 0o700);
+    } catch (err) {
+      throw new VoiceError("voice_unavailable", `voice is not available: the whisper sidecar cannot be extracted to ${dest}: ${(err as Error).message}`);
+    }
+    this.#ready = dest;
+    return dest;
+  }
+
+  /** Transcribe 16 kHz mono samples; waits for a free slot first. */
+  async run(pcm: Pcm16k, run: SidecarRun): Promise<SidecarResult> {
+    const bin = this.ensureExtracted();
+    const release = await this.#slots.acquire(run.signal).catch(() => {
+      throw new AbortedError();
+    });
+    const dir = mkdtempSync(join(this.opts.tmpDir ?? tmpdir(), "bosun-whisper-"));
+    try {
+      const wav = join(dir, "audio.wav");
+      writeFileSync(wav, wav16k(pcm), { mode: 0o600 });
+      const out = join(dir, "out");
+      const threads = this.opts.threads ?? Math.max(1, Math.min(4, availableParallelism()));
+      const args = ["-m", run.modelPath, "-f", wav, "-oj", "-of", out, "-t", String(threads), "-l", run.language, "-np"];
+      await this.#spawn(bin, args, run);
+      return parseOutput(readOutput(`${out}.json`));
+    } finally {
+      release();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  #spawn(bin: string, args: string[], run: SidecarRun): Promise<void> {
+    if (run.signal.aborted) return Promise.reject(new AbortedError());
+    return new Promise<void>((resolve, reject) => {
+      const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      let why: "timeout" | "abort" | null = null;
+      child.stderr!.setEncoding("utf8");
+      child.stderr!.on("data", (d: string) => {
+        stderr = (stderr + d).slice(-STDERR_KEEP);
+      });
+      const stop = (reason: "timeout" | "abort") => {
+        why ??= reason;
+        child.kill("SIGKILL");
+      };
+      const timer = setTimeout(() => stop("timeout"), run.timeoutMs);
+      const onAbort = () => stop("abort");
+      run.signal.addEventListener("abort", onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        run.signal.removeEventListener("abort", onAbort);
+      };
+      child.on("error", (err) => {
+        settle();
+        // The extracted copy vanished or cannot run here: extract again next time.
+        this.#ready = null;
+        reject(new VoiceError("voice_unavailable", `voice is not available: the whisper sidecar cannot run: ${err.message}`));
+      });
+      child.on("close", (code, signal) => {
+        settle();
+        if (why === "abort") return reject(new AbortedError());
+        if (why === "timeout") return reject(new VoiceError("voice_failed", `transcription took longer than ${run.timeoutMs} ms ([voice] timeout_ms)`));
+        if (code === 0) return resolve();
+        const tail = tailOf(stderr);
+        const how = signal ? `was killed (${signal})` : `failed (exit ${code})`;
+        reject(new VoiceError("voice_failed", `the whisper sidecar ${how}${tail ? `: ${tail}` : ""}`));
+      });
+    });
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The last lines of the sidecar's stderr, control characters escaped, short enough for a chat reply. */
+function tailOf(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  return escapeControls(lines.slice(-3).join(" | ")).slice(-STDERR_SHOW);
+}
+
+/** 16-bit PCM mono WAV at 16 kHz: what whisper-cli reads. */
+export function wav16k(pcm: Pcm16k): Uint8Array {
+  const n = pcm.samples.length;
+  const buf = new Uint8Array(44 + n * 2);
+  const v = new DataView(buf.buffer);
+  const ascii = (off: number, s: string) => {
+    for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i);
+  };
+  ascii(0, "RIFF");
+  v.setUint32(4, 36 + n * 2, true);
+  ascii(8, "WAVE");
+  ascii(12, "fmt ");
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true); // PCM
+  v.setUint16(22, 1, true); // mono
+  v.setUint32(24, 16_000, true);
+  v.setUint32(28, 32_000, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  ascii(36, "data");
+  v.setUint32(40, n * 2, true);
+  for (let i = 0; i < n; i++) {
+    const s = Math.max(-1, Math.min(1, pcm.samples[i]!));
+    v.setInt16(44 + i * 2, Math.round(s * 32767), true);
+  }
+  return buf;
+}
+
+function readOutput(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new VoiceError("voice_failed", "the whisper sidecar wrote no transcription");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new VoiceError("voice_failed", "the whisper sidecar wrote a transcription that is not JSON");
+  }
+}
+
+/** whisper-cli's `-oj` file: `result.language`, and `transcription[]` with `offsets` (ms) and `text`. */
+export function parseOutput(json: unknown): SidecarResult {
+  const o = (json ?? {}) as { result?: { language?: unknown }; transcription?: unknown };
+  if (!Array.isArray(o.transcription)) throw new VoiceError("voice_failed", "the whisper sidecar wrote a transcription without segments");
+  const segments: TranscriptSegment[] = [];
+  for (const s of o.transcription as Array<{ offsets?: { from?: unknown; to?: unknown }; text?: unknown }>) {
+    const text = typeof s?.text === "string" ? s.text.trim() : "";
+    const startMs = Number(s?.offsets?.from);
+    const endMs = Number(s?.offsets?.to);
+    if (!text || !Number.isFinite(startMs) || !Number.isFinite(endMs)) continue;
+    segments.push({ startMs, endMs, text });
+  }
+  const lang = o.result?.language;
+  return { text: segments.map((s) => s.text).join(" ").trim(), language: typeof lang === "string" && lang ? lang : null, segments };
+}

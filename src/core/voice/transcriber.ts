@@ -1,0 +1,34 @@
+/**
+ * Speech to text: size check, decode to 16 kHz mono, length check, model pick, then the sidecar.
+ * Config is read per call, so a reload applies to the next voice message.
+ */
+import type { VoiceConfig } from "../config/voice-schema.ts";
+import type { WhisperModel } from "./model.ts";
+import { whisperLanguage } from "./model.ts";
+import type { WhisperSidecar } from "./sidecar.ts";
+import { VoiceError, type AudioDecoder, type AudioInput, type Transcriber, type Transcription } from "./types.ts";
+
+export interface WhisperTranscriberOptions {
+  sidecar: WhisperSidecar;
+  decode: AudioDecoder;
+  /** The model to use (pickWhisperModel with `[voice] stt` or a --model). */
+  model: () => Promise<WhisperModel>;
+  config: () => Pick<VoiceConfig, "language" | "timeout_ms" | "max_seconds" | "max_bytes">;
+}
+
+export class WhisperTranscriber implements Transcriber {
+  constructor(private readonly opts: WhisperTranscriberOptions) {}
+
+  async transcribe(audio: AudioInput, signal: AbortSignal): Promise<Transcription> {
+    const cfg = this.opts.config();
+    if (audio.bytes.length > cfg.max_bytes) throw new VoiceError("voice_too_long", `the audio is ${audio.bytes.length} bytes, more than the ${cfg.max_bytes} allowed ([voice] max_bytes)`);
+    // Unavailable and no-model come first: no point decoding what cannot be transcribed.
+    this.opts.sidecar.ensureExtracted();
+    const model = await this.opts.model();
+    const pcm = await this.opts.decode(audio, signal);
+    const audioMs = Math.round(pcm.samples.length / 16);
+    if (audioMs > cfg.max_seconds * 1000) throw new VoiceError("voice_too_long", `the audio is ${Math.round(audioMs / 1000)} s long, more than the ${cfg.max_seconds} s allowed ([voice] max_seconds)`);
+    const r = await this.opts.sidecar.run(pcm, { modelPath: model.path, language: whisperLanguage(model.target, cfg.language), timeoutMs: cfg.timeout_ms, signal });
+    return { ...r, audioMs, model: model.target };
+  }
+}
