@@ -34,6 +34,7 @@ export const COMMANDS = {
   install: lazy("Install models and voices: install TARGET... [--force]", () => import("./commands/install.ts")),
   installs: lazy("Install status of models and voices", () => import("./commands/installs.ts")),
   uninstall: lazy("Remove an installed model or voice", () => import("./commands/uninstall.ts")),
+  transcribe: lazy("Speech to text with the installed Whisper model: transcribe FILE [--model TARGET] [--json]", () => import("./commands/transcribe.ts")),
   dashboard: lazy("Attach the live dashboard to the running gateway", () => import("./commands/dashboard.ts")),
   doctor: lazy("Check config, home permissions, ports and provider", () => import("./commands/doctor.ts")),
   config: lazy("Config help: check, init, path, schema", () => import("./commands/config.ts")),

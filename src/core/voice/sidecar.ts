@@ -13,7 +13,7 @@ import { AbortedError } from "../util/abort.ts";
 import { ensurePrivateDir } from "../util/fsx.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { escapeControls } from "../util/text.ts";
-import type { EmbeddedSidecar } from "./embedded-sidecar.ts";
+import { embeddedSidecar, sidecarDisabledReason, type EmbeddedSidecar } from "./embedded-sidecar.ts";
 import { VoiceError, type Pcm16k, type TranscriptSegment } from "./types.ts";
 
 export interface SidecarOptions {
@@ -221,4 +221,9 @@ export function parseOutput(json: unknown): SidecarResult {
   }
   const lang = o.result?.language;
   return { text: segments.map((s) => s.text).join(" ").trim(), language: typeof lang === "string" && lang ? lang : null, segments };
+}
+
+/** The sidecar this build embeds (none when build.ts had no compiler), extracted into `binDir`. */
+export function bundledSidecar(binDir: string, maxConcurrent: number): WhisperSidecar {
+  return new WhisperSidecar({ embedded: embeddedSidecar, disabledReason: sidecarDisabledReason, binDir, maxConcurrent });
 }
