@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { createServer } from "node:net";
 import type { LoadedConfig } from "../../core/config/load.ts";
 import { readRunningRecord } from "../../core/control/client.ts";
-import { ConfigError, errorMessage } from "../../core/errors.ts";
+import { BosunError, ConfigError, errorMessage } from "../../core/errors.ts";
 import { findAdapterKind } from "../../core/adapters/registry.ts";
 import type { AdapterConfig } from "../../core/adapters/types.ts";
 import { selectProvider } from "../../core/providers/select.ts";
@@ -50,6 +50,7 @@ export default defineCommand({
       checks.push(await providerCheck(loaded, ctx));
       checks.push(...(await Promise.all(Object.entries(loaded.config.adapters).map(([name, a]) => adapterCheck(name, a)))).filter((x): x is Check => x !== null));
       checks.push(...(await integrationChecks(loaded, ctx)));
+      checks.push(await voiceCheck(loaded, ctx));
     }
     if (args.json) printJson({ ok: checks.every((x) => x.outcome !== "fail"), checks });
     else {
@@ -114,6 +115,28 @@ async function integrationChecks(loaded: LoadedConfig, ctx: CliContext): Promise
     }));
   } catch (e) {
     return [{ name: "integrations", outcome: "fail", detail: errorMessage(e).slice(0, 200) }];
+  }
+}
+
+/** The whisper sidecar: in this build, runnable here, and the model a voice message would use. */
+async function voiceCheck(loaded: LoadedConfig, ctx: CliContext): Promise<Check> {
+  const { bundledSidecar } = await import("../../core/voice/sidecar.ts");
+  const sidecar = bundledSidecar(ctx.paths.bin, 1);
+  let version: string;
+  try {
+    version = await sidecar.probe();
+  } catch (e) {
+    const detail = errorMessage(e).slice(0, 300);
+    return { name: "voice", outcome: sidecar.built ? "fail" : "warn", detail, hint: sidecar.built ? undefined : "rebuild with cmake and a C++ compiler installed (npm run build)" };
+  }
+  const { pickWhisperModel } = await import("../../core/voice/model.ts");
+  try {
+    const { openInstaller } = await import("../installer-context.ts");
+    const model = await pickWhisperModel(openInstaller(ctx, loaded), loaded.config.voice.stt);
+    return { name: "voice", outcome: "ok", detail: `${version}; transcribes with ${model.target}` };
+  } catch (e) {
+    const hint = e instanceof BosunError ? e.hint : undefined;
+    return { name: "voice", outcome: "warn", detail: `${version}; ${errorMessage(e).slice(0, 200)}`, ...(hint ? { hint } : {}) };
   }
 }
 

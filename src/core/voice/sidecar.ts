@@ -94,6 +94,22 @@ export class WhisperSidecar {
     return dest;
   }
 
+  /** Extract and run `whisper-cli --version` (bosun doctor): its first line, or a VoiceError. */
+  async probe(timeoutMs = 10_000): Promise<string> {
+    const bin = this.ensureExtracted();
+    return new Promise<string>((resolve, reject) => {
+      const child = spawn(bin, ["--version"], { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, killSignal: "SIGKILL" });
+      let text = "";
+      child.stdout!.setEncoding("utf8").on("data", (d: string) => (text = (text + d).slice(-STDERR_KEEP)));
+      child.stderr!.setEncoding("utf8").on("data", (d: string) => (text = (text + d).slice(-STDERR_KEEP)));
+      child.on("error", (err) => reject(new VoiceError("voice_unavailable", `the whisper sidecar cannot run here: ${err.message}`)));
+      child.on("close", (code, signal) => {
+        if (code === 0) return resolve(escapeControls(text.trim().split("\n")[0] ?? ""));
+        reject(new VoiceError("voice_unavailable", `the whisper sidecar cannot run here (${signal ?? `exit ${code}`})${tailOf(text) ? `: ${tailOf(text)}` : ""}`));
+      });
+    });
+  }
+
   /** Transcribe 16 kHz mono samples; waits for a free slot first. */
   async run(pcm: Pcm16k, run: SidecarRun): Promise<SidecarResult> {
     const bin = this.ensureExtracted();
