@@ -80,4 +80,4 @@ if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
-console.error(`built ${outfile} (bosun ${pkg.version}, ${sha}${"disabled" in sidecar ? ", voice disabled" : `, whisper.cpp ${sidecar.version}`}) in ${Math.round(performance.now() - started)} ms`);
+console.error(`built ${outfile} (bosun ${pkg.version}, ${sha}${"disabled" in sidecar ? ", without voice" : `, whisper.cpp ${sidecar.version}`}) in ${Math.round(performance.now() - started)} ms`);
