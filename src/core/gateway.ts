@@ -43,6 +43,8 @@ import { startIntegrations, type IntegrationHub } from "./integrations/start.ts"
 import { emptyStatus, withUptime, type InstallStatus, type Status } from "./status.ts";
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
+import type { Transcriber } from "./voice/types.ts";
+import { gatewayTranscriber } from "./voice/gateway-transcriber.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
 /** Asked of a gateway that is still starting, or already stopping (503 over the control API). */
@@ -60,6 +62,8 @@ export interface GatewayOptions {
   control?: boolean;
   /** `up --restore`: answer what the last `bosun down` left, instead of holding it for `bosun restore`. */
   restore?: boolean;
+  /** Speech to text for voice messages (tests give their own); absent: the bundled whisper sidecar. */
+  transcriber?: Transcriber;
 }
 
 /**
@@ -191,6 +195,7 @@ export class Gateway {
         log: this.log.withTag("sessions"),
         bus: this.bus,
         ...runtimeSettings(config),
+        transcriber: opts.transcriber ?? gatewayTranscriber({ binDir: paths.bin, env: opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installs?.installer ?? null }),
       });
       this.#adapters.attach(this.#runtime);
       const adapters = this.#adapters;

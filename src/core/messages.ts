@@ -75,6 +75,8 @@ export interface TranscriptEntry {
   at: string;
   /** agent: set when the text is the user-facing message of a failed turn. */
   error?: ReplyError | null;
+  /** user: a voice note; `text` is its transcription. */
+  voice?: boolean;
 }
 
 /** Why the gateway refused an inbound message. */

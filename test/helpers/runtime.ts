@@ -13,6 +13,8 @@ import type { Channels } from "../../src/core/sessions/outbox.ts";
 import { TurnRuntime } from "../../src/core/sessions/runtime.ts";
 import { SqliteSessionStore } from "../../src/core/sessions/sqlite-store.ts";
 import type { Clock } from "../../src/core/util/clock.ts";
+import type { Transcriber } from "../../src/core/voice/types.ts";
+import type { VoiceTurnSettings } from "../../src/core/sessions/voice-turn.ts";
 
 /** A provider answering `answer(lastUserText, n)` for its n-th call (1-based), at once. */
 export function scriptedProvider(answer: (text: string, n: number) => string): Provider & { calls: number } {
@@ -55,6 +57,8 @@ export async function startRuntime(opts: {
   maxToolSteps?: number;
   tools?: ToolBox;
   outbox?: { retryMs: number; maxAttempts: number; maxAgeMs: number };
+  voice?: VoiceTurnSettings;
+  transcriber?: Transcriber;
 }): Promise<RuntimeParts> {
   const log = opts.log ?? createConsola({ level: -999 });
   const path = opts.db ?? ":memory:";
@@ -83,6 +87,8 @@ export async function startRuntime(opts: {
     bus: opts.bus ?? new EventBus(opts.clock),
     maxWaiting: opts.maxWaiting ?? 20,
     outbox: opts.outbox ?? { retryMs: 1000, maxAttempts: 10, maxAgeMs: 86_400_000 },
+    ...(opts.voice ? { voice: opts.voice } : {}),
+    ...(opts.transcriber ? { transcriber: opts.transcriber } : {}),
   });
   opts.channels.attach?.(runtime);
   await runtime.start();

@@ -7,6 +7,7 @@ import type { Channels } from "../sessions/outbox.ts";
 import type { Intake } from "../sessions/runtime.ts";
 import type { AdapterStatus } from "../status.ts";
 import type { Clock } from "../util/clock.ts";
+import type { AudioInput } from "../voice/types.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { findAdapterKind } from "./registry.ts";
 import { stateFilePath } from "./state-file.ts";
@@ -150,6 +151,12 @@ export class AdapterManager implements Channels {
 
   describe(name: string, conversation: string, thread: string | undefined, signal: AbortSignal): Promise<{ title?: string } | null> {
     return this.#sups.get(name)?.describe(conversation, thread, signal) ?? Promise.resolve(null);
+  }
+
+  /** Channels: a voice message's bytes through the named adapter's live connection. */
+  async fetchAudio(name: string, ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput | "not_connected"> {
+    const sup = this.#sups.get(name);
+    return sup ? sup.fetchAudio(ref, maxBytes, signal) : "not_connected";
   }
 
   /** Channels: whether the adapter answers a repeated request with the stored reply. */

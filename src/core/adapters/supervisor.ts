@@ -6,6 +6,7 @@ import type { Intake } from "../sessions/runtime.ts";
 import type { AdapterState, AdapterStatus } from "../status.ts";
 import { AbortedError, raceAbort } from "../util/abort.ts";
 import type { Clock } from "../util/clock.ts";
+import { VoiceError, type AudioInput } from "../voice/types.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import { TerminalError } from "./errors.ts";
 import type { Adapter, AdapterConfig, AdapterEvent, AdapterFactory, OutboundMessage } from "./types.ts";
@@ -298,6 +299,14 @@ export class Supervisor {
     const adapter = this.#adapter;
     if (!adapter?.describe || this.status.state !== "running") return null;
     return adapter.describe(conversation, thread, signal);
+  }
+
+  /** A voice message's bytes through the live connection; "not_connected" without one. */
+  async fetchAudio(ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput | "not_connected"> {
+    const adapter = this.#adapter;
+    if (!adapter || this.status.state !== "running") return "not_connected";
+    if (!adapter.fetchAudio) throw new VoiceError("voice_unavailable", `the ${adapter.kind} channel cannot fetch voice messages`);
+    return adapter.fetchAudio(ref, maxBytes, signal);
   }
 
   /** Whether this channel answers a repeated request with the stored reply. */

@@ -61,5 +61,7 @@ export function withCliChannel(cli: CliChannel, adapters: Channels): Channels {
     send: async (adapter, m) => (adapter === CLI_ADAPTER ? cli.send(m) : adapters.send(adapter, m)),
     progress: (adapter, p) => (adapter === CLI_ADAPTER ? cli.progress(p) : adapters.progress(adapter, p)),
     answersDuplicates: (adapter) => adapter === CLI_ADAPTER || adapters.answersDuplicates(adapter),
+    // The cli channel takes text only; adapters fetch their voice messages.
+    ...(adapters.fetchAudio ? { fetchAudio: adapters.fetchAudio.bind(adapters) } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../errors.ts";
 import { RetryLaterError, UndeliverableError, type OutboundMessage, type TurnProgress } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
+import type { AudioInput } from "../voice/types.ts";
 import type { OutboxEntry, SessionStore } from "./store.ts";
 
 /** Longest wait between two delivery attempts of one reply. */
@@ -15,6 +16,11 @@ export interface Channels {
   progress(adapter: string, p: TurnProgress): void;
   /** Whether the adapter answers a repeated request with the stored reply (webhook, webchat). */
   answersDuplicates(adapter: string): boolean;
+  /**
+   * A voice message's bytes through the adapter's live connection (Adapter.fetchAudio);
+   * "not_connected" when it has none (the message waits for its reconnect). Absent: no channel fetches audio.
+   */
+  fetchAudio?(adapter: string, ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput | "not_connected">;
 }
 
 export interface OutboxSettings {

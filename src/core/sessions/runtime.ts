@@ -3,7 +3,9 @@ import { errorMessage } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import type { InboundDelivery, InboundMessage, TurnResult } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
-import type { Agent } from "./agent.ts";
+import type { Agent, Answer } from "./agent.ts";
+import type { Transcriber } from "../voice/types.ts";
+import { DEFAULT_VOICE_SETTINGS, echoed, hearVoice, type VoiceTurnSettings } from "./voice-turn.ts";
 import { sessionKey } from "./key.ts";
 import { OutboxCourier, type Channels, type OutboxSettings } from "./outbox.ts";
 import { SessionQueue } from "./session-queue.ts";
@@ -22,6 +24,10 @@ export interface RuntimeOptions {
   /** Messages of one session that may wait behind its running turn. */
   maxWaiting: number;
   outbox: OutboxSettings;
+  /** [voice] limits for voice messages (defaults when absent). */
+  voice?: VoiceTurnSettings;
+  /** Speech to text for voice messages; absent: they are answered "voice_unavailable". */
+  transcriber?: Transcriber;
 }
 
 /** What a channel's supervisor hands the runtime: the narrow seam between connections and turns. */
@@ -63,7 +69,7 @@ export class TurnRuntime implements Intake {
   }
 
   /** New limits from a config reload. */
-  configure(s: { maxWaiting: number; outbox: OutboxSettings }): void {
+  configure(s: { maxWaiting: number; outbox: OutboxSettings; voice?: VoiceTurnSettings }): void {
     this.#o = { ...this.#o, ...s };
     this.#courier.configure(s.outbox);
   }
@@ -271,19 +277,40 @@ export class TurnRuntime implements Intake {
     this.#running.set(key, own);
     const signal = AbortSignal.any([this.#stop.signal, own.signal]);
     channels.progress(adapter, { ...where, phase: "started" });
-    let answer;
+    let answer: Answer;
+    /** A voice note's transcription, and the user's text of this turn made of it (with its caption). */
+    let heard: string | null = null;
+    let said = m.text;
     try {
-      answer = await agent.answer(key, m.text, signal, {
-        onText: (text) => channels.progress(adapter, { ...where, phase: "text", text }),
-        onRestart: () => channels.progress(adapter, { ...where, phase: "restarted" }),
-      });
+      let text = m.text;
+      let failed: TurnResult | null = null;
+      if (m.voice) {
+        // Inside the session's queue and the turn's signal: order holds, and a cancel stops the transcription.
+        const v = await hearVoice(adapter, { ...m, voice: m.voice }, { channels, transcriber: this.#o.transcriber, settings: this.#o.voice ?? DEFAULT_VOICE_SETTINGS }, signal);
+        if (v.kind === "later") {
+          this.#o.log.info(`${adapter}: voice message ${m.id} waits for the channel's connection`);
+          return;
+        }
+        if (v.kind === "heard") {
+          heard = v.transcript;
+          text = said = v.text;
+        } else failed = v.kind === "failed" ? v.result : { text: "Cancelled.", error: { type: "cancelled", retryable: false } };
+        if (v.kind === "failed") this.#o.log.warn(`${adapter}: voice message ${m.id}: ${v.result.text}`);
+      }
+      answer = failed
+        ? { result: failed, model: null, usage: null, inContext: false, cancelled: failed.error?.type === "cancelled", tools: [] }
+        : await agent.answer(key, text, signal, {
+            onText: (t) => channels.progress(adapter, { ...where, phase: "text", text: t }),
+            onRestart: () => channels.progress(adapter, { ...where, phase: "restarted" }),
+          });
     } finally {
       this.#running.delete(key);
       channels.progress(adapter, { ...where, phase: "ended" });
     }
     // Stopping: nothing is recorded, so the message is answered by the next start instead.
     if (answer.cancelled && this.#stop.signal.aborted) return;
-    const result: TurnResult = answer.cancelled ? { text: "Cancelled.", error: answer.result.error } : answer.result;
+    let result: TurnResult = answer.cancelled ? { text: "Cancelled.", error: answer.result.error } : answer.result;
+    if (heard !== null && !answer.cancelled && (this.#o.voice ?? DEFAULT_VOICE_SETTINGS).echoTranscript) result = { ...result, text: echoed(result.text, heard) };
     const waiting = this.#queue.depth(key) > 1;
     const state: SessionState = waiting ? "active" : result.error && !answer.cancelled ? "errored" : "idle";
     const entry = await this.#o.store.recordTurn({
@@ -297,6 +324,7 @@ export class TurnRuntime implements Intake {
       state,
       at: clock.now(),
       ...(answer.tools.length > 0 ? { tools: answer.tools } : {}),
+      ...(heard !== null ? { userText: said } : {}),
     });
     if (entry) this.#courier.add(entry);
     else this.#o.log.warn(`${adapter}: ${m.id} in ${m.conversation} already had a reply; this turn's was not kept`);

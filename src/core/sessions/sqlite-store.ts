@@ -2,6 +2,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { WriteBatcher } from "../db-batch.ts";
 import type { ToolStep } from "../integrations/types.ts";
 import type { InboundMessage, ReplyError, TranscriptEntry } from "../messages.ts";
+import type { VoiceRef } from "../voice/types.ts";
 import { sessionId, sessionKey } from "./key.ts";
 import type {
   HistoryMessage,
@@ -81,7 +82,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 const MAX_TOOL_ROWS = 2_000;
 
-type MessageRow = { role: TranscriptMessage["role"]; content: string; inbound_id: string; model: string | null; error_type: string | null; created_at: number };
+type MessageRow = { role: TranscriptMessage["role"]; content: string; inbound_id: string; model: string | null; error_type: string | null; created_at: number; voice: number | null };
 
 /** The session store on the bosun database (node:sqlite). Every statement is prepared once. */
 export class SqliteSessionStore implements SessionStore {
@@ -94,7 +95,7 @@ export class SqliteSessionStore implements SessionStore {
     this.#prepare = (sql) => db.prepare(sql);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
-      insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at, reply_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      insertInbox: p(`INSERT INTO inbox (adapter, conversation, message_id, thread, user, text, received_at, reply_url, voice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       getInbox: p(`SELECT user, text, thread, reply, reply_error, replied_at FROM inbox WHERE adapter = ? AND conversation = ? AND message_id = ?`),
       upsertSession: p(
         `INSERT INTO sessions (id, key, adapter, conversation, thread, state, created_at, last_activity_at, message_count, waiting, title) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1, 1, ?)
@@ -102,12 +103,12 @@ export class SqliteSessionStore implements SessionStore {
            title = COALESCE(title, excluded.title),
            state = CASE WHEN state = 'stopped' THEN state ELSE 'active' END`,
       ),
-      pendingAll: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url FROM inbox WHERE replied_at IS NULL ORDER BY received_at, rowid`),
-      pendingOf: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url FROM inbox WHERE replied_at IS NULL AND adapter = ? ORDER BY received_at, rowid`),
+      pendingAll: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url, voice FROM inbox WHERE replied_at IS NULL ORDER BY received_at, rowid`),
+      pendingOf: p(`SELECT adapter, conversation, message_id, thread, user, text, received_at, reply_url, voice FROM inbox WHERE replied_at IS NULL AND adapter = ? ORDER BY received_at, rowid`),
       history: p(
         `SELECT role, content FROM messages WHERE session_id = ? AND in_context = 1 AND seq > (SELECT context_from FROM sessions WHERE id = ?) ORDER BY seq DESC LIMIT ?`,
       ),
-      insertMessage: p(`INSERT INTO messages (session_id, role, content, inbound_id, model, error_type, in_context, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertMessage: p(`INSERT INTO messages (session_id, role, content, inbound_id, model, error_type, in_context, created_at, voice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       completeInbox: p(`UPDATE inbox SET reply = ?, reply_error = ?, replied_at = ? WHERE adapter = ? AND conversation = ? AND message_id = ? AND replied_at IS NULL`),
       finishSession: p(
         `UPDATE sessions SET state = CASE WHEN state = 'stopped' THEN state ELSE ? END, last_activity_at = ?, message_count = message_count + 1,
@@ -129,10 +130,10 @@ export class SqliteSessionStore implements SessionStore {
       setTitle: p(`UPDATE sessions SET title = ? WHERE id = ?`),
       stopped: p(`SELECT key FROM sessions WHERE state = 'stopped'`),
       // A channel's transcript is the conversation: no tool rows.
-      transcript: p(`SELECT role, content, inbound_id, model, error_type, created_at FROM messages WHERE session_id = ? AND role != 'tool' ORDER BY seq DESC LIMIT ?`),
+      transcript: p(`SELECT role, content, inbound_id, model, error_type, created_at, voice FROM messages WHERE session_id = ? AND role != 'tool' ORDER BY seq DESC LIMIT ?`),
       // A session's page: from its limit-th newest message on, with the tool rows between.
       sessionMessages: p(
-        `SELECT role, content, inbound_id, model, error_type, created_at FROM messages WHERE session_id = ?
+        `SELECT role, content, inbound_id, model, error_type, created_at, voice FROM messages WHERE session_id = ?
            AND seq >= COALESCE((SELECT seq FROM messages WHERE session_id = ? AND role != 'tool' ORDER BY seq DESC LIMIT 1 OFFSET ?), 0)
          ORDER BY seq DESC LIMIT ?`,
       ),
@@ -150,7 +151,7 @@ export class SqliteSessionStore implements SessionStore {
 
   accept(adapter: string, m: InboundMessage, at: number): Promise<InboxVerdict> {
     return this.#batch.write((): InboxVerdict => {
-      const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at), m.replyUrl ?? null);
+      const r = this.#s.insertInbox!.run(adapter, m.conversation, m.id, m.thread ?? null, m.user, m.text, iso(at), m.replyUrl ?? null, m.voice ? JSON.stringify(m.voice) : null);
       if (Number(r.changes) === 1) {
         const key = sessionKey(adapter, m.conversation, m.thread);
         this.#s.upsertSession!.run(sessionId(key), key, adapter, m.conversation, m.thread ?? null, at, at, m.title?.slice(0, 200) ?? null);
@@ -173,6 +174,7 @@ export class SqliteSessionStore implements SessionStore {
       text: string;
       received_at: string;
       reply_url: string | null;
+      voice: string | null;
     }>;
     return rows.map((r) => ({
       adapter: r.adapter,
@@ -184,6 +186,7 @@ export class SqliteSessionStore implements SessionStore {
         user: r.user,
         text: r.text,
         ...(r.reply_url === null ? {} : { replyUrl: r.reply_url }),
+        ...withVoice(r.voice),
       },
     }));
   }
@@ -204,10 +207,11 @@ export class SqliteSessionStore implements SessionStore {
       // The store's own guard of "exactly one reply": a message that has one keeps it.
       const first = s.completeInbox!.run(t.reply.text, errorJson, iso(t.at), t.adapter, t.inbound.conversation, t.inbound.id);
       if (Number(first.changes) !== 1) return null;
-      s.insertMessage!.run(id, "user", t.inbound.text, t.inbound.id, null, null, ctx, t.receivedAt);
+      // A voice note's row holds what was heard (userText), marked as voice; the inbox keeps the original.
+      s.insertMessage!.run(id, "user", t.userText ?? t.inbound.text, t.inbound.id, null, null, ctx, t.receivedAt, t.inbound.voice ? 1 : null);
       // The turn's tool calls, between the question and the reply; never in a prompt (in_context 0).
-      for (const step of t.tools ?? []) s.insertMessage!.run(id, "tool", stepJson(step), t.inbound.id, null, null, 0, t.at);
-      s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at);
+      for (const step of t.tools ?? []) s.insertMessage!.run(id, "tool", stepJson(step), t.inbound.id, null, null, 0, t.at, null);
+      s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at, null);
       const errType = t.reply.error?.type ?? null;
       s.finishSession!.run(t.state, t.at, t.usage?.in ?? 0, t.usage?.out ?? 0, errType, errType ? t.at : null, id);
       const row = s.insertOutbox!.get(id, t.adapter, t.inbound.conversation, t.inbound.thread ?? null, t.inbound.id, t.reply.text, errorJson, t.at, t.at, t.inbound.replyUrl ?? null) as { id: number };
@@ -306,6 +310,7 @@ export class SqliteSessionStore implements SessionStore {
       id: m.inboundId,
       text: m.content,
       at: iso(m.createdAt),
+      ...(m.voice ? { voice: true } : {}),
       ...(m.role === "assistant" && m.errorType ? { error: { type: m.errorType, retryable: false } } : {}),
     }));
     // Messages still waiting for their turn are part of the conversation too (a page reloaded
@@ -356,12 +361,29 @@ function parseCursor(cursor: string): { at: number; id: string } | null {
 }
 
 function transcriptMessage(r: MessageRow): TranscriptMessage {
-  const m: TranscriptMessage = { role: r.role, content: r.content, inboundId: r.inbound_id, model: r.model, errorType: r.error_type, createdAt: r.created_at };
+  const m: TranscriptMessage = { role: r.role, content: r.content, inboundId: r.inbound_id, model: r.model, errorType: r.error_type, createdAt: r.created_at, ...(r.voice === 1 ? { voice: true } : {}) };
   if (r.role === "tool") {
     const tool = parseStep(r.content);
     if (tool) m.tool = tool;
   }
   return m;
+}
+
+/** The stored VoiceRef of an inbox row; a value that does not parse as one is left out (the message is then answered as text). */
+function withVoice(json: string | null): { voice?: VoiceRef } {
+  if (json === null) return {};
+  try {
+    const v = JSON.parse(json) as Record<string, unknown>;
+    if (!v || typeof v.ref !== "string") return {};
+    const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : undefined);
+    const ref: VoiceRef = { ref: v.ref };
+    if (typeof v.mime === "string") ref.mime = v.mime;
+    if (num(v.durationS) !== undefined) ref.durationS = num(v.durationS);
+    if (num(v.sizeBytes) !== undefined) ref.sizeBytes = num(v.sizeBytes);
+    return { voice: ref };
+  } catch {
+    return {};
+  }
 }
 
 /** A tool step as its row stores it: the step's own fields only. */

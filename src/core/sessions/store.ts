@@ -66,6 +66,8 @@ export interface TurnRecord {
   at: number;
   /** The tool calls the turn ran, in order: stored between the user message and the reply, never in a prompt. */
   tools?: ToolStep[];
+  /** The user message as the turn read it when it differs from inbound.text: a voice note's transcription. */
+  userText?: string;
 }
 
 /** A session's metadata (semantics §4). Times are epoch ms. */
@@ -122,6 +124,8 @@ export interface TranscriptMessage {
   model: string | null;
   errorType: string | null;
   createdAt: number;
+  /** user: the message was a voice note, and `content` is what was heard. */
+  voice?: boolean;
 }
 
 /** A session with its transcript and what it still owes. */

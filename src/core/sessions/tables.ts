@@ -92,3 +92,11 @@ export const addSessionCounters: Migration = (db) => {
      dead_out = (SELECT COUNT(*) FROM outbox WHERE outbox.session_id = sessions.id AND outbox.state = 'dead')`);
   db.exec(`CREATE INDEX IF NOT EXISTS sessions_adapter_activity ON sessions (adapter, last_activity_at)`);
 };
+
+/**
+ * A voice message's reference (its VoiceRef as JSON), kept with the message: one accepted before
+ * a crash is fetched and transcribed after the restart. NULL for text messages.
+ */
+export const addInboxVoice: Migration = addColumn("inbox", "voice", "TEXT");
+/** 1 on a user message that was a voice note (its content is the transcription); NULL otherwise. */
+export const addMessageVoice: Migration = addColumn("messages", "voice", "INTEGER");
