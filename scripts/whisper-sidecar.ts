@@ -49,7 +49,8 @@ export function sidecarCachePath(cwd = process.cwd()): { dir: string; bin: strin
   const version = sourceVersion(root);
   if (!version) return null;
   const key = createHash("sha256").update([platform(), arch(), ...WHISPER_FLAGS].join("\n")).digest("hex").slice(0, 12);
-  const dir = resolve(cwd, ".cache/whisper", `${version}-${key}`);
+  // BOSUN_BUILD_CACHE moves the cache (tests build without one).
+  const dir = resolve(cwd, process.env.BOSUN_BUILD_CACHE || ".cache", "whisper", `${version}-${key}`);
   return { dir, bin: join(dir, "whisper-cli"), version };
 }
 
