@@ -1,5 +1,5 @@
 // Benchmarks of the built binary: prints one JSON object on stdout, progress on stderr.
-// Usage: bun run bench/run.ts [--quick] [--only base,reconcile,adapters50,webhook,install,turns,sessions,integrations,channels]
+// Usage: bun run bench/run.ts [--quick] [--only base,reconcile,adapters50,webhook,install,turns,sessions,integrations,channels,voice]
 // (assumes dist/bosun is built; `bun run bench` builds first)
 import { existsSync, statSync } from "node:fs";
 import { arch, cpus, release, type } from "node:os";
@@ -15,16 +15,17 @@ import { benchTurnOverhead } from "./turn-overhead.ts";
 import { benchRecovery, benchRss, benchTurnThroughput } from "./turns.ts";
 import { renderConfig, Sandbox } from "./sandbox.ts";
 import { benchWebchat } from "./webchat.ts";
+import { benchVoice } from "./voice.ts";
 import { benchWebhook } from "./webhook.ts";
 
 const BIN = resolve(import.meta.dir, "../dist/bosun");
-const SECTIONS = ["base", "reconcile", "adapters50", "webhook", "install", "turns", "sessions", "integrations", "channels"] as const;
+const SECTIONS = ["base", "reconcile", "adapters50", "webhook", "install", "turns", "sessions", "integrations", "channels", "voice"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.argv.includes("--quick");
 const N = quick
-  ? { cli: 5, starts: 3, idleMs: 2_000, messages: 200, conversations: 10, each: 20, edits: 3, starts50: 2, hookSeq: 300, hookPar: 800, installMiB: 256, installRuns: 1, turns: 1_000, turnLoad: 500, pending: 200, rssSessions: 1_000, sessions: 10_000, sessionRuns: 10, bigSession: 2_000, toolTurns: 100, toolWarmup: 20, toolSources: 5, listRuns: 3 }
-  : { cli: 30, starts: 5, idleMs: 10_000, messages: 1_000, conversations: 10, each: 100, edits: 10, starts50: 3, hookSeq: 2_000, hookPar: 5_000, installMiB: 1_024, installRuns: 5, turns: 5_000, turnLoad: 5_000, pending: 1_000, rssSessions: 10_000, sessions: 100_000, sessionRuns: 30, bigSession: 10_000, toolTurns: 1_000, toolWarmup: 50, toolSources: 20, listRuns: 10 };
+  ? { cli: 5, starts: 3, idleMs: 2_000, messages: 200, conversations: 10, each: 20, edits: 3, starts50: 2, hookSeq: 300, hookPar: 800, installMiB: 256, installRuns: 1, turns: 1_000, turnLoad: 500, pending: 200, rssSessions: 1_000, sessions: 10_000, sessionRuns: 10, bigSession: 2_000, toolTurns: 100, toolWarmup: 20, toolSources: 5, listRuns: 3, voiceRuns: 1, voiceNotes: 1 }
+  : { cli: 30, starts: 5, idleMs: 10_000, messages: 1_000, conversations: 10, each: 100, edits: 10, starts50: 3, hookSeq: 2_000, hookPar: 5_000, installMiB: 1_024, installRuns: 5, turns: 5_000, turnLoad: 5_000, pending: 1_000, rssSessions: 10_000, sessions: 100_000, sessionRuns: 30, bigSession: 10_000, toolTurns: 1_000, toolWarmup: 50, toolSources: 20, listRuns: 10, voiceRuns: 3, voiceNotes: 3 };
 
 function onlyArg(): Section[] {
   const i = process.argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
@@ -154,6 +155,7 @@ async function main() {
     };
   }
   if (only.includes("channels")) result.channels = await section("channels", (sb) => benchChannels(sb, N.starts50, N.idleMs));
+  if (only.includes("voice")) result.voice = await section("voice", (sb) => benchVoice(sb, BIN, N.voiceRuns, N.idleMs, N.voiceNotes));
   if (problems.length) result.problems = problems;
   return result;
 }
