@@ -109,3 +109,10 @@ describe("a build without cmake", () => {
   }, 180_000);
 });
 
+test("bosun transcribe refuses what is not a regular file, or too big, before reading it", () => {
+  const sb = sandbox();
+  const r = sb.run(["transcribe", "/dev/zero"], { timeoutMs: 10_000 });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("/dev/zero is not a regular file");
+});
+

@@ -209,3 +209,20 @@ describe("other formats", () => {
     await expect(decodeAudio({ bytes: new Uint8Array([1, 2, 3, 4]) }, ac.signal)).rejects.toThrow("aborted");
   });
 });
+
+test("an OGG whose stream says it is hours long is refused before decoding; a WAV past 192 kHz is refused", async () => {
+  const bytes = new Uint8Array(readFileSync(speech.ogg(speech.wav("short"))));
+  // Set the last page's granule position (48 kHz samples) to ten hours.
+  let last = -1;
+  for (let i = 0; i + 4 <= bytes.length; i++) if (bytes[i] === 0x4f && bytes[i + 1] === 0x67 && bytes[i + 2] === 0x67 && bytes[i + 3] === 0x53) last = i;
+  new DataView(bytes.buffer, bytes.byteOffset + last + 6, 8).setBigInt64(0, BigInt(48_000 * 36_000), true);
+  const t0 = performance.now();
+  const err = await createAudioDecoder({ maxSeconds: 300 })({ bytes }, new AbortController().signal).then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(VoiceError);
+  expect((err as VoiceError).code).toBe("voice_too_long");
+  expect(performance.now() - t0).toBeLessThan(100);
+  const fast = wav({ rate: 384_000, seconds: 0.01, channels: [() => 0], bits: 16 });
+  const e2 = await decodeAudio({ bytes: fast }, new AbortController().signal).then(() => null, (e: unknown) => e);
+  expect((e2 as VoiceError).code).toBe("voice_decode");
+  expect((e2 as VoiceError).message).toContain("192000");
+});

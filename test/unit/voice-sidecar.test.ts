@@ -64,6 +64,18 @@ describe("the whisper sidecar", () => {
     expect(statSync(bin).mode & 0o777).toBe(0o700);
   });
 
+  test("a copy replaced while the same process runs is not executed: it is checked before every run", async () => {
+    const s = sidecar();
+    await s.run(seconds(1), run());
+    const bin = s.ensureExtracted();
+    const marker = join(dir, `pwned${n}`);
+    writeFileSync(bin, `#!/bin/sh\ntouch ${marker}\n`);
+    chmodSync(bin, 0o700);
+    await s.run(seconds(1), run());
+    expect(existsSync(marker)).toBe(false);
+    expect(createHash("sha256").update(readFileSync(bin)).digest("hex")).toBe(embedded.sha256);
+  });
+
   test("runs whisper.cpp on the audio and reads its JSON (the empty test model hears nothing)", async () => {
     const r = await sidecar().run(seconds(2), run());
     expect(r).toEqual({ text: "", language: "en", segments: [] });

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { BosunError, ExitCode } from "../../core/errors.ts";
 import { createAudioDecoder } from "../../core/voice/decode.ts";
@@ -29,6 +29,11 @@ export default defineCommand({
     if (args.model !== undefined && !/^whisper:[\p{L}\p{N}][\p{L}\p{N}._-]{0,127}$/u.test(args.model)) {
       throw new BosunError("usage", `--model must be "whisper:ID", not "${args.model}"`, { exitCode: ExitCode.usage, hint: "`bosun catalog whisper` lists them" });
     }
+    // Bounded before it is read: /dev/zero or a 10 GB file must not fill memory.
+    const st = await stat(file).catch(() => null);
+    if (st && !st.isFile()) throw new BosunError("unreadable", `${file} is not a regular file`, { exitCode: ExitCode.failed });
+    const limit = loadForCli(ctx).config.voice.max_bytes;
+    if (st && st.size > limit) throw new BosunError("voice_too_long", `${file} is ${st.size} bytes; at most ${limit} are transcribed ([voice] max_bytes)`, { exitCode: ExitCode.failed });
     const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
       throw new BosunError("unreadable", `cannot read ${file}: ${e.code === "ENOENT" ? "no such file" : e.message}`, { exitCode: ExitCode.failed });
     });

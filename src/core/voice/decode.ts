@@ -76,11 +76,15 @@ function isOggOpus(bytes: Uint8Array): boolean {
   return ascii(bytes, start, 8) === "OpusHead";
 }
 
-/** 64 KiB at a time, so an over-long note is refused before all of it is decoded. */
-const OPUS_CHUNK = 64 * 1024;
+/**
+ * 4 KiB at a time, so an over-long note is refused before all of it is decoded: tiny packets
+ * decode to 120 ms each, so a 64 KiB chunk could hold 40 minutes of audio (575 MB measured for a
+ * hostile 1 MB file); 4 KiB bounds one chunk's output to about 16 MB.
+ */
+const OPUS_CHUNK = 4 * 1024;
 
 async function decodeOpus(bytes: Uint8Array, maxSeconds: number, signal: AbortSignal): Promise<Pcm16k> {
-  checkOggPages(bytes);
+  checkOggPages(bytes, maxSeconds);
   // libopus decodes straight to 16 kHz: no resampling step.
   const decoder = new OggOpusDecoder({ sampleRate: SAMPLE_RATE });
   const parts: Float32Array[] = [];
@@ -89,6 +93,8 @@ async function decodeOpus(bytes: Uint8Array, maxSeconds: number, signal: AbortSi
   const limit = maxSeconds * SAMPLE_RATE;
   const take = (r: OpusDecoded) => {
     errors += r.errors.length;
+    // The first corrupt packet ends it: the library reports (and prints) every one of them.
+    if (r.errors.length > 0) throw new VoiceError("voice_decode", "the OGG/Opus audio is corrupt");
     if (r.samplesDecoded === 0) return;
     total += r.samplesDecoded;
     if (total > limit) throw tooLong(total / SAMPLE_RATE, maxSeconds);
@@ -118,13 +124,17 @@ async function decodeOpus(bytes: Uint8Array, maxSeconds: number, signal: AbortSi
  * The decoder itself quietly decodes what it can of a cut-off download or skips garbage; the user
  * should hear that the voice note is broken instead of getting half of it transcribed.
  */
-function checkOggPages(bytes: Uint8Array): void {
+function checkOggPages(bytes: Uint8Array, maxSeconds: number): void {
   let off = 0;
   let flags = 0;
+  let granule = 0;
   while (off < bytes.length) {
     if (off + 27 > bytes.length) throw truncated();
     if (ascii(bytes, off, 4) !== "OggS") throw new VoiceError("voice_decode", "the OGG/Opus audio is corrupt");
     flags = bytes[off + 5]!;
+    // The granule position counts 48 kHz samples up to the end of the page (-1: no packet ends here).
+    const g = new DataView(bytes.buffer, bytes.byteOffset + off + 6, 8).getBigInt64(0, true);
+    if (g >= 0n) granule = Number(g);
     const segments = bytes[off + 26]!;
     if (off + 27 + segments > bytes.length) throw truncated();
     let body = 0;
@@ -132,6 +142,8 @@ function checkOggPages(bytes: Uint8Array): void {
     off += 27 + segments + body;
   }
   if (off > bytes.length || !(flags & 0x04)) throw truncated();
+  // What the stream says of its own length, before anything is decoded.
+  if (granule / 48_000 > maxSeconds + 1) throw tooLong(granule / 48_000, maxSeconds);
 }
 
 function truncated(): VoiceError {

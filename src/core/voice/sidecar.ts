@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbortedError } from "../util/abort.ts";
@@ -68,16 +68,19 @@ export class WhisperSidecar {
 
   /**
    * The path of the extracted whisper-cli: written (0700, in a 0700 dir) when missing or when its
-   * sha256 differs from the embedded one (an older bosun's, or tampered with). Checked once per process.
+   * sha256 differs from the embedded one (an older bosun's, or tampered with). Checked before every
+   * run (hashing 3 MB takes milliseconds): a file replaced while the gateway runs is never executed.
    */
   ensureExtracted(): string {
-    if (this.#ready) return this.#ready;
     const emb = this.opts.embedded;
     if (!emb) throw new VoiceError("voice_unavailable", `voice is not available: this bosun has no whisper sidecar (${this.opts.disabledReason ?? "built without one"})`, "rebuild bosun on a machine with cmake and a C++ compiler (npm run build)");
     const dest = join(this.opts.binDir, "whisper-cli");
     try {
       ensurePrivateDir(this.opts.binDir);
-      if (!existsSync(dest) || sha256(readFileSync(dest)) !== emb.sha256) {
+      // A symlink or FIFO planted there is replaced, never followed or read.
+      const st = existsSync(dest) ? lstatSync(dest) : null;
+      if (!st?.isFile() || sha256(readFileSync(dest)) !== emb.sha256) {
+        if (st && !st.isFile()) rmSync(dest, { force: true });
         const bytes = readFileSync(emb.path);
         if (sha256(bytes) !== emb.sha256) throw new Error("the embedded whisper-cli does not match its checksum");
         // Temp + rename: a process running the old copy, or another one extracting, never sees half a file.

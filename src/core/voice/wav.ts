@@ -69,7 +69,8 @@ function convert(
 ): MonoAudio {
   const { format, channels, rate, bits } = fmt;
   if (channels < 1 || channels > 64) throw bad(`it claims ${channels} channels`);
-  if (rate < 1000 || rate > 768_000) throw bad(`it claims a sample rate of ${rate} Hz`);
+  // Past 192 kHz (no microphone records that) resampling to 16 kHz would hold the event loop for seconds.
+  if (rate < 1000 || rate > 192_000) throw bad(`it claims a sample rate of ${rate} Hz (at most 192000 is read)`);
   const intPcm = format === PCM && (bits === 8 || bits === 16 || bits === 24 || bits === 32);
   const float = format === FLOAT && (bits === 32 || bits === 64);
   if (!intPcm && !float) throw bad(`its sample format (code ${format}, ${bits} bit) is not supported`);
