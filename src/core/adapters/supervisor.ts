@@ -306,7 +306,14 @@ export class Supervisor {
     const adapter = this.#adapter;
     if (!adapter || this.status.state !== "running") return "not_connected";
     if (!adapter.fetchAudio) throw new VoiceError("voice_unavailable", `the ${adapter.kind} channel cannot fetch voice messages`);
-    return adapter.fetchAudio(ref, maxBytes, signal);
+    try {
+      return await adapter.fetchAudio(ref, maxBytes, signal);
+    } catch (err) {
+      // The connection went away during the fetch (a reconnect aborts the old one's requests): the
+      // message waits for the next connection instead of getting a failure reply.
+      if (!signal.aborted && (this.#adapter !== adapter || this.status.state !== "running")) return "not_connected";
+      throw err;
+    }
   }
 
   /** Whether this channel answers a repeated request with the stored reply. */
