@@ -92,6 +92,8 @@ export class Gateway {
   #runtime: TurnRuntime | null = null;
   #chat: CliChat | null = null;
   #installs: InstallService | null = null;
+  /** Resolves with the installer once it exists: a voice message replayed at start waits for it. */
+  #installer = Promise.withResolvers<Installer>();
   #integrations: IntegrationHub | null = null;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
@@ -195,7 +197,7 @@ export class Gateway {
         log: this.log.withTag("sessions"),
         bus: this.bus,
         ...runtimeSettings(config),
-        transcriber: opts.transcriber ?? gatewayTranscriber({ binDir: paths.bin, env: opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installs?.installer ?? null }),
+        transcriber: opts.transcriber ?? gatewayTranscriber({ binDir: paths.bin, env: opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installer.promise }),
       });
       this.#adapters.attach(this.#runtime);
       const adapters = this.#adapters;
@@ -219,6 +221,7 @@ export class Gateway {
         config.installs,
       );
       await this.#installs.start();
+      this.#installer.resolve(this.#installs.installer);
       if (opts.control !== false) {
         const record: RunningRecord = { pid: process.pid, ...(ownStartTicks === null ? {} : { procStart: ownStartTicks }), version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);

@@ -9,21 +9,30 @@ import { bundledSidecar } from "./sidecar.ts";
 import { WhisperTranscriber } from "./transcriber.ts";
 import { VoiceError, type Transcriber } from "./types.ts";
 
+/** How long a voice message replayed at start waits for the installer. */
+const START_WAIT_MS = 30_000;
+
 export function gatewayTranscriber(o: {
   binDir: string;
   env: Record<string, string | undefined>;
   config: () => VoiceConfig;
-  /** The installer, once the gateway has one (null while it starts). */
-  installs: () => ModelSource | null;
+  /** The installer; at start-up it resolves once the gateway has one (stored voice messages are answered before that). */
+  installs: () => Promise<ModelSource>;
 }): Transcriber {
   const sidecar = bundledSidecar(o.binDir, o.config().max_concurrent);
   return new WhisperTranscriber({
     sidecar,
     decode: (audio, signal) => createAudioDecoder({ maxSeconds: o.config().max_seconds, env: o.env })(audio, signal),
-    model: () => {
-      const installs = o.installs();
-      if (!installs) throw new VoiceError("voice_failed", "the gateway is still starting", "send it again in a moment");
-      return pickWhisperModel(installs, o.config().stt);
+    model: async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new VoiceError("voice_failed", "the gateway is still starting", "send it again in a moment")), START_WAIT_MS);
+      });
+      try {
+        return pickWhisperModel(await Promise.race([o.installs(), late]), o.config().stt);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     config: o.config,
   });
