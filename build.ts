@@ -25,12 +25,20 @@ try {
   // not a git checkout (e.g. a source tarball)
 }
 
-/** Ink imports react-devtools-core optionally; a compiled binary must not try to load it. */
+/**
+ * Optional imports a compiled binary must not carry: Ink imports react-devtools-core (loading it
+ * would fail at start), and ogg-opus-decoder imports its 9 MB machine-learning decoder, used only
+ * with `speechQualityEnhancement`, which bosun never asks for.
+ */
+const STUBS: Record<string, string> = {
+  "react-devtools-core": "export default { initialize() {}, connectToDevTools() {} };",
+  "@wasm-audio-decoders/opus-ml": 'const off = () => { throw new Error("the Opus ML decoder is not in this build"); }; export const OpusMLDecoder = off; export const OpusMLDecoderWebWorker = off;',
+};
 const stubDevtools: BunPlugin = {
-  name: "stub-react-devtools-core",
+  name: "stub-optional-imports",
   setup(build) {
-    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "stub" }));
-    build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export default { initialize() {}, connectToDevTools() {} };", loader: "js" }));
+    build.onResolve({ filter: /^(react-devtools-core|@wasm-audio-decoders\/opus-ml)$/ }, (a) => ({ path: a.path, namespace: "stub" }));
+    build.onLoad({ filter: /.*/, namespace: "stub" }, (a) => ({ contents: STUBS[a.path] ?? "export {};", loader: "js" }));
   },
 };
 
