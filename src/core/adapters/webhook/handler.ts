@@ -2,7 +2,7 @@ import type { ConsolaInstance } from "consola";
 import { sessionKey } from "../../sessions/key.ts";
 import type { RequestControl } from "../../platform/index.ts";
 import type { Clock } from "../../util/clock.ts";
-import { readCappedBody } from "./body.ts";
+import { readCappedBody } from "../../util/capped-body.ts";
 import { replyKey, type PendingReplies } from "./pending.ts";
 import { parseWebhookRequest, type WebhookRequest } from "./request.ts";
 import { errorResponse, jsonResponse, SHUTTING_DOWN, timeoutOutcome, type Outcome } from "./responses.ts";

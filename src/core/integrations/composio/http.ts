@@ -1,5 +1,6 @@
 import { BosunError } from "../../errors.ts";
-import type { Clock } from "../../util/clock.ts";
+import { readCappedBody } from "../../util/capped-body.ts";
+import { systemClock, type Clock } from "../../util/clock.ts";
 import { REDACTED } from "../../util/redact.ts";
 import { retryAfterMs } from "../../util/retry-after.ts";
 
@@ -124,10 +125,17 @@ function queryString(query: RequestSpec["query"]): string {
   return s ? `?${s}` : "";
 }
 
+/** Composio's biggest answers (a page of 1,000 tools with schemas) are a few MB; more is refused, not read. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
 async function readText(res: Response, signal: AbortSignal, timeoutMs: number, keyed: (t: string) => string): Promise<string> {
   try {
-    return await res.text();
+    // The request's own timeout signal bounds the read too; the cap's deadline is a real-time backstop.
+    const body = await readCappedBody(res, MAX_BODY_BYTES, timeoutMs, systemClock);
+    if (!body.ok) throw new ComposioError(body.reason === "too_large" ? `Composio answered with more than ${MAX_BODY_BYTES} bytes` : "Composio's answer did not arrive in time", { status: res.status });
+    return new TextDecoder().decode(body.bytes);
   } catch (err) {
+    if (err instanceof ComposioError) throw err;
     if (signal.aborted) throw err;
     throw unreachable(err, timeoutMs, keyed, res.status);
   }

@@ -1,16 +1,16 @@
-import type { Clock } from "../../util/clock.ts";
+import type { Clock } from "./clock.ts";
 
 /** The outcome of reading a request body under a size cap. */
 export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false; reason: "too_large" | "too_slow" };
 
 
 /**
- * Read a request body, refusing more than `maxBytes`. A declared Content-Length over the cap is
+ * Read a request (or response) body, refusing more than `maxBytes`. A declared Content-Length over the cap is
  * refused before reading anything; a body that streams past the cap (chunked, or a lying length)
  * is refused as soon as it does, and the rest is never read. A body still incomplete after
  * `deadlineMs` is refused as too slow.
  */
-export async function readCappedBody(req: Request, maxBytes: number, deadlineMs: number, clock: Clock): Promise<CappedBody> {
+export async function readCappedBody(req: { headers: Headers; body: ReadableStream<Uint8Array> | null }, maxBytes: number, deadlineMs: number, clock: Clock): Promise<CappedBody> {
   const declared = req.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > maxBytes) {
     return { ok: false, reason: "too_large" };
