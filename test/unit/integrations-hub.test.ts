@@ -354,4 +354,22 @@ describe("listings that race with changes", () => {
     expect(await second).toEqual(["fine"]);
     expect(await names(hub)).toEqual(["fine"]); // no wait at all now
   });
+
+  test("an entry that expires while its source's last listing failed leaves the offer at once", async () => {
+    const files = new FakeMcp("files");
+    files.tools = [{ name: "read_text_file", inputSchema: obj() }];
+    const { hub, clock } = hubWith({ mcp: { files: { command: ["x"] } }, cache_ttl_ms: 60_000 }, { mcp: { files } });
+    expect(await names(hub)).toEqual(["read_text_file"]);
+    // A relist fails (the entry stays), then the entry's TTL runs out.
+    const list = files.list.bind(files);
+    files.list = async () => {
+      throw new Error("tools/list failed");
+    };
+    files.change("tools/list_changed");
+    await clock.advance(100);
+    await clock.advance(60_000);
+    expect(await names(hub)).toEqual([]);
+    files.list = list;
+  });
 });
+

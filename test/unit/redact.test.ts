@@ -97,3 +97,10 @@ describe("secret keys", () => {
     expect(envSecrets({ OPENAI_API_KEY: "sk-env", HOME: "/home/me", GITHUB_TOKEN: "ghp", EMPTY_TOKEN: "" }).sort()).toEqual(["ghp", "sk-env"]);
   });
 });
+
+test("a Slack Socket Mode URL's ticket is hidden", async () => {
+  const { Redactor } = await import("../../src/core/util/redact.ts");
+  const out = new Redactor().apply("cannot connect to wss://wss-primary.slack.com/link/?ticket=abc123def456&app_id=A1");
+  expect(out).not.toContain("abc123def456");
+  expect(out).toContain("app_id=A1");
+});

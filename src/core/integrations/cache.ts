@@ -55,11 +55,14 @@ export class IntegrationsCache {
    * `log` gets one line per decision (hit and miss at debug level are the caller's business),
    * naming the source, never the key's fingerprint (a hash of the config's secrets among the rest).
    */
-  constructor(clock: Clock, ttlMs: number, log: (line: string) => void) {
+  /** `onDrop` hears every entry that leaves (expired, invalidated, diverged, cleared): what was built from it is stale. */
+  constructor(clock: Clock, ttlMs: number, log: (line: string) => void, onDrop: () => void = () => {}) {
     this.#clock = clock;
     this.#ttlMs = ttlMs;
     this.#log = log;
+    this.#onDrop = onDrop;
   }
+  #onDrop: () => void;
 
   set ttlMs(ms: number) {
     this.#ttlMs = ms;
@@ -72,6 +75,7 @@ export class IntegrationsCache {
     const age = this.#clock.now() - e.cachedAt;
     if (age >= this.#ttlMs || age < 0) {
       this.#entries.delete(key);
+      this.#onDrop();
       this.#log(`cache expired for ${shown(key)} (${age} ms old, ttl ${this.#ttlMs} ms)`);
       return undefined;
     }
@@ -93,6 +97,7 @@ export class IntegrationsCache {
   /** Drop one entry (an event said it is stale); true when there was one. */
   invalidate(key: string, why: string): boolean {
     const had = this.#entries.delete(key);
+    if (had) this.#onDrop();
     if (had) this.#log(`cache invalidated for ${shown(key)}: ${why}`);
     return had;
   }
@@ -100,7 +105,9 @@ export class IntegrationsCache {
   /** Drop every entry (`--refresh`). */
   clear(why: string): void {
     if (this.#entries.size > 0) this.#log(`cache cleared (${this.#entries.size} entries): ${why}`);
+    const had = this.#entries.size > 0;
     this.#entries.clear();
+    if (had) this.#onDrop();
   }
 
   /** Drop every entry whose key is not in `keep` (sources no longer configured). */
@@ -123,6 +130,7 @@ export class IntegrationsCache {
       const removed = [...e.active].filter((t) => !live.has(t)).sort();
       if (added.length === 0 && removed.length === 0) continue;
       this.#entries.delete(key);
+      this.#onDrop();
       out.push({ key, added, removed });
       this.#log(`cache diverged for ${shown(key)}: added [${added.join(", ")}] removed [${removed.join(", ")}]; invalidated`);
     }

@@ -50,7 +50,7 @@ export interface HubDeps {
   redact: (text: string) => string;
   /** The rows changed (state, counts, reasons): status and the dashboard follow them. */
   emit?: (rows: SourceReport[]) => void;
-  /** A report was made (the gateway collects the garbage of its listing once things are quiet). */
+  /** A listing stored new tools (the gateway collects its garbage once things are quiet). */
   listed?: () => void;
   mcp: (name: string, config: McpServerConfig, deps: { log: ConsolaInstance; clock: Clock; random: () => number; env: Record<string, string | undefined> }) => ToolSource;
   composio: (config: ComposioConfig, deps: { log: ConsolaInstance; clock: Clock; redact: (text: string) => string }) => ComposioSource;
@@ -77,7 +77,8 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
   constructor(config: IntegrationsConfig, deps: HubDeps) {
     this.#d = deps;
     this.#log = deps.log.withTag("integrations");
-    this.#cache = new IntegrationsCache(deps.clock, config.cache_ttl_ms, (line) => this.#log.info(line));
+    // The offer is built from the cache: any entry leaving it (an expiry found by any read included) makes it stale.
+    this.#cache = new IntegrationsCache(deps.clock, config.cache_ttl_ms, (line) => this.#log.info(line), () => (this.#offer = null));
     this.#maxTools = config.max_tools;
     this.configure(config);
   }
@@ -185,8 +186,6 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
       } else if (now - s.listStartedAt >= TURN_RETRY_MS) void this.#ensure(s).catch(() => undefined);
     }
     if (waits.length > 0) {
-      // An entry that just expired must not stay in the offer built from it.
-      this.#touch();
       const timeout = new AbortController();
       await Promise.race([Promise.all(waits), this.#d.clock.sleep(until - now, AbortSignal.any([signal, timeout.signal]))]);
       timeout.abort();
@@ -213,7 +212,6 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
     this.#touch();
     const offer = this.#current();
     const rows = this.#rows().filter((r) => opts.source === undefined || r.name === opts.source || r.name.startsWith(`${opts.source}:`));
-    this.#d.listed?.();
     return { sources: rows, offered: offer.offered.length, maxTools: this.#maxTools, at: new Date(this.#d.clock.now()).toISOString() };
   }
 
@@ -311,6 +309,8 @@ export class IntegrationHub implements ToolBox, IntegrationsService {
         s.listError = null;
         this.#cache.set(s.key, tools, active);
         this.#log.debug(`listed ${s.source.name}: ${tools.length} tools`);
+        // A new listing's garbage (a thousand tool objects) is collected once things are quiet; a report served from the cache made none.
+        this.#d.listed?.();
       }
       return entry;
     })();

@@ -56,8 +56,13 @@ export function oversize(chars: number): string {
 /** The `parameters` object a provider receives: the schema, with `type: "object"` when it left it out. */
 export function parametersOf(schema: unknown): Record<string, unknown> {
   const s = schema as Record<string, unknown>;
-  return s.type === undefined ? { type: "object", ...s } : s;
+  if (s.type !== undefined) return s;
+  // The same object for the same schema: compiled validators are kept per object, and the offer is rebuilt often.
+  let p = withType.get(s);
+  if (!p) withType.set(s, (p = { type: "object", ...s }));
+  return p;
 }
+const withType = new WeakMap<object, Record<string, unknown>>();
 
 const compiled = new WeakMap<object, ValidateFunction | Error>();
 

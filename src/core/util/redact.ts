@@ -14,7 +14,7 @@ export const MIN_SECRET_LENGTH = 4;
 export const MIN_ENV_SECRET_LENGTH = 6;
 
 /** How the names of URL query parameters that carry credentials end: token, access_token, api_key, apiKey, sig, X-Amz-Signature... */
-const SECRET_PARAM_END = "(?:token|key|secret|password|passwd|pwd|sig|signature|credential|auth)";
+const SECRET_PARAM_END = "(?:token|key|secret|password|passwd|pwd|sig|signature|credential|auth|ticket)";
 const SECRET_PARAM = new RegExp(`${SECRET_PARAM_END}$`, "i");
 
 /** True for a URL query parameter name that carries a credential. */

@@ -36,6 +36,7 @@ export function frameProblem(text: string): string | null {
 
 const reporters = new Set<(problem: string) => void>();
 let installed = false;
+let guarded = false;
 
 /** Wrap the shard's frame handler (once); `report` hears every frame dropped or failure caught until the returned function is called. */
 export function guardShards(report: (problem: string) => void): () => void {
@@ -47,7 +48,8 @@ export function guardShards(report: (problem: string) => void): () => void {
       const tell = (problem: string) => {
         for (const r of reporters) r(problem);
       };
-      Reflect.set(proto, "onMessage", async function guarded(this: unknown, data: unknown, isBinary: unknown) {
+      guarded = true;
+      Reflect.set(proto, "onMessage", async function guardedOnMessage(this: unknown, data: unknown, isBinary: unknown) {
         if (isBinary !== true) {
           const text = typeof data === "string" ? data : data instanceof ArrayBuffer ? new TextDecoder().decode(data) : null;
           const problem = text === null ? "a frame that is neither text nor binary" : frameProblem(text);
@@ -61,6 +63,8 @@ export function guardShards(report: (problem: string) => void): () => void {
       });
     }
   }
+  // After a library upgrade that renamed the handler the guard would be gone: say so, every start.
+  if (typeof Reflect.get(WebSocketShard.prototype, "onMessage") !== "function" || !guarded) report("the Discord gateway library has no frame handler to guard (a new version?): a malformed frame could stop bosun");
   reporters.add(report);
   return () => reporters.delete(report);
 }
