@@ -226,3 +226,21 @@ test("an OGG whose stream says it is hours long is refused before decoding; a WA
   expect((e2 as VoiceError).code).toBe("voice_decode");
   expect((e2 as VoiceError).message).toContain("192000");
 });
+
+test("resampling a long WAV yields to the event loop (other channels are not held still meanwhile)", async () => {
+  const long = wav({ rate: 48_000, seconds: 60, channels: [(t) => Math.sin(2 * Math.PI * 440 * t)], bits: 16 });
+  let gap = 0;
+  let last = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now();
+    gap = Math.max(gap, now - last);
+    last = now;
+  }, 5);
+  const t0 = performance.now();
+  const out = await decodeAudio({ bytes: long }, signal);
+  clearInterval(tick);
+  expect(out.samples.length).toBe(60 * 16_000);
+  // The whole decode takes far longer than any single stall (before: one block as long as the decode).
+  expect(performance.now() - t0).toBeGreaterThan(gap * 2);
+  expect(gap).toBeLessThan(250);
+});

@@ -51,7 +51,7 @@ export function createAudioDecoder(opts: DecoderOptions = {}): AudioDecoder {
     if (bytes.length === 0) throw new VoiceError("voice_decode", "the audio file is empty");
     if (isWav(bytes)) {
       const { samples, sampleRate } = parseWav(bytes, maxSeconds);
-      return { samples: resample(samples, sampleRate, SAMPLE_RATE) };
+      return { samples: await resample(samples, sampleRate, SAMPLE_RATE, signal) };
     }
     if (isOggOpus(bytes)) return decodeOpus(bytes, maxSeconds, signal);
     const ffmpeg = findOnPath("ffmpeg", (opts.env ?? process.env).PATH);

@@ -1,3 +1,4 @@
+import { AbortedError } from "../util/abort.ts";
 /**
  * Sample-rate conversion to what whisper.cpp takes. A windowed-sinc (Blackman, 16 zero crossings
  * each side) interpolator whose cutoff follows the lower of the two rates, so downsampling low-passes
@@ -26,8 +27,15 @@ function kernelTable(): Float32Array {
   return t;
 }
 
-/** `input` (mono, at `from` Hz) resampled to `to` Hz. Returns `input` itself when the rates match. */
-export function resample(input: Float32Array, from: number, to: number): Float32Array {
+/** Output samples computed between two yields to the event loop (a few ms of work). */
+const YIELD_EVERY = 8_192;
+
+/**
+ * `input` (mono, at `from` Hz) resampled to `to` Hz. Returns `input` itself when the rates match.
+ * Async: a 20 MB WAV at 44.1 kHz is a second of filtering, which must not hold every channel,
+ * the control API and the heartbeat still for that long, so it yields every YIELD_EVERY outputs.
+ */
+export async function resample(input: Float32Array, from: number, to: number, signal?: AbortSignal): Promise<Float32Array> {
   if (from === to || input.length === 0) return input;
   const k = kernelTable();
   const ratio = to / from;
@@ -38,6 +46,10 @@ export function resample(input: Float32Array, from: number, to: number): Float32
   const out = new Float32Array(outLength);
   const last = input.length - 1;
   for (let n = 0; n < outLength; n++) {
+    if (n % YIELD_EVERY === YIELD_EVERY - 1) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (signal?.aborted) throw new AbortedError();
+    }
     const center = (n * from) / to;
     const lo = Math.max(0, Math.ceil(center - halfWidth));
     const hi = Math.min(last, Math.floor(center + halfWidth));

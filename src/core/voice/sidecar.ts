@@ -51,7 +51,6 @@ const STDERR_SHOW = 400;
 
 export class WhisperSidecar {
   #slots: Semaphore;
-  #ready: string | null = null;
   constructor(private readonly opts: SidecarOptions) {
     this.#slots = new Semaphore(opts.maxConcurrent);
   }
@@ -72,8 +71,7 @@ export class WhisperSidecar {
    * run (hashing 3 MB takes milliseconds): a file replaced while the gateway runs is never executed.
    */
   ensureExtracted(): string {
-    const emb = this.opts.embedded;
-    if (!emb) throw new VoiceError("voice_unavailable", `voice is not available: this bosun has no whisper sidecar (${this.opts.disabledReason ?? "built without one"})`, "rebuild bosun on a machine with cmake and a C++ compiler (npm run build)");
+    const emb = this.#embedded();
     const dest = join(this.opts.binDir, "whisper-cli");
     try {
       ensurePrivateDir(this.opts.binDir);
@@ -93,7 +91,6 @@ export class WhisperSidecar {
     } catch (err) {
       throw new VoiceError("voice_unavailable", `voice is not available: the whisper sidecar cannot be extracted to ${dest}: ${(err as Error).message}`);
     }
-    this.#ready = dest;
     return dest;
   }
 
@@ -113,12 +110,30 @@ export class WhisperSidecar {
     });
   }
 
+  /** Throws voice_unavailable when this build has no sidecar (cheap: no file is read). */
+  checkBuilt(): void {
+    this.#embedded();
+  }
+
+  #embedded(): NonNullable<SidecarOptions["embedded"]> {
+    const emb = this.opts.embedded;
+    if (!emb) throw new VoiceError("voice_unavailable", `voice is not available: this bosun has no whisper sidecar (${this.opts.disabledReason ?? "built without one"})`, "rebuild bosun on a machine with cmake and a C++ compiler (npm run build)");
+    return emb;
+  }
+
   /** Transcribe 16 kHz mono samples; waits for a free slot first. */
   async run(pcm: Pcm16k, run: SidecarRun): Promise<SidecarResult> {
-    const bin = this.ensureExtracted();
     const release = await this.#slots.acquire(run.signal).catch(() => {
       throw new AbortedError();
     });
+    // Checked after the wait for a slot: what runs is what was checked, however long the queue was.
+    let bin: string;
+    try {
+      bin = this.ensureExtracted();
+    } catch (err) {
+      release();
+      throw err;
+    }
     const dir = mkdtempSync(join(this.opts.tmpDir ?? tmpdir(), "bosun-whisper-"));
     try {
       const wav = join(dir, "audio.wav");
@@ -157,8 +172,6 @@ export class WhisperSidecar {
       };
       child.on("error", (err) => {
         settle();
-        // The extracted copy vanished or cannot run here: extract again next time.
-        this.#ready = null;
         reject(new VoiceError("voice_unavailable", `voice is not available: the whisper sidecar cannot run: ${err.message}`));
       });
       child.on("close", (code, signal) => {

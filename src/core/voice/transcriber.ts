@@ -23,7 +23,7 @@ export class WhisperTranscriber implements Transcriber {
     const cfg = this.opts.config();
     if (audio.bytes.length > cfg.max_bytes) throw new VoiceError("voice_too_long", `the audio is ${audio.bytes.length} bytes, more than the ${cfg.max_bytes} allowed ([voice] max_bytes)`);
     // Unavailable and no-model come first: no point decoding what cannot be transcribed.
-    this.opts.sidecar.ensureExtracted();
+    this.opts.sidecar.checkBuilt();
     const model = await this.opts.model();
     const pcm = await this.opts.decode(audio, signal);
     const audioMs = Math.round(pcm.samples.length / 16);
