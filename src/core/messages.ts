@@ -43,6 +43,11 @@ export interface OutboundMessage {
   error?: ReplyError | null;
   /** The inbound message's replyUrl (see InboundMessage). */
   replyUrl?: string;
+  /**
+   * Also speak this reply ([voice] speak_replies): after the text is delivered, the outbox makes a
+   * voice note of it and hands it to the adapter's sendVoice, once, best effort.
+   */
+  speak?: boolean;
 }
 
 /** The answer to one message: what the turn produced, before it becomes an outbound message. */

@@ -1,4 +1,4 @@
-import type { AudioInput } from "../voice/types.ts";
+import type { AudioInput, VoiceNote } from "../voice/types.ts";
 import type { ConsolaInstance } from "consola";
 import type { SupervisionConfig } from "../config/fields.ts";
 import type { InboundMessage, InboundRejection, OutboundMessage, TranscriptEntry, TurnProgress } from "../messages.ts";
@@ -69,6 +69,12 @@ export interface Adapter {
    * VoiceError (voice_too_long past `maxBytes`) or an Error saying what failed.
    */
   fetchAudio?(ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput>;
+  /**
+   * Send a spoken reply (a voice note) to the conversation of `message`, whose text `send` already
+   * delivered (Telegram sendVoice, webchat audio). Optional: channels without it get the text only.
+   * Throws like send.
+   */
+  sendVoice?(message: OutboundMessage, note: VoiceNote): Promise<void>;
   /**
    * The gateway is stopping (`bosun down`): take no new messages from now on (a long poll ends,
    * a request is answered 503 with Retry-After, a chat page is told), while replies of the turns

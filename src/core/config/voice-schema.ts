@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { timeoutMs } from "./fields.ts";
 
-/** [voice]: local speech to text (and, later, text to speech) with installed models. */
+/** [voice]: local speech to text and text to speech with installed models. */
 export const voiceSchema = z
   .strictObject({
     stt: z
@@ -19,9 +19,9 @@ export const voiceSchema = z
       .string()
       .regex(/^piper:[\p{L}\p{N}][\p{L}\p{N}._-]{0,127}$/u, { error: 'must be "piper:ID", e.g. "piper:en_US-lessac-medium"' })
       .optional()
-      .describe("The installed Piper voice that speaks replies (not built yet)."),
-    speak_replies: z.enum(["voice-in", "always", "never"]).default("voice-in").describe('When replies are spoken: "voice-in" (answer a voice note with one), "always" or "never" (not built yet).'),
+      .describe("The installed Piper voice that speaks replies; absent = the first installed one."),
+    speak_replies: z.enum(["voice-in", "always", "never"]).default("voice-in").describe('When replies are also sent as a voice note (after their text): "voice-in" (answer a voice note with one), "always" or "never".'),
   })
-  .describe("Local voice: transcribe voice messages with an installed Whisper model.");
+  .describe("Local voice: transcribe voice messages with an installed Whisper model, speak replies with an installed Piper voice.");
 
 export type VoiceConfig = z.output<typeof voiceSchema>;

@@ -2,7 +2,7 @@ import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../errors.ts";
 import { RetryLaterError, UndeliverableError, type OutboundMessage, type TurnProgress } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
-import type { AudioInput } from "../voice/types.ts";
+import type { AudioInput, VoiceNote } from "../voice/types.ts";
 import type { OutboxEntry, SessionStore } from "./store.ts";
 
 /** Longest wait between two delivery attempts of one reply. */
@@ -21,6 +21,11 @@ export interface Channels {
    * "not_connected" when it has none (the message waits for its reconnect). Absent: no channel fetches audio.
    */
   fetchAudio?(adapter: string, ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput | "not_connected">;
+  /**
+   * A spoken reply through the adapter's live connection (Adapter.sendVoice): "unsupported" when the
+   * adapter has no sendVoice, "not_connected" when it has no connection. Throws when the send failed.
+   */
+  sendVoice?(adapter: string, message: OutboundMessage, note: VoiceNote): Promise<"sent" | "not_connected" | "unsupported">;
 }
 
 export interface OutboxSettings {

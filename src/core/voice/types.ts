@@ -1,7 +1,10 @@
 /**
- * The voice contract: audio in, text out (speech to text with an installed Whisper model, run by
- * the whisper.cpp sidecar). Channels hand over a reference to a voice message; the runtime fetches
- * its bytes through the channel, decodes them to 16 kHz mono and transcribes them before the turn.
+ * The voice contract. Speech to text: channels hand over a reference to a voice message; the
+ * runtime fetches its bytes through the channel, decodes them to 16 kHz mono and transcribes them
+ * (installed Whisper model, whisper.cpp sidecar) before the turn. Text to speech: an installed
+ * Piper voice (onnxruntime + espeak phonemes, in process) speaks a reply; it is encoded as an
+ * OGG/Opus voice note and sent after the reply's text (the text always goes first: nothing is
+ * lost when the audio fails).
  */
 import { BosunError, ExitCode } from "../errors.ts";
 
@@ -73,3 +76,27 @@ export interface VoiceRef {
   durationS?: number;
   sizeBytes?: number;
 }
+
+/** Mono speech as a Piper voice produced it, in [-1, 1], at the voice's own rate (22,050 Hz for most). */
+export interface Speech {
+  samples: Float32Array;
+  sampleRate: number;
+  /** The install target of the voice that spoke ("piper:en_US-lessac-medium"). */
+  voice: string;
+}
+
+/** Text to speech. Throws a VoiceError for every expected failure (voice_unavailable, voice_no_model, voice_failed). */
+export interface Synthesizer {
+  /** `voice`: an install target ("piper:ID"); absent = `[voice] tts`, else the first installed Piper voice. */
+  synthesize(text: string, signal: AbortSignal, opts?: { voice?: string }): Promise<Speech>;
+}
+
+/** A spoken reply as channels send it: an OGG/Opus file (what Telegram's sendVoice takes and browsers play). */
+export interface VoiceNote {
+  bytes: Uint8Array;
+  mime: "audio/ogg";
+  durationMs: number;
+}
+
+/** Text to a voice note ready to send (synthesize, then encode): what the outbox calls for a spoken reply. */
+export type SpeakReply = (text: string, signal: AbortSignal) => Promise<VoiceNote>;
