@@ -139,6 +139,30 @@ describe("the whisper sidecar", () => {
     expect(await peak(2)).toBe(2);
   }, 60_000);
 
+  test("decoding waits for a sidecar slot too: max_concurrent 1 decodes four voice notes one at a time", async () => {
+    let active = 0;
+    let peak = 0;
+    const t = new WhisperTranscriber({
+      sidecar: sidecar(1),
+      // The real decoder, watched: how many decodes are under way at once.
+      decode: async (audio, signal) => {
+        peak = Math.max(peak, ++active);
+        try {
+          await new Promise((r) => setTimeout(r, 5));
+          return await decodeAudio(audio, signal);
+        } finally {
+          active--;
+        }
+      },
+      model: async () => ({ target: "whisper:empty", path: model }),
+      config: () => ({ timeout_ms: 60_000, max_seconds: 300, max_bytes: 20_000_000 }),
+    });
+    const { wav16k } = await import("../../src/core/voice/sidecar.ts");
+    const note = wav16k(seconds(1));
+    await Promise.all(Array.from({ length: 4 }, () => t.transcribe({ bytes: note }, new AbortController().signal)));
+    expect(peak).toBe(1);
+  }, 60_000);
+
   test("a model whisper.cpp cannot load is voice_failed with the sidecar's own words", async () => {
     const bad = join(dir, "ggml-bad.bin");
     writeFileSync(bad, "not a model");

@@ -121,14 +121,20 @@ export class WhisperSidecar {
     return emb;
   }
 
-  /** Transcribe 16 kHz mono samples; waits for a free slot first. */
-  async run(pcm: Pcm16k, run: SidecarRun): Promise<SidecarResult> {
+  /**
+   * Transcribe 16 kHz mono samples; waits for a free slot first. `audio` may be a function that
+   * produces them (decoding): it is called once the slot is held, so decoding and resampling (CPU-
+   * and memory-heavy for big files) count against `[voice] max_concurrent` like the run itself.
+   */
+  async run(audio: Pcm16k | (() => Promise<Pcm16k>), run: SidecarRun): Promise<SidecarResult> {
     const release = await this.#slots.acquire(run.signal).catch(() => {
       throw new AbortedError();
     });
-    // Checked after the wait for a slot: what runs is what was checked, however long the queue was.
     let bin: string;
+    let pcm: Pcm16k;
     try {
+      pcm = typeof audio === "function" ? await audio() : audio;
+      // Checked after the wait for a slot: what runs is what was checked, however long the queue was.
       bin = this.ensureExtracted();
     } catch (err) {
       release();

@@ -1,5 +1,6 @@
 /**
- * Speech to text: size check, decode to 16 kHz mono, length check, model pick, then the sidecar.
+ * Speech to text: size check, model pick, then in one sidecar slot: decode to 16 kHz mono, length
+ * check and the sidecar run.
  * Config is read per call, so a reload applies to the next voice message.
  */
 import type { VoiceConfig } from "../config/voice-schema.ts";
@@ -25,10 +26,15 @@ export class WhisperTranscriber implements Transcriber {
     // Unavailable and no-model come first: no point decoding what cannot be transcribed.
     this.opts.sidecar.checkBuilt();
     const model = await this.opts.model();
-    const pcm = await this.opts.decode(audio, signal);
-    const audioMs = Math.round(pcm.samples.length / 16);
-    if (audioMs > cfg.max_seconds * 1000) throw new VoiceError("voice_too_long", `the audio is ${Math.round(audioMs / 1000)} s long, more than the ${cfg.max_seconds} s allowed ([voice] max_seconds)`);
-    const r = await this.opts.sidecar.run(pcm, { modelPath: model.path, language: whisperLanguage(model.target, cfg.language), timeoutMs: cfg.timeout_ms, signal });
+    let audioMs = 0;
+    // Decoded inside the sidecar's slot: max_concurrent bounds decoding too (ten voice notes at once decode one at a time).
+    const decode = async () => {
+      const pcm = await this.opts.decode(audio, signal);
+      audioMs = Math.round(pcm.samples.length / 16);
+      if (audioMs > cfg.max_seconds * 1000) throw new VoiceError("voice_too_long", `the audio is ${Math.round(audioMs / 1000)} s long, more than the ${cfg.max_seconds} s allowed ([voice] max_seconds)`);
+      return pcm;
+    };
+    const r = await this.opts.sidecar.run(decode, { modelPath: model.path, language: whisperLanguage(model.target, cfg.language), timeoutMs: cfg.timeout_ms, signal });
     return { ...r, audioMs, model: model.target };
   }
 }
