@@ -1,6 +1,6 @@
 import { AbortedError } from "../util/abort.ts";
 /**
- * Sample-rate conversion to what whisper.cpp takes. A windowed-sinc (Blackman, 16 zero crossings
+ * Sample-rate conversion: to 16 kHz for whisper.cpp, and a Piper voice's rate to Opus's 48 kHz. A windowed-sinc (Blackman, 16 zero crossings
  * each side) interpolator whose cutoff follows the lower of the two rates, so downsampling low-passes
  * first and a 44.1 kHz recording does not fold its 8-22 kHz content back into the speech band.
  * The kernel is tabulated once and read with linear interpolation (no sin() per tap).

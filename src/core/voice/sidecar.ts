@@ -15,6 +15,7 @@ import { Semaphore } from "../util/semaphore.ts";
 import { escapeControls } from "../util/text.ts";
 import { embeddedSidecar, sidecarDisabledReason, type EmbeddedSidecar } from "./embedded-sidecar.ts";
 import { VoiceError, type Pcm16k, type TranscriptSegment } from "./types.ts";
+import { encodeWav } from "./wav.ts";
 
 export interface SidecarOptions {
   /** The binary this build embeds; null when it was built without one. */
@@ -205,30 +206,7 @@ function tailOf(stderr: string): string {
 
 /** 16-bit PCM mono WAV at 16 kHz: what whisper-cli reads. */
 export function wav16k(pcm: Pcm16k): Uint8Array {
-  const n = pcm.samples.length;
-  const buf = new Uint8Array(44 + n * 2);
-  const v = new DataView(buf.buffer);
-  const ascii = (off: number, s: string) => {
-    for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i);
-  };
-  ascii(0, "RIFF");
-  v.setUint32(4, 36 + n * 2, true);
-  ascii(8, "WAVE");
-  ascii(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true); // PCM
-  v.setUint16(22, 1, true); // mono
-  v.setUint32(24, 16_000, true);
-  v.setUint32(28, 32_000, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  ascii(36, "data");
-  v.setUint32(40, n * 2, true);
-  for (let i = 0; i < n; i++) {
-    const s = Math.max(-1, Math.min(1, pcm.samples[i]!));
-    v.setInt16(44 + i * 2, Math.round(s * 32767), true);
-  }
-  return buf;
+  return encodeWav(pcm.samples, 16_000);
 }
 
 function readOutput(path: string): unknown {

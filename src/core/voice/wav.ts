@@ -1,7 +1,7 @@
 /**
  * RIFF/WAVE parsing: integer PCM (8, 16, 24, 32 bit), IEEE float (32, 64 bit) and
  * WAVE_FORMAT_EXTENSIBLE wrapping either, any channel count, mixed down to mono as it is read (so a
- * long multichannel file never sits in memory as several float arrays).
+ * long multichannel file never sits in memory as several float arrays); and writing 16-bit PCM mono.
  */
 import { VoiceError } from "./types.ts";
 
@@ -124,4 +124,35 @@ export function tooLong(seconds: number, maxSeconds: number): VoiceError {
     `the audio is longer than ${Math.round(maxSeconds)} s (at least ${Math.round(seconds)} s)`,
     "raise [voice] max_seconds to accept longer audio",
   );
+}
+
+/** Mono samples in [-1, 1] as a 16-bit PCM WAV file (clipped; NaN becomes silence). */
+export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array {
+  const n = samples.length;
+  const buf = new Uint8Array(44 + n * 2);
+  const v = new DataView(buf.buffer);
+  const tag = (off: number, s: string) => {
+    for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i);
+  };
+  tag(0, "RIFF");
+  v.setUint32(4, 36 + n * 2, true);
+  tag(8, "WAVE");
+  tag(12, "fmt ");
+  v.setUint32(16, 16, true);
+  v.setUint16(20, PCM, true);
+  v.setUint16(22, 1, true); // mono
+  v.setUint32(24, sampleRate, true);
+  v.setUint32(28, sampleRate * 2, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  tag(36, "data");
+  v.setUint32(40, n * 2, true);
+  for (let i = 0; i < n; i++) v.setInt16(44 + i * 2, toInt16(samples[i]!), true);
+  return buf;
+}
+
+/** One sample in [-1, 1] as a 16-bit integer. */
+export function toInt16(s: number): number {
+  if (!(s === s)) return 0;
+  return Math.round(Math.max(-1, Math.min(1, s)) * 32767);
 }
