@@ -4,7 +4,7 @@ import { addInstallsRevision, createInstallsTable } from "./installs/table.ts";
 import { sleepSync } from "./util/process.ts";
 import type { Migration } from "./util/sqlite.ts";
 import { createInboxTable, indexPendingInbox, keyInboxByConversation } from "./sessions/inbox-table.ts";
-import { addInboxReplyUrl, addInboxVoice, addMessageVoice, addOutboxReplyUrl, addSessionCounters, createMessagesTable, createOutboxTable, createSessionsTable, indexInboxArrival, slimIndexes } from "./sessions/tables.ts";
+import { addInboxReplyUrl, addInboxVoice, addMessageVoice, addOutboxReplyUrl, addOutboxSpeak, addSessionCounters, createMessagesTable, createOutboxTable, createSessionsTable, indexInboxArrival, slimIndexes } from "./sessions/tables.ts";
 
 /**
  * Every schema step of the bosun database, in order: `PRAGMA user_version` counts the steps
@@ -27,6 +27,7 @@ const MIGRATIONS: readonly Migration[] = [
   addSessionCounters,
   addInboxVoice,
   addMessageVoice,
+  addOutboxSpeak,
 ];
 
 /** Open (creating, mode 0600) the bosun database in WAL mode and apply the schema: the connection and its migrations are this module's, the tables their features'. */

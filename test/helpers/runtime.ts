@@ -13,7 +13,7 @@ import type { Channels } from "../../src/core/sessions/outbox.ts";
 import { TurnRuntime } from "../../src/core/sessions/runtime.ts";
 import { SqliteSessionStore } from "../../src/core/sessions/sqlite-store.ts";
 import type { Clock } from "../../src/core/util/clock.ts";
-import type { Transcriber } from "../../src/core/voice/types.ts";
+import type { SpeakReply, Transcriber } from "../../src/core/voice/types.ts";
 import type { VoiceTurnSettings } from "../../src/core/sessions/voice-turn.ts";
 
 /** A provider answering `answer(lastUserText, n)` for its n-th call (1-based), at once. */
@@ -59,6 +59,7 @@ export async function startRuntime(opts: {
   outbox?: { retryMs: number; maxAttempts: number; maxAgeMs: number };
   voice?: VoiceTurnSettings;
   transcriber?: Transcriber;
+  speakReply?: SpeakReply;
 }): Promise<RuntimeParts> {
   const log = opts.log ?? createConsola({ level: -999 });
   const path = opts.db ?? ":memory:";
@@ -89,6 +90,7 @@ export async function startRuntime(opts: {
     outbox: opts.outbox ?? { retryMs: 1000, maxAttempts: 10, maxAgeMs: 86_400_000 },
     ...(opts.voice ? { voice: opts.voice } : {}),
     ...(opts.transcriber ? { transcriber: opts.transcriber } : {}),
+    ...(opts.speakReply ? { speakReply: opts.speakReply } : {}),
   });
   opts.channels.attach?.(runtime);
   await runtime.start();

@@ -79,7 +79,8 @@ describe("voice messages in the turn runtime", () => {
     const transcriber: Transcriber = { transcribe: async () => ({ text: "later words", language: null, segments: [], audioMs: 1, model: "whisper:t" }) };
     const { runtime, store } = await startRuntime({ channels, clock: systemClock, transcriber });
     await runtime.inbound("a", voiceMsg("1"));
-    await runtime.idle();
+    // It waits in its session's place (a turn running) until the channel connects.
+    await waitUntil(() => runtime.turnState("a:c") === "running", "the voice turn waiting", 5_000);
     expect(channels.sent).toHaveLength(0);
     expect(await store.pendingInbound("a")).toHaveLength(1);
     channels.connected = true;

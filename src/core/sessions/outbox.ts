@@ -2,7 +2,8 @@ import type { ConsolaInstance } from "consola";
 import { errorMessage } from "../errors.ts";
 import { RetryLaterError, UndeliverableError, type OutboundMessage, type TurnProgress } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
-import type { AudioInput, VoiceNote } from "../voice/types.ts";
+import { AbortedError, raceAbort } from "../util/abort.ts";
+import { VoiceError, type AudioInput, type SpeakReply, type VoiceNote } from "../voice/types.ts";
 import type { OutboxEntry, SessionStore } from "./store.ts";
 
 /** Longest wait between two delivery attempts of one reply. */
@@ -34,6 +35,12 @@ export interface OutboxSettings {
   maxAgeMs: number;
 }
 
+/** How the courier speaks replies whose row says so: the voice note maker, and how long one may take. */
+export interface CourierSpeech {
+  speakReply: SpeakReply;
+  timeoutMs: () => number;
+}
+
 interface Lane {
   key: string;
   adapter: string;
@@ -54,6 +61,10 @@ export class OutboxCourier {
   #known = new Set<number>();
   #drains = new Set<Promise<void>>();
   #stopped = false;
+  /** Aborted by stop: a voice note being made is given up on (its text is delivered already). */
+  #halt = new AbortController();
+  /** Whether "no voice installed" was said at info level (then debug, until a voice note is made again). */
+  #saidNoVoice = false;
   constructor(
     private readonly store: SessionStore,
     private readonly channels: Channels,
@@ -61,6 +72,7 @@ export class OutboxCourier {
     private readonly log: ConsolaInstance,
     private settings: OutboxSettings,
     private readonly onChange: () => void,
+    private readonly speech?: CourierSpeech,
   ) {}
 
   configure(settings: OutboxSettings): void {
@@ -114,6 +126,7 @@ export class OutboxCourier {
    */
   async stop(waitMs: number): Promise<void> {
     this.#stopped = true;
+    this.#halt.abort();
     for (const lane of this.#lanes.values()) lane.timer?.abort();
     const deadline = new AbortController();
     await Promise.race([Promise.allSettled([...this.#drains]), this.clock.sleep(waitMs, deadline.signal)]);
@@ -161,8 +174,18 @@ export class OutboxCourier {
       }
       if (row.nextAttemptAt > now) return this.#wait(lane, row.nextAttemptAt - now);
       let outcome: "sent" | "not_connected";
+      const speak = row.speak === true && this.speech !== undefined && this.channels.sendVoice !== undefined;
+      const message: OutboundMessage = {
+        conversation: row.conversation,
+        thread: row.thread,
+        text: row.text,
+        replyTo: row.replyTo,
+        error: row.error,
+        ...(row.replyUrl ? { replyUrl: row.replyUrl } : {}),
+        ...(speak ? { speak: true } : {}),
+      };
       try {
-        outcome = await this.channels.send(row.adapter, { conversation: row.conversation, thread: row.thread, text: row.text, replyTo: row.replyTo, error: row.error, ...(row.replyUrl ? { replyUrl: row.replyUrl } : {}) });
+        outcome = await this.channels.send(row.adapter, message);
       } catch (err) {
         const attempts = row.attempts + 1;
         const message = errorMessage(err);
@@ -190,7 +213,50 @@ export class OutboxCourier {
       if (await this.#record(() => this.store.markSent(row.id, sentAt), `the delivery of ${row.replyTo}`)) this.#known.delete(row.id);
       else this.#recordLater(row.id, () => this.store.markSent(row.id, sentAt), 1);
       this.onChange();
+      // In the lane: the session's next reply comes after this voice note, not before it.
+      if (speak) await this.#speak(row, message);
     }
+  }
+
+  /**
+   * A delivered reply, also as a voice note: made within the timeout and sent once, best effort.
+   * Whatever fails is logged and nothing else happens: the text went out and stays sent.
+   */
+  async #speak(row: OutboxEntry, message: OutboundMessage): Promise<void> {
+    const { speakReply, timeoutMs } = this.speech!;
+    const deadline = new AbortController();
+    const limit = timeoutMs();
+    let timedOut = false;
+    void this.clock.sleep(limit, deadline.signal).then(() => {
+      if (deadline.signal.aborted) return;
+      timedOut = true;
+      deadline.abort();
+    });
+    const signal = AbortSignal.any([deadline.signal, this.#halt.signal]);
+    const what = `the voice note of the reply to ${row.replyTo}`;
+    try {
+      // Raced, not only signalled: a synthesis that does not heed its signal cannot hold the lane (or a stop).
+      const note = await raceAbort(speakReply(row.text, signal), signal);
+      this.#saidNoVoice = false;
+      if (this.#stopped) return;
+      const outcome = await this.channels.sendVoice!(row.adapter, message, note);
+      if (outcome !== "sent") this.log.debug(`${row.adapter}: ${what} was not sent (${outcome === "unsupported" ? "the channel takes no voice notes" : "not connected"})`);
+    } catch (err) {
+      if (this.#halt.signal.aborted && !timedOut) this.log.debug(`${what} was given up on: the gateway is stopping`);
+      else if (timedOut) this.log.warn(`${row.adapter}: ${what} was not made within ${Math.round(limit / 1000)} s; the reply went as text only`);
+      else if (err instanceof VoiceError && (err.code === "voice_no_model" || err.code === "voice_unavailable")) this.#noVoice(row, err);
+      else this.log.warn(`${row.adapter}: ${what} failed (${err instanceof AbortedError ? "aborted" : errorMessage(err)}); the reply went as text only`);
+    } finally {
+      deadline.abort();
+    }
+  }
+
+  /** No voice to speak with: said once at info level (it is a setup, not a failure of each reply), then at debug. */
+  #noVoice(row: OutboxEntry, err: VoiceError): void {
+    const line = `replies are not spoken: ${err.message}${err.hint ? ` (${err.hint})` : ""}`;
+    if (this.#saidNoVoice) return this.log.debug(`${row.adapter}: ${line}`);
+    this.#saidNoVoice = true;
+    this.log.info(line);
   }
 
   /** A store write of the courier's; false (logged) when it failed. */

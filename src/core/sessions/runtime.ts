@@ -4,8 +4,8 @@ import type { EventBus } from "../events.ts";
 import type { InboundDelivery, InboundMessage, TurnResult } from "../messages.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Agent, Answer } from "./agent.ts";
-import type { Transcriber } from "../voice/types.ts";
-import { DEFAULT_VOICE_SETTINGS, echoed, hearVoice, type VoiceTurnSettings } from "./voice-turn.ts";
+import type { SpeakReply, Transcriber } from "../voice/types.ts";
+import { DEFAULT_VOICE_SETTINGS, echoed, hearVoice, speaks, type VoiceTurnSettings } from "./voice-turn.ts";
 import { sessionKey } from "./key.ts";
 import { OutboxCourier, type Channels, type OutboxSettings } from "./outbox.ts";
 import { SessionQueue } from "./session-queue.ts";
@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   voice?: VoiceTurnSettings;
   /** Speech to text for voice messages; absent: they are answered "voice_unavailable". */
   transcriber?: Transcriber;
+  /** Text to speech for replies the outbox speaks ([voice] speak_replies); absent: replies are text only. */
+  speakReply?: SpeakReply;
 }
 
 /** What a channel's supervisor hands the runtime: the narrow seam between connections and turns. */
@@ -62,10 +64,19 @@ export class TurnRuntime implements Intake {
   #courier: OutboxCourier;
   #counts: StoreCounts | null = null;
   #countsDue = false;
+  /** Connections each adapter has made (connected calls): a voice turn that found none knows when to try again. */
+  #connections = new Map<string, number>();
+  /** Voice turns waiting, in their session's place, for their adapter's next connection. */
+  #awaitingConnection = new Map<string, Array<() => void>>();
 
   constructor(opts: RuntimeOptions) {
     this.#o = opts;
-    this.#courier = new OutboxCourier(opts.store, opts.channels, opts.clock, opts.log.withTag("outbox"), opts.outbox, () => this.#changed());
+    const speech = opts.speakReply ? { speakReply: opts.speakReply, timeoutMs: () => this.#voice.speakTimeoutMs } : undefined;
+    this.#courier = new OutboxCourier(opts.store, opts.channels, opts.clock, opts.log.withTag("outbox"), opts.outbox, () => this.#changed(), speech);
+  }
+
+  get #voice(): VoiceTurnSettings {
+    return this.#o.voice ?? DEFAULT_VOICE_SETTINGS;
   }
 
   /** New limits from a config reload. */
@@ -143,6 +154,8 @@ export class TurnRuntime implements Intake {
   }
 
   connected(adapter: string): void {
+    this.#connections.set(adapter, (this.#connections.get(adapter) ?? 0) + 1);
+    for (const wake of this.#awaitingConnection.get(adapter)?.splice(0) ?? []) wake();
     void this.#courier.reload(adapter).catch((err) => this.#o.log.error(`${adapter}: could not read its undelivered replies: ${errorMessage(err)}`));
     void this.#o.store.pendingInbound(adapter).then(
       (pending) => {
@@ -236,6 +249,8 @@ export class TurnRuntime implements Intake {
    */
   async stop(waitMs: number): Promise<void> {
     this.#draining = true;
+    // A voice turn waiting for its channel's connection records nothing: the next start answers it.
+    for (const waiters of this.#awaitingConnection.values()) for (const wake of waiters.splice(0)) wake();
     const deadline = new AbortController();
     const drained = await Promise.race([this.#queue.idle().then(() => true), this.#o.clock.sleep(waitMs, deadline.signal).then(() => false)]);
     deadline.abort();
@@ -286,10 +301,17 @@ export class TurnRuntime implements Intake {
       let failed: TurnResult | null = null;
       if (m.voice) {
         // Inside the session's queue and the turn's signal: order holds, and a cancel stops the transcription.
-        const v = await hearVoice(adapter, { ...m, voice: m.voice }, { channels, transcriber: this.#o.transcriber, settings: this.#o.voice ?? DEFAULT_VOICE_SETTINGS }, signal);
-        if (v.kind === "later") {
-          this.#o.log.info(`${adapter}: voice message ${m.id} waits for the channel's connection`);
-          return;
+        const hear = () => hearVoice(adapter, { ...m, voice: m.voice! }, { channels, transcriber: this.#o.transcriber, settings: this.#voice }, signal);
+        // Counted before the fetch: a connection made while it failed is not missed.
+        let seen = this.#connections.get(adapter) ?? 0;
+        let v = await hear();
+        if (v.kind === "later") this.#o.log.info(`${adapter}: voice message ${m.id} waits for the channel's connection`);
+        // It waits in its place, so the session's later messages are answered after it, not before.
+        while (v.kind === "later") {
+          await this.#nextConnection(adapter, seen, signal);
+          if (this.#draining) return;
+          seen = this.#connections.get(adapter) ?? 0;
+          v = signal.aborted ? { kind: "cancelled" } : await hear();
         }
         if (v.kind === "heard") {
           heard = v.transcript;
@@ -310,7 +332,8 @@ export class TurnRuntime implements Intake {
     // Stopping: nothing is recorded, so the message is answered by the next start instead.
     if (answer.cancelled && this.#stop.signal.aborted) return;
     let result: TurnResult = answer.cancelled ? { text: "Cancelled.", error: answer.result.error } : answer.result;
-    if (heard !== null && !answer.cancelled && (this.#o.voice ?? DEFAULT_VOICE_SETTINGS).echoTranscript) result = { ...result, text: echoed(result.text, heard) };
+    if (heard !== null && !answer.cancelled && this.#voice.echoTranscript) result = { ...result, text: echoed(result.text, heard) };
+    const speak = speaks(this.#voice.speakReplies, { heard: heard !== null, failed: result.error !== null, cancelled: answer.cancelled, byModel: answer.model !== null });
     const waiting = this.#queue.depth(key) > 1;
     const state: SessionState = waiting ? "active" : result.error && !answer.cancelled ? "errored" : "idle";
     const entry = await this.#o.store.recordTurn({
@@ -325,10 +348,33 @@ export class TurnRuntime implements Intake {
       at: clock.now(),
       ...(answer.tools.length > 0 ? { tools: answer.tools } : {}),
       ...(heard !== null ? { userText: said } : {}),
+      ...(speak ? { speak: true } : {}),
     });
     if (entry) this.#courier.add(entry);
     else this.#o.log.warn(`${adapter}: ${m.id} in ${m.conversation} already had a reply; this turn's was not kept`);
     this.#changed();
+  }
+
+  /**
+   * Resolves once `adapter` has connected again since `seen` connections (at once if it has), the
+   * turn is cancelled, or the runtime stops.
+   */
+  #nextConnection(adapter: string, seen: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal.aborted || this.#draining || (this.#connections.get(adapter) ?? 0) !== seen) return resolve();
+      let waiters = this.#awaitingConnection.get(adapter);
+      if (!waiters) this.#awaitingConnection.set(adapter, (waiters = []));
+      const wake = () => {
+        signal.removeEventListener("abort", wake);
+        const list = this.#awaitingConnection.get(adapter);
+        const i = list?.indexOf(wake) ?? -1;
+        if (i >= 0) list!.splice(i, 1);
+        if (list && list.length === 0) this.#awaitingConnection.delete(adapter);
+        resolve();
+      };
+      waiters.push(wake);
+      signal.addEventListener("abort", wake, { once: true });
+    });
   }
 
   /** Past the waiting cap: the message is stored and gets this reply instead of a turn (never a silent drop). */

@@ -25,6 +25,6 @@ export function runtimeSettings(config: BosunConfig): { maxWaiting: number; outb
   return {
     maxWaiting: config.agent.max_waiting_per_session,
     outbox: { retryMs: g.outbox_retry_ms, maxAttempts: g.outbox_max_attempts, maxAgeMs: g.outbox_max_age_ms },
-    voice: { maxSeconds: v.max_seconds, maxBytes: v.max_bytes, echoTranscript: v.echo_transcript },
+    voice: { maxSeconds: v.max_seconds, maxBytes: v.max_bytes, echoTranscript: v.echo_transcript, speakReplies: v.speak_replies, speakTimeoutMs: v.timeout_ms },
   };
 }

@@ -44,6 +44,7 @@ type OutboxRow = {
   last_error: string | null;
   created_at: number;
   reply_url: string | null;
+  speak: number | null;
 };
 
 type SessionRow = {
@@ -116,7 +117,7 @@ export class SqliteSessionStore implements SessionStore {
            last_error_type = COALESCE(?, last_error_type), last_error_at = COALESCE(?, last_error_at) WHERE id = ?`,
       ),
       insertOutbox: p(
-        `INSERT INTO outbox (session_id, adapter, conversation, thread, reply_to, text, error, state, attempts, next_attempt_at, created_at, reply_url) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id`,
+        `INSERT INTO outbox (session_id, adapter, conversation, thread, reply_to, text, error, state, attempts, next_attempt_at, created_at, reply_url, speak) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) RETURNING id`,
       ),
       reset: p(`UPDATE sessions SET context_from = COALESCE((SELECT MAX(seq) FROM messages), 0) WHERE id = ?`),
       setState: p(`UPDATE sessions SET state = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?`),
@@ -214,7 +215,7 @@ export class SqliteSessionStore implements SessionStore {
       s.insertMessage!.run(id, "assistant", t.reply.text, t.inbound.id, t.model, t.reply.error?.type ?? null, ctx, t.at, null);
       const errType = t.reply.error?.type ?? null;
       s.finishSession!.run(t.state, t.at, t.usage?.in ?? 0, t.usage?.out ?? 0, errType, errType ? t.at : null, id);
-      const row = s.insertOutbox!.get(id, t.adapter, t.inbound.conversation, t.inbound.thread ?? null, t.inbound.id, t.reply.text, errorJson, t.at, t.at, t.inbound.replyUrl ?? null) as { id: number };
+      const row = s.insertOutbox!.get(id, t.adapter, t.inbound.conversation, t.inbound.thread ?? null, t.inbound.id, t.reply.text, errorJson, t.at, t.at, t.inbound.replyUrl ?? null, t.speak ? 1 : null) as { id: number };
       return {
         id: row.id,
         sessionId: id,
@@ -230,6 +231,7 @@ export class SqliteSessionStore implements SessionStore {
         lastError: null,
         createdAt: t.at,
         ...(t.inbound.replyUrl ? { replyUrl: t.inbound.replyUrl } : {}),
+        ...(t.speak ? { speak: true } : {}),
       };
     });
   }
@@ -426,6 +428,7 @@ function outboxEntry(r: OutboxRow): OutboxEntry {
     lastError: r.last_error,
     createdAt: r.created_at,
     ...(r.reply_url === null ? {} : { replyUrl: r.reply_url }),
+    ...(r.speak === 1 ? { speak: true } : {}),
   };
 }
 

@@ -42,6 +42,8 @@ export interface OutboxEntry {
   createdAt: number;
   /** Where a request/response channel also delivers it (InboundMessage.replyUrl). */
   replyUrl?: string;
+  /** Also sent as a voice note once its text is delivered ([voice] speak_replies, decided when the turn ended). */
+  speak?: boolean;
 }
 
 /** One message of the history a prompt is built from, oldest first. */
@@ -68,6 +70,8 @@ export interface TurnRecord {
   tools?: ToolStep[];
   /** The user message as the turn read it when it differs from inbound.text: a voice note's transcription. */
   userText?: string;
+  /** The reply is also to be spoken (its outbox row says so). */
+  speak?: boolean;
 }
 
 /** A session's metadata (semantics §4). Times are epoch ms. */

@@ -100,3 +100,8 @@ export const addSessionCounters: Migration = (db) => {
 export const addInboxVoice: Migration = addColumn("inbox", "voice", "TEXT");
 /** 1 on a user message that was a voice note (its content is the transcription); NULL otherwise. */
 export const addMessageVoice: Migration = addColumn("messages", "voice", "INTEGER");
+/**
+ * 1 on a reply that is also spoken (a voice note after its text, [voice] speak_replies), decided when
+ * the turn ended and kept with the row: a reply stored before a crash is still spoken. NULL otherwise.
+ */
+export const addOutboxSpeak: Migration = addColumn("outbox", "speak", "INTEGER");

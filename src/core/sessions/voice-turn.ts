@@ -9,9 +9,25 @@ export interface VoiceTurnSettings {
   maxBytes: number;
   /** Start the reply with what was heard ("🎤 …"). */
   echoTranscript: boolean;
+  /** Which replies are also spoken: "voice-in" (the answer to a voice note that was heard), "always", "never". */
+  speakReplies: SpeakReplies;
+  /** Longest the outbox waits for one reply's voice note to be made ([voice] timeout_ms); past it the reply stays text only. */
+  speakTimeoutMs: number;
 }
 
-export const DEFAULT_VOICE_SETTINGS: VoiceTurnSettings = { maxSeconds: 300, maxBytes: 20_000_000, echoTranscript: false };
+export type SpeakReplies = "voice-in" | "always" | "never";
+
+export const DEFAULT_VOICE_SETTINGS: VoiceTurnSettings = { maxSeconds: 300, maxBytes: 20_000_000, echoTranscript: false, speakReplies: "voice-in", speakTimeoutMs: 120_000 };
+
+/**
+ * Whether a finished turn's reply is also spoken: only an answer of the model (never a failure
+ * message, a cancel, a refusal or a command's reply), and for "voice-in" only when the message was
+ * a voice note that was heard.
+ */
+export function speaks(mode: SpeakReplies, turn: { heard: boolean; failed: boolean; cancelled: boolean; byModel: boolean }): boolean {
+  if (mode === "never" || turn.failed || turn.cancelled || !turn.byModel) return false;
+  return mode === "always" || turn.heard;
+}
 
 /** What the step before a voice message's turn came to. */
 export type Heard =
