@@ -281,6 +281,18 @@ describe("supervisor", () => {
     expect(state()!.lastOutboundAt).not.toBeNull();
     await manager.stopAll();
   });
+
+  test("a spoken reply goes through the live adapter: unsupported by one without sendVoice, not_connected by none", async () => {
+    const { kind, manager } = setup();
+    await manager.reconcile({ a: cfg() });
+    const note = { bytes: new Uint8Array([1, 2, 3]), mime: "audio/ogg" as const, durationMs: 1000 };
+    const m = { conversation: "c", text: "hi" };
+    expect(await manager.sendVoice("a", m, note)).toBe("unsupported");
+    expect(await manager.sendVoice("nobody", m, note)).toBe("not_connected");
+    expect(kind.of("a")[0]!.sent).toEqual([]);
+    await manager.stopAll();
+    expect(await manager.sendVoice("a", m, note)).toBe("not_connected");
+  });
 });
 
 describe("durable inbox", () => {

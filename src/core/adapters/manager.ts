@@ -7,7 +7,7 @@ import type { Channels } from "../sessions/outbox.ts";
 import type { Intake } from "../sessions/runtime.ts";
 import type { AdapterStatus } from "../status.ts";
 import type { Clock } from "../util/clock.ts";
-import type { AudioInput } from "../voice/types.ts";
+import type { AudioInput, VoiceNote } from "../voice/types.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { findAdapterKind } from "./registry.ts";
 import { stateFilePath } from "./state-file.ts";
@@ -157,6 +157,12 @@ export class AdapterManager implements Channels {
   async fetchAudio(name: string, ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput | "not_connected"> {
     const sup = this.#sups.get(name);
     return sup ? sup.fetchAudio(ref, maxBytes, signal) : "not_connected";
+  }
+
+  /** Channels: a spoken reply through the named adapter's live connection. */
+  async sendVoice(name: string, message: OutboundMessage, note: VoiceNote): Promise<"sent" | "not_connected" | "unsupported"> {
+    const sup = this.#sups.get(name);
+    return sup ? sup.sendVoice(message, note) : "not_connected";
   }
 
   /** Channels: whether the adapter answers a repeated request with the stored reply. */

@@ -6,7 +6,7 @@ import type { Intake } from "../sessions/runtime.ts";
 import type { AdapterState, AdapterStatus } from "../status.ts";
 import { AbortedError, raceAbort } from "../util/abort.ts";
 import type { Clock } from "../util/clock.ts";
-import { VoiceError, type AudioInput } from "../voice/types.ts";
+import { VoiceError, type AudioInput, type VoiceNote } from "../voice/types.ts";
 import { backoffDelay } from "../util/backoff.ts";
 import { TerminalError } from "./errors.ts";
 import type { Adapter, AdapterConfig, AdapterEvent, AdapterFactory, OutboundMessage } from "./types.ts";
@@ -314,6 +314,16 @@ export class Supervisor {
       if (!signal.aborted && (this.#adapter !== adapter || this.status.state !== "running")) return "not_connected";
       throw err;
     }
+  }
+
+  /** A spoken reply through the live connection; "not_connected" without one, "unsupported" when the channel takes no voice notes. */
+  async sendVoice(message: OutboundMessage, note: VoiceNote): Promise<"sent" | "not_connected" | "unsupported"> {
+    const adapter = this.#adapter;
+    if (!adapter || this.status.state !== "running") return "not_connected";
+    if (!adapter.sendVoice) return "unsupported";
+    await adapter.sendVoice(message, note);
+    this.#outbound(message);
+    return "sent";
   }
 
   /** Whether this channel answers a repeated request with the stored reply. */

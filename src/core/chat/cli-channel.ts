@@ -63,5 +63,7 @@ export function withCliChannel(cli: CliChannel, adapters: Channels): Channels {
     answersDuplicates: (adapter) => adapter === CLI_ADAPTER || adapters.answersDuplicates(adapter),
     // The cli channel takes text only; adapters fetch their voice messages.
     ...(adapters.fetchAudio ? { fetchAudio: adapters.fetchAudio.bind(adapters) } : {}),
+    // Spoken replies go to adapters that take voice notes; a terminal gets the text.
+    ...(adapters.sendVoice ? { sendVoice: async (adapter, m, note) => (adapter === CLI_ADAPTER ? "unsupported" : adapters.sendVoice!(adapter, m, note)) } : {}),
   };
 }
