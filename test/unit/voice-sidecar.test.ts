@@ -23,6 +23,15 @@ const run = (over: Partial<Parameters<WhisperSidecar["run"]>[1]> = {}) => ({ mod
 let n = 0;
 const sidecar = (maxConcurrent = 1) => new WhisperSidecar({ embedded, binDir: join(dir, `home${++n}`, "bin"), maxConcurrent, threads: 1 });
 
+/** A stand-in whisper-cli (a shell script) embedded like the real one: `body` runs with $out set to the -of path. */
+function fakeCli(body: string): { path: string; sha256: string; version: string } {
+  const path = join(dir, `fake-cli-${++n}`);
+  writeFileSync(path, `#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = "-of" ] && out="$2"; shift; done\n${body}\n`, { mode: 0o700 });
+  return { path, sha256: createHash("sha256").update(readFileSync(path)).digest("hex"), version: "fake" };
+}
+/** One that writes an empty transcription at once: for what happens around the run. */
+const quickCli = () => new WhisperSidecar({ embedded: fakeCli(`printf '{"transcription":[]}' > "$out.json"`), binDir: join(dir, `home${++n}`, "bin"), maxConcurrent: 1 });
+
 /** pids of whisper-cli processes running on this test's model file. */
 function running(modelPath = model): number[] {
   const out: number[] = [];
@@ -143,7 +152,7 @@ describe("the whisper sidecar", () => {
     let active = 0;
     let peak = 0;
     const t = new WhisperTranscriber({
-      sidecar: sidecar(1),
+      sidecar: quickCli(),
       // The real decoder, watched: how many decodes are under way at once.
       decode: async (audio, signal) => {
         peak = Math.max(peak, ++active);
@@ -160,6 +169,39 @@ describe("the whisper sidecar", () => {
     const { wav16k } = await import("../../src/core/voice/sidecar.ts");
     const note = wav16k(seconds(1));
     await Promise.all(Array.from({ length: 4 }, () => t.transcribe({ bytes: note }, new AbortController().signal)));
+    expect(peak).toBe(1);
+  }, 60_000);
+
+  test("a reloaded max_concurrent applies to the next voice messages", async () => {
+    let active = 0;
+    let peak = 0;
+    const cfg = { timeout_ms: 60_000, max_seconds: 300, max_bytes: 20_000_000, max_concurrent: 1 };
+    const t = new WhisperTranscriber({
+      sidecar: quickCli(),
+      decode: async (audio, signal) => {
+        peak = Math.max(peak, ++active);
+        try {
+          await new Promise((r) => setTimeout(r, 20));
+          return await decodeAudio(audio, signal);
+        } finally {
+          active--;
+        }
+      },
+      model: async () => ({ target: "whisper:empty", path: model }),
+      config: () => cfg,
+    });
+    const { wav16k } = await import("../../src/core/voice/sidecar.ts");
+    const note = wav16k(seconds(1));
+    const three = () => Promise.all([0, 1, 2].map(() => t.transcribe({ bytes: note }, new AbortController().signal)));
+    await three();
+    expect(peak).toBe(1);
+    cfg.max_concurrent = 3; // what a config reload does: the transcriber reads its config per call
+    peak = 0;
+    await three();
+    expect(peak).toBe(3);
+    cfg.max_concurrent = 1;
+    peak = 0;
+    await three();
     expect(peak).toBe(1);
   }, 60_000);
 

@@ -1,6 +1,6 @@
 /**
  * The gateway's speech to text for voice messages: the bundled whisper sidecar with the installed
- * model, config read per call (a reload applies to the next voice message, except max_concurrent).
+ * model, config read per call (a reload applies to the next voice message, max_concurrent included).
  */
 import type { VoiceConfig } from "../config/voice-schema.ts";
 import { createAudioDecoder } from "./decode.ts";

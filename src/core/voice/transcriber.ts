@@ -14,7 +14,7 @@ export interface WhisperTranscriberOptions {
   decode: AudioDecoder;
   /** The model to use (pickWhisperModel with `[voice] stt` or a --model). */
   model: () => Promise<WhisperModel>;
-  config: () => Pick<VoiceConfig, "language" | "timeout_ms" | "max_seconds" | "max_bytes">;
+  config: () => Pick<VoiceConfig, "language" | "timeout_ms" | "max_seconds" | "max_bytes"> & Partial<Pick<VoiceConfig, "max_concurrent">>;
 }
 
 export class WhisperTranscriber implements Transcriber {
@@ -22,6 +22,8 @@ export class WhisperTranscriber implements Transcriber {
 
   async transcribe(audio: AudioInput, signal: AbortSignal): Promise<Transcription> {
     const cfg = this.opts.config();
+    // A reload's max_concurrent applies from this message on (more slots also wake those already waiting).
+    if (cfg.max_concurrent !== undefined) this.opts.sidecar.setMaxConcurrent(cfg.max_concurrent);
     if (audio.bytes.length > cfg.max_bytes) throw new VoiceError("voice_too_long", `the audio is ${audio.bytes.length} bytes, more than the ${cfg.max_bytes} allowed ([voice] max_bytes)`);
     // Unavailable and no-model come first: no point decoding what cannot be transcribed.
     this.opts.sidecar.checkBuilt();
