@@ -8,7 +8,7 @@ export function ensurePrivateDir(path: string): void {
 }
 
 /** Write a file atomically (temp + rename) with the given mode; readers never see half a file. */
-export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   ensurePrivateDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w", mode);
@@ -26,7 +26,7 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
  * writeFileAtomic, then the directory is synced too: once this returns the new file survives a
  * power loss, not only a crash (the rename itself is only durable once its directory is).
  */
-export function writeFileDurable(path: string, data: string, mode = 0o600): void {
+export function writeFileDurable(path: string, data: string | Uint8Array, mode = 0o600): void {
   writeFileAtomic(path, data, mode);
   const fd = openSync(dirname(path), "r");
   try {

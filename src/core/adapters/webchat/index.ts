@@ -6,7 +6,9 @@ import type { Adapter, AdapterContext, AdapterEvent, OutboundMessage, TurnProgre
 import type { WebchatAdapterConfig } from "./kind.ts";
 import { tokenMatches } from "./auth.ts";
 import { FAVICON_SVG } from "./favicon.ts";
-import { historyFrame, parseFrame, progressFrame } from "./frames.ts";
+import { historyFrame, MAX_VOICE_FRAME, parseFrame, progressFrame } from "./frames.ts";
+import { decodeVoiceAudio, MAX_RECORD_SECONDS, VOICE_PER_MINUTE, VoiceRate, VoiceStore } from "./voice.ts";
+import type { VoiceNote } from "../../voice/types.ts";
 import { chatPage } from "./page.ts";
 import { hostAllowed, originAllowed } from "../../util/origin.ts";
 
@@ -22,15 +24,14 @@ const STOPPING_NOTICE = "gateway stopping: replies already under way still arriv
 const STOPPING_REFUSED = "gateway stopping: not sent; send it again once it is back";
 
 export const MAX_TEXT = 16_000;
-/** Largest WebSocket message: MAX_TEXT characters JSON-escaped, plus the envelope. */
-const MAX_FRAME_BYTES = 128 * 1024;
 const CONVERSATION_RE = /^[A-Za-z0-9_-]{1,128}$/;
 /** Stored messages a (re)connecting page is sent, newest last. */
 export const HISTORY_LIMIT = 50;
 /** Close code for a missing or wrong access token (4000-4999 are the application's). */
 export const CLOSE_UNAUTHORIZED = 4401;
 
-const PAGE_CSP = "default-src 'self' 'unsafe-inline'; img-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'";
+// media-src blob: lets the page play a spoken reply it made a Blob of.
+const PAGE_CSP = "default-src 'self' 'unsafe-inline'; img-src 'self'; media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'";
 const refuse = (status: number, text: string) => new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 /**
@@ -42,7 +43,10 @@ const refuse = (status: number, text: string) => new Response(text, { status, he
 export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>): Adapter {
   const { config } = ctx;
   const { hostname, port } = parseListen(config.listen);
-  const page = chatPage(config.title ?? "bosun", { maxChars: MAX_TEXT });
+  const page = chatPage(config.title ?? "bosun", { maxChars: MAX_TEXT, maxRecordSeconds: MAX_RECORD_SECONDS });
+  // Recordings live next to the state file, in a folder of this instance's own.
+  const voice = new VoiceStore(`${ctx.stateFile.replace(/\.json$/, "")}.voice`, () => ctx.clock.now());
+  const voiceRates = new WeakMap<WsPeer, VoiceRate>();
   let server: HttpServer | null = null;
   let queue: AsyncQueue<AdapterEvent> | null = null;
   const peers = new Map<string, Set<WsPeer>>();
@@ -82,7 +86,7 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
   const onFrame = (conversation: string, ws: WsPeer, raw: string) => {
     touch();
     const frame = parseFrame(raw, MAX_TEXT);
-    if (frame.type === "invalid") return sendTo(ws, { type: "error", message: frame.message });
+    if (frame.type === "invalid") return sendTo(ws, { type: "error", ...(frame.id ? { id: frame.id } : {}), message: frame.message });
     if (frame.type === "ping") {
       sendTo(ws, { type: "pong" });
       queue?.push({ type: "activity" });
@@ -90,6 +94,7 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
     }
     const id = frame.id ?? crypto.randomUUID();
     if (intakeStopped) return sendTo(ws, { type: "error", code: "stopping", id, message: STOPPING_REFUSED });
+    if (frame.type === "voice") return onVoice(conversation, ws, frame.id, frame.audio);
     const { text } = frame;
     queue?.push({
       type: "message",
@@ -103,6 +108,58 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       },
       rejected: (reason) => sendTo(ws, { type: "error", id, message: reason.message }),
     });
+  };
+
+  // A recording: rate-limited per socket, then decoded and checked, stored durably, and only
+  // then handed over (its text is empty: the runtime transcribes it before the turn).
+  const onVoice = (conversation: string, ws: WsPeer, id: string, audio: string) => {
+    let rate = voiceRates.get(ws);
+    if (!rate) voiceRates.set(ws, (rate = new VoiceRate(() => ctx.clock.now())));
+    if (!rate.take()) return sendTo(ws, { type: "error", code: "rate_limited", id, message: `too many voice messages: at most ${VOICE_PER_MINUTE} a minute` });
+    const decoded = decodeVoiceAudio(audio);
+    if (typeof decoded === "string") return sendTo(ws, { type: "error", id, message: decoded });
+    const ref = VoiceStore.refOf(conversation, id);
+    let refused: string | null;
+    try {
+      refused = voice.save(ref, decoded.bytes);
+    } catch (err) {
+      ctx.log.warn(`webchat: could not store a voice message: ${errorMessage(err)}`);
+      refused = "the voice message could not be stored on the gateway";
+    }
+    if (refused) return sendTo(ws, { type: "error", id, message: refused });
+    queue?.push({
+      type: "message",
+      message: {
+        id,
+        conversation,
+        user: "web",
+        text: "",
+        title: "Voice message",
+        voice: { ref, mime: "audio/wav", durationS: decoded.info.durationS, sizeBytes: decoded.bytes.length },
+      },
+      accepted: () => {
+        sendTo(ws, { type: "ack", id });
+        const mirror = JSON.stringify({ type: "message", role: "user", id, text: "", voice: true, at: at() });
+        for (const other of peers.get(conversation) ?? []) if (other !== ws) other.send(mirror);
+      },
+      // The stored recording is the earlier message's (save keeps the first one of an id).
+      rejected: (reason) => sendTo(ws, { type: "error", id, message: reason.message }),
+    });
+  };
+
+  // The reply to a recording: open pages learn what was heard (the stored user message, now its
+  // transcription), and the recording is not needed again.
+  const heard = async (conversation: string, replyTo: string) => {
+    const ref = VoiceStore.refOf(conversation, replyTo);
+    if (!voice.has(ref)) return;
+    try {
+      const entries = (await ctx.transcript?.(conversation, HISTORY_LIMIT)) ?? [];
+      const user = entries.find((e) => e.role === "user" && e.id === replyTo);
+      if (user) broadcastLive(conversation, { type: "heard", id: replyTo, text: user.text });
+    } catch (err) {
+      ctx.log.debug(`webchat: what was heard is not shown: ${errorMessage(err)}`);
+    }
+    voice.remove(ref);
   };
 
   const upgradeChat = (req: Request, url: URL, upgrade: Parameters<Parameters<typeof serve>[0]["fetch"]>[1]) => {
@@ -154,12 +211,13 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       return lastEventAt;
     },
     async start(signal: AbortSignal) {
+      voice.sweep();
       const q = new AsyncQueue<AdapterEvent>();
       queue = q;
       server = await serve({
         hostname,
         port,
-        maxWsMessageBytes: MAX_FRAME_BYTES,
+        maxWsMessageBytes: MAX_VOICE_FRAME,
         // The page answers pings and pings itself every 25 s; a socket that does neither is gone.
         idleTimeoutSec: 30,
         wsIdleTimeoutSec: 120,
@@ -201,6 +259,7 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       }
     },
     async send(message: OutboundMessage) {
+      if (message.replyTo) await heard(message.conversation, message.replyTo);
       const set = peers.get(message.conversation);
       if (!set || set.size === 0) {
         // A reply is in the stored transcript: the page shows it from there when it next connects.
@@ -223,6 +282,25 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
       for (const ws of set) ws.send(frame);
       touch();
     },
+    // A spoken reply: to the conversation's open pages, under the reply's text. Not kept: a page
+    // that connects later shows the text only.
+    async sendVoice(message: OutboundMessage, note: VoiceNote) {
+      const frame = {
+        type: "audio",
+        ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+        mime: note.mime,
+        durationMs: note.durationMs,
+        audio: Buffer.from(note.bytes.buffer, note.bytes.byteOffset, note.bytes.byteLength).toString("base64"),
+      };
+      if (broadcastLive(message.conversation, frame)) touch();
+      else ctx.log.debug(`webchat: no page on conversation ${message.conversation}; the spoken reply is dropped (its text is stored)`);
+    },
+
+    // Recordings are read back from this instance's folder (also after a restart).
+    async fetchAudio(ref: string, maxBytes: number) {
+      return voice.load(ref, maxBytes);
+    },
+
     stopIntake() {
       intakeStopped = true;
       const notice = JSON.stringify({ type: "error", code: "stopping", message: STOPPING_NOTICE });

@@ -104,7 +104,8 @@ export const LIVE_SCRIPT = `
     for (var k = 0; k < fresh.length; k++) {
       var f = fresh[k];
       if (f.role === "user") {
-        var u = add("user", f.e.text, f.e.at, f.e.id);
+        // A voice note (or one still waiting for its transcription: only those have no text).
+        var u = f.e.voice === true || f.e.text === "" ? addVoiceUser(f.e.text, f.e.at, f.e.id) : add("user", f.e.text, f.e.at, f.e.id);
         u.dataset.id = f.e.id;
         // Stored means delivered, whatever this tab's pending list says.
         if (isPending(f.e.id)) forget(f.e.id);
@@ -126,6 +127,7 @@ export const LIVE_SCRIPT = `
       }
       log.insertBefore(kept[n], before);
     }
+    reattachAudio();
     if (stick) log.scrollTop = log.scrollHeight;
   }
 `;

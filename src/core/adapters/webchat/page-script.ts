@@ -11,8 +11,10 @@
  *   delta {replyTo, text}: more of its answer (the bubble grows); restart {replyTo}: the text so
  *   far is void; typing_end {replyTo}: the turn finished. The final message with that replyTo
  *   then takes the bubble's place.
+ *   heard {id, text} · audio {replyTo?, mime, durationMs, audio}: voice messages (./page-voice.ts).
  */
 import { LIVE_SCRIPT } from "./page-live.ts";
+import { VOICE_SCRIPT } from "./page-voice.ts";
 
 // Plain JS, no backticks or dollar-brace (it sits inside a template literal) and no double backslashes needed.
 export const SCRIPT = `
@@ -149,12 +151,14 @@ export const SCRIPT = `
   }
   function acked(id) {
     forget(id);
+    voiceDone(id);
     var el = byId.get(id);
     if (el) markSent(el);
   }
   // The server refused this message for good (it said why; an ack may have come first): resending would not help.
   function refused(id, why) {
     forget(id);
+    voiceDone(id);
     unanswered.delete(id);
     var el = byId.get(id);
     if (!el) return;
@@ -174,7 +178,7 @@ export const SCRIPT = `
   }
   for (var i = 0; i < pending.length; i++) markPending(add("user", pending[i].text, pending[i].at, pending[i].id));
 
-` + LIVE_SCRIPT + `
+` + LIVE_SCRIPT + VOICE_SCRIPT + `
   var ws = null, delay = MIN_DELAY, retryTimer = 0, due = 0, tickTimer = 0, pingTimer = 0, heard = true, needToken = false;
 
   function setState(cls, text) { state.className = "state " + cls; state.textContent = text; }
@@ -211,10 +215,11 @@ export const SCRIPT = `
       setState("ok", "connected");
       hideBanner();
       for (var i = 0; i < pending.length; i++) sendFrame(pending[i]);
+      resendVoice();
       // Messages this tab shows without their reply (sent while it was away, or answered while it
       // was reconnecting): asking again is safe, the server answers from its store.
       unanswered.forEach(function (text, id) {
-        if (!answered.has(id) && !isPending(id)) sendFrame({ id: id, text: text });
+        if (!answered.has(id) && !isPending(id) && !voiceIds.has(id)) sendFrame({ id: id, text: text });
       });
       pingTimer = setInterval(heartbeat, PING_EVERY);
     };
@@ -229,6 +234,7 @@ export const SCRIPT = `
         if (m.role === "user") {
           // Sent from another tab of this conversation; if this tab holds it too, it is delivered.
           if (typeof m.id === "string" && byId.has(m.id)) acked(m.id);
+          else if (m.voice === true) addVoiceUser(m.text, m.at, typeof m.id === "string" ? m.id : null);
           else add("user", m.text, m.at, typeof m.id === "string" ? m.id : null);
         } else if (typeof m.replyTo === "string") {
           // A reply comes again when a tab resends its message after a reconnect (one tab may
@@ -236,6 +242,8 @@ export const SCRIPT = `
           reply(m);
         } else markFailed(add("agent", m.text, m.at, null), m.error);
       } else if (m.type === "history" && Array.isArray(m.messages)) onHistory(m.messages);
+      else if (m.type === "heard" && typeof m.id === "string" && typeof m.text === "string") onHeard(m);
+      else if (m.type === "audio") onAudio(m);
       else if ((m.type === "typing" || m.type === "delta" || m.type === "restart" || m.type === "typing_end") && typeof m.replyTo === "string") onProgress(m);
       else if (m.type === "error" && typeof m.message === "string") {
         if (m.code === "unauthorized") tokenRequired();

@@ -32,6 +32,12 @@ form{display:flex;gap:.5rem;align-items:flex-end;padding:.75rem .75rem .25rem;bo
 textarea{flex:1;min-width:0;resize:none;max-height:40vh;overflow-y:auto;padding:.55rem .6rem;font:inherit;line-height:1.35;border-radius:.4rem;border:1px solid #8886;background:transparent;color:inherit}
 form button{padding:.55rem 1rem;font:inherit;border-radius:.4rem;cursor:pointer}
 textarea:focus-visible,button:focus-visible{outline:2px solid var(--accent);outline-offset:1px}
+#mic.recording{background:#dc2626;color:#fff;border-color:#dc2626}
+#rec{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;padding:.25rem .75rem;font-size:.8rem}
+#rec[hidden]{display:none}
+#rec button{font:inherit;padding:.1rem .5rem;border-radius:.3rem;cursor:pointer}
+.rec-dot{width:.6rem;height:.6rem;border-radius:50%;background:#dc2626;animation:bosun-typing 1.2s ease-in-out infinite}
+.msg audio{display:block;max-width:100%;margin-top:.35rem}
 .hint{margin:0;padding:0 .75rem .5rem;font-size:.72rem;opacity:.7}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (prefers-color-scheme:dark){:root{--accent:#60a5fa;--warn:#fbbf24}#banner{background:#422006;color:#fef3c7}#banner.token{background:#450a0a;color:#fee2e2}}
