@@ -4,7 +4,6 @@
  * it is on PATH. The format is told by magic bytes; the mime type only names it in messages. Every
  * path is bounded: decoded length (maxSeconds → voice_too_long), ffmpeg's output and run time.
  */
-import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 // The package root pulls in a Web Worker variant that fails inside a compiled binary
@@ -13,6 +12,7 @@ import { delimiter, join } from "node:path";
 // @ts-expect-error no declaration file for the class on its own
 import OggOpusDecoderJs from "../../../node_modules/ogg-opus-decoder/src/OggOpusDecoder.js";
 import { AbortedError } from "../util/abort.ts";
+import { spawnBounded } from "../util/spawn.ts";
 import { resample } from "./resample.ts";
 import type { AudioDecoder, AudioInput, Pcm16k } from "./types.ts";
 import { VoiceError } from "./types.ts";
@@ -171,7 +171,7 @@ function concat(parts: Float32Array[], total: number): Float32Array {
 
 const STDERR_KEEP = 2048;
 
-function decodeWithFfmpeg(
+async function decodeWithFfmpeg(
   ffmpeg: string,
   audio: AudioInput,
   maxSeconds: number,
@@ -180,53 +180,27 @@ function decodeWithFfmpeg(
 ): Promise<Pcm16k> {
   const maxBytes = Math.ceil(maxSeconds * SAMPLE_RATE) * 4;
   const args = ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-f", "f32le", "-ac", "1", "-ar", String(SAMPLE_RATE), "pipe:1"];
-  return new Promise<Pcm16k>((resolve, reject) => {
-    const child = spawn(ffmpeg, args, { stdio: ["pipe", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let stderr = "";
-    let failure: Error | null = null;
-    const fail = (err: Error) => {
-      if (failure) return;
-      failure = err;
-      child.kill("SIGKILL");
-    };
-    const timer = setTimeout(() => fail(new VoiceError("voice_decode", `decoding the ${formatName(audio)} audio took longer than ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-    const onAbort = () => fail(new AbortedError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    child.stdout.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > maxBytes) return fail(tooLong(size / 4 / SAMPLE_RATE, maxSeconds));
-      chunks.push(c);
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      if (stderr.length < STDERR_KEEP) stderr += c.toString("utf8").slice(0, STDERR_KEEP - stderr.length);
-    });
-    // ffmpeg may stop reading early (it found the input unreadable): that is its exit code's story.
-    child.stdin.on("error", () => undefined);
-    child.on("error", (err) => fail(new VoiceError("voice_decode", `ffmpeg could not be started: ${err.message}`)));
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      if (failure) return reject(failure);
-      if (code !== 0) {
-        const why = stderr.trim().split("\n").pop()?.trim() || `ffmpeg exited with ${code}`;
-        return reject(new VoiceError("voice_decode", `the ${formatName(audio)} audio cannot be decoded: ${why}`));
-      }
-      const buf = Buffer.concat(chunks);
-      const n = Math.floor(buf.length / 4);
-      if (n === 0) return reject(new VoiceError("voice_decode", `the ${formatName(audio)} file holds no audio`));
-      // Copy out: a Buffer's offset in its pool need not be 4-byte aligned.
-      const samples = new Float32Array(n);
-      const view = new DataView(buf.buffer, buf.byteOffset, n * 4);
-      for (let i = 0; i < n; i++) {
-        const v = view.getFloat32(i * 4, true);
-        samples[i] = Number.isFinite(v) ? v : 0;
-      }
-      resolve({ samples });
-    });
-    child.stdin.end(audio.bytes);
+  const r = await spawnBounded(ffmpeg, args, { timeoutMs, signal, stdin: audio.bytes, maxStdout: maxBytes, keepText: STDERR_KEEP }).catch((err: Error) => {
+    throw new VoiceError("voice_decode", `ffmpeg could not be started: ${err.message}`);
   });
+  if (r.stopped === "abort") throw new AbortedError();
+  if (r.stopped === "timeout") throw new VoiceError("voice_decode", `decoding the ${formatName(audio)} audio took longer than ${Math.round(timeoutMs / 1000)} s`);
+  if (r.stopped === "overflow") throw tooLong(r.stdoutBytes / 4 / SAMPLE_RATE, maxSeconds);
+  if (r.code !== 0) {
+    const why = r.text.trim().split("\n").pop()?.trim() || `ffmpeg exited with ${r.code}`;
+    throw new VoiceError("voice_decode", `the ${formatName(audio)} audio cannot be decoded: ${why}`);
+  }
+  const buf = r.stdout;
+  const n = Math.floor(buf.length / 4);
+  if (n === 0) throw new VoiceError("voice_decode", `the ${formatName(audio)} file holds no audio`);
+  // Copy out: a Buffer's offset in its pool need not be 4-byte aligned.
+  const samples = new Float32Array(n);
+  const view = new DataView(buf.buffer, buf.byteOffset, n * 4);
+  for (let i = 0; i < n; i++) {
+    const v = view.getFloat32(i * 4, true);
+    samples[i] = Number.isFinite(v) ? v : 0;
+  }
+  return { samples };
 }
 
 /** A name for the format, for messages: from the bytes when known, else from the mime or file name. */

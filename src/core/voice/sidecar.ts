@@ -4,7 +4,6 @@
  * timeout and a cap on how many run at once (each one uses the CPU fully). whisper-cli reads a
  * 16 kHz WAV and writes JSON (`-oj -of`), both in a private temp dir removed afterwards.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import { join } from "node:path";
 import { AbortedError } from "../util/abort.ts";
 import { ensurePrivateDir } from "../util/fsx.ts";
 import { Semaphore } from "../util/semaphore.ts";
+import { spawnBounded } from "../util/spawn.ts";
 import { escapeControls } from "../util/text.ts";
 import { embeddedSidecar, sidecarDisabledReason, type EmbeddedSidecar } from "./embedded-sidecar.ts";
 import { VoiceError, type Pcm16k, type TranscriptSegment } from "./types.ts";
@@ -98,17 +98,12 @@ export class WhisperSidecar {
   /** Extract and run `whisper-cli --version` (bosun doctor): its first line, or a VoiceError. */
   async probe(timeoutMs = 10_000): Promise<string> {
     const bin = this.ensureExtracted();
-    return new Promise<string>((resolve, reject) => {
-      const child = spawn(bin, ["--version"], { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, killSignal: "SIGKILL" });
-      let text = "";
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => (text = (text + d).slice(-STDERR_KEEP)));
-      child.stderr!.setEncoding("utf8").on("data", (d: string) => (text = (text + d).slice(-STDERR_KEEP)));
-      child.on("error", (err) => reject(new VoiceError("voice_unavailable", `the whisper sidecar cannot run here: ${err.message}`)));
-      child.on("close", (code, signal) => {
-        if (code === 0) return resolve(escapeControls(text.trim().split("\n")[0] ?? ""));
-        reject(new VoiceError("voice_unavailable", `the whisper sidecar cannot run here (${signal ?? `exit ${code}`})${tailOf(text) ? `: ${tailOf(text)}` : ""}`));
-      });
+    const r = await spawnBounded(bin, ["--version"], { timeoutMs, stdoutAsText: true, keepText: STDERR_KEEP }).catch((err: Error) => {
+      throw new VoiceError("voice_unavailable", `the whisper sidecar cannot run here: ${err.message}`);
     });
+    if (r.code === 0) return escapeControls(r.text.trim().split("\n")[0] ?? "");
+    const how = r.stopped === "timeout" ? `no answer in ${timeoutMs} ms` : (r.signal ?? `exit ${r.code}`);
+    throw new VoiceError("voice_unavailable", `the whisper sidecar cannot run here (${how})${tailOf(r.text) ? `: ${tailOf(r.text)}` : ""}`);
   }
 
   /** Throws voice_unavailable when this build has no sidecar (cheap: no file is read). */
@@ -156,41 +151,16 @@ export class WhisperSidecar {
     }
   }
 
-  #spawn(bin: string, args: string[], run: SidecarRun): Promise<void> {
-    if (run.signal.aborted) return Promise.reject(new AbortedError());
-    return new Promise<void>((resolve, reject) => {
-      const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      let why: "timeout" | "abort" | null = null;
-      child.stderr!.setEncoding("utf8");
-      child.stderr!.on("data", (d: string) => {
-        stderr = (stderr + d).slice(-STDERR_KEEP);
-      });
-      const stop = (reason: "timeout" | "abort") => {
-        why ??= reason;
-        child.kill("SIGKILL");
-      };
-      const timer = setTimeout(() => stop("timeout"), run.timeoutMs);
-      const onAbort = () => stop("abort");
-      run.signal.addEventListener("abort", onAbort, { once: true });
-      const settle = () => {
-        clearTimeout(timer);
-        run.signal.removeEventListener("abort", onAbort);
-      };
-      child.on("error", (err) => {
-        settle();
-        reject(new VoiceError("voice_unavailable", `voice is not available: the whisper sidecar cannot run: ${err.message}`));
-      });
-      child.on("close", (code, signal) => {
-        settle();
-        if (why === "abort") return reject(new AbortedError());
-        if (why === "timeout") return reject(new VoiceError("voice_failed", `transcription took longer than ${run.timeoutMs} ms ([voice] timeout_ms)`));
-        if (code === 0) return resolve();
-        const tail = tailOf(stderr);
-        const how = signal ? `was killed (${signal})` : `failed (exit ${code})`;
-        reject(new VoiceError("voice_failed", `the whisper sidecar ${how}${tail ? `: ${tail}` : ""}`));
-      });
+  async #spawn(bin: string, args: string[], run: SidecarRun): Promise<void> {
+    const r = await spawnBounded(bin, args, { timeoutMs: run.timeoutMs, signal: run.signal, keepText: STDERR_KEEP }).catch((err: Error) => {
+      throw new VoiceError("voice_unavailable", `voice is not available: the whisper sidecar cannot run: ${err.message}`);
     });
+    if (r.stopped === "abort") throw new AbortedError();
+    if (r.stopped === "timeout") throw new VoiceError("voice_failed", `transcription took longer than ${run.timeoutMs} ms ([voice] timeout_ms)`);
+    if (r.code === 0) return;
+    const tail = tailOf(r.text);
+    const how = r.signal ? `was killed (${r.signal})` : `failed (exit ${r.code})`;
+    throw new VoiceError("voice_failed", `the whisper sidecar ${how}${tail ? `: ${tail}` : ""}`);
   }
 }
 
