@@ -32,6 +32,22 @@ export interface SentMessage {
   at: number;
 }
 
+/** A voice note the bot sent (sendVoice, multipart/form-data), with the upload as it arrived. */
+export interface SentVoice {
+  chatId: number;
+  /** The uploaded file's bytes (checked to be an Ogg stream holding OpusHead before it is accepted). */
+  bytes: Uint8Array;
+  fileName: string;
+  fileType: string;
+  /** Every other form field, as sent (JSON-typed ones as their text). */
+  fields: Record<string, string>;
+  duration?: number;
+  threadId?: number;
+  replyToMessageId?: number;
+  messageId: number;
+  at: number;
+}
+
 export interface ChatAction {
   chatId: number;
   action: string;
@@ -99,7 +115,8 @@ async function readParams(req: Request, url: URL): Promise<Record<string, unknow
     const body = JSON.parse(text) as unknown;
     if (typeof body === "object" && body !== null && !Array.isArray(body)) Object.assign(params, body);
   } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
-    for (const [k, v] of await req.formData()) params[k] = String(v);
+    // An uploaded file stays a File (sendVoice's voice); every other field is text.
+    for (const [k, v] of await req.formData()) params[k] = v;
   }
   return params;
 }
@@ -125,6 +142,12 @@ export class TelegramTestServer {
   readonly bot: TgUserJson;
   /** Messages the bot sent, in order. */
   readonly sent: SentMessage[] = [];
+  /** Voice notes the bot sent (sendVoice), in order. */
+  readonly voices: SentVoice[] = [];
+  /** Every sendMessage and sendVoice the bot made, in order: "text:<text>" or "voice:<chat id>". */
+  readonly outgoing: string[] = [];
+  /** Answer a sendVoice with this error instead of taking it (null = take it). */
+  refuseVoice: ((chatId: number) => { code: number; description: string } | null) | null = null;
   /** Chat actions the bot sent ("typing"...), in order. */
   readonly actions: ChatAction[] = [];
   /** Every API request, in order of arrival (status filled in when answered). */
@@ -160,6 +183,7 @@ export class TelegramTestServer {
   #limitedUntil = 0;
   #limitedMethods: Set<string> | null = null;
   #sentWaiters: Array<() => void> = [];
+  #voiceWaiters: Array<() => void> = [];
   #pausedPort: number | null = null;
   /** Every update ever queued, for `redeliverAll`. */
   #history: Update[] = [];
@@ -235,6 +259,20 @@ export class TelegramTestServer {
     const message: Record<string, unknown> = { message_id: messageId, from, chat: c.chat, date: Math.floor(Date.now() / 1000), [kind]: file };
     if (opts.caption !== undefined) message.caption = opts.caption;
     return { updateId: this.#enqueue("message", message), messageId, fileId };
+  }
+
+  /** Resolve with the first voice note sent matching `pred` (already sent, or the next ones). */
+  async waitForVoice(pred: (v: SentVoice) => boolean = () => true, timeoutMs = 10_000): Promise<SentVoice> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.voices.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no matching sendVoice within ${timeoutMs} ms; ${this.voices.length} sent`);
+      await new Promise<void>((r) => {
+        this.#voiceWaiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
   }
 
   /** Resolve with the first sent message matching `pred` (already sent, or the next ones). */
@@ -352,6 +390,8 @@ export class TelegramTestServer {
         return this.#getChat(req, params);
       case "getfile":
         return this.#getFile(params);
+      case "sendvoice":
+        return this.#sendVoice(params);
       default:
         return fail(404, "Not Found");
     }
@@ -439,6 +479,41 @@ export class TelegramTestServer {
     return new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]), { status: 200, headers: { "content-type": "application/octet-stream" } });
   }
 
+  /**
+   * sendVoice: the `voice` field must be an uploaded file (multipart/form-data) holding an Ogg stream
+   * whose first packet is OpusHead, as Telegram's clients need to play it as a voice note.
+   */
+  async #sendVoice(params: Record<string, unknown>): Promise<Response> {
+    const chatId = int(params.chat_id);
+    if (params.chat_id === undefined || params.chat_id === "") return fail(400, "Bad Request: chat_id is empty");
+    const c = chatId === undefined ? undefined : this.#chats.get(chatId);
+    if (!c || chatId === undefined) return fail(400, "Bad Request: chat not found");
+    const file = params.voice;
+    if (!(file instanceof Blob)) return fail(400, "Bad Request: there is no voice in the request");
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (!isOggOpus(bytes)) return fail(400, "Bad Request: wrong file type of the voice");
+    const refused = this.refuseVoice?.(chatId);
+    if (refused) return fail(refused.code, refused.description);
+    const threadId = params.message_thread_id === undefined ? undefined : int(params.message_thread_id);
+    if (params.message_thread_id !== undefined && (threadId === undefined || !c.threads.has(threadId))) return fail(400, "Bad Request: message thread not found");
+    const duration = params.duration === undefined ? undefined : int(params.duration);
+    if (params.duration !== undefined && (duration === undefined || duration < 0)) return fail(400, "Bad Request: wrong duration specified");
+    const rp = jsonField(params.reply_parameters) as { message_id?: unknown; allow_sending_without_reply?: unknown } | undefined;
+    const replyTo = rp ? int(rp.message_id) : undefined;
+    if (replyTo !== undefined && !c.messages.has(replyTo) && rp?.allow_sending_without_reply !== true) return fail(400, "Bad Request: message to be replied not found");
+    const messageId = c.nextMessageId++;
+    c.messages.add(messageId);
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) if (k !== "voice" && typeof v === "string") fields[k] = v;
+    this.voices.push({ chatId, bytes, fileName: file instanceof File ? file.name : "", fileType: file.type, fields, duration, threadId, replyToMessageId: replyTo, messageId, at: Date.now() });
+    this.outgoing.push(`voice:${chatId}`);
+    for (const w of this.#voiceWaiters.splice(0)) w();
+    const voice = { file_id: `AwACAgIAAxkDAAI${messageId}`, file_unique_id: `AgAD${messageId}`, duration: duration ?? 0, mime_type: "audio/ogg", file_size: bytes.byteLength };
+    const message: Record<string, unknown> = { message_id: messageId, from: this.bot, chat: c.chat, date: Math.floor(Date.now() / 1000), voice };
+    if (threadId !== undefined) Object.assign(message, { message_thread_id: threadId, is_topic_message: true });
+    return ok(message);
+  }
+
   /** Rename a group (what its admins do in the app); getChat answers the new title. */
   setChatTitle(chatId: number, title: string): void {
     const c = this.#chats.get(chatId);
@@ -479,7 +554,17 @@ export class TelegramTestServer {
     if (threadId !== undefined) Object.assign(message, { message_thread_id: threadId, is_topic_message: true });
     if (replyTo !== undefined && c.messages.has(replyTo)) message.reply_to_message = { message_id: replyTo, chat: c.chat, date: message.date };
     this.sent.push({ chatId, text, threadId, replyToMessageId: replyTo, messageId, at: Date.now() });
+    this.outgoing.push(`text:${text}`);
     for (const w of [...this.#sentWaiters]) w();
     return ok(message);
   }
+}
+
+/** An Ogg stream ("OggS" capture pattern) whose first packet is an Opus identification header (OpusHead). */
+function isOggOpus(b: Uint8Array): boolean {
+  if (b.byteLength < 27 + 8 || String.fromCharCode(...b.subarray(0, 4)) !== "OggS") return false;
+  // The first page's segment table follows its 27-byte header; the packet starts after it.
+  const segments = b[26]!;
+  const start = 27 + segments;
+  return b.byteLength >= start + 8 && String.fromCharCode(...b.subarray(start, start + 8)) === "OpusHead";
 }

@@ -86,18 +86,28 @@ export class TelegramApi {
   }
 
   /** Call one method; resolves with `result`, rejects with TelegramApiError / TelegramNetworkError / the abort reason. */
-  async call<T = unknown>(method: string, params: Record<string, unknown>, opts: CallOptions): Promise<T> {
+  call<T = unknown>(method: string, params: Record<string, unknown>, opts: CallOptions): Promise<T> {
+    return this.#post<T>(method, { headers: { "content-type": "application/json" }, body: JSON.stringify(params) }, opts);
+  }
+
+  /**
+   * Call one method that uploads a file (multipart/form-data, as sendVoice takes one): `params` as
+   * form fields (objects as JSON), `file` under its field name. Answers and errors as `call`'s.
+   */
+  upload<T = unknown>(method: string, params: Record<string, unknown>, file: { field: string; name: string; type: string; bytes: Uint8Array }, opts: CallOptions): Promise<T> {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) form.append(k, typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+    form.append(file.field, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.type }), file.name);
+    return this.#post<T>(method, { body: form }, opts);
+  }
+
+  async #post<T>(method: string, init: { headers?: Record<string, string>; body: string | FormData }, opts: CallOptions): Promise<T> {
     const deadline = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
     let res: Response;
     let text: string;
     try {
-      res = await fetch(`${this.#base}/bot${this.#token}/${method}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(params),
-        signal,
-      });
+      res = await fetch(`${this.#base}/bot${this.#token}/${method}`, { method: "POST", ...init, signal });
       text = await res.text();
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;

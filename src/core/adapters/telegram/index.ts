@@ -1,6 +1,7 @@
 import { errorMessage } from "../../errors.ts";
 import { UndeliverableError } from "../../messages.ts";
 import { AsyncQueue } from "../../util/queue.ts";
+import type { VoiceNote } from "../../voice/types.ts";
 import type { Adapter, AdapterContext, AdapterEvent, AdapterFactory, OutboundMessage, TurnProgress } from "../types.ts";
 import { TelegramApi, TelegramApiError, TelegramAuthError } from "./api.ts";
 import { fetchTelegramAudio } from "./audio.ts";
@@ -24,6 +25,8 @@ const PROBE_FRESH_GRACE_S = 15;
 /** sendMessage tries per chunk when Telegram answers 429; waits longer than the cap are not waited out. */
 const SEND_ATTEMPTS = 3;
 const SEND_RETRY_CAP_S = 30;
+/** Deadline of a voice note's upload (sendVoice). */
+const UPLOAD_TIMEOUT_MS = 60_000;
 
 /**
  * The Telegram adapter (Bot API, long polling). `start` validates the token with getMe; a 401
@@ -53,19 +56,38 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
     send: (params, timeoutMs) => api.call("sendChatAction", params, { timeoutMs, signal: stop.signal }),
   });
 
-  async function sendChunk(params: Record<string, unknown>): Promise<void> {
+  /**
+   * One send of a reply (a text chunk, a voice note), as every send is done: a 429 is waited out
+   * (retry_after, up to the cap, a few times); a refusal that a retry cannot change (400: no such
+   * chat, a malformed message; 403: blocked, kicked) is an UndeliverableError; the rest as thrown.
+   */
+  async function sendOnce(method: string, call: () => Promise<unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await api.call("sendMessage", params, { timeoutMs: REQUEST_TIMEOUT_MS });
+        await call();
         return;
       } catch (err) {
         const wait = err instanceof TelegramApiError && err.status === 429 ? Math.max(1, err.retryAfterS ?? 1) : undefined;
-        if (wait === undefined || attempt >= SEND_ATTEMPTS || wait > SEND_RETRY_CAP_S || stop.signal.aborted) throw err;
-        ctx.log.warn(`Telegram rate limit on sendMessage; retrying in ${wait} s`);
+        if (wait === undefined || attempt >= SEND_ATTEMPTS || wait > SEND_RETRY_CAP_S || stop.signal.aborted) {
+          if (err instanceof TelegramApiError && (err.status === 400 || err.status === 403)) throw new UndeliverableError(err.message);
+          throw err;
+        }
+        ctx.log.warn(`Telegram rate limit on ${method}; retrying in ${wait} s`);
         await ctx.clock.sleep(wait * 1000, stop.signal);
         if (stop.signal.aborted) throw new Error("the telegram adapter stopped before the message could be sent");
       }
     }
+  }
+
+  /** Where a reply goes: its chat, its topic, and the message it answers (quoted when it is in that chat). */
+  function target(message: OutboundMessage): Record<string, unknown> {
+    const params: Record<string, unknown> = { chat_id: chatIdOf(message.conversation) };
+    const threadId = threadIdOf(message.thread);
+    if (threadId !== undefined) params.message_thread_id = threadId;
+    const replyTo = message.replyTo ? parseMessageId(message.replyTo) : undefined;
+    // A deleted original must not make the reply fail.
+    if (replyTo && String(replyTo.chatId) === message.conversation) params.reply_parameters = { message_id: replyTo.messageId, allow_sending_without_reply: true };
+    return params;
   }
 
   const adapter: Adapter = {
@@ -124,25 +146,21 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
     async send(message: OutboundMessage) {
       const chunks = splitText(message.text);
       if (chunks.length === 0) throw new Error("cannot send an empty message to Telegram");
-      const chatId = chatIdOf(message.conversation);
-      const threadId = threadIdOf(message.thread);
-      const replyTo = message.replyTo ? parseMessageId(message.replyTo) : undefined;
+      const { reply_parameters, ...where } = target(message);
       for (const [i, text] of chunks.entries()) {
-        const params: Record<string, unknown> = { chat_id: chatId, text };
-        if (threadId !== undefined) params.message_thread_id = threadId;
-        // Only the first chunk quotes the question; a deleted original must not make the reply fail.
-        if (i === 0 && replyTo && String(replyTo.chatId) === message.conversation) {
-          params.reply_parameters = { message_id: replyTo.messageId, allow_sending_without_reply: true };
-        }
-        try {
-          await sendChunk(params);
-        } catch (err) {
-          // 400 (no such chat, a malformed message) and 403 (blocked, kicked) will not change on a retry.
-          if (err instanceof TelegramApiError && (err.status === 400 || err.status === 403)) throw new UndeliverableError(err.message);
-          throw err;
-        }
+        // Only the first chunk quotes the question.
+        const params = { ...where, text, ...(i === 0 && reply_parameters ? { reply_parameters } : {}) };
+        await sendOnce("sendMessage", () => api.call("sendMessage", params, { timeoutMs: REQUEST_TIMEOUT_MS }));
         touch();
       }
+    },
+
+    // A spoken reply: the OGG/Opus voice note uploaded with sendVoice, quoting the message it answers like the text did.
+    async sendVoice(message: OutboundMessage, note: VoiceNote) {
+      const params = { ...target(message), duration: Math.max(1, Math.ceil(note.durationMs / 1000)) };
+      const file = { field: "voice", name: "reply.ogg", type: "audio/ogg", bytes: note.bytes };
+      await sendOnce("sendVoice", () => api.upload("sendVoice", params, file, { timeoutMs: UPLOAD_TIMEOUT_MS }));
+      touch();
     },
 
     // Telegram has no streaming of a message's text: a running turn shows as "typing…" only.
