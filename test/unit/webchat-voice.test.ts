@@ -4,30 +4,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { MAX_TEXT_FRAME, parseFrame } from "../../src/core/adapters/webchat/frames.ts";
+import { pageWav } from "../helpers/webchat.ts";
 import { decodeVoiceAudio, MAX_VOICE_BASE64, VOICE_PER_MINUTE, VoiceRate, wavInfo } from "../../src/core/adapters/webchat/voice.ts";
 
-/** A WAV as the page writes it: 16-bit PCM mono at `rate`, `seconds` long (a quiet ramp). */
-export function pageWav(seconds: number, rate = 16_000, opts: { channels?: number; bits?: number; format?: number } = {}): Uint8Array {
-  const n = Math.round(seconds * rate);
-  const b = new Uint8Array(44 + n * 2);
-  const v = new DataView(b.buffer);
-  const str = (off: number, s: string) => [...s].forEach((c, i) => v.setUint8(off + i, c.charCodeAt(0)));
-  str(0, "RIFF");
-  v.setUint32(4, 36 + n * 2, true);
-  str(8, "WAVE");
-  str(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, opts.format ?? 1, true);
-  v.setUint16(22, opts.channels ?? 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, opts.bits ?? 16, true);
-  str(36, "data");
-  v.setUint32(40, n * 2, true);
-  for (let i = 0; i < n; i++) v.setInt16(44 + i * 2, (i % 200) * 10, true);
-  return b;
-}
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 
 describe("webchat voice frames", () => {
