@@ -1,6 +1,6 @@
 /**
- * Speech to text: size check, model pick, then in one sidecar slot: decode to 16 kHz mono, length
- * check and the sidecar run.
+ * Speech to text: size check, model pick, then in one sidecar slot: decode to 16 kHz mono (the
+ * decoder refuses what is longer than max_seconds) and the sidecar run.
  * Config is read per call, so a reload applies to the next voice message.
  */
 import type { VoiceConfig } from "../config/voice-schema.ts";
@@ -30,10 +30,10 @@ export class WhisperTranscriber implements Transcriber {
     const model = await this.opts.model();
     let audioMs = 0;
     // Decoded inside the sidecar's slot: max_concurrent bounds decoding too (ten voice notes at once decode one at a time).
+    // max_seconds is the decoder's to check (it stops decoding there, before the samples pile up).
     const decode = async () => {
       const pcm = await this.opts.decode(audio, signal);
       audioMs = Math.round(pcm.samples.length / 16);
-      if (audioMs > cfg.max_seconds * 1000) throw new VoiceError("voice_too_long", `the audio is ${Math.round(audioMs / 1000)} s long, more than the ${cfg.max_seconds} s allowed ([voice] max_seconds)`);
       return pcm;
     };
     const r = await this.opts.sidecar.run(decode, { modelPath: model.path, language: whisperLanguage(model.target, cfg.language), timeoutMs: cfg.timeout_ms, signal });
