@@ -18,6 +18,8 @@ export interface Paths {
   log: string;
   /** Where the embedded whisper-cli is extracted to run (voice/sidecar.ts). */
   bin: string;
+  /** Where the embedded onnxruntime is extracted to load (voice/tts/onnxruntime.ts). */
+  lib: string;
 }
 
 /** Resolve the home directory: $BOSUN_HOME, else $XDG_DATA_HOME/bosun, else ~/.local/share/bosun. */
@@ -48,5 +50,6 @@ export function pathsFor(home: string): Paths {
     logsDir,
     log: join(logsDir, "bosun.log"),
     bin: join(home, "bin"),
+    lib: join(home, "lib"),
   };
 }

@@ -85,8 +85,9 @@ export function readToneIds(samples: Float32Array, sampleRate: number, maxId = S
     let k = 0;
     for (; ; k++) {
       const a = Math.round(start + k * win);
-      const b = Math.round(start + (k + 1) * win);
-      if (b > n) break;
+      const b = Math.min(n, Math.round(start + (k + 1) * win));
+      // The onset may be found a sample or two late: a window cut short by that is still read.
+      if (b - a < (3 * win) / 4) break;
       const lo = Math.round(a + (b - a) / 4);
       const hi = Math.round(b - (b - a) / 4);
       if (rms(samples, lo, hi) < 0.05) break;
@@ -194,4 +195,17 @@ export function toneModel(): Bytes {
     valueInfo(12, "output", FLOAT, [1, 1, "samples"]),
   ]);
   return cat([vi(1, 8), str(2, "bosun-test"), bytes(7, graph), msg(8, str(1, ""), vi(2, 13))]);
+}
+
+/**
+ * Put the tone voice into `<home>/models/piper/` as a custom target and return the
+ * `[[installs.custom]]` TOML that makes it an installed voice (the URL is never fetched: the file
+ * is there and verifies). A custom entry carries one file, the model; its `.onnx.json` sits next
+ * to it, where the synthesizer looks for a custom voice's config.
+ */
+export function installToneVoice(home: string, id = "tone"): { target: string; toml: string; onnx: string; json: string; size: number; sha256: string } {
+  const v = writeToneVoice(join(home, "models", "piper"), id);
+  const target = `piper:${id}`;
+  const toml = `[[installs.custom]]\ntarget = "${target}"\nurl = "http://127.0.0.1:9/${id}.onnx"\nsize = ${v.size}\nsha256 = "${v.sha256}"\n`;
+  return { target, toml, ...v };
 }
