@@ -43,7 +43,7 @@ import { startIntegrations, type IntegrationHub } from "./integrations/start.ts"
 import { emptyStatus, withUptime, type InstallStatus, type Status } from "./status.ts";
 import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
-import type { Transcriber } from "./voice/types.ts";
+import type { SpeakReply, Transcriber } from "./voice/types.ts";
 import { gatewayTranscriber } from "./voice/gateway-transcriber.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
@@ -64,6 +64,8 @@ export interface GatewayOptions {
   restore?: boolean;
   /** Speech to text for voice messages (tests give their own); absent: the bundled whisper sidecar. */
   transcriber?: Transcriber;
+  /** Text to speech for spoken replies ([voice] speak_replies; tests give their own); absent: the installed Piper voices. */
+  speakReply?: SpeakReply;
 }
 
 /**
@@ -198,6 +200,9 @@ export class Gateway {
         bus: this.bus,
         ...runtimeSettings(config),
         transcriber: opts.transcriber ?? gatewayTranscriber({ binDir: paths.bin, env: opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installer.promise }),
+        // SEAM (issue 14, spoken replies): once src/core/voice/tts/gateway-speech.ts is in git, absent
+        // opts.speakReply this becomes gatewaySpeech({ binDir, env, config, installs }).speakReply.
+        ...(opts.speakReply ? { speakReply: opts.speakReply } : {}),
       });
       this.#adapters.attach(this.#runtime);
       const adapters = this.#adapters;
