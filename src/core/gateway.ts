@@ -45,6 +45,7 @@ import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import type { SpeakReply, Transcriber } from "./voice/types.ts";
 import { gatewayTranscriber } from "./voice/gateway-transcriber.ts";
+import { gatewayVoice, type GatewayVoice } from "./voice/gateway-voice.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
 /** Asked of a gateway that is still starting, or already stopping (503 over the control API). */
@@ -97,6 +98,8 @@ export class Gateway {
   /** Resolves with the installer once it exists: a voice message replayed at start waits for it. */
   #installer = Promise.withResolvers<Installer>();
   #integrations: IntegrationHub | null = null;
+  #transcriber: Transcriber | undefined;
+  #voice: GatewayVoice | undefined;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
   #reloading: Promise<void> = Promise.resolve();
@@ -118,6 +121,16 @@ export class Gateway {
     });
     this.redactor.set(secretValues(opts.loaded, opts.env));
     this.log = createLogger({ bus: this.bus, redactor: this.redactor, file: this.paths.log, level: opts.logLevel ?? 3 });
+  }
+
+  /** Speech to text for voice messages and the control API alike: both wait for the same `[voice] max_concurrent` slots. */
+  get #stt(): Transcriber {
+    return (this.#transcriber ??= this.opts.transcriber ?? gatewayTranscriber({ binDir: this.paths.bin, env: this.opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installer.promise }));
+  }
+
+  /** The gateway's voice for the control API (`/v1/voice/*`): the voice messages' Transcriber, and text to speech. */
+  get voice(): GatewayVoice {
+    return (this.#voice ??= gatewayVoice({ config: () => this.#loaded.config.voice, transcriber: this.#stt }));
   }
 
   /** Current status with a live uptime (and the integrations' cache ages as of now). */
@@ -199,7 +212,7 @@ export class Gateway {
         log: this.log.withTag("sessions"),
         bus: this.bus,
         ...runtimeSettings(config),
-        transcriber: opts.transcriber ?? gatewayTranscriber({ binDir: paths.bin, env: opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installer.promise }),
+        transcriber: this.#stt,
         // SEAM (issue 14, spoken replies): once src/core/voice/tts/gateway-speech.ts is in git, absent
         // opts.speakReply this becomes gatewaySpeech({ binDir, env, config, installs }).speakReply.
         ...(opts.speakReply ? { speakReply: opts.speakReply } : {}),

@@ -116,3 +116,44 @@ test("bosun transcribe refuses what is not a regular file, or too big, before re
   expect(r.stderr).toContain("/dev/zero is not a regular file");
 });
 
+
+describe("bosun transcribe with a gateway running", () => {
+  test("goes through the gateway (its config's model, its log), with the same output and the same --json as in-process", async () => {
+    const box = withHelloModel();
+    const { ogg } = speech(box.dir);
+    // In-process first: no gateway.
+    const alone = box.run(["transcribe", ogg, "--json"], { timeoutMs: 60_000 });
+    expect(alone.code).toBe(0);
+    const aloneText = box.run(["transcribe", ogg], { timeoutMs: 60_000 });
+    expect(aloneText.stdout).toBe("hello\n");
+
+    const up = await box.runAsync(["up", "--detach"], { timeoutMs: 30_000 });
+    expect(up.code).toBe(0);
+    try {
+      const via = box.run(["transcribe", ogg, "--json"], { timeoutMs: 60_000 });
+      expect(via.stderr).toBe("");
+      expect(via.code).toBe(0);
+      expect(JSON.parse(via.stdout)).toEqual(JSON.parse(alone.stdout));
+      expect(box.run(["transcribe", ogg], { timeoutMs: 60_000 }).stdout).toBe("hello\n");
+      // A config that knows no whisper:hello: in this process there is no model; the gateway's config has one.
+      const other = join(box.dir, "other.toml");
+      writeFileSync(other, "[agent]\nprovider = \"echo\"\n");
+      const viaOther = box.run(["--config", other, "transcribe", ogg], { timeoutMs: 60_000 });
+      expect(viaOther.stdout).toBe("hello\n");
+      expect(viaOther.code).toBe(0);
+      const log = readFileSync(join(box.home, "logs", "bosun.log"), "utf8");
+      expect(log.split("\n").filter((l) => l.includes("voice: transcribed")).length).toBe(3);
+      expect(log).toContain("with whisper:hello (cli)");
+      // The gateway's errors come back as in-process ones: the same words, exit 1.
+      const notInstalled = box.run(["transcribe", ogg, "--model", "whisper:base.en"]);
+      expect(notInstalled.code).toBe(1);
+      expect(notInstalled.stderr).toBe("error: the Whisper model whisper:base.en is not installed (missing)\nhint: install it with `bosun install whisper:base.en`\n");
+    } finally {
+      expect(box.run(["down"], { timeoutMs: 30_000 }).code).toBe(0);
+    }
+    // Gone again: in-process, and with the other config there is no model.
+    const after = box.run(["--config", join(box.dir, "other.toml"), "transcribe", ogg]);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toStartWith("error: no Whisper model is installed");
+  }, 180_000);
+});

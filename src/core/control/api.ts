@@ -9,6 +9,9 @@ import type { RestoreResult } from "../sessions/last-stop.ts";
 import type { SessionDetail, SessionInfo, SessionPage, SessionQuery } from "../sessions/store.ts";
 import type { AdapterStatus, InstallStatus, Status } from "../status.ts";
 import type { ConnectStart, IntegrationsReport, ToolReport } from "../integrations/types.ts";
+import { voiceSchema } from "../config/voice-schema.ts";
+import type { SpeakFormat, SpokenAudio } from "../voice/gateway-voice.ts";
+import type { AudioInput, Transcription } from "../voice/types.ts";
 
 /**
  * The gateway's API: every read and action it offers, with typed requests, results and errors.
@@ -74,7 +77,35 @@ export interface GatewayApi {
   chatHistory(req: ChatHistoryQuery): Promise<TranscriptEntry[]>;
   /** Answer what the last `bosun down` left (the sessions held since this start); the ones that cannot be stay recorded, with why. */
   restore(): Promise<RestoreResult>;
+  /**
+   * Speech to text of one audio file (`bosun transcribe`): the gateway's Transcriber, so it waits
+   * for a `[voice] max_concurrent` slot like a voice message. Aborting `signal` stops it.
+   */
+  transcribe(req: TranscribeRequest, signal?: AbortSignal): Promise<Transcription>;
+  /** Text to speech (`bosun speak`): an OGG/Opus voice note, or WAV. */
+  speak(req: SpeakRequest, signal?: AbortSignal): Promise<SpokenAudio>;
 }
+
+/** One audio file to transcribe, and the model to use instead of `[voice] stt`. */
+export interface TranscribeRequest {
+  audio: AudioInput;
+  model?: string;
+}
+
+/** The most text one speak request may say (a long reply is a few thousand characters). */
+export const SPEAK_MAX_TEXT = 10_000;
+/** A model or voice named by a request: checked as `[voice] stt` / `tts` are. */
+export const WhisperTargetSchema = voiceSchema.shape.stt.unwrap();
+export const SpeakRequestSchema = z.strictObject({
+  text: z.string().trim().min(1, "must not be empty").max(SPEAK_MAX_TEXT, `at most ${SPEAK_MAX_TEXT} characters`),
+  voice: voiceSchema.shape.tts,
+});
+export type SpeakRequestBody = z.infer<typeof SpeakRequestSchema>;
+export interface SpeakRequest extends SpeakRequestBody {
+  /** Default "ogg". */
+  format?: SpeakFormat;
+}
+export type { SpokenAudio, SpeakFormat };
 
 export type { ChatFrame, RestoreResult };
 
@@ -200,6 +231,16 @@ export const API_ERRORS = {
   lock_unreadable: { status: 409, exitCode: ExitCode.failed },
   /** A part's own expected failure that this table does not name (the server says so explicitly). */
   failed: { status: 409, exitCode: ExitCode.failed },
+  /** Voice (VoiceError codes, as the voice parts throw them: their hint is kept). No sidecar or TTS runtime in this build, or it cannot run here. */
+  voice_unavailable: { status: 503, exitCode: ExitCode.failed },
+  /** No Whisper model (or Piper voice) installed, or not the one asked for. */
+  voice_no_model: { status: 409, exitCode: ExitCode.failed },
+  /** The audio cannot be decoded. */
+  voice_decode: { status: 400, exitCode: ExitCode.failed },
+  /** Longer than [voice] max_seconds, or bigger than [voice] max_bytes. */
+  voice_too_long: { status: 413, exitCode: ExitCode.failed },
+  /** The sidecar or the voice failed or timed out. */
+  voice_failed: { status: 500, exitCode: ExitCode.failed },
   /** The gateway is still starting, or already stopping. */
   not_ready: { status: 503, exitCode: ExitCode.failed, hint: "it is starting or stopping; `bosun status` says which" },
   /** The gateway is gone (what a client says when nothing answers on the socket). */

@@ -14,7 +14,8 @@ import { systemClock, type Clock } from "../util/clock.ts";
 import { readJson } from "../util/fsx.ts";
 import { processAlive } from "../util/process.ts";
 import { ORIGIN_HEADER, type ActionOrigin } from "./actions.ts";
-import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type ChatHistoryQuery, type ChatRequestBody, type ConnectStart, type ConversationRequest, type IntegrationToolsQuery, type IntegrationsQuery, type ToolkitRequest, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type SessionAction, type SessionListRequest, type TargetRequest, type UninstallResult } from "./api.ts";
+import { apiError as fromApi, isApiErrorCode, type AdapterAction, type AdapterControlResult, type ChatHistoryQuery, type ChatRequestBody, type ConnectStart, type ConversationRequest, type IntegrationToolsQuery, type IntegrationsQuery, type ToolkitRequest, type GatewayApi, type InstallRequestBody, type InstallResult, type InstallsQuery, type SendRequest, type SessionAction, type SessionListRequest, type TargetRequest, type UninstallResult, type TranscribeRequest, type SpeakRequest, type SpokenAudio } from "./api.ts";
+import type { Transcription } from "../voice/types.ts";
 import { readToken } from "./auth.ts";
 
 /** The running record: `$BOSUN_HOME/run/gateway.json`. */
@@ -70,8 +71,8 @@ export class ControlClient implements GatewayApi {
   }
 
   /** One JSON request; API errors become BosunErrors with the server's code, message and hint. */
-  async #call<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
-    const res = await this.#raw(method, path, body, timeoutMs);
+  async #call<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000, signal?: AbortSignal): Promise<T> {
+    const res = await this.#raw(method, path, body, timeoutMs, signal);
     const text = await readAll(res);
     const parsed = parseBody(text);
     const status = res.statusCode ?? 500;
@@ -111,6 +112,35 @@ export class ControlClient implements GatewayApi {
   restore = () => this.#call<RestoreResult>("POST", "/v1/restore");
   chatHistory = (req: ChatHistoryQuery) =>
     this.#call<TranscriptEntry[]>("GET", `/v1/chat/history?conversation=${encodeURIComponent(req.conversation)}${req.limit === undefined ? "" : `&limit=${req.limit}`}`);
+
+  /**
+   * POST /v1/voice/transcribe: the audio as the body. No timeout: it waits for a transcription slot
+   * and then up to `[voice] timeout_ms`, which the gateway enforces; aborting `signal` stops it there too.
+   */
+  transcribe = (req: TranscribeRequest, signal?: AbortSignal) => {
+    const q = new URLSearchParams();
+    if (req.model !== undefined) q.set("model", req.model);
+    if (req.audio.name !== undefined) q.set("name", req.audio.name);
+    const qs = q.toString();
+    return this.#call<Transcription>("POST", `/v1/voice/transcribe${qs ? `?${qs}` : ""}`, { bytes: req.audio.bytes, type: req.audio.mime ?? "application/octet-stream" }, 0, signal);
+  };
+
+  /** POST /v1/voice/speak: the audio's bytes (OGG/Opus, or WAV with `format: "wav"`). */
+  async speak(req: SpeakRequest, signal?: AbortSignal): Promise<SpokenAudio> {
+    const { format, ...body } = req;
+    const res = await this.#raw("POST", `/v1/voice/speak${format === "wav" ? "?format=wav" : ""}`, body, 0, signal);
+    const bytes = await readBytes(res);
+    const status = res.statusCode ?? 500;
+    if (status >= 400) {
+      const text = new TextDecoder().decode(bytes);
+      const e = errorBody(parseBody(text));
+      if (e) throw rebuilt(e);
+      throw apiError(`POST /v1/voice/speak answered ${status}`, text);
+    }
+    const mime = res.headers["content-type"];
+    if (mime !== "audio/ogg" && mime !== "audio/wav") throw apiError(`POST /v1/voice/speak answered ${String(mime)}, not audio`, new TextDecoder().decode(bytes.subarray(0, 200)));
+    return { bytes, mime, durationMs: Number(res.headers["x-bosun-duration-ms"] ?? 0) || 0, voice: String(res.headers["x-bosun-voice"] ?? "") };
+  }
 
   /**
    * POST /v1/chat: the message's frames as they arrive. A refused request throws its API error;
@@ -204,9 +234,11 @@ export class ControlClient implements GatewayApi {
     });
   }
 
+  /** A request with a JSON body, or raw bytes (`{bytes, type}`: audio). */
   #raw(method: string, path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const binary = isBytes(body) ? body : null;
+      const payload = body === undefined ? undefined : binary ? binary.bytes : JSON.stringify(body);
       const req = httpRequest({
         socketPath: this.socket,
         path,
@@ -214,7 +246,7 @@ export class ControlClient implements GatewayApi {
         headers: {
           authorization: `Bearer ${this.token}`,
           [ORIGIN_HEADER]: this.origin,
-          ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
+          ...(payload !== undefined ? { "content-type": binary ? binary.type : "application/json", "content-length": typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength } : {}),
         },
         ...(signal ? { signal } : {}),
       });
@@ -264,6 +296,19 @@ function apiError(what: string, text: string): BosunError {
   const shown = text.trim().slice(0, 200);
   return new BosunError("api_error", `${what}${shown ? `: ${shown}` : ""}`, {
     hint: "the socket may belong to another program or a different bosun version; `bosun down` then `bosun up` restarts the gateway",
+  });
+}
+
+function isBytes(body: unknown): body is { bytes: Uint8Array; type: string } {
+  return typeof body === "object" && body !== null && (body as { bytes?: unknown }).bytes instanceof Uint8Array && typeof (body as { type?: unknown }).type === "string";
+}
+
+function readBytes(res: IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    res.on("error", reject);
   });
 }
 

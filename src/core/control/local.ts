@@ -5,6 +5,7 @@ import type { SessionDetail, SessionInfo, SessionPage } from "../sessions/store.
 import type { InstallStatus, Status } from "../status.ts";
 import type { IntegrationsService } from "../integrations/types.ts";
 import type { RestoreResult } from "../sessions/last-stop.ts";
+import type { GatewayVoice } from "../voice/gateway-voice.ts";
 import { operatorActions, type ActionOrigin, type ActionTarget } from "./actions.ts";
 import { apiError, type GatewayApi, type SessionAction, type SessionListRequest } from "./api.ts";
 
@@ -27,6 +28,8 @@ export interface LocalGateway extends ActionTarget {
   stopped?: Promise<void>;
   /** The cli channel's chat (`bosun chat`); throws while the gateway is not ready. */
   readonly chat?: Pick<CliChat, "say" | "cancel" | "history">;
+  /** Speech to text and text to speech with the gateway's own parts; throws while the gateway is not ready. */
+  readonly voice?: GatewayVoice;
 }
 
 /**
@@ -89,7 +92,22 @@ export function localApi(g: LocalGateway, origin: ActionOrigin): GatewayApi {
     cancelChat: async (r) => ({ cancelled: chatOf(g).cancel(r.conversation) }),
     chatHistory: (r) => chatOf(g).history(r.conversation, r.limit),
     restore: () => g.restore(),
+    async transcribe(r, signal) {
+      const t = await voiceOf(g).transcribe(r.audio, signal ?? new AbortController().signal, r.model === undefined ? {} : { model: r.model });
+      g.log.info(`voice: transcribed ${Math.round(t.audioMs / 100) / 10} s of audio with ${t.model} (${origin})`);
+      return t;
+    },
+    async speak(r, signal) {
+      const spoken = await voiceOf(g).speak(r.text, signal ?? new AbortController().signal, { format: r.format ?? "ogg", ...(r.voice === undefined ? {} : { voice: r.voice }) });
+      g.log.info(`voice: spoke ${r.text.length} characters with ${spoken.voice} (${origin})`);
+      return spoken;
+    },
   };
+}
+
+function voiceOf(g: LocalGateway): GatewayVoice {
+  if (!g.voice) throw apiError("not_ready", "this gateway has no voice");
+  return g.voice;
 }
 
 function chatOf(g: LocalGateway): NonNullable<LocalGateway["chat"]> {

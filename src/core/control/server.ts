@@ -2,8 +2,10 @@ import { chmodSync } from "node:fs";
 import type { z } from "zod";
 import type { BosunEvent } from "../events.ts";
 import { errorMessage } from "../errors.ts";
+import { VoiceError } from "../voice/types.ts";
 import { serve, type HttpServer } from "../platform/index.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
+import { readCappedBody } from "../util/capped-body.ts";
 import { removeFile } from "../util/fsx.ts";
 import { originOf, ORIGIN_HEADER } from "./actions.ts";
 import {
@@ -15,6 +17,8 @@ import {
   InstallRequestSchema,
   SendRequestSchema,
   SESSION_ACTIONS,
+  SpeakRequestSchema,
+  WhisperTargetSchema,
   TargetRequestSchema,
   type AdapterAction,
   type SessionAction,
@@ -38,6 +42,9 @@ type Answer = { status: number; body: unknown } | Response;
 
 interface Call {
   api: GatewayApi;
+  /** The gateway behind the API (what a route needs beyond it: the voice limits). */
+  h: ControlHandlers;
+  clock: Clock;
   req: Request;
   /** The path's captures (the adapter name, the action). */
   params: string[];
@@ -101,6 +108,32 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/v1/restore", handle: async ({ api }) => ok(await api.restore()) },
   {
     method: "POST",
+    path: "/v1/voice/transcribe",
+    handle: async ({ api, req, h, clock }) => {
+      const q = new URL(req.url, "http://bosun").searchParams;
+      const model = q.get("model");
+      if (model !== null && !WhisperTargetSchema.safeParse(model).success) throw problem("bad_request", `model must be "whisper:ID" (got "${model.slice(0, 40)}")`, "`bosun catalog whisper` lists them");
+      const name = q.get("name")?.slice(0, 200);
+      const audio = await audioBody(req, h, clock);
+      const mime = req.headers.get("content-type")?.slice(0, 100);
+      // The request's signal: a client that goes away (Ctrl-C) stops its transcription.
+      return ok(await api.transcribe({ audio: { bytes: audio, ...(name ? { name } : {}), ...(mime && mime !== "application/octet-stream" ? { mime } : {}) }, ...(model === null ? {} : { model }) }, req.signal));
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/voice/speak",
+    handle: async ({ api, req }) => {
+      const format = new URL(req.url, "http://bosun").searchParams.get("format") ?? "ogg";
+      if (format !== "ogg" && format !== "wav") throw problem("bad_request", `format must be ogg or wav (got "${format.slice(0, 20)}")`);
+      const spoken = await api.speak({ ...(await body(req, SpeakRequestSchema)), format }, req.signal);
+      return new Response(spoken.bytes as Uint8Array<ArrayBuffer>, {
+        headers: { "content-type": spoken.mime, "x-bosun-voice": spoken.voice, "x-bosun-duration-ms": String(spoken.durationMs), "cache-control": "no-store" },
+      });
+    },
+  },
+  {
+    method: "POST",
     path: new RegExp(`^/v1/adapters/([^/]+)/(${ADAPTER_ACTIONS.join("|")})$`),
     handle: async ({ api, params }) => ok(await api.adapter(params[1] as AdapterAction, adapterName(params[0]!))),
   },
@@ -115,6 +148,22 @@ function match(route: Route, path: string): string[] | null {
 
 /** An expected failure of a request, answered with its code's status from the API's table. */
 const problem = apiError;
+
+/** How long the audio of a transcribe request may take to arrive (a local socket: seconds at most). */
+const AUDIO_DEADLINE_MS = 60_000;
+
+/** A transcribe request's audio, read within `[voice] max_bytes` (refused before reading when it says it is bigger). */
+async function audioBody(req: Request, h: ControlHandlers, clock: Clock): Promise<Uint8Array> {
+  if (!h.voice) throw problem("not_ready", "this gateway has no voice");
+  const max = h.voice.maxBytes();
+  const r = await readCappedBody(req, max, AUDIO_DEADLINE_MS, clock);
+  if (!r.ok) {
+    if (r.reason === "too_large") throw new VoiceError("voice_too_long", `the audio is more than the ${max} bytes allowed ([voice] max_bytes)`);
+    throw problem("bad_request", `the audio did not arrive within ${AUDIO_DEADLINE_MS / 1000} s`);
+  }
+  if (r.bytes.length === 0) throw problem("bad_request", "the request needs the audio as its body", "send the file's bytes, e.g. curl --data-binary @voice.ogg");
+  return r.bytes;
+}
 
 /** The request body, parsed and checked against the route's schema; a 400 naming the problem otherwise. */
 async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
@@ -176,6 +225,7 @@ function shapeOf(schema: z.ZodType): string {
   if (schema === ChatRequestSchema) return '{"conversation", "text", "id"?} (strings)';
   if (schema === ConversationRequestSchema) return '{"conversation": "ID"}';
   if (schema === SendRequestSchema) return '{"adapter", "target", "text"} (strings)';
+  if (schema === SpeakRequestSchema) return '{"text": "...", "voice"?: "piper:ID"}';
   if (schema === InstallRequestSchema) return '{"targets": ["engine:id", ...], "force"?: true|false}';
   return '{"target": "engine:id"}';
 }
@@ -220,7 +270,7 @@ export async function startControlServer(socketPath: string, token: string, h: C
         return failure(problem("method_not_allowed", `${path} takes ${allow}, not ${req.method}`, `send it as ${allow} ${path}`), { allow });
       }
       try {
-        const answer = await hit.r.handle({ api, req, params: hit.params!, stream: () => eventStream(h, api, streams, clock), frames: (f) => frameStream(h, f, streams) });
+        const answer = await hit.r.handle({ api, h, clock, req, params: hit.params!, stream: () => eventStream(h, api, streams, clock), frames: (f) => frameStream(h, f, streams) });
         return answer instanceof Response ? answer : json(answer.body, answer.status);
       } catch (err) {
         return failure(err);

@@ -6,8 +6,8 @@ import type { VoiceConfig } from "../config/voice-schema.ts";
 import { createAudioDecoder } from "./decode.ts";
 import { pickWhisperModel, type ModelSource } from "./model.ts";
 import { bundledSidecar } from "./sidecar.ts";
-import { WhisperTranscriber } from "./transcriber.ts";
-import { VoiceError, type Transcriber } from "./types.ts";
+import { WhisperTranscriber, type ModelTranscriber } from "./transcriber.ts";
+import { VoiceError } from "./types.ts";
 
 /** How long a voice message replayed at start waits for the installer. */
 const START_WAIT_MS = 30_000;
@@ -18,18 +18,18 @@ export function gatewayTranscriber(o: {
   config: () => VoiceConfig;
   /** The installer; at start-up it resolves once the gateway has one (stored voice messages are answered before that). */
   installs: () => Promise<ModelSource>;
-}): Transcriber {
+}): ModelTranscriber {
   const sidecar = bundledSidecar(o.binDir, o.config().max_concurrent);
   return new WhisperTranscriber({
     sidecar,
     decode: (audio, signal) => createAudioDecoder({ maxSeconds: o.config().max_seconds, env: o.env })(audio, signal),
-    model: async () => {
+    model: async (wanted) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new VoiceError("voice_failed", "the gateway is still starting", "send it again in a moment")), START_WAIT_MS);
       });
       try {
-        return pickWhisperModel(await Promise.race([o.installs(), late]), o.config().stt);
+        return pickWhisperModel(await Promise.race([o.installs(), late]), wanted ?? o.config().stt);
       } finally {
         clearTimeout(timer);
       }
