@@ -205,6 +205,42 @@ describe("the whisper sidecar", () => {
     expect(peak).toBe(1);
   }, 60_000);
 
+  test("a CPU without AVX2: doctor's probe and a transcription say so in one line, before anything runs", async () => {
+    // A CPU from before 2013: SSE4.2 but no AVX2/FMA/F16C (the flags line of /proc/cpuinfo).
+    const old = "processor\t: 0\nflags\t\t: fpu vme de pse tsc msr sse sse2 ssse3 sse4_1 sse4_2 popcnt aes avx\n";
+    const marker = join(dir, `ran${++n}`);
+    const s = new WhisperSidecar({ embedded: fakeCli(`touch ${marker}`), binDir: join(dir, `home${n}`, "bin"), maxConcurrent: 1, cpuinfo: () => old });
+    const line = "this CPU lacks AVX2, FMA, F16C; voice needs a CPU with AVX2, FMA and F16C (Intel Haswell, AMD Excavator or newer)";
+    const probed = (await rejection(s.probe())) as VoiceError;
+    expect(probed.code).toBe("voice_unavailable");
+    expect(probed.message).toBe(line);
+    let decoded = false;
+    const t = new WhisperTranscriber({
+      sidecar: s,
+      decode: async () => {
+        decoded = true;
+        return seconds(1);
+      },
+      model: async () => ({ target: "whisper:empty", path: model }),
+      config: () => ({ timeout_ms: 60_000, max_seconds: 300, max_bytes: 20_000_000 }),
+    });
+    const e = (await rejection(t.transcribe({ bytes: new Uint8Array(100) }, new AbortController().signal))) as VoiceError;
+    expect(e.message).toBe(line);
+    expect((await rejection(s.run(seconds(1), run()))) as VoiceError).toMatchObject({ message: line });
+    expect(decoded).toBe(false);
+    expect(existsSync(marker)).toBe(false);
+    // This machine's own flags (or a CPU that has them) let it run.
+    const ok = new WhisperSidecar({ embedded: fakeCli(`printf '{"transcription":[]}' > "$out.json"`), binDir: join(dir, `home${++n}`, "bin"), maxConcurrent: 1, cpuinfo: () => "flags\t: sse avx avx2 fma f16c\n" });
+    expect(await ok.run(seconds(1), run())).toEqual({ text: "", language: null, segments: [] });
+  });
+
+  test("a whisper-cli that dies of SIGILL (an instruction this CPU lacks) says the CPU line, not a crash", async () => {
+    const s = new WhisperSidecar({ embedded: fakeCli("kill -ILL $$"), binDir: join(dir, `home${++n}`, "bin"), maxConcurrent: 1, cpuinfo: () => null });
+    const line = "this CPU lacks AVX2; voice needs a CPU with AVX2, FMA and F16C (Intel Haswell, AMD Excavator or newer)";
+    expect((await rejection(s.run(seconds(1), run()))) as VoiceError).toMatchObject({ code: "voice_unavailable", message: line });
+    expect((await rejection(s.probe())) as VoiceError).toMatchObject({ code: "voice_unavailable", message: line });
+  });
+
   test("a model whisper.cpp cannot load is voice_failed with the sidecar's own words", async () => {
     const bad = join(dir, "ggml-bad.bin");
     writeFileSync(bad, "not a model");

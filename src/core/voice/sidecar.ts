@@ -30,6 +30,8 @@ export interface SidecarOptions {
   tmpDir?: string;
   /** whisper-cli threads; the cores, at most 4, by default. */
   threads?: number;
+  /** The text of /proc/cpuinfo, or null where there is none (tests pass another CPU's). */
+  cpuinfo?: () => string | null;
 }
 
 export interface SidecarRun {
@@ -50,6 +52,27 @@ export interface SidecarResult {
 const STDERR_KEEP = 4096;
 const STDERR_SHOW = 400;
 
+/**
+ * The CPU features the bundled whisper-cli is compiled to use (scripts/whisper-sidecar.ts's
+ * portable baseline): without them it dies with SIGILL at its first vector instruction, while
+ * `--version` still runs.
+ */
+const NEEDED_FLAGS = ["avx2", "fma", "f16c"] as const;
+
+function readCpuinfo(): string | null {
+  if (process.arch !== "x64") return null;
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** The one line a user reads when this CPU cannot run the sidecar. */
+function cpuLacks(missing: readonly string[]): VoiceError {
+  const names = missing.map((f) => f.toUpperCase()).join(", ");
+  return new VoiceError("voice_unavailable", `this CPU lacks ${names}; voice needs a CPU with AVX2, FMA and F16C (Intel Haswell, AMD Excavator or newer)`);
+}
 export class WhisperSidecar {
   #slots: Semaphore;
   constructor(private readonly opts: SidecarOptions) {
@@ -97,18 +120,31 @@ export class WhisperSidecar {
 
   /** Extract and run `whisper-cli --version` (bosun doctor): its first line, or a VoiceError. */
   async probe(timeoutMs = 10_000): Promise<string> {
+    this.#checkCpu();
     const bin = this.ensureExtracted();
     const r = await spawnBounded(bin, ["--version"], { timeoutMs, stdoutAsText: true, keepText: STDERR_KEEP }).catch((err: Error) => {
       throw new VoiceError("voice_unavailable", `the whisper sidecar cannot run here: ${err.message}`);
     });
     if (r.code === 0) return escapeControls(r.text.trim().split("\n")[0] ?? "");
+    if (r.signal === "SIGILL") throw cpuLacks(["AVX2"]);
     const how = r.stopped === "timeout" ? `no answer in ${timeoutMs} ms` : (r.signal ?? `exit ${r.code}`);
     throw new VoiceError("voice_unavailable", `the whisper sidecar cannot run here (${how})${tailOf(r.text) ? `: ${tailOf(r.text)}` : ""}`);
   }
 
-  /** Throws voice_unavailable when this build has no sidecar (cheap: no file is read). */
+  /** Throws voice_unavailable when this build has no sidecar, or this CPU cannot run it (cheap: no file is executed). */
   checkBuilt(): void {
     this.#embedded();
+    this.#checkCpu();
+  }
+
+  /** The CPU's flags line against what the binary needs; nothing to check where there is no /proc/cpuinfo (or not x86). */
+  #checkCpu(): void {
+    const text = (this.opts.cpuinfo ?? readCpuinfo)();
+    const line = text?.split("\n").find((l) => /^flags\s*:/.test(l));
+    if (!line) return;
+    const flags = new Set(line.slice(line.indexOf(":") + 1).trim().split(/\s+/));
+    const missing = NEEDED_FLAGS.filter((f) => !flags.has(f));
+    if (missing.length > 0) throw cpuLacks(missing);
   }
 
   #embedded(): NonNullable<SidecarOptions["embedded"]> {
@@ -129,6 +165,7 @@ export class WhisperSidecar {
     let bin: string;
     let pcm: Pcm16k;
     try {
+      this.#checkCpu();
       pcm = typeof audio === "function" ? await audio() : audio;
       // Checked after the wait for a slot: what runs is what was checked, however long the queue was.
       bin = this.ensureExtracted();
@@ -158,6 +195,8 @@ export class WhisperSidecar {
     if (r.stopped === "abort") throw new AbortedError();
     if (r.stopped === "timeout") throw new VoiceError("voice_failed", `transcription took longer than ${run.timeoutMs} ms ([voice] timeout_ms)`);
     if (r.code === 0) return;
+    // An instruction this CPU does not have (a flags line that lied, or none to read).
+    if (r.signal === "SIGILL") throw cpuLacks(["AVX2"]);
     const tail = tailOf(r.text);
     const how = r.signal ? `was killed (${r.signal})` : `failed (exit ${r.code})`;
     throw new VoiceError("voice_failed", `the whisper sidecar ${how}${tail ? `: ${tail}` : ""}`);
