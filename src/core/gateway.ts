@@ -45,6 +45,7 @@ import { reduceStatus } from "./status-reducer.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
 import type { SpeakReply, Transcriber } from "./voice/types.ts";
 import { gatewayTranscriber } from "./voice/gateway-transcriber.ts";
+import { gatewaySpeech } from "./voice/tts/gateway-speech.ts";
 import { gatewayVoice, type GatewayVoice } from "./voice/gateway-voice.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
@@ -100,6 +101,7 @@ export class Gateway {
   #integrations: IntegrationHub | null = null;
   #transcriber: Transcriber | undefined;
   #voice: GatewayVoice | undefined;
+  #speech: ReturnType<typeof gatewaySpeech> | undefined;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
   #reloading: Promise<void> = Promise.resolve();
@@ -126,6 +128,11 @@ export class Gateway {
   /** Speech to text for voice messages and the control API alike: both wait for the same `[voice] max_concurrent` slots. */
   get #stt(): Transcriber {
     return (this.#transcriber ??= this.opts.transcriber ?? gatewayTranscriber({ binDir: this.paths.bin, env: this.opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installer.promise }));
+  }
+
+  /** Text to speech with the installed Piper voices: one engine (its sessions cached per voice) for every spoken reply. */
+  get #tts(): ReturnType<typeof gatewaySpeech> {
+    return (this.#speech ??= gatewaySpeech({ binDir: this.paths.bin, libDir: this.paths.lib, env: this.opts.env, config: () => this.#loaded.config.voice, installs: () => this.#installer.promise }));
   }
 
   /** The gateway's voice for the control API (`/v1/voice/*`): the voice messages' Transcriber, and text to speech. */
@@ -213,9 +220,7 @@ export class Gateway {
         bus: this.bus,
         ...runtimeSettings(config),
         transcriber: this.#stt,
-        // SEAM (issue 14, spoken replies): once src/core/voice/tts/gateway-speech.ts is in git, absent
-        // opts.speakReply this becomes gatewaySpeech({ binDir, env, config, installs }).speakReply.
-        ...(opts.speakReply ? { speakReply: opts.speakReply } : {}),
+        speakReply: opts.speakReply ?? this.#tts.speakReply,
       });
       this.#adapters.attach(this.#runtime);
       const adapters = this.#adapters;
