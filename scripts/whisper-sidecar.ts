@@ -3,13 +3,18 @@
  * nodejs-whisper dev dependency, once: the binary is cached under .cache/whisper/<version>-<flags hash>/
  * so `npm test` and `npm start` do not recompile it (~3 min on 2 cores). Missing cmake, a missing
  * C++ compiler or a failed compile never fail the build: the result says why voice is disabled.
+ * A failed compile is remembered too (next to where the binary would be, keyed also by the
+ * compiler and cmake that failed), so later builds do not spend another 3 minutes on it:
+ * BOSUN_WHISPER_RETRY=1, deleting the record, or another compiler tries again. Builds running at
+ * once take turns on a lock: one compiles, the others use its result.
  * Used by build.ts only (Bun, Node APIs; prints progress to stderr).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { arch, platform } from "node:os";
 import { join, resolve } from "node:path";
+import { processAlive, processStartTicks } from "../src/core/util/process.ts";
 
 export type SidecarBuild = { path: string; sha256: string; version: string } | { disabled: string };
 
@@ -34,6 +39,62 @@ export const WHISPER_FLAGS = [
 function runs(cmd: string): boolean {
   const r = spawnSync(cmd, ["--version"], { stdio: "ignore" });
   return !r.error && r.status === 0;
+}
+
+/** The first line of `cmd --version`: which compiler (or cmake) a failure was had with. */
+function identity(cmd: string): string {
+  const r = spawnSync(cmd, ["--version"], { encoding: "utf8" });
+  return `${cmd}: ${(r.stdout ?? "").split("\n")[0]?.trim() ?? ""}`;
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Where a failed compile with this compiler and cmake is remembered (next to the binary it did not make). */
+export function sidecarFailurePath(cacheDir: string, cxx: string): string {
+  const who = createHash("sha256").update([identity(cxx), identity("cmake")].join("\n")).digest("hex").slice(0, 12);
+  return join(cacheDir, `failed-${who}.txt`);
+}
+
+/**
+ * Take the cache dir's build lock (a file holding our pid and start time); wait while a live
+ * build holds it, take it over from a dead one. Returns its release.
+ */
+async function buildLock(cacheDir: string, log: (line: string) => void): Promise<() => void> {
+  const path = join(cacheDir, "build.lock");
+  const me = `${process.pid} ${processStartTicks(process.pid) ?? ""}`;
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, me);
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let owner = "";
+    try {
+      owner = readFileSync(path, "utf8");
+    } catch {
+      continue; // released meanwhile
+    }
+    const [pid, ticks] = owner.trim().split(" ");
+    // An empty file is a lock being written this instant (or one whose writer died right then: stale after 10 s).
+    const stale = owner ? !processAlive(Number(pid), ticks ? Number(ticks) : null) : Date.now() - mtimeOf(path) > 10_000;
+    if (stale) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (!told) log(`waiting for another build compiling whisper.cpp (pid ${pid || "?"})`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The whisper.cpp version the sources declare (`project("whisper.cpp" VERSION x.y.z)`). */
@@ -68,6 +129,26 @@ export async function buildWhisperSidecar(opts: { target?: string; log: (line: s
   if (!cxx) return { disabled: "no C++ compiler found (c++, g++ or clang++; apt-get install g++)" };
 
   mkdirSync(cache.dir, { recursive: true });
+  const failed = sidecarFailurePath(cache.dir, cxx);
+  const release = await buildLock(cache.dir, opts.log);
+  try {
+    // What the build that held the lock made (or failed to make) is this build's answer too.
+    if (existsSync(cache.bin)) return done();
+    if (process.env.BOSUN_WHISPER_RETRY) rmSync(failed, { force: true });
+    if (existsSync(failed)) {
+      return { disabled: `whisper.cpp did not compile with this compiler before (${readFileSync(failed, "utf8").trim()}); set BOSUN_WHISPER_RETRY=1 or delete ${failed} to try again` };
+    }
+    const r = await compile(cache, cxx, opts);
+    if ("disabled" in r) writeFileSync(failed, `see ${join(cache.dir, "build.log")}\n`);
+    return r;
+  } finally {
+    release();
+  }
+}
+
+/** Configure and build whisper-cli into the cache; the caller holds the build lock. */
+async function compile(cache: { dir: string; bin: string; version: string }, cxx: string, opts: { log: (line: string) => void }): Promise<SidecarBuild> {
+  const done = (): SidecarBuild => ({ path: cache.bin, sha256: createHash("sha256").update(readFileSync(cache.bin)).digest("hex"), version: cache.version });
   const buildDir = join(cache.dir, "build");
   const logPath = join(cache.dir, "build.log");
   const log = createWriteStream(logPath);
