@@ -322,7 +322,8 @@ export class Supervisor {
     if (!adapter || this.status.state !== "running") return "not_connected";
     if (!adapter.sendVoice) return "unsupported";
     await adapter.sendVoice(message, note);
-    this.#outbound(message);
+    // Not a second outbound message (its text was one already): only the channel's last traffic moves.
+    this.status.lastOutboundAt = new Date(this.#d.clock.now()).toISOString();
     return "sent";
   }
 
