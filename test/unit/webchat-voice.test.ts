@@ -27,12 +27,12 @@ describe("webchat voice frames", () => {
 
   test("an oversized voice frame is refused on its length, before JSON or base64 decoding", () => {
     const huge = `{"type":"voice","id":"big","audio":"${"A".repeat(MAX_VOICE_BASE64 + 2048)}"}`;
-    expect(parseFrame(huge, 16_000)).toEqual({ type: "invalid", message: "frame too big" });
+    expect(parseFrame(huge, 16_000)).toEqual({ type: "invalid", message: "frame too big", tooBig: true });
     // Audio just over the bound inside a frame that fits: refused before decoding too.
     expect(decodeVoiceAudio("A".repeat(MAX_VOICE_BASE64 + 4))).toContain("too big");
     // Only a frame that starts as a voice frame may be bigger than a typed message's.
     const padded = JSON.stringify({ type: "message", text: "hi", pad: "x".repeat(MAX_TEXT_FRAME) });
-    expect(parseFrame(padded, 16_000)).toEqual({ type: "invalid", message: "frame too big" });
+    expect(parseFrame(padded, 16_000)).toEqual({ type: "invalid", message: "frame too big", tooBig: true });
   });
 
   test("audio that is not base64 is refused", () => {

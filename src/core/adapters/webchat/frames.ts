@@ -7,7 +7,7 @@ export type ChatFrame =
   /** A recording: `audio` is still base64, bounded in length (decodeVoiceAudio checks the rest, after the rate limit). */
   | { type: "voice"; id: string; audio: string }
   | { type: "ping" }
-  | { type: "invalid"; message: string; id?: string };
+  | { type: "invalid"; message: string; id?: string; tooBig?: true };
 
 const EXPECTED = 'expected {"type":"message","text":"..."}, {"type":"voice","id":"...","audio":"<base64 WAV>"} or {"type":"ping"}';
 /** Longest client message id, as for the webhook. */
@@ -20,7 +20,7 @@ export const MAX_VOICE_FRAME = MAX_VOICE_BASE64 + 1024;
 /** Parse one WebSocket text frame. Any JSON value (null, numbers, arrays...) yields a result, never a throw. */
 export function parseFrame(raw: string, maxText: number): ChatFrame {
   // Only a voice frame may be big, and not even it is parsed past its bound.
-  if (raw.length > (raw.startsWith(VOICE_FRAME_PREFIX) ? MAX_VOICE_FRAME : MAX_TEXT_FRAME)) return { type: "invalid", message: "frame too big" };
+  if (raw.length > (raw.startsWith(VOICE_FRAME_PREFIX) ? MAX_VOICE_FRAME : MAX_TEXT_FRAME)) return { type: "invalid", message: "frame too big", tooBig: true };
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -86,6 +86,8 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
   const onFrame = (conversation: string, ws: WsPeer, raw: string) => {
     touch();
     const frame = parseFrame(raw, MAX_TEXT);
+    // As the socket does past its own bound (which only a voice frame may come near).
+    if (frame.type === "invalid" && frame.tooBig) return ws.close(1009, "message too big");
     if (frame.type === "invalid") return sendTo(ws, { type: "error", ...(frame.id ? { id: frame.id } : {}), message: frame.message });
     if (frame.type === "ping") {
       sendTo(ws, { type: "pong" });
