@@ -1,12 +1,14 @@
 /**
  * Build dist/bosun: one compiled executable (bytecode, ESM, minified), version and git sha baked
  * in, Ink's optional devtools import stubbed, bunfig/.env autoload off at run time.
- *   bun run build.ts [--target bun-linux-x64|bun-linux-arm64|bun-darwin-arm64|...] [--outfile PATH]
+ *   bun run build.ts [--target bun-linux-x64|bun-linux-arm64|bun-darwin-arm64|...] [--outfile PATH] [--no-gzip-ort]
+ * (--no-gzip-ort embeds libonnxruntime uncompressed: 28 MB bigger, no gunzip at first extraction.)
  */
 import { execSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BunPlugin } from "bun";
+import { onnxRuntimeEmbed } from "./scripts/onnxruntime-embed.ts";
 import { buildWhisperSidecar } from "./scripts/whisper-sidecar.ts";
 
 const args = process.argv.slice(2);
@@ -65,6 +67,46 @@ const embedSidecar: BunPlugin = {
   },
 };
 
+// onnxruntime's native files for text to speech; without them the build goes on with speech synthesis disabled.
+const ort = onnxRuntimeEmbed({ target, gzip: !args.includes("--no-gzip-ort") });
+if ("disabled" in ort) console.error(`speech synthesis disabled: ${ort.disabled}`);
+
+/**
+ * src/core/voice/tts/embedded-ort.ts says "not built"; the compiled binary gets the two native files
+ * embedded instead, and binding.js's require of `../bin/napi-v6/...` (a path inside node_modules)
+ * becomes a require of the extracted file (voice/tts/onnxruntime.ts sets the global first). With
+ * onnxruntime disabled the package is never bundled: its import resolves to a module that throws.
+ */
+const embedOrt: BunPlugin = {
+  name: "embed-onnxruntime",
+  setup(build) {
+    const file = resolve("src/core/voice/tts/embedded-ort.ts");
+    build.onLoad({ filter: /embedded-ort\.ts$/ }, (a) => {
+      if (resolve(a.path) !== file) return undefined;
+      if ("disabled" in ort) {
+        return { contents: `export const ortDisabledReason = ${JSON.stringify(ort.disabled)};\nexport const ortCompiled = true;\nexport const embeddedOrt = null;\n`, loader: "ts" };
+      }
+      const contents =
+        `import binding from ${JSON.stringify(ort.binding.path)} with { type: "file" };\n` +
+        `import library from ${JSON.stringify(ort.library.path)} with { type: "file" };\n` +
+        `export const ortDisabledReason = null;\nexport const ortCompiled = true;\n` +
+        `export const embeddedOrt = { binding: { path: binding, sha256: ${JSON.stringify(ort.binding.sha256)}, gzip: false }, library: { path: library, sha256: ${JSON.stringify(ort.library.sha256)}, gzip: ${ort.library.gzip}, name: ${JSON.stringify(ort.library.name)} }, version: ${JSON.stringify(ort.version)} };\n`;
+      return { contents, loader: "ts" };
+    });
+    if ("disabled" in ort) {
+      build.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: "onnxruntime-node", namespace: "ort-off" }));
+      build.onLoad({ filter: /.*/, namespace: "ort-off" }, () => ({ contents: 'throw new Error("onnxruntime is not in this build");', loader: "js" }));
+      return;
+    }
+    build.onLoad({ filter: /onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, (a) => {
+      const src = readFileSync(a.path, "utf8");
+      const replaced = src.replace(/require\(`\.\.\/bin\/napi-v6\/[^`]*`\)/, "require(globalThis.__BOSUN_ORT_BINDING__)");
+      if (replaced === src) throw new Error(`${a.path}: the binding's require was not found (onnxruntime-node changed?)`);
+      return { contents: replaced, loader: "js" };
+    });
+  },
+};
+
 const result = await Bun.build({
   entrypoints: ["src/cli/main.ts"],
   compile: {
@@ -82,10 +124,11 @@ const result = await Bun.build({
     BOSUN_GIT_SHA: JSON.stringify(sha),
     "process.env.NODE_ENV": JSON.stringify("production"),
   },
-  plugins: [stubDevtools, embedSidecar],
+  plugins: [stubDevtools, embedSidecar, embedOrt],
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
-console.error(`built ${outfile} (bosun ${pkg.version}, ${sha}${"disabled" in sidecar ? ", without voice" : `, whisper.cpp ${sidecar.version}`}) in ${Math.round(performance.now() - started)} ms`);
+const speech = "disabled" in ort ? ", without speech synthesis" : `, onnxruntime ${ort.version}`;
+console.error(`built ${outfile} (bosun ${pkg.version}, ${sha}${"disabled" in sidecar ? ", without voice" : `, whisper.cpp ${sidecar.version}`}${speech}) in ${Math.round(performance.now() - started)} ms`);
