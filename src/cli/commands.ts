@@ -35,6 +35,7 @@ export const COMMANDS = {
   installs: lazy("Install status of models and voices", () => import("./commands/installs.ts")),
   uninstall: lazy("Remove an installed model or voice", () => import("./commands/uninstall.ts")),
   transcribe: lazy("Speech to text with the installed Whisper model (through the running gateway, else in this process): transcribe FILE [--model TARGET] [--json]", () => import("./commands/transcribe.ts")),
+  speak: lazy("Text to speech with the installed Piper voice: speak TEXT --out FILE.ogg|.wav [--voice TARGET] [--json]", () => import("./commands/speak.ts")),
   dashboard: lazy("Attach the live dashboard to the running gateway", () => import("./commands/dashboard.ts")),
   doctor: lazy("Check config, home permissions, ports and provider", () => import("./commands/doctor.ts")),
   config: lazy("Config help: check, init, path, schema", () => import("./commands/config.ts")),

@@ -51,6 +51,7 @@ export default defineCommand({
       checks.push(...(await Promise.all(Object.entries(loaded.config.adapters).map(([name, a]) => adapterCheck(name, a)))).filter((x): x is Check => x !== null));
       checks.push(...(await integrationChecks(loaded, ctx)));
       checks.push(await voiceCheck(loaded, ctx));
+      checks.push(await speechCheck(loaded, ctx));
     }
     if (args.json) printJson({ ok: checks.every((x) => x.outcome !== "fail"), checks });
     else {
@@ -137,6 +138,28 @@ async function voiceCheck(loaded: LoadedConfig, ctx: CliContext): Promise<Check>
   } catch (e) {
     const hint = e instanceof BosunError ? e.hint : undefined;
     return { name: "voice", outcome: "warn", detail: `${version}; ${errorMessage(e).slice(0, 200)}`, ...(hint ? { hint } : {}) };
+  }
+}
+
+/** Text to speech: onnxruntime loads in this build, and the Piper voice a spoken reply would use. */
+async function speechCheck(loaded: LoadedConfig, ctx: CliContext): Promise<Check> {
+  const { loadOnnxRuntime } = await import("../../core/voice/tts/onnxruntime.ts");
+  let runtime: string;
+  try {
+    const ort = await loadOnnxRuntime(ctx.paths.lib);
+    runtime = `onnxruntime ${(ort.env as { versions?: { node?: string; common?: string } }).versions?.node ?? (ort.env as { versions?: { common?: string } }).versions?.common ?? ""}`.trim();
+  } catch (e) {
+    const hint = e instanceof BosunError ? e.hint : undefined;
+    return { name: "speech", outcome: "warn", detail: errorMessage(e).slice(0, 300), ...(hint ? { hint } : {}) };
+  }
+  const { pickPiperVoice } = await import("../../core/voice/tts/voice.ts");
+  try {
+    const { openInstaller } = await import("../installer-context.ts");
+    const voice = await pickPiperVoice(openInstaller(ctx, loaded), loaded.config.voice.tts);
+    return { name: "speech", outcome: "ok", detail: `${runtime}; speaks with ${voice.target}` };
+  } catch (e) {
+    const hint = e instanceof BosunError ? e.hint : undefined;
+    return { name: "speech", outcome: "warn", detail: `${runtime}; ${errorMessage(e).slice(0, 200)}`, ...(hint ? { hint } : {}) };
   }
 }
 
