@@ -20,6 +20,8 @@ export function gatewayTranscriber(o: {
   installs: () => Promise<ModelSource>;
 }): ModelTranscriber {
   const sidecar = bundledSidecar(o.binDir, o.config().max_concurrent);
+  // At start: what a killed gateway left (its temp dirs, a whisper-cli still running) goes now.
+  sidecar.sweep();
   return new WhisperTranscriber({
     sidecar,
     decode: (audio, signal) => createAudioDecoder({ maxSeconds: o.config().max_seconds, env: o.env })(audio, signal),

@@ -5,15 +5,16 @@
  * 16 kHz WAV and writes JSON (`-oj -of`), both in a private temp dir removed afterwards.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
 import { AbortedError } from "../util/abort.ts";
 import { ensurePrivateDir } from "../util/fsx.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import { spawnBounded } from "../util/spawn.ts";
 import { escapeControls } from "../util/text.ts";
 import { embeddedSidecar, sidecarDisabledReason, type EmbeddedSidecar } from "./embedded-sidecar.ts";
+import { makeRunDir, sweepRunDirs } from "./leftovers.ts";
 import { VoiceError, type Pcm16k, type TranscriptSegment } from "./types.ts";
 import { encodeWav } from "./wav.ts";
 
@@ -26,7 +27,11 @@ export interface SidecarOptions {
   binDir: string;
   /** `[voice] max_concurrent`. */
   maxConcurrent: number;
-  /** Where the WAV and JSON of a run go (a private dir is made inside); the system's by default. */
+  /**
+   * Where the WAV and JSON of a run go (a private dir named after this process is made inside);
+   * `$BOSUN_HOME/run/whisper` by default: not /tmp, so what a killed gateway left is found and
+   * removed at the next start (leftovers.ts).
+   */
   tmpDir?: string;
   /** whisper-cli threads; the cores, at most 4, by default. */
   threads?: number;
@@ -83,6 +88,20 @@ export class WhisperSidecar {
   get built(): boolean {
     return this.opts.embedded !== null;
   }
+
+  get #runRoot(): string {
+    return this.opts.tmpDir ?? join(dirname(this.opts.binDir), "run", "whisper");
+  }
+
+  /**
+   * Remove what a killed bosun left: run dirs whose owner is gone, after killing a whisper-cli
+   * still working in one. The gateway sweeps at start; a sidecar also does before its first run.
+   */
+  sweep(): { dirs: number; processes: number } {
+    this.#swept = true;
+    return sweepRunDirs(this.#runRoot, join(this.opts.binDir, "whisper-cli"));
+  }
+  #swept = false;
 
   /** `[voice] max_concurrent` changed (config reload). */
   setMaxConcurrent(n: number): void {
@@ -173,7 +192,14 @@ export class WhisperSidecar {
       release();
       throw err;
     }
-    const dir = mkdtempSync(join(this.opts.tmpDir ?? tmpdir(), "bosun-whisper-"));
+    let dir: string;
+    try {
+      if (!this.#swept) this.sweep();
+      dir = makeRunDir(this.#runRoot);
+    } catch (err) {
+      release();
+      throw new VoiceError("voice_failed", `the whisper sidecar's work dir cannot be made in ${this.#runRoot}: ${(err as Error).message}`);
+    }
     try {
       const wav = join(dir, "audio.wav");
       writeFileSync(wav, wav16k(pcm), { mode: 0o600 });
