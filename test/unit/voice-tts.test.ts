@@ -12,6 +12,7 @@ import { gatewaySpeech } from "../../src/core/voice/tts/gateway-speech.ts";
 import { phonemesToIds } from "../../src/core/voice/tts/phoneme-ids.ts";
 import { phonemizeClauses } from "../../src/core/voice/tts/phonemize.ts";
 import { parsePiperConfig } from "../../src/core/voice/tts/piper-config.ts";
+import { spokenText } from "../../src/core/voice/tts/spoken-text.ts";
 import { PiperSynthesizer } from "../../src/core/voice/tts/synthesizer.ts";
 import { VoiceError } from "../../src/core/voice/types.ts";
 import { AbortedError } from "../../src/core/util/abort.ts";
@@ -170,5 +171,20 @@ describe("gatewaySpeech", () => {
     const info = spawnSync("opusinfo", [file], { encoding: "utf8" });
     expect(info.status).toBe(0);
     expect(`${info.stdout}${info.stderr}`).not.toMatch(/WARNING|ERROR/);
+  });
+});
+
+describe("spoken replies", () => {
+  test("Markdown is said as text: no asterisks, links by their text, URLs by their host, code blocks left out", () => {
+    expect(spokenText("# Plan\nThis is **bold**, _it_ and `x`.\n- see [the docs](https://d.example/x)\n- or https://www.example.com/a_b.\n```sh\nrm -rf /\n```\nsnake_case stays; 3 * 4 = 12")).toBe(
+      "Plan\nThis is bold, it and x.\nsee the docs\nor example.com.\n \nsnake_case stays; 3 * 4 = 12",
+    );
+  });
+
+  test("speakReply speaks the reply's words, not its markup", async () => {
+    const h = home();
+    const { speakReply } = gatewaySpeech({ binDir: join(h.dir, "bin"), env: {}, config: () => ({}) as never, installs: async () => h.installer });
+    const note = await speakReply("**Hello** _world_", signal);
+    expect(readToneIds((await decodeAudio({ bytes: note.bytes }, signal)).samples, 16_000)).toEqual(await expectedIds("Hello world"));
   });
 });

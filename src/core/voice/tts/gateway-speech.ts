@@ -1,13 +1,14 @@
 /**
  * The gateway's text to speech: the installed Piper voice under the embedded onnxruntime, config
- * read per call (a reload applies to the next reply), and speakReply = synthesize, then encode as
- * an OGG/Opus voice note.
+ * read per call (a reload applies to the next reply), and speakReply = the reply's Markdown made
+ * speakable, synthesized, then encoded as an OGG/Opus voice note.
  */
 import { dirname, join } from "node:path";
 import type { VoiceConfig } from "../../config/voice-schema.ts";
 import type { ModelSource } from "../model.ts";
 import { encodeOggOpus } from "../ogg-opus-encode.ts";
 import { VoiceError, type SpeakReply, type Synthesizer } from "../types.ts";
+import { spokenText } from "./spoken-text.ts";
 import { PiperSynthesizer } from "./synthesizer.ts";
 
 /** How long a reply spoken at start waits for the installer. */
@@ -38,7 +39,7 @@ export function gatewaySpeech(o: {
     },
   });
   const speakReply: SpeakReply = async (text, signal) => {
-    const speech = await synthesizer.synthesize(text, signal);
+    const speech = await synthesizer.synthesize(spokenText(text), signal);
     const { bytes, durationMs } = await encodeOggOpus(speech.samples, speech.sampleRate, signal);
     return { bytes, mime: "audio/ogg", durationMs };
   };
