@@ -137,6 +137,14 @@ describe("PiperSynthesizer with the tone voice", () => {
     expect(await synth(h).synthesize("hi", ac.signal).catch((e) => e)).toBeInstanceOf(AbortedError);
   });
 
+  test("a cancelled turn stops between clauses, not after the whole text", async () => {
+    // Looks: at the start, after loading, before clause one, before clause two (aborted from then on).
+    let looks = 0;
+    const sig = { get aborted() { return ++looks > 3; }, addEventListener() {}, removeEventListener() {} } as unknown as AbortSignal;
+    expect(await synth(home()).synthesize("One. Two. Three. Four.", sig).catch((e) => e)).toBeInstanceOf(AbortedError);
+    expect(looks).toBe(4);
+  });
+
   test("a corrupt model or config is voice_failed, and a fixed file is loaded again", async () => {
     const h = home();
     writeFileSync(h.voice!.json, "{}");
