@@ -170,6 +170,8 @@ export class TelegramTestServer {
   fileDownloads = 0;
   /** Send downloads chunked, with no Content-Length (the size shows only while reading). */
   chunkedDownloads = false;
+  /** Cut every download's connection after its first 4 KiB (a reset mid-body). */
+  breakDownloads = false;
   /** Hold every getChat unanswered (until the client gives up): a lookup that never resolves. */
   stallGetChat = false;
 
@@ -467,6 +469,18 @@ export class TelegramTestServer {
     if (!file) return fail(404, "Not Found");
     this.fileDownloads++;
     const bytes = file.bytes;
+    if (this.breakDownloads) {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(bytes.slice(0, 4096));
+        },
+        pull(c) {
+          // The stream fails after its first chunk: the server drops the connection mid-body.
+          c.error(new Error("connection cut by the test (breakDownloads)"));
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "application/octet-stream", "content-length": String(bytes.byteLength) } });
+    }
     if (this.chunkedDownloads) {
       const body = new ReadableStream<Uint8Array>({
         start(c) {
