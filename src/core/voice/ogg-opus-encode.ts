@@ -3,8 +3,8 @@
  * The samples are resampled to 48 kHz (Opus's native rate: no resampler inside the encoder),
  * encoded in 20 ms frames by libopus compiled to asm.js (opusscript with `wasm: false`: nothing to
  * load from disk, so it runs inside the compiled binary), and written into Ogg pages here.
+ * opusscript is imported on first use: a gateway that never speaks never loads libopus's encoder.
  */
-import OpusScript from "opusscript";
 import { AbortedError } from "../util/abort.ts";
 import { resample } from "./resample.ts";
 import { VoiceError } from "./types.ts";
@@ -35,6 +35,7 @@ export interface EncodedOpus {
 export async function encodeOggOpus(samples: Float32Array, sampleRate: number, signal?: AbortSignal, serial = 0x626f736e): Promise<EncodedOpus> {
   if (!Number.isFinite(sampleRate) || sampleRate < 1000 || sampleRate > 192_000) throw new VoiceError("voice_failed", `cannot encode audio at ${sampleRate} Hz`);
   const pcm = await resample(samples, sampleRate, RATE, signal);
+  const OpusScript = (await import("opusscript")).default;
   const encoder = new OpusScript(RATE, 1, OpusScript.Application.AUDIO, { wasm: false });
   try {
     encoder.setBitrate(BITRATE);
