@@ -9,6 +9,8 @@ import type { CatalogEntry } from "../core/installs/types.ts";
 import { findCrash } from "../core/stale-run.ts";
 import type { Status } from "../core/status.ts";
 import { storedStatus } from "../core/stored-status.ts";
+import { embeddedSidecar } from "../core/voice/embedded-sidecar.ts";
+import { voiceNow } from "../core/voice/voice-status.ts";
 import { storedCounts, storedList, storedSession, storedSessionAction } from "./stored-sessions.ts";
 import { loadForCli } from "./config-load.ts";
 import type { CliContext } from "./context.ts";
@@ -62,9 +64,11 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
   const status = async (): Promise<Status> => {
     try {
       const s = storedStatus(VERSION, config(), null, findCrash(ctx.paths));
+      s.voice.sidecar = embeddedSidecar !== null;
       if (existsSync(ctx.paths.db)) {
         s.installs = await installs();
         Object.assign(s, await storedCounts(ctx.paths));
+        Object.assign(s.voice, await voiceNow(await open(), config().config.voice));
       }
       return s;
     } catch (e) {

@@ -1,6 +1,6 @@
 import type { ConfigErrorInfo } from "./errors.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
-import type { AdapterStatus, GatewayStatus, InstallStatus, Status } from "./status.ts";
+import type { AdapterStatus, GatewayStatus, InstallStatus, Status, VoiceStatus } from "./status.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -33,6 +33,10 @@ export type BosunEvent =
   | { type: "install.removed"; at: string; target: string }
   /** The tool sources' rows changed (state, tool counts, why something is not offered): the whole list. */
   | { type: "integrations.state"; at: string; integrations: Status["integrations"] }
+  /** What would transcribe or speak changed (a model installed or removed, the config reloaded). */
+  | { type: "voice.state"; at: string; voice: Partial<Omit<VoiceStatus, "transcribing">> }
+  /** A session's voice message began (`active`) or finished being transcribed. */
+  | { type: "voice.transcribing"; at: string; session: string; active: boolean }
   /** A log record (already redacted). */
   | { type: "log"; at: string; level: LogLevel; tag: string; message: string };
 

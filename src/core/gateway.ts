@@ -47,6 +47,8 @@ import type { SpeakReply, Transcriber } from "./voice/types.ts";
 import { gatewayTranscriber } from "./voice/gateway-transcriber.ts";
 import { gatewaySpeech } from "./voice/tts/gateway-speech.ts";
 import { gatewayVoice, type GatewayVoice } from "./voice/gateway-voice.ts";
+import { embeddedSidecar } from "./voice/embedded-sidecar.ts";
+import { trackVoiceStatus } from "./voice/voice-status.ts";
 import { ensurePrivateDir, removeFile, writeFileAtomic } from "./util/fsx.ts";
 
 /** Asked of a gateway that is still starting, or already stopping (503 over the control API). */
@@ -101,6 +103,7 @@ export class Gateway {
   #integrations: IntegrationHub | null = null;
   #transcriber: Transcriber | undefined;
   #voice: GatewayVoice | undefined;
+  #voiceStatus: ReturnType<typeof trackVoiceStatus> | null = null;
   #speech: ReturnType<typeof gatewaySpeech> | undefined;
   #watcher: WatchHandle | null = null;
   #stopHeartbeat: (() => void) | null = null;
@@ -137,7 +140,7 @@ export class Gateway {
 
   /** The gateway's voice for the control API (`/v1/voice/*`): the voice messages' Transcriber, and text to speech. */
   get voice(): GatewayVoice {
-    return (this.#voice ??= gatewayVoice({ config: () => this.#loaded.config.voice, transcriber: this.#stt }));
+    return (this.#voice ??= gatewayVoice({ config: () => this.#loaded.config.voice, transcriber: this.#stt, synthesizer: () => this.#tts.synthesizer }));
   }
 
   /** Current status with a live uptime (and the integrations' cache ages as of now). */
@@ -245,6 +248,7 @@ export class Gateway {
       );
       await this.#installs.start();
       this.#installer.resolve(this.#installs.installer);
+      this.#voiceStatus = trackVoiceStatus({ bus: this.bus, installs: this.#installs.installer, config: () => this.#loaded.config.voice, sidecar: embeddedSidecar !== null });
       if (opts.control !== false) {
         const record: RunningRecord = { pid: process.pid, ...(ownStartTicks === null ? {} : { procStart: ownStartTicks }), version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);
@@ -390,6 +394,7 @@ export class Gateway {
       this.bus.emit({ type: "gateway.state", gateway: { provider: choice.provider.label } });
     }
     this.#runtime?.configure(runtimeSettings(loaded.config));
+    void this.#voiceStatus?.refresh();
     if (this.#integrations) {
       this.#integrations.configure(loaded.config.integrations);
       this.#agent?.setTools(this.#integrations.empty ? undefined : this.#integrations);
@@ -439,6 +444,7 @@ export class Gateway {
     this.#stopping = (async () => {
       this.#stopHeartbeat?.();
       this.#stopIdleGc?.();
+      this.#voiceStatus?.stop();
       this.bus.emit({ type: "gateway.state", gateway: { state: "stopping" } });
       this.log.info(`gateway stopping (${reason})`);
       const steps: Array<[string, () => Promise<void> | void]> = [

@@ -1,5 +1,10 @@
 import type { BosunEvent } from "./events.ts";
-import type { Status } from "./status.ts";
+import type { Status, VoiceStatus } from "./status.ts";
+
+/** The voice part of a status (a snapshot from a gateway older than it has none). */
+function voiceOf(s: Status): VoiceStatus {
+  return s.voice ?? { stt: null, tts: null, sidecar: false, transcribing: [] };
+}
 
 // The fold lives apart from the status types: events.ts names those types, and a reducer in
 // status.ts made the two modules import each other.
@@ -58,6 +63,13 @@ export function reduceStatus(s: Status, e: BosunEvent): Status {
       return { ...s, installs: s.installs.filter((x) => x.target !== e.target) };
     case "integrations.state":
       return { ...s, integrations: e.integrations };
+    case "voice.state":
+      return { ...s, voice: { ...voiceOf(s), ...e.voice } };
+    case "voice.transcribing": {
+      const v = voiceOf(s);
+      const others = v.transcribing.filter((k) => k !== e.session);
+      return { ...s, voice: { ...v, transcribing: e.active ? [...others, e.session] : others } };
+    }
     case "log":
       return s;
   }

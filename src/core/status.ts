@@ -71,6 +71,23 @@ export interface InstallStatus {
 /** One tool source's row in status (an MCP server, or one Composio toolkit): see integrations/types.ts. */
 export type IntegrationStatus = SourceReport;
 
+/** Local voice: what would transcribe and speak, and the transcriptions running now. */
+export interface VoiceStatus {
+  /** The Whisper model a voice message is transcribed with ("whisper:base.en"); null when none is installed. */
+  stt: string | null;
+  /** The Piper voice replies are spoken with; null when none is installed (or this build has no text to speech). */
+  tts: string | null;
+  /** Whether this build has the whisper sidecar (built with cmake and a C++ compiler). */
+  sidecar: boolean;
+  /** Session keys ("tg:5151") whose voice message is being transcribed now. */
+  transcribing: string[];
+}
+
+/** Voice is on (the dashboard's `voice`): the sidecar is built and a Whisper model is installed. */
+export function voiceEnabled(v: VoiceStatus | undefined): boolean {
+  return v !== undefined && v.sidecar && v.stt !== null;
+}
+
 /** The shape of `bosun status --json` and `GET /v1/status` (product.md). */
 export interface Status {
   gateway: GatewayStatus;
@@ -80,6 +97,7 @@ export interface Status {
   /** Replies waiting for delivery, and those given up on (visible in their session). */
   outbox: { pending: number; dead: number };
   integrations: IntegrationStatus[];
+  voice: VoiceStatus;
 }
 
 /** A status with nothing running. */
@@ -91,6 +109,7 @@ export function emptyStatus(version: string): Status {
     sessions: { total: 0, active: 0, errored: 0 },
     outbox: { pending: 0, dead: 0 },
     integrations: [],
+    voice: { stt: null, tts: null, sidecar: false, transcribing: [] },
   };
 }
 

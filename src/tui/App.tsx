@@ -113,7 +113,7 @@ export function App({ source, version, built, onQuit, now = Date.now, tickMs = 1
 
   return (
     <Box flexDirection="column">
-      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} goneAt={state.goneAt} now={clock} outbox={state.status.outbox} />
+      <Header gateway={gateway} version={version} mode={source.mode} connected={state.connected} synced={state.synced} goneAt={state.goneAt} now={clock} outbox={state.status.outbox} voice={state.status.voice} />
       <Tabs pane={state.pane} alerts={alerts} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {state.help ? (

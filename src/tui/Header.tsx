@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
-import type { GatewayStatus, Status } from "../core/status.ts";
+import { voiceEnabled, type GatewayStatus, type Status, type VoiceStatus } from "../core/status.ts";
 import { formatClock, formatDuration } from "../core/format.ts";
 import { oneLine } from "./format.ts";
 import type { DashboardSource } from "./source.ts";
@@ -20,6 +20,8 @@ interface HeaderProps {
   now: number;
   /** Replies waiting for delivery and given up on; shown when there are any. */
   outbox?: Status["outbox"];
+  /** Local voice: `voice` shows when a voice message would be transcribed (sidecar built, Whisper model installed). */
+  voice?: VoiceStatus;
 }
 
 /** Rows the header occupies, so the body can be sized to fit the terminal. */
@@ -29,7 +31,7 @@ export function headerHeight(gateway: GatewayStatus): number {
 }
 
 /** Gateway state, version, uptime, provider, config path and any config error. */
-export const Header = memo(function Header({ gateway: g, version, mode, connected, synced, goneAt, now, outbox }: HeaderProps) {
+export const Header = memo(function Header({ gateway: g, version, mode, connected, synced, goneAt, now, outbox, voice }: HeaderProps) {
   // Before the first snapshot everything but our own version would be a placeholder.
   if (!synced) {
     return (
@@ -59,6 +61,7 @@ export const Header = memo(function Header({ gateway: g, version, mode, connecte
         )}
         {gone ? <Text dimColor> · reconnecting… · last known state</Text> : null}
         {g.state === "running" ? <Text dimColor={gone}>{`  up ${formatDuration(g.uptimeMs)}`}</Text> : null}
+        {voiceEnabled(voice) ? <Text color={gone ? undefined : "green"} dimColor={gone}>{"  voice"}</Text> : null}
         {/* Before the rest, so a narrow terminal truncates the provider, not what needs a look. */}
         {outbox && outbox.pending > 0 ? <Text color={gone ? undefined : "yellow"}>{`  ${outbox.pending} replies waiting`}</Text> : null}
         {outbox && outbox.dead > 0 ? <Text color={gone ? undefined : "red"}>{`  ${outbox.dead} dead`}</Text> : null}

@@ -12,6 +12,8 @@ import { selectedIndex, targetAdapter, type PaneId } from "./store.ts";
 import { visibleAdapters, visibleInstalls, visibleIntegrations, visibleLogs, visibleSessions } from "./view.ts";
 import type { DashboardState } from "./state.ts";
 
+const NONE: readonly string[] = [];
+
 interface PaneBodyProps {
   state: DashboardState;
   built: Record<PaneId, boolean>;
@@ -92,6 +94,7 @@ export function PaneBody({ state, built, now, height, width, sessionsReadable = 
           selected={sel}
           error={state.sessionsError}
           readable={sessionsReadable}
+          transcribing={state.status.voice?.transcribing ?? NONE}
           now={now}
           height={height}
           width={width}

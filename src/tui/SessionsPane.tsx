@@ -20,13 +20,15 @@ interface SessionsPaneProps {
   error: string | null;
   /** False when this dashboard cannot read sessions at all. */
   readable: boolean;
+  /** Keys of the sessions whose voice message is being transcribed now. */
+  transcribing?: readonly string[];
   now: number;
   height: number;
   width: number;
 }
 
 /** Every conversation: where it is, how it is doing, what it owes. */
-export const SessionsPane = memo(function SessionsPane({ sessions, total, filter, selected, error, readable, now, height, width }: SessionsPaneProps) {
+export const SessionsPane = memo(function SessionsPane({ sessions, total, filter, selected, error, readable, transcribing = [], now, height, width }: SessionsPaneProps) {
   const columns = useMemo(() => sessionColumns(width), [width]);
   const titles = useMemo(() => columns.map((c) => [c.title, c.width] as const), [columns]);
   if (!readable) return <Text dimColor>This dashboard cannot read sessions; `bosun sessions` lists them.</Text>;
@@ -53,29 +55,32 @@ export const SessionsPane = memo(function SessionsPane({ sessions, total, filter
       {problem}
       <HeaderRow columns={titles} />
       {sessions.slice(start, start + rows).map((s, i) => (
-        <SessionRow key={s.key} session={s} columns={columns} selected={start + i === selected} now={now} />
+        <SessionRow key={s.key} session={s} columns={columns} selected={start + i === selected} transcribing={transcribing.includes(s.key)} now={now} />
       ))}
     </Box>
   );
 });
 
-const SessionRow = memo(function SessionRow({ session: s, columns, selected, now }: { session: SessionInfo; columns: readonly SessionColumn[]; selected: boolean; now: number }) {
+const SessionRow = memo(function SessionRow({ session: s, columns, selected, transcribing, now }: { session: SessionInfo; columns: readonly SessionColumn[]; selected: boolean; transcribing: boolean; now: number }) {
   return (
     <Box>
       <Marker on={selected} />
       {columns.map((c) => (
-        <SessionCell key={c.id} column={c} session={s} selected={selected} now={now} />
+        <SessionCell key={c.id} column={c} session={s} selected={selected} transcribing={transcribing} now={now} />
       ))}
     </Box>
   );
 });
 
-/** What the PROBLEM cell says: undelivered replies, then the last error's type. */
-export function problemText(s: SessionInfo): string {
-  return [undeliveredText(s), s.lastErrorType ? oneLine(s.lastErrorType) : ""].filter(Boolean).join(" · ");
+/** Said in the PROBLEM cell while the session's voice message is being transcribed. */
+export const TRANSCRIBING = "🎤 transcribing…";
+
+/** What the PROBLEM cell says: a transcription running, undelivered replies, then the last error's type. */
+export function problemText(s: SessionInfo, transcribing = false): string {
+  return [transcribing ? TRANSCRIBING : "", undeliveredText(s), s.lastErrorType ? oneLine(s.lastErrorType) : ""].filter(Boolean).join(" · ");
 }
 
-function SessionCell({ column, session: s, selected, now }: { column: SessionColumn; session: SessionInfo; selected: boolean; now: number }) {
+function SessionCell({ column, session: s, selected, transcribing, now }: { column: SessionColumn; session: SessionInfo; selected: boolean; transcribing: boolean; now: number }) {
   const width = column.width;
   const tone = toneProps(sessionTone(s));
   switch (column.id) {
@@ -108,7 +113,7 @@ function SessionCell({ column, session: s, selected, now }: { column: SessionCol
     case "problem":
       return (
         <Cell width={width} color={s.deadOut > 0 || s.state === "errored" ? "red" : s.pendingOut > 0 ? "yellow" : undefined}>
-          {problemText(s)}
+          {problemText(s, transcribing)}
         </Cell>
       );
   }

@@ -80,6 +80,7 @@ export function runningStatus(overrides: { startedAt?: string } = {}): Status {
     sessions: { total: 0, active: 0, errored: 0 },
     outbox: { pending: 0, dead: 0 },
     integrations: [],
+    voice: { stt: null, tts: null, sidecar: false, transcribing: [] },
   };
 }
 

@@ -10,6 +10,7 @@ import type { SessionDetail, SessionInfo, SessionPage, SessionQuery } from "../s
 import type { AdapterStatus, InstallStatus, Status } from "../status.ts";
 import type { ConnectStart, IntegrationsReport, ToolReport } from "../integrations/types.ts";
 import { voiceSchema } from "../config/voice-schema.ts";
+import { MAX_SPEAK_CHARS } from "../voice/tts/synthesizer.ts";
 import type { SpeakFormat, SpokenAudio } from "../voice/gateway-voice.ts";
 import type { AudioInput, Transcription } from "../voice/types.ts";
 
@@ -92,8 +93,8 @@ export interface TranscribeRequest {
   model?: string;
 }
 
-/** The most text one speak request may say (a long reply is a few thousand characters). */
-export const SPEAK_MAX_TEXT = 10_000;
+/** The most text one speak request may say: what the synthesizer speaks at most. */
+export const SPEAK_MAX_TEXT = MAX_SPEAK_CHARS;
 /** A model or voice named by a request: checked as `[voice] stt` / `tts` are. */
 export const WhisperTargetSchema = voiceSchema.shape.stt.unwrap();
 export const SpeakRequestSchema = z.strictObject({

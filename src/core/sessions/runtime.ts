@@ -301,7 +301,11 @@ export class TurnRuntime implements Intake {
       let failed: TurnResult | null = null;
       if (m.voice) {
         // Inside the session's queue and the turn's signal: order holds, and a cancel stops the transcription.
-        const hear = () => hearVoice(adapter, { ...m, voice: m.voice! }, { channels, transcriber: this.#o.transcriber, settings: this.#voice }, signal);
+        // The dashboard shows "🎤 transcribing…" on the session's row while it runs (voice.transcribing).
+        const hear = () => {
+          this.#o.bus.emit({ type: "voice.transcribing", session: key, active: true });
+          return hearVoice(adapter, { ...m, voice: m.voice! }, { channels, transcriber: this.#o.transcriber, settings: this.#voice }, signal).finally(() => this.#o.bus.emit({ type: "voice.transcribing", session: key, active: false }));
+        };
         // Counted before the fetch: a connection made while it failed is not missed.
         let seen = this.#connections.get(adapter) ?? 0;
         let v = await hear();

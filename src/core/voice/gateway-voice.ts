@@ -4,7 +4,9 @@
  * `[voice] max_concurrent` slots) and the gateway's Synthesizer.
  */
 import type { VoiceConfig } from "../config/voice-schema.ts";
+import { encodeOggOpus } from "./ogg-opus-encode.ts";
 import type { ModelTranscriber, TranscribeOptions } from "./transcriber.ts";
+import { encodeWav } from "./wav.ts";
 import { VoiceError, type AudioInput, type Speech, type Synthesizer, type Transcriber, type Transcription } from "./types.ts";
 
 /** Audio a speak request made, as the API answers it. */
@@ -18,8 +20,11 @@ export interface SpokenAudio {
 
 export type SpeakFormat = "ogg" | "wav";
 
-/** Speech to a file: OGG/Opus (what channels send) or WAV. */
-export type SpeechEncoder = (speech: Speech, format: SpeakFormat, signal: AbortSignal) => Promise<Uint8Array>;
+/** Speech as a file: OGG/Opus (what channels send) or 16-bit WAV. */
+async function encode(speech: Speech, format: SpeakFormat, signal: AbortSignal): Promise<{ bytes: Uint8Array; durationMs: number }> {
+  if (format === "ogg") return encodeOggOpus(speech.samples, speech.sampleRate, signal);
+  return { bytes: encodeWav(speech.samples, speech.sampleRate), durationMs: Math.round((speech.samples.length / speech.sampleRate) * 1000) };
+}
 
 export interface GatewayVoice {
   /** `[voice] max_bytes` now: the biggest audio a transcribe request may send. */
@@ -31,18 +36,18 @@ export interface GatewayVoice {
 export function gatewayVoice(o: {
   config: () => VoiceConfig;
   transcriber: Transcriber | ModelTranscriber;
-  /** Absent while this build has no text to speech. */
-  speech?: { synthesizer: Synthesizer; encode: SpeechEncoder } | undefined;
+  /** The gateway's text to speech (made on first use); absent: none. */
+  synthesizer?: () => Synthesizer;
 }): GatewayVoice {
   return {
     maxBytes: () => o.config().max_bytes,
     // A Transcriber that cannot pick a model (a test's own) is asked without one.
     transcribe: (audio, signal, opts) => (o.transcriber as ModelTranscriber).transcribe(audio, signal, opts),
     async speak(text, signal, opts) {
-      if (!o.speech) throw new VoiceError("voice_unavailable", "this gateway has no text to speech");
-      const speech = await o.speech.synthesizer.synthesize(text, signal, opts.voice === undefined ? {} : { voice: opts.voice });
-      const bytes = await o.speech.encode(speech, opts.format, signal);
-      return { bytes, mime: opts.format === "wav" ? "audio/wav" : "audio/ogg", durationMs: Math.round((speech.samples.length / speech.sampleRate) * 1000), voice: speech.voice };
+      if (!o.synthesizer) throw new VoiceError("voice_unavailable", "this gateway has no text to speech");
+      const speech = await o.synthesizer().synthesize(text, signal, opts.voice === undefined ? {} : { voice: opts.voice });
+      const { bytes, durationMs } = await encode(speech, opts.format, signal);
+      return { bytes, mime: opts.format === "wav" ? "audio/wav" : "audio/ogg", durationMs, voice: speech.voice };
     },
   };
 }
