@@ -117,12 +117,9 @@ function offlineApi(ctx: CliContext, shared?: Installer): GatewayApi {
     chatHistory: refuse,
     // Restoring is answering: with no gateway, `bosun up --restore` is the way (restore.ts says so).
     restore: refuse,
-    // No gateway: the sidecar runs in this process (offline-voice.ts).
+    // No gateway: the sidecar and the Piper voice run in this process (offline-voice.ts).
     transcribe: async (r, signal) => (await import("./offline-voice.ts")).offlineTranscribe(ctx, config(), open, r, signal ?? new AbortController().signal),
-    async speak() {
-      const { VoiceError } = await import("../core/voice/types.ts");
-      throw new VoiceError("voice_unavailable", "text to speech needs `bosun speak`'s own engine in this process");
-    },
+    speak: async (r, signal) => (await import("./offline-voice.ts")).offlineSpeak(ctx, config(), open, r, signal ?? new AbortController().signal),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from "../core/config/load.ts";
-import type { TranscribeRequest } from "../core/control/api.ts";
+import type { SpeakRequest, SpokenAudio, TranscribeRequest } from "../core/control/api.ts";
 import type { Installer } from "../core/installs/installer.ts";
 import { createAudioDecoder } from "../core/voice/decode.ts";
 import { pickWhisperModel } from "../core/voice/model.ts";
@@ -21,4 +21,11 @@ export function offlineTranscribe(ctx: CliContext, loaded: LoadedConfig, install
     config: () => voice,
   });
   return transcriber.transcribe(req.audio, signal, req.model === undefined ? {} : { model: req.model });
+}
+
+/** Text to speech with no gateway: the installed Piper voice under onnxruntime in this process. */
+export async function offlineSpeak(ctx: CliContext, loaded: LoadedConfig, installer: () => Promise<Installer>, req: SpeakRequest, signal: AbortSignal): Promise<SpokenAudio> {
+  const [{ PiperSynthesizer }, { speakWith }] = await Promise.all([import("../core/voice/tts/synthesizer.ts"), import("../core/voice/gateway-voice.ts")]);
+  const synthesizer = new PiperSynthesizer({ libDir: ctx.paths.lib, installs: installer, config: () => loaded.config.voice });
+  return speakWith(synthesizer, req.text, signal, { format: req.format ?? "ogg", ...(req.voice === undefined ? {} : { voice: req.voice }) });
 }

@@ -15,6 +15,11 @@ import { WhisperSidecar } from "../../src/core/voice/sidecar.ts";
 import { WhisperTranscriber } from "../../src/core/voice/transcriber.ts";
 import { writeHelloModel } from "../helpers/ggml-model.ts";
 import { speechDir } from "../helpers/speech.ts";
+import { installToneVoice, readToneIds, TONE_ID_MAP } from "../helpers/tone-voice.ts";
+import { decodeAudio } from "../../src/core/voice/decode.ts";
+import { parseWav } from "../../src/core/voice/wav.ts";
+import { phonemesToIds } from "../../src/core/voice/tts/phoneme-ids.ts";
+import { phonemizeClauses } from "../../src/core/voice/tts/phonemize.ts";
 
 // The whisper-cli build.ts compiled and cached (npm test builds first).
 const cached = sidecarCachePath();
@@ -43,7 +48,8 @@ async function start(hello: boolean): Promise<Running> {
     const dir = join(home, "models", "whisper");
     mkdirSync(dir, { recursive: true });
     const bytes = readFileSync(writeHelloModel(join(dir, "ggml-hello.bin")));
-    custom = `[[installs.custom]]\ntarget = "whisper:hello"\nurl = "http://127.0.0.1:9/ggml-hello.bin"\nsize = ${bytes.length}\nsha256 = "${createHash("sha256").update(bytes).digest("hex")}"\n`;
+    custom = installToneVoice(home).toml;
+    custom += `[[installs.custom]]\ntarget = "whisper:hello"\nurl = "http://127.0.0.1:9/ggml-hello.bin"\nsize = ${bytes.length}\nsha256 = "${createHash("sha256").update(bytes).digest("hex")}"\n`;
   }
   const loaded = parseConfig(`[agent]\nprovider = "echo"\n[gateway]\nwatch_config = false\n[voice]\nmax_bytes = ${MAX_BYTES}\n${custom}`, "t.toml", {});
   let g!: Gateway;
@@ -170,11 +176,33 @@ describe("POST /v1/voice/transcribe", () => {
 });
 
 describe("POST /v1/voice/speak", () => {
+  test("the gateway's Piper engine speaks the text: OGG/Opus by default, WAV with ?format=wav, both decoding back to the text's phonemes", async () => {
+    const text = "Hello world.";
+    const map = new Map(Object.entries(TONE_ID_MAP));
+    const ids = (await phonemizeClauses(text, "en-us")).flatMap((c) => phonemesToIds(c, map).ids);
+    const client = new ControlClient(withModel.g.paths.socket, withModel.token);
+    const ogg = await client.speak({ text });
+    expect({ mime: ogg.mime, voice: ogg.voice }).toEqual({ mime: "audio/ogg", voice: "piper:tone" });
+    expect(ogg.durationMs).toBeGreaterThan(0);
+    expect(readToneIds((await decodeAudio({ bytes: ogg.bytes }, new AbortController().signal)).samples, 16_000)).toEqual(ids);
+    const wav = await client.speak({ text, format: "wav" });
+    expect(wav.mime).toBe("audio/wav");
+    const pcm = parseWav(wav.bytes, 60);
+    expect(readToneIds(pcm.samples, pcm.sampleRate)).toEqual(ids);
+    expect(readFileSync(withModel.g.paths.log, "utf8")).toContain("voice: spoke 12 characters with piper:tone");
+    // No voice installed: 409 with the install command.
+    const none = await new ControlClient(noModel.g.paths.socket, noModel.token).speak({ text }).catch((e) => e);
+    expect({ code: none.code, message: none.message }).toEqual({ code: "voice_no_model", message: "no Piper voice is installed" });
+  }, 60_000);
+
   test("a body that is not {text, voice?} is 400 naming the field", async () => {
     const empty = await send(withModel, "/v1/voice/speak", '{"text": "  "}', { "content-type": "application/json" });
     expect({ status: empty.status, code: empty.json.error?.code, message: empty.json.error?.message }).toEqual({ status: 400, code: "bad_request", message: "text: must not be empty" });
+    const huge = await send(withModel, "/v1/voice/speak", JSON.stringify({ text: "a".repeat(100_001) }));
+    expect({ status: huge.status, message: huge.json.error?.message }).toEqual({ status: 400, message: "text: at most 100000 characters" });
+    // What the synthesizer speaks at most: the same error as in-process.
     const long = await send(withModel, "/v1/voice/speak", JSON.stringify({ text: "a".repeat(4_001) }));
-    expect(long.json.error?.message).toBe("text: at most 4000 characters");
+    expect({ status: long.status, code: long.json.error?.code, message: long.json.error?.message }).toEqual({ status: 413, code: "voice_too_long", message: "the text is too long to speak (4001 characters; at most 4000)" });
     const voice = await send(withModel, "/v1/voice/speak", JSON.stringify({ text: "hi", voice: "whisper:x" }));
     expect(voice.json.error?.message).toStartWith("voice: ");
     const format = await send(withModel, "/v1/voice/speak?format=mp3", JSON.stringify({ text: "hi" }));

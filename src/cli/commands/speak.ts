@@ -8,6 +8,8 @@ import { AbortedError } from "../../core/util/abort.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext, type CliContext } from "../context.ts";
+import type { GatewayApi } from "../../core/control/api.ts";
+import { gatewayApi } from "../gateway-api.ts";
 import { openInstaller } from "../installer-context.ts";
 import { out, printJson } from "../output.ts";
 
@@ -58,6 +60,17 @@ export async function speakInProcess(ctx: CliContext, loaded: LoadedConfig, o: {
   return { voice: speech.voice, out: resolve(o.out), durationMs, bytes: bytes.length };
 }
 
+/** The same, spoken by the running gateway (its Piper engine and config); the file is written here. */
+export async function speakThrough(api: GatewayApi, o: { text: string; voice?: string; out: string }, signal: AbortSignal): Promise<SpeakResult> {
+  const format = speakFormat(o.out);
+  await checkWritable(o.out);
+  const spoken = await api.speak({ text: o.text, format, ...(o.voice ? { voice: o.voice } : {}) }, signal);
+  await writeFile(o.out, spoken.bytes, { mode: 0o644 }).catch((e: NodeJS.ErrnoException) => {
+    throw unwritable(o.out, e);
+  });
+  return { voice: spoken.voice, out: resolve(o.out), durationMs: spoken.durationMs, bytes: spoken.bytes.length };
+}
+
 async function checkWritable(out: string): Promise<void> {
   const st = await stat(out).catch(() => null);
   if (st?.isDirectory()) throw new BosunError("unwritable", `cannot write ${out}: it is a directory`, { exitCode: ExitCode.failed });
@@ -71,7 +84,7 @@ function unwritable(out: string, e: NodeJS.ErrnoException): BosunError {
   return new BosunError("unwritable", `cannot write ${out}: ${why}`, { exitCode: ExitCode.failed });
 }
 
-/** `bosun speak TEXT --out FILE`: text to speech in this process (no gateway needed), with the installed Piper voice. */
+/** `bosun speak TEXT --out FILE`: text to speech with the installed Piper voice, through the running gateway or in this process. */
 export default defineCommand({
   // Its description is the command table's (commands.ts).
   meta: { name: "speak" },
@@ -95,12 +108,16 @@ export default defineCommand({
     process.once("SIGINT", onInterrupt);
     process.once("SIGTERM", onInterrupt);
     try {
-      const r = await speakInProcess(ctx, loaded, { text, out: args.out!, ...(args.voice ? { voice: args.voice } : {}) }, ac.signal);
+      // Through the running gateway when there is one (its voice, its config), else in this process.
+      const { api, running } = gatewayApi(ctx);
+      const o = { text, out: args.out!, ...(args.voice ? { voice: args.voice } : {}) };
+      const r = running ? await speakThrough(api, o, ac.signal) : await speakInProcess(ctx, loaded, o, ac.signal);
       if (args.json) printJson(r);
       else if (!args.quiet) out(`wrote ${args.out} (${(r.durationMs / 1000).toFixed(1)} s, ${r.voice})`);
       return ExitCode.ok;
     } catch (e) {
-      if (e instanceof AbortedError) return 130;
+      // Through the gateway an interrupt drops the request (the gateway stops speaking).
+      if (e instanceof AbortedError || ac.signal.aborted) return 130;
       throw e;
     } finally {
       process.off("SIGINT", onInterrupt);

@@ -93,8 +93,11 @@ export interface TranscribeRequest {
   model?: string;
 }
 
-/** The most text one speak request may say: what the synthesizer speaks at most. */
-export const SPEAK_MAX_TEXT = MAX_SPEAK_CHARS;
+/**
+ * The most text a speak request may carry: a bound on the body. What is spoken at most is the
+ * synthesizer's limit (MAX_SPEAK_CHARS), refused as voice_too_long as it is in-process.
+ */
+export const SPEAK_MAX_TEXT = 25 * MAX_SPEAK_CHARS;
 /** A model or voice named by a request: checked as `[voice] stt` / `tts` are. */
 export const WhisperTargetSchema = voiceSchema.shape.stt.unwrap();
 export const SpeakRequestSchema = z.strictObject({

@@ -26,6 +26,13 @@ async function encode(speech: Speech, format: SpeakFormat, signal: AbortSignal):
   return { bytes: encodeWav(speech.samples, speech.sampleRate), durationMs: Math.round((speech.samples.length / speech.sampleRate) * 1000) };
 }
 
+/** Synthesize, then encode as a file: what a speak request answers, with or without a gateway. */
+export async function speakWith(synthesizer: Synthesizer, text: string, signal: AbortSignal, opts: { voice?: string; format: SpeakFormat }): Promise<SpokenAudio> {
+  const speech = await synthesizer.synthesize(text, signal, opts.voice === undefined ? {} : { voice: opts.voice });
+  const { bytes, durationMs } = await encode(speech, opts.format, signal);
+  return { bytes, mime: opts.format === "wav" ? "audio/wav" : "audio/ogg", durationMs, voice: speech.voice };
+}
+
 export interface GatewayVoice {
   /** `[voice] max_bytes` now: the biggest audio a transcribe request may send. */
   maxBytes(): number;
@@ -45,9 +52,7 @@ export function gatewayVoice(o: {
     transcribe: (audio, signal, opts) => (o.transcriber as ModelTranscriber).transcribe(audio, signal, opts),
     async speak(text, signal, opts) {
       if (!o.synthesizer) throw new VoiceError("voice_unavailable", "this gateway has no text to speech");
-      const speech = await o.synthesizer().synthesize(text, signal, opts.voice === undefined ? {} : { voice: opts.voice });
-      const { bytes, durationMs } = await encode(speech, opts.format, signal);
-      return { bytes, mime: opts.format === "wav" ? "audio/wav" : "audio/ogg", durationMs, voice: speech.voice };
+      return speakWith(o.synthesizer(), text, signal, opts);
     },
   };
 }
