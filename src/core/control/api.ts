@@ -10,7 +10,6 @@ import type { SessionDetail, SessionInfo, SessionPage, SessionQuery } from "../s
 import type { AdapterStatus, InstallStatus, Status } from "../status.ts";
 import type { ConnectStart, IntegrationsReport, ToolReport } from "../integrations/types.ts";
 import { voiceSchema } from "../config/voice-schema.ts";
-import { MAX_SPEAK_CHARS } from "../voice/tts/synthesizer.ts";
 import type { SpeakFormat, SpokenAudio } from "../voice/gateway-voice.ts";
 import type { AudioInput, Transcription } from "../voice/types.ts";
 
@@ -95,9 +94,10 @@ export interface TranscribeRequest {
 
 /**
  * The most text a speak request may carry: a bound on the body. What is spoken at most is the
- * synthesizer's limit (MAX_SPEAK_CHARS), refused as voice_too_long as it is in-process.
+ * synthesizer's own limit (MAX_SPEAK_CHARS, far lower), refused as voice_too_long as it is
+ * in-process. Not imported from it: the API's module stays light for every command.
  */
-export const SPEAK_MAX_TEXT = 25 * MAX_SPEAK_CHARS;
+export const SPEAK_MAX_TEXT = 100_000;
 /** A model or voice named by a request: checked as `[voice] stt` / `tts` are. */
 export const WhisperTargetSchema = voiceSchema.shape.stt.unwrap();
 export const SpeakRequestSchema = z.strictObject({
