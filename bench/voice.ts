@@ -14,6 +14,7 @@ import { speechDir } from "../test/helpers/speech.ts";
 import { TelegramTestServer } from "../test/helpers/telegram-server.ts";
 import { idleWindow, mustRun, progress, round, rssMb, sleep, summary } from "./lib.ts";
 import { until, type Sandbox } from "./sandbox.ts";
+import { benchVoiceGateway } from "./voice-gateway.ts";
 
 const SHAPES: EmptyModelShape[] = ["tiny.en", "base.en"];
 const LENGTHS_S = [5, 30];
@@ -155,6 +156,8 @@ export async function benchVoice(sb: Sandbox, bin: string, runs: number, idleMs:
 
     progress(`voice: gateway with [voice] and Telegram, ${idleMs / 1000} s idle, then ${voiceNotes} 30 s voice notes`);
     const rss = await gatewayRss(sb, bin, base, readFileSync(clips[30]!.ogg), idleMs, voiceNotes);
+    progress(`voice: gateway with [voice] stt and the tone voice: ${idleMs / 1000} s idle, bosun transcribe through it x${runs}, text to speech per sentence`);
+    const gateway = await benchVoiceGateway(sb, bin, base, clips[30]!.ogg, runs, idleMs);
     return {
       models: "weightless (whisper.cpp's empty test model format, tiny.en and base.en hyper-parameters): timing only, the text is empty",
       sidecar: sidecarVersion,
@@ -163,6 +166,7 @@ export async function benchVoice(sb: Sandbox, bin: string, runs: number, idleMs:
       decodeMs,
       rtf,
       rss,
+      gateway,
     };
   } finally {
     speech.cleanup();
