@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../src/core/config/load.ts";
 import type { BosunEvent } from "../../src/core/events.ts";
 import { Gateway } from "../../src/core/gateway.ts";
+import { localApi } from "../../src/core/control/local.ts";
 import type { Transcriber } from "../../src/core/voice/types.ts";
 import { writeHelloModel } from "../helpers/ggml-model.ts";
 import { TelegramTestServer } from "../helpers/telegram-server.ts";
@@ -23,14 +24,17 @@ afterEach(async () => {
 });
 
 /** A Transcriber that hears "hello" once `release()` is called. */
-function heldTranscriber(): Transcriber & { release(): void; started: () => boolean } {
+function heldTranscriber(): Transcriber & { release(): void; started: () => boolean; calls: () => number } {
   const gate = Promise.withResolvers<void>();
   let started = false;
+  let calls = 0;
   return {
     release: () => gate.resolve(),
     started: () => started,
+    calls: () => calls,
     async transcribe() {
       started = true;
+      calls++;
       await gate.promise;
       return { text: "hello", language: "en", segments: [], audioMs: 1000, model: "whisper:test" };
     },
@@ -81,5 +85,20 @@ describe("voice in the status", () => {
     const none = await gateway(heldTranscriber(), false);
     await waitUntil(() => none.events.some((e) => e.type === "voice.state"), "no voice.state");
     expect(none.g.snapshot().voice).toMatchObject({ stt: null, tts: null });
+  });
+});
+
+describe("the control API's transcriptions", () => {
+  test("use the very Transcriber voice messages use (so they wait for the same max_concurrent slots)", async () => {
+    const t = heldTranscriber();
+    const { g } = await gateway(t, false);
+    server.pushVoice({ chatId: CHAT, bytes: new Uint8Array(3000), duration: 2 });
+    await waitUntil(() => t.started(), "the voice note's transcription never started");
+    // The API's request is given to the same object as the voice note.
+    const viaApi = localApi(g, "cli").transcribe({ audio: { bytes: new Uint8Array(10) } });
+    await waitUntil(() => t.calls() === 2, () => `the transcriber was called ${t.calls()} time(s)`);
+    t.release();
+    expect((await viaApi).text).toBe("hello");
+    expect((await server.waitForSent((m) => m.chatId === CHAT)).text).toBe("echo: hello");
   });
 });
