@@ -2,15 +2,13 @@ import { defineCommand } from "citty";
 import { constants } from "node:fs";
 import { access, stat, writeFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
-import type { LoadedConfig } from "../../core/config/load.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
-import { AbortedError } from "../../core/util/abort.ts";
 import { globalArgs } from "../args.ts";
-import { loadForCli } from "../config-load.ts";
-import { cliContext, type CliContext } from "../context.ts";
+import { cliContext } from "../context.ts";
 import type { GatewayApi } from "../../core/control/api.ts";
+import type { SpeakFormat } from "../../core/voice/gateway-voice.ts";
 import { gatewayApi } from "../gateway-api.ts";
-import { openInstaller } from "../installer-context.ts";
+import { interruptible, INTERRUPTED } from "../interrupt.ts";
 import { out, printJson } from "../output.ts";
 
 /** What `bosun speak` wrote (its --json). */
@@ -20,8 +18,6 @@ export interface SpeakResult {
   durationMs: number;
   bytes: number;
 }
-
-export type SpeakFormat = "ogg" | "wav";
 
 /** The format --out names by its extension, or a usage error. */
 export function speakFormat(out: string | undefined): SpeakFormat {
@@ -33,35 +29,11 @@ export function speakFormat(out: string | undefined): SpeakFormat {
 }
 
 /**
- * Speak `text` with the installed Piper voice in this process and write it to `out` (OGG/Opus or
- * 16-bit WAV by its extension). The file's directory is checked before synthesis, so a bad path
- * fails at once.
+ * Speak `text` and write it to `out` (OGG/Opus or 16-bit WAV by its extension): through the running
+ * gateway (its Piper engine and config) or in this process (the API's offline side). The file is
+ * written here, and its directory is checked before synthesis, so a bad path fails at once.
  */
-export async function speakInProcess(ctx: CliContext, loaded: LoadedConfig, o: { text: string; voice?: string; out: string }, signal: AbortSignal): Promise<SpeakResult> {
-  const format = speakFormat(o.out);
-  await checkWritable(o.out);
-  const installer = openInstaller(ctx, loaded);
-  const { PiperSynthesizer } = await import("../../core/voice/tts/synthesizer.ts");
-  const synth = new PiperSynthesizer({ libDir: ctx.paths.lib, installs: async () => installer, config: () => loaded.config.voice });
-  const speech = await synth.synthesize(o.text, signal, o.voice ? { voice: o.voice } : {});
-  let bytes: Uint8Array;
-  let durationMs: number;
-  if (format === "ogg") {
-    const { encodeOggOpus } = await import("../../core/voice/ogg-opus-encode.ts");
-    ({ bytes, durationMs } = await encodeOggOpus(speech.samples, speech.sampleRate, signal));
-  } else {
-    const { encodeWav } = await import("../../core/voice/wav.ts");
-    bytes = encodeWav(speech.samples, speech.sampleRate);
-    durationMs = Math.round((speech.samples.length / speech.sampleRate) * 1000);
-  }
-  await writeFile(o.out, bytes, { mode: 0o644 }).catch((e: NodeJS.ErrnoException) => {
-    throw unwritable(o.out, e);
-  });
-  return { voice: speech.voice, out: resolve(o.out), durationMs, bytes: bytes.length };
-}
-
-/** The same, spoken by the running gateway (its Piper engine and config); the file is written here. */
-export async function speakThrough(api: GatewayApi, o: { text: string; voice?: string; out: string }, signal: AbortSignal): Promise<SpeakResult> {
+export async function speakTo(api: GatewayApi, o: { text: string; voice?: string; out: string }, signal: AbortSignal): Promise<SpeakResult> {
   const format = speakFormat(o.out);
   await checkWritable(o.out);
   const spoken = await api.speak({ text: o.text, format, ...(o.voice ? { voice: o.voice } : {}) }, signal);
@@ -102,26 +74,12 @@ export default defineCommand({
       throw new BosunError("usage", `--voice must be "piper:ID", not "${args.voice}"`, { exitCode: ExitCode.usage, hint: "`bosun catalog piper` lists them" });
     }
     speakFormat(args.out);
-    const loaded = loadForCli(ctx);
-    const ac = new AbortController();
-    const onInterrupt = () => ac.abort();
-    process.once("SIGINT", onInterrupt);
-    process.once("SIGTERM", onInterrupt);
-    try {
-      // Through the running gateway when there is one (its voice, its config), else in this process.
-      const { api, running } = gatewayApi(ctx);
-      const o = { text, out: args.out!, ...(args.voice ? { voice: args.voice } : {}) };
-      const r = running ? await speakThrough(api, o, ac.signal) : await speakInProcess(ctx, loaded, o, ac.signal);
-      if (args.json) printJson(r);
-      else if (!args.quiet) out(`wrote ${args.out} (${(r.durationMs / 1000).toFixed(1)} s, ${r.voice})`);
-      return ExitCode.ok;
-    } catch (e) {
-      // Through the gateway an interrupt drops the request (the gateway stops speaking).
-      if (e instanceof AbortedError || ac.signal.aborted) return 130;
-      throw e;
-    } finally {
-      process.off("SIGINT", onInterrupt);
-      process.off("SIGTERM", onInterrupt);
-    }
+    const { api } = gatewayApi(ctx);
+    const o = { text, out: args.out!, ...(args.voice ? { voice: args.voice } : {}) };
+    const r = await interruptible((signal) => speakTo(api, o, signal));
+    if (r === INTERRUPTED) return r;
+    if (args.json) printJson(r);
+    else if (!args.quiet) out(`wrote ${args.out} (${(r.durationMs / 1000).toFixed(1)} s, ${r.voice})`);
+    return ExitCode.ok;
   },
 });

@@ -3,11 +3,11 @@ import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { WhisperTargetSchema } from "../../core/control/api.ts";
 import { BosunError, ExitCode } from "../../core/errors.ts";
-import { AbortedError } from "../../core/util/abort.ts";
 import { globalArgs } from "../args.ts";
 import { loadForCli } from "../config-load.ts";
 import { cliContext } from "../context.ts";
 import { gatewayApi } from "../gateway-api.ts";
+import { interruptible, INTERRUPTED } from "../interrupt.ts";
 import { c, err, out, printJson } from "../output.ts";
 
 /** `bosun transcribe FILE`: speech to text with the installed Whisper model, through the running gateway or in this process. */
@@ -36,23 +36,11 @@ export default defineCommand({
     });
     // Through the running gateway when there is one (its model, its config, its transcription slots), else in this process.
     const { api } = gatewayApi(ctx);
-    const ac = new AbortController();
-    const onInterrupt = () => ac.abort();
-    process.once("SIGINT", onInterrupt);
-    process.once("SIGTERM", onInterrupt);
-    try {
-      const t = await api.transcribe({ audio: { bytes, name: basename(file) }, ...(args.model === undefined ? {} : { model: args.model }) }, ac.signal);
-      if (args.json) printJson(t);
-      else if (t.text) out(t.text);
-      else if (!args.quiet) err(c.dim("(nothing was heard)"));
-      return ExitCode.ok;
-    } catch (e) {
-      // In-process the sidecar stops with AbortedError; through the gateway the request is dropped (the gateway stops it).
-      if (e instanceof AbortedError || ac.signal.aborted) return 130;
-      throw e;
-    } finally {
-      process.off("SIGINT", onInterrupt);
-      process.off("SIGTERM", onInterrupt);
-    }
+    const t = await interruptible((signal) => api.transcribe({ audio: { bytes, name: basename(file) }, ...(args.model === undefined ? {} : { model: args.model }) }, signal));
+    if (t === INTERRUPTED) return t;
+    if (args.json) printJson(t);
+    else if (t.text) out(t.text);
+    else if (!args.quiet) err(c.dim("(nothing was heard)"));
+    return ExitCode.ok;
   },
 });
