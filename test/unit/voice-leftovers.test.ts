@@ -34,7 +34,9 @@ test("only run dirs of a dead owner go, and only our whisper-cli working in one 
   const deadDir = join(root, `${deadPid}-123-bbbbbb`);
   const reused = join(root, `${live.pid}-1-cccccc`); // the live pid, another start time: its owner is gone
   const mine = makeRunDir(root);
-  for (const d of [liveDir, deadDir, reused]) {
+  // A previous run with our pid (the gateway as PID 1 in a container), crashed: another start time.
+  const ownPidBefore = join(root, `${process.pid}-1-dddddd`);
+  for (const d of [liveDir, deadDir, reused, ownPidBefore]) {
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, "audio.wav"), "x");
   }
@@ -46,12 +48,13 @@ test("only run dirs of a dead owner go, and only our whisper-cli working in one 
   kids.push(orphan.pid!, working.pid!, stranger.pid!);
   await waitUntil(() => [orphan, working, stranger].every((c) => processAlive(c.pid!, null)), "the children to start", 5_000, 10);
 
-  expect(sweepRunDirs(root, bin)).toEqual({ dirs: 2, processes: 1 });
+  expect(sweepRunDirs(root, bin)).toEqual({ dirs: 3, processes: 1 });
   await waitUntil(() => !processAlive(orphan.pid!, null), "the orphan to die", 5_000, 10);
   expect(processAlive(working.pid!, null)).toBe(true);
   expect(processAlive(stranger.pid!, null)).toBe(true);
   expect(existsSync(deadDir)).toBe(false);
   expect(existsSync(reused)).toBe(false);
+  expect(existsSync(ownPidBefore)).toBe(false);
   expect(existsSync(liveDir)).toBe(true);
   expect(existsSync(mine)).toBe(true);
   expect(existsSync(join(root, "not-a-run-dir"))).toBe(true);

@@ -33,9 +33,9 @@ export function sweepRunDirs(root: string, bin: string): { dirs: number; process
   const dead = names.filter((name) => {
     const m = NAME.exec(name);
     if (!m) return false;
-    const pid = Number(m[1]);
-    if (pid === process.pid) return false;
-    return !processAlive(pid, m[2] ? Number(m[2]) : null);
+    // Our own pid is no exception: where the gateway is PID 1 (a container), a crashed previous
+    // run had the same pid, and only its start time tells its dirs from ours.
+    return !processAlive(Number(m[1]), m[2] ? Number(m[2]) : null);
   });
   if (dead.length === 0) return { dirs: 0, processes: 0 };
   const prefixes = dead.map((name) => `${join(root, name)}/`);
