@@ -6,6 +6,11 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { createConsola } from "consola";
+import { createWebchatAdapter } from "../../src/core/adapters/webchat/index.ts";
+import { webchatConfigSchema } from "../../src/core/adapters/webchat/kind.ts";
+import { VOICE_KEEP_MS, VOICE_SWEEP_MS } from "../../src/core/adapters/webchat/voice.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../src/core/config/load.ts";
@@ -139,5 +144,46 @@ describe("webchat voice messages through the Gateway", () => {
       expect.objectContaining({ role: "user", id: "r1", text: "heard after the restart", voice: true }),
       expect.objectContaining({ role: "agent", id: "r1", text: "echo: heard after the restart" }),
     ]);
+  });
+
+  test("a recording whose id another message already has is refused and not kept", async () => {
+    const h = home();
+    const port = await freePort();
+    const t = hears();
+    await gateway(h, port, t);
+    const c = await open(port, "clash1");
+    c.send({ type: "message", id: "x1", text: "typed first" });
+    await c.waitFor((f) => f.type === "message" && f.replyTo === "x1");
+    c.send(voiceFrame("x1"));
+    expect((await c.waitFor((f) => f.type === "error" && f.id === "x1")).message).toContain("already used");
+    expect(recordings(h)).toEqual([]);
+    expect(t.calls).toHaveLength(0);
+  });
+
+  test("a running adapter sweeps recordings whose reply never went out, on its clock, not only at start", async () => {
+    const state = mkdtempSync(join(tmpdir(), "bosun-webchat-sweep-"));
+    const port = await freePort();
+    const clock = new FakeClock(Date.now());
+    const log = createConsola({ level: -999 });
+    const config = webchatConfigSchema.parse({ kind: "webchat", listen: `127.0.0.1:${port}` });
+    const adapter = createWebchatAdapter({ name: "web", config, log, clock, stateFile: join(state, "web.json") });
+    const stop = new AbortController();
+    try {
+      await adapter.start(stop.signal);
+      const c = await open(port, "old1");
+      // Nobody takes the message from the adapter's queue: its reply never comes.
+      c.send(voiceFrame("o1"));
+      const dir = join(state, "web.voice");
+      await waitUntil(() => existsSync(dir) && readdirSync(dir).length === 1, "the recording stored");
+      await clock.advance(VOICE_SWEEP_MS);
+      expect(readdirSync(dir)).toHaveLength(1);
+      await clock.advance(VOICE_KEEP_MS);
+      expect(readdirSync(dir)).toHaveLength(0);
+    } finally {
+      stop.abort();
+      await adapter.shutdown();
+    }
+    // Stopped: no sweep left scheduled.
+    expect(clock.pending).toBe(0);
   });
 });

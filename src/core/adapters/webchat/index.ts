@@ -7,7 +7,7 @@ import type { WebchatAdapterConfig } from "./kind.ts";
 import { tokenMatches } from "./auth.ts";
 import { FAVICON_SVG } from "./favicon.ts";
 import { historyFrame, MAX_VOICE_FRAME, parseFrame, progressFrame } from "./frames.ts";
-import { decodeVoiceAudio, MAX_RECORD_SECONDS, VOICE_PER_MINUTE, VoiceRate, VoiceStore } from "./voice.ts";
+import { decodeVoiceAudio, MAX_RECORD_SECONDS, VOICE_PER_MINUTE, VOICE_SWEEP_MS, VoiceRate, VoiceStore } from "./voice.ts";
 import type { VoiceNote } from "../../voice/types.ts";
 import { chatPage } from "./page.ts";
 import { hostAllowed, originAllowed } from "../../util/origin.ts";
@@ -47,6 +47,15 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
   // Recordings live next to the state file, in a folder of this instance's own.
   const voice = new VoiceStore(`${ctx.stateFile.replace(/\.json$/, "")}.voice`, () => ctx.clock.now());
   const voiceRates = new WeakMap<WsPeer, VoiceRate>();
+  // Recordings whose reply never went out are swept at start and then periodically: a gateway
+  // that runs for months must not fill the store's cap with them.
+  let cancelSweep: (() => void) | null = null;
+  const sweepLater = () => {
+    cancelSweep = ctx.clock.after(VOICE_SWEEP_MS, () => {
+      voice.sweep();
+      sweepLater();
+    });
+  };
   let server: HttpServer | null = null;
   let queue: AsyncQueue<AdapterEvent> | null = null;
   const peers = new Map<string, Set<WsPeer>>();
@@ -121,6 +130,8 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
     const decoded = decodeVoiceAudio(audio);
     if (typeof decoded === "string") return sendTo(ws, { type: "error", id, message: decoded });
     const ref = VoiceStore.refOf(conversation, id);
+    // A resend finds its recording stored already; only one written now is this frame's own.
+    const storedBefore = voice.has(ref);
     let refused: string | null;
     try {
       refused = voice.save(ref, decoded.bytes);
@@ -144,8 +155,12 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
         const mirror = JSON.stringify({ type: "message", role: "user", id, text: "", voice: true, at: at() });
         for (const other of peers.get(conversation) ?? []) if (other !== ws) other.send(mirror);
       },
-      // The stored recording is the earlier message's (save keeps the first one of an id).
-      rejected: (reason) => sendTo(ws, { type: "error", id, message: reason.message }),
+      // The id names another message: a recording written for this frame is nobody's now (one
+      // stored before belongs to the earlier message, which save kept).
+      rejected: (reason) => {
+        if (!storedBefore) voice.remove(ref);
+        sendTo(ws, { type: "error", id, message: reason.message });
+      },
     });
   };
 
@@ -214,6 +229,8 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
     },
     async start(signal: AbortSignal) {
       voice.sweep();
+      cancelSweep?.();
+      sweepLater();
       const q = new AsyncQueue<AdapterEvent>();
       queue = q;
       server = await serve({
@@ -311,6 +328,8 @@ export function createWebchatAdapter(ctx: AdapterContext<WebchatAdapterConfig>):
     async shutdown() {
       const s = server;
       server = null;
+      cancelSweep?.();
+      cancelSweep = null;
       for (const set of peers.values()) for (const ws of set) ws.close(1001, "bosun is stopping");
       peers.clear();
       queue?.end();

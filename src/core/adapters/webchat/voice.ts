@@ -24,8 +24,10 @@ export const MAX_RECORD_SECONDS = 120;
 export const VOICE_FRAME_PREFIX = '{"type":"voice"';
 /** Voice messages one socket may send per minute (each is a disk write and, later, a transcription). */
 export const VOICE_PER_MINUTE = 6;
-/** A stored recording older than this is removed at start even if its reply never went out. */
+/** A stored recording older than this is removed (at start, and by the sweep every VOICE_SWEEP_MS) even if its reply never went out. */
 export const VOICE_KEEP_MS = 7 * 24 * 3600_000;
+/** How often a running adapter sweeps its recordings. */
+export const VOICE_SWEEP_MS = 3600_000;
 /** All recordings waiting for their reply, together: past this new ones are refused. */
 export const MAX_STORED_BYTES = 256 * 1024 * 1024;
 
