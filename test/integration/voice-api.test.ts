@@ -208,4 +208,28 @@ describe("POST /v1/voice/speak", () => {
     const format = await send(withModel, "/v1/voice/speak?format=mp3", JSON.stringify({ text: "hi" }));
     expect(format.json.error?.message).toBe('format must be ogg or wav (got "mp3")');
   });
+
+  test("a body past the cap is 413 as it streams in, before the client has sent it all", async () => {
+    // Chunked, never ended: an answer can only come from a server that stopped reading at the cap.
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ socketPath: withModel.g.paths.socket, path: "/v1/voice/speak", method: "POST", headers: { authorization: `Bearer ${withModel.token}`, "content-type": "application/json", "transfer-encoding": "chunked" } }, (r) => {
+        let body = "";
+        r.on("data", (d) => (body += d));
+        r.on("end", () => {
+          resolve({ status: r.statusCode ?? 0, body });
+          req.destroy();
+        });
+      });
+      req.on("error", () => undefined);
+      req.on("close", () => reject(new Error("closed without an answer")));
+      req.write('{"text":"');
+      const chunk = "a".repeat(64 * 1024);
+      for (let i = 0; i < 12; i++) req.write(chunk);
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error.code).toBe("voice_too_long");
+    // The gateway keeps serving.
+    const still = await send(withModel, "/v1/voice/speak?format=mp3", JSON.stringify({ text: "hi" }));
+    expect(still.status).toBe(400);
+  });
 });

@@ -17,6 +17,7 @@ import {
   InstallRequestSchema,
   SendRequestSchema,
   SESSION_ACTIONS,
+  SPEAK_MAX_TEXT,
   SpeakRequestSchema,
   WhisperTargetSchema,
   TargetRequestSchema,
@@ -123,10 +124,10 @@ const ROUTES: Route[] = [
   {
     method: "POST",
     path: "/v1/voice/speak",
-    handle: async ({ api, req }) => {
+    handle: async ({ api, req, clock }) => {
       const format = new URL(req.url, "http://bosun").searchParams.get("format") ?? "ogg";
       if (format !== "ogg" && format !== "wav") throw problem("bad_request", `format must be ogg or wav (got "${format.slice(0, 20)}")`);
-      const spoken = await api.speak({ ...(await body(req, SpeakRequestSchema)), format }, req.signal);
+      const spoken = await api.speak({ ...(await body(req, SpeakRequestSchema, { maxBytes: SPEAK_MAX_BODY, clock })), format }, req.signal);
       return new Response(spoken.bytes as Uint8Array<ArrayBuffer>, {
         headers: { "content-type": spoken.mime, "x-bosun-voice": spoken.voice, "x-bosun-duration-ms": String(spoken.durationMs), "cache-control": "no-store" },
       });
@@ -149,7 +150,7 @@ function match(route: Route, path: string): string[] | null {
 /** An expected failure of a request, answered with its code's status from the API's table. */
 const problem = apiError;
 
-/** How long the audio of a transcribe request may take to arrive (a local socket: seconds at most). */
+/** How long the audio of a transcribe request (or a speak request's text) may take to arrive (a local socket: seconds at most). */
 const AUDIO_DEADLINE_MS = 60_000;
 
 /** A transcribe request's audio, read within `[voice] max_bytes` (refused before reading when it says it is bigger). */
@@ -165,9 +166,23 @@ async function audioBody(req: Request, h: ControlHandlers, clock: Clock): Promis
   return r.bytes;
 }
 
-/** The request body, parsed and checked against the route's schema; a 400 naming the problem otherwise. */
-async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
-  const text = await req.text();
+/**
+ * The most a speak request's body may be: its longest text with every character escaped (\uXXXX)
+ * and room for the rest. A bigger one is refused as it streams in, never read whole.
+ */
+const SPEAK_MAX_BODY = SPEAK_MAX_TEXT * 6 + 4096;
+
+/** A JSON body read within `capped.maxBytes` (413 past it, 400 when it does not arrive in time). */
+async function cappedText(req: Request, capped: { maxBytes: number; clock: Clock }): Promise<string> {
+  const r = await readCappedBody(req, capped.maxBytes, AUDIO_DEADLINE_MS, capped.clock);
+  if (r.ok) return new TextDecoder().decode(r.bytes);
+  if (r.reason === "too_large") throw new VoiceError("voice_too_long", `the request body is more than the ${capped.maxBytes} bytes allowed (a text of at most ${SPEAK_MAX_TEXT} characters)`);
+  throw problem("bad_request", `the request body did not arrive within ${AUDIO_DEADLINE_MS / 1000} s`);
+}
+
+/** The request body, parsed and checked against the route's schema; a 400 naming the problem otherwise. `capped`: read within a size cap. */
+async function body<S extends z.ZodType>(req: Request, schema: S, capped?: { maxBytes: number; clock: Clock }): Promise<z.infer<S>> {
+  const text = capped ? await cappedText(req, capped) : await req.text();
   if (text.trim() === "") throw problem("bad_request", "the request needs a JSON body", `send Content-Type: application/json with a body like ${shapeOf(schema)}`);
   let parsed: unknown;
   try {
