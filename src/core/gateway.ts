@@ -248,7 +248,7 @@ export class Gateway {
       );
       await this.#installs.start();
       this.#installer.resolve(this.#installs.installer);
-      this.#voiceStatus = trackVoiceStatus({ bus: this.bus, installs: this.#installs.installer, config: () => this.#loaded.config.voice, sidecar: embeddedSidecar !== null });
+      this.#voiceStatus = trackVoiceStatus({ bus: this.bus, installs: this.#installs.installer, config: () => this.#loaded.config.voice, sidecar: embeddedSidecar !== null, warn: (m) => this.log.warn(m) });
       if (opts.control !== false) {
         const record: RunningRecord = { pid: process.pid, ...(ownStartTicks === null ? {} : { procStart: ownStartTicks }), version: opts.version, socket: paths.socket, configPath: this.#loaded.path, startedAt };
         writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n", 0o600);

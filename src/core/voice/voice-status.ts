@@ -5,6 +5,7 @@
  */
 import type { VoiceConfig } from "../config/voice-schema.ts";
 import type { EventBus } from "../events.ts";
+import { errorMessage } from "../errors.ts";
 import { pickWhisperModel, type ModelSource } from "./model.ts";
 import { pickPiperVoice } from "./tts/voice.ts";
 
@@ -14,6 +15,8 @@ export interface VoiceStatusOptions {
   config: () => VoiceConfig;
   /** Whether this build has the whisper sidecar. */
   sidecar: boolean;
+  /** Told why a pass failed (the status keeps its last answer; the next change tries again). */
+  warn?: (message: string) => void;
 }
 
 /** The model and the voice `[voice]` would use now (null: none installed), as `bosun status` shows them with no gateway too. */
@@ -40,11 +43,15 @@ export function trackVoiceStatus(o: VoiceStatusOptions): { refresh(): Promise<vo
       return running;
     }
     running = (async () => {
-      do {
-        again = false;
-        await pass();
-      } while (again && !stopped);
-      running = null;
+      try {
+        do {
+          again = false;
+          // One failing pass must not end the tracking: the next change is worked out again.
+          await pass().catch((err) => o.warn?.(`voice status not updated: ${errorMessage(err)}`));
+        } while (again && !stopped);
+      } finally {
+        running = null;
+      }
     })();
     return running;
   };
