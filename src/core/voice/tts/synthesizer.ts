@@ -3,9 +3,12 @@
  * as WASM) → ids (the voice's phoneme_id_map) → the VITS model under onnxruntime → samples, with
  * Piper's 0.2 s pause between clauses and its per-clause peak normalisation. One loaded session
  * is kept per voice (loading a real voice takes about a second; a few are kept, not every one).
+ * Syntheses take turns (`[voice] max_concurrent` at once, one by default): each uses the CPU fully
+ * and about 80 MB, and every outbox lane and speak request would otherwise run its own.
  */
 import { readFile, stat } from "node:fs/promises";
 import { AbortedError } from "../../util/abort.ts";
+import { Semaphore } from "../../util/semaphore.ts";
 import type { VoiceConfig } from "../../config/voice-schema.ts";
 import type { ModelSource } from "../model.ts";
 import { VoiceError, type Speech, type Synthesizer } from "../types.ts";
@@ -28,7 +31,8 @@ export interface PiperSynthesizerOptions {
   /** `$BOSUN_HOME/lib`: where the embedded onnxruntime is extracted. */
   libDir: string;
   installs: () => Promise<ModelSource>;
-  config: () => Pick<VoiceConfig, "tts">;
+  /** Read per call; max_concurrent absent: one synthesis at a time. */
+  config: () => Pick<VoiceConfig, "tts"> & { max_concurrent?: number };
   /** The onnxruntime build (tests); the one this binary embeds by default. */
   ortBuild?: OrtBuild;
   maxChars?: number;
@@ -38,11 +42,20 @@ interface Loaded {
   key: string;
   session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
   config: PiperVoiceConfig;
+  /** Syntheses using the session now; one evicted is released once none is. */
+  users: number;
+  evicted: boolean;
+  released: boolean;
 }
 
 export class PiperSynthesizer implements Synthesizer {
   #sessions = new Map<string, Promise<Loaded>>();
-  constructor(private readonly opts: PiperSynthesizerOptions) {}
+  #slots: Semaphore;
+  #limit: number;
+  constructor(private readonly opts: PiperSynthesizerOptions) {
+    this.#limit = opts.config().max_concurrent ?? 1;
+    this.#slots = new Semaphore(this.#limit);
+  }
 
   async synthesize(text: string, signal: AbortSignal, o: { voice?: string } = {}): Promise<Speech> {
     if (signal.aborted) throw new AbortedError();
@@ -52,9 +65,28 @@ export class PiperSynthesizer implements Synthesizer {
     if (said.length > max) throw new VoiceError("voice_too_long", `the text is too long to speak (${said.length} characters; at most ${max})`);
     const voice = await pickPiperVoice(await this.opts.installs(), o.voice ?? this.opts.config().tts);
     const ort = await loadOnnxRuntime(this.opts.libDir, this.opts.ortBuild);
-    const { session, config } = await this.#load(ort, voice);
+    // A config reload applies to the next synthesis that waits.
+    const limit = this.opts.config().max_concurrent ?? 1;
+    if (limit !== this.#limit) this.#slots.resize((this.#limit = limit));
+    const free = await this.#slots.acquire(signal).catch(() => {
+      throw new AbortedError();
+    });
+    try {
+      const loaded = await this.#load(ort, voice);
+      try {
+        return await this.#speak(ort, loaded, voice, said, signal);
+      } finally {
+        loaded.users--;
+        this.#releaseIfDone(loaded);
+      }
+    } finally {
+      free();
+    }
+  }
+
+  async #speak(ort: Ort, { session, config }: Loaded, voice: PiperVoice, said: string, signal: AbortSignal): Promise<Speech> {
     if (signal.aborted) throw new AbortedError();
-    const clauses = await phonemizeClauses(said, config.espeakVoice);
+    const clauses = await phonemizeClauses(said, config.espeakVoice, signal);
     const parts: Float32Array[] = [];
     const pause = new Float32Array(Math.round(CLAUSE_PAUSE_S * config.sampleRate));
     for (const phonemes of clauses) {
@@ -69,21 +101,54 @@ export class PiperSynthesizer implements Synthesizer {
     return { samples: concat(parts), sampleRate: config.sampleRate, voice: voice.target };
   }
 
+  /** The voice's session, held (users counted) for the caller, who gives it back. */
   async #load(ort: Ort, voice: PiperVoice): Promise<Loaded> {
     const st = await stat(voice.model).catch(() => null);
     // A reinstalled voice (new size or time) is loaded again.
     const key = `${st?.size}:${st?.mtimeMs}`;
-    const cached = this.#sessions.get(voice.model);
-    if (cached) {
-      const l = await cached.catch(() => null);
-      if (l?.key === key) return l;
-      this.#sessions.delete(voice.model);
+    for (;;) {
+      const cached = this.#sessions.get(voice.model);
+      if (cached) {
+        const l = await cached.catch(() => null);
+        if (l?.key === key && !l.released) {
+          l.users++;
+          return l;
+        }
+        // Another caller may have replaced it meanwhile; only this entry goes.
+        if (this.#sessions.get(voice.model) === cached) this.#evict(voice.model);
+        continue;
+      }
+      const p = this.#open(ort, voice, key);
+      this.#sessions.set(voice.model, p);
+      p.catch(() => {
+        if (this.#sessions.get(voice.model) === p) this.#sessions.delete(voice.model);
+      });
+      while (this.#sessions.size > KEEP_SESSIONS) this.#evict(this.#sessions.keys().next().value!);
+      const l = await p;
+      // Evicted and released before this caller got its turn: load it again.
+      if (l.released) continue;
+      l.users++;
+      return l;
     }
-    const p = this.#open(ort, voice, key);
-    this.#sessions.set(voice.model, p);
-    p.catch(() => this.#sessions.delete(voice.model));
-    while (this.#sessions.size > KEEP_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
-    return p;
+  }
+
+  /** Drop a cached session; its memory is freed once no synthesis uses it. */
+  #evict(model: string): void {
+    const p = this.#sessions.get(model);
+    this.#sessions.delete(model);
+    p?.then(
+      (l) => {
+        l.evicted = true;
+        this.#releaseIfDone(l);
+      },
+      () => undefined,
+    );
+  }
+
+  #releaseIfDone(l: Loaded): void {
+    if (!l.evicted || l.users > 0 || l.released) return;
+    l.released = true;
+    l.session.release().catch(() => undefined);
   }
 
   async #open(ort: Ort, voice: PiperVoice, key: string): Promise<Loaded> {
@@ -96,7 +161,7 @@ export class PiperSynthesizer implements Synthesizer {
       if (!session.inputNames.includes("input") || !session.inputNames.includes("input_lengths") || !session.inputNames.includes("scales")) {
         throw new Error(`its inputs are ${session.inputNames.join(", ")}, not Piper's input, input_lengths, scales`);
       }
-      return { key, session, config };
+      return { key, session, config, users: 0, evicted: false, released: false };
     } catch (err) {
       throw new VoiceError("voice_failed", `the Piper voice ${voice.target} cannot be loaded: ${firstLine(err)}`, `reinstall it with \`bosun install --force ${voice.target}\``);
     }
