@@ -14,6 +14,9 @@ import { loadOnnxRuntime } from "../../src/core/voice/tts/onnxruntime.ts";
 import { MAX_PIECE_CHARS, phonemizeClauses, textPieces } from "../../src/core/voice/tts/phonemize.ts";
 import { PiperSynthesizer } from "../../src/core/voice/tts/synthesizer.ts";
 import { AbortedError } from "../../src/core/util/abort.ts";
+import { installsOnceStarted } from "../../src/core/voice/installs-at-start.ts";
+import type { ModelSource } from "../../src/core/voice/model.ts";
+import { VoiceError } from "../../src/core/voice/types.ts";
 import { installToneVoice } from "../helpers/tone-voice.ts";
 
 const signal = new AbortController().signal;
@@ -127,5 +130,17 @@ describe("sessions let go of are released", () => {
     } finally {
       proto.release = original;
     }
+  });
+});
+
+describe("voice work at start-up", () => {
+  test("waits for the installer, then fails plainly if it never comes", async () => {
+    const installer = {} as ModelSource; // stands in for the installer: only passed on
+    expect(await installsOnceStarted(async () => installer, 1_000)).toBe(installer);
+    const e = await installsOnceStarted(() => new Promise(() => undefined), 20).catch((err) => err);
+    expect(e).toBeInstanceOf(VoiceError);
+    expect(e).toMatchObject({ code: "voice_failed", message: "the gateway is still starting", hint: "send it again in a moment" });
+    // The installer's own failure is passed on as is.
+    expect(await installsOnceStarted(() => Promise.reject(new Error("disk full")), 1_000).catch((err) => (err as Error).message)).toBe("disk full");
   });
 });

@@ -4,13 +4,10 @@
  */
 import type { VoiceConfig } from "../config/voice-schema.ts";
 import { createAudioDecoder } from "./decode.ts";
+import { installsOnceStarted } from "./installs-at-start.ts";
 import { pickWhisperModel, type ModelSource } from "./model.ts";
 import { bundledSidecar } from "./sidecar.ts";
 import { WhisperTranscriber, type ModelTranscriber } from "./transcriber.ts";
-import { VoiceError } from "./types.ts";
-
-/** How long a voice message replayed at start waits for the installer. */
-const START_WAIT_MS = 30_000;
 
 export function gatewayTranscriber(o: {
   binDir: string;
@@ -25,17 +22,7 @@ export function gatewayTranscriber(o: {
   return new WhisperTranscriber({
     sidecar,
     decode: (audio, signal) => createAudioDecoder({ maxSeconds: o.config().max_seconds, env: o.env })(audio, signal),
-    model: async (wanted) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new VoiceError("voice_failed", "the gateway is still starting", "send it again in a moment")), START_WAIT_MS);
-      });
-      try {
-        return pickWhisperModel(await Promise.race([o.installs(), late]), wanted ?? o.config().stt);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    model: async (wanted) => pickWhisperModel(await installsOnceStarted(o.installs), wanted ?? o.config().stt),
     config: o.config,
   });
 }
