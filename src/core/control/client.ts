@@ -139,7 +139,7 @@ export class ControlClient implements GatewayApi {
     }
     const mime = res.headers["content-type"];
     if (mime !== "audio/ogg" && mime !== "audio/wav") throw apiError(`POST /v1/voice/speak answered ${String(mime)}, not audio`, new TextDecoder().decode(bytes.subarray(0, 200)));
-    return { bytes, mime, durationMs: Number(res.headers["x-bosun-duration-ms"] ?? 0) || 0, voice: String(res.headers["x-bosun-voice"] ?? "") };
+    return { bytes, mime, durationMs: Number(res.headers["x-bosun-duration-ms"] ?? 0) || 0, voice: decodeHeader(String(res.headers["x-bosun-voice"] ?? "")) };
   }
 
   /**
@@ -332,4 +332,13 @@ function sessionQueryString(req: SessionListRequest): string {
   if (req.fresh) q.set("fresh", "1");
   const s = q.toString();
   return s ? `?${s}` : "";
+}
+
+/** A header value the gateway percent-encoded (it may hold any letter); a malformed one is shown as sent. */
+function decodeHeader(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
 }

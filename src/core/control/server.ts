@@ -128,8 +128,9 @@ const ROUTES: Route[] = [
       const format = new URL(req.url, "http://bosun").searchParams.get("format") ?? "ogg";
       if (format !== "ogg" && format !== "wav") throw problem("bad_request", `format must be ogg or wav (got "${format.slice(0, 20)}")`);
       const spoken = await api.speak({ ...(await body(req, SpeakRequestSchema, { maxBytes: SPEAK_MAX_BODY, clock })), format }, req.signal);
+      // Percent-encoded: a voice id may hold any letter, a header value only Latin-1.
       return new Response(spoken.bytes as Uint8Array<ArrayBuffer>, {
-        headers: { "content-type": spoken.mime, "x-bosun-voice": spoken.voice, "x-bosun-duration-ms": String(spoken.durationMs), "cache-control": "no-store" },
+        headers: { "content-type": spoken.mime, "x-bosun-voice": encodeURIComponent(spoken.voice), "x-bosun-duration-ms": String(spoken.durationMs), "cache-control": "no-store" },
       });
     },
   },
