@@ -63,15 +63,15 @@ export class PiperSynthesizer implements Synthesizer {
     if (!said) throw new VoiceError("voice_failed", "there is no text to speak");
     const max = this.opts.maxChars ?? MAX_SPEAK_CHARS;
     if (said.length > max) throw new VoiceError("voice_too_long", `the text is too long to speak (${said.length} characters; at most ${max})`);
-    const voice = await pickPiperVoice(await this.opts.installs(), o.voice ?? this.opts.config().tts);
-    const ort = await loadOnnxRuntime(this.opts.libDir, this.opts.ortBuild);
-    // A config reload applies to the next synthesis that waits.
+    // Turns are taken in the order syntheses are asked for; a config reload applies to the next one.
     const limit = this.opts.config().max_concurrent ?? 1;
     if (limit !== this.#limit) this.#slots.resize((this.#limit = limit));
     const free = await this.#slots.acquire(signal).catch(() => {
       throw new AbortedError();
     });
     try {
+      const voice = await pickPiperVoice(await this.opts.installs(), o.voice ?? this.opts.config().tts);
+      const ort = await loadOnnxRuntime(this.opts.libDir, this.opts.ortBuild);
       const loaded = await this.#load(ort, voice);
       try {
         return await this.#speak(ort, loaded, voice, said, signal);
