@@ -174,6 +174,8 @@ export class TelegramTestServer {
   breakDownloads = false;
   /** Hold every getChat unanswered (until the client gives up): a lookup that never resolves. */
   stallGetChat = false;
+  /** Hold every sendVoice unanswered (until the client gives up): an upload stuck on a dead network. */
+  stallVoice = false;
 
   #server!: ReturnType<typeof Bun.serve>;
   #queue: Update[] = [];
@@ -393,6 +395,7 @@ export class TelegramTestServer {
       case "getfile":
         return this.#getFile(params);
       case "sendvoice":
+        if (this.stallVoice) return new Promise<Response>((resolve) => req.signal.addEventListener("abort", () => resolve(ok(null)), { once: true }));
         return this.#sendVoice(params);
       default:
         return fail(404, "Not Found");

@@ -69,6 +69,23 @@ describe("telegram sendVoice", () => {
     expect(logs.some((l) => l.includes("rate limit on sendVoice"))).toBe(true);
   });
 
+  test("the caller's signal ends the send: a stalled upload is cut, a 429's retry wait is not waited out", async () => {
+    const { adapter } = await started();
+    server.pushMessage({ chatId: CHAT, text: "hi" });
+    server.stallVoice = true;
+    const t0 = Date.now();
+    const stalled = await adapter.sendVoice!({ conversation: String(CHAT), text: "x" }, note(), AbortSignal.timeout(200)).then(() => null, (e: unknown) => e);
+    expect(stalled).toBeInstanceOf(Error);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    server.stallVoice = false;
+    server.rateLimit(2, ["sendVoice"]);
+    const t1 = Date.now();
+    const limited = await adapter.sendVoice!({ conversation: String(CHAT), text: "x" }, note(), AbortSignal.timeout(300)).then(() => null, (e: unknown) => e);
+    expect(limited).toBeInstanceOf(Error);
+    expect(Date.now() - t1).toBeLessThan(1_500);
+    expect(server.voices).toHaveLength(0);
+  });
+
   test("a 403 (the bot was blocked) is undeliverable; a 400 too; a network error never shows the token", async () => {
     const { adapter } = await started();
     server.pushMessage({ chatId: CHAT, text: "hi" });

@@ -8,14 +8,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { formatWithOptions } from "node:util";
+import { AdapterManager } from "../../src/core/adapters/manager.ts";
+import { CLI_ADAPTER, CliChannel, withCliChannel } from "../../src/core/chat/cli-channel.ts";
 import { openDatabase } from "../../src/core/db.ts";
+import { EventBus } from "../../src/core/events.ts";
 import type { OutboundMessage, TurnProgress } from "../../src/core/messages.ts";
 import type { Channels } from "../../src/core/sessions/outbox.ts";
 import { DEFAULT_VOICE_SETTINGS, type SpeakReplies } from "../../src/core/sessions/voice-turn.ts";
 import { systemClock } from "../../src/core/util/clock.ts";
 import { VoiceError, type AudioInput, type SpeakReply, type Transcriber, type VoiceNote } from "../../src/core/voice/types.ts";
+import { FakeKind, registerFakeKind } from "../helpers/fake-adapter.ts";
 import { startRuntime } from "../helpers/runtime.ts";
 import { waitUntil } from "../helpers/wait.ts";
+
+const useFake = registerFakeKind();
 
 /** Channels recording texts and voice notes in the order they went out. */
 class SpeakingChannels implements Channels {
@@ -23,7 +29,9 @@ class SpeakingChannels implements Channels {
   texts: OutboundMessage[] = [];
   notes: Array<{ message: OutboundMessage; note: VoiceNote }> = [];
   connected = true;
-  voice: "sent" | "unsupported" | Error = "sent";
+  /** "hang": a send that never returns (and ignores its signal), like an upload stuck on a dead network. */
+  voice: "sent" | "unsupported" | "hang" | Error = "sent";
+  voiceSignals: Array<AbortSignal | undefined> = [];
   async send(_a: string, m: OutboundMessage): Promise<"sent" | "not_connected"> {
     if (!this.connected) return "not_connected";
     this.texts.push(m);
@@ -38,8 +46,10 @@ class SpeakingChannels implements Channels {
     if (!this.connected) return "not_connected";
     return { bytes: new TextEncoder().encode(ref) };
   }
-  async sendVoice(_a: string, message: OutboundMessage, note: VoiceNote): Promise<"sent" | "not_connected" | "unsupported"> {
+  async sendVoice(_a: string, message: OutboundMessage, note: VoiceNote, signal?: AbortSignal): Promise<"sent" | "not_connected" | "unsupported"> {
     if (!this.connected) return "not_connected";
+    this.voiceSignals.push(signal);
+    if (this.voice === "hang") return new Promise(() => {});
     if (this.voice instanceof Error) throw this.voice;
     if (this.voice === "unsupported") return "unsupported";
     this.notes.push({ message, note });
@@ -252,6 +262,24 @@ describe("the outbox speaks a reply after its text, once, best effort", () => {
     expect(lines.some((l) => l.type === "warn" && l.text.includes("not made within"))).toBe(true);
   });
 
+  test("a voice note whose send never returns is given up on at the deadline; the next reply's text goes", async () => {
+    const { log, lines } = logger();
+    const channels = new SpeakingChannels();
+    channels.voice = "hang";
+    const s = speaker();
+    const { runtime } = await startRuntime({ channels, clock: systemClock, speakReply: s.speak, voice: settings("always", 150), log });
+    await runtime.inbound("a", textMsg("1", "one"));
+    await waitUntil(() => channels.voiceSignals.length === 1, "the first voice note being sent");
+    channels.voice = "sent";
+    await runtime.inbound("a", textMsg("2", "two"));
+    await waitUntil(() => channels.notes.length === 1, "the second reply and its voice note", 3_000);
+    await runtime.stop(1_000);
+    expect(channels.out).toEqual(["text:echo: one", "text:echo: two", "voice:echo: two"]);
+    // The send was told to give up too (Telegram cuts its upload), not only left behind.
+    expect(channels.voiceSignals[0]?.aborted).toBe(true);
+    expect(lines.some((l) => l.type === "warn" && l.text.includes("was not sent within"))).toBe(true);
+  });
+
   test("a stop while a voice note is being made does not wait for it: the synthesis is aborted, the text stays sent", async () => {
     const channels = new SpeakingChannels();
     let seen: AbortSignal | null = null;
@@ -321,5 +349,44 @@ describe("the outbox's speak column", () => {
     expect(again.prepare("SELECT text, speak FROM outbox").all()).toEqual([{ text: "old reply", speak: null }]);
     expect((again.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(version);
     again.close();
+  });
+});
+
+describe("the spoken reply", () => {
+  test("with echo_transcript, the text starts with what was heard but the voice note speaks only the answer", async () => {
+    const channels = new SpeakingChannels();
+    const s = speaker();
+    const { runtime } = await startRuntime({ channels, clock: systemClock, transcriber, speakReply: s.speak, voice: { ...settings("voice-in"), echoTranscript: true } });
+    await runtime.inbound("a", voiceMsg("1"));
+    await waitUntil(() => channels.notes.length === 1, "the voice note");
+    await runtime.stop(1_000);
+    expect(channels.texts[0]!.text).toBe("🎤 heard 1\n\necho: heard 1");
+    expect(s.calls).toEqual(["echo: heard 1"]);
+  });
+
+  test("no voice note is made for a channel that cannot send one: an adapter without sendVoice, the cli channel", async () => {
+    const kind = new FakeKind();
+    useFake(async () => kind.factory);
+    const manager = new AdapterManager({ bus: new EventBus(), log: createConsola({ level: -999 }), clock: systemClock, stateDir: mkdtempSync(join(tmpdir(), "bosun-speak-")), firstStartTimeoutMs: 2_000 });
+    const cli = new CliChannel();
+    const heard: OutboundMessage[] = [];
+    cli.attach("c", { progress: () => undefined, reply: (m) => void heard.push(m) });
+    const channels = Object.assign(withCliChannel(cli, manager), { attach: manager.attach.bind(manager) });
+    const s = speaker();
+    const { runtime } = await startRuntime({ channels, clock: systemClock, speakReply: s.speak, voice: settings("always") });
+    await manager.reconcile({ f: { kind: "fake", backoff_initial_ms: 10, backoff_max_ms: 100, healthy_after_ms: 1000, failed_after: 10, stale_after_ms: 300_000, stop_timeout_ms: 1000 } });
+    await waitUntil(() => kind.of("f").some((c) => c.started), "the fake adapter connected");
+    kind.of("f")[0]!.message("1", "typed");
+    await runtime.inbound(CLI_ADAPTER, textMsg("2", "in a terminal"));
+    await waitUntil(() => kind.of("f")[0]!.sent.length === 1 && heard.length === 1, "both replies");
+    await runtime.idle();
+    await runtime.stop(1_000);
+    await manager.stopAll();
+    expect(kind.of("f")[0]!.sent[0]!.text).toBe("echo: typed");
+    expect(heard[0]!.text).toBe("echo: in a terminal");
+    expect(s.calls).toEqual([]);
+    // Nor does the text say a voice note follows.
+    expect(kind.of("f")[0]!.sent[0]!.speak).toBeUndefined();
+    expect(heard[0]!.speak).toBeUndefined();
   });
 });

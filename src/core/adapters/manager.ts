@@ -160,9 +160,14 @@ export class AdapterManager implements Channels {
   }
 
   /** Channels: a spoken reply through the named adapter's live connection. */
-  async sendVoice(name: string, message: OutboundMessage, note: VoiceNote): Promise<"sent" | "not_connected" | "unsupported"> {
+  async sendVoice(name: string, message: OutboundMessage, note: VoiceNote, signal?: AbortSignal): Promise<"sent" | "not_connected" | "unsupported"> {
     const sup = this.#sups.get(name);
-    return sup ? sup.sendVoice(message, note) : "not_connected";
+    return sup ? sup.sendVoice(message, note, signal) : "not_connected";
+  }
+
+  /** Channels: whether the named adapter's live connection takes voice notes (asked before one is made). */
+  canSendVoice(name: string): boolean {
+    return this.#sups.get(name)?.canSendVoice === true;
   }
 
   /** Channels: whether the adapter answers a repeated request with the stored reply. */

@@ -317,14 +317,19 @@ export class Supervisor {
   }
 
   /** A spoken reply through the live connection; "not_connected" without one, "unsupported" when the channel takes no voice notes. */
-  async sendVoice(message: OutboundMessage, note: VoiceNote): Promise<"sent" | "not_connected" | "unsupported"> {
+  async sendVoice(message: OutboundMessage, note: VoiceNote, signal?: AbortSignal): Promise<"sent" | "not_connected" | "unsupported"> {
     const adapter = this.#adapter;
     if (!adapter || this.status.state !== "running") return "not_connected";
     if (!adapter.sendVoice) return "unsupported";
-    await adapter.sendVoice(message, note);
+    await adapter.sendVoice(message, note, signal);
     // Not a second outbound message (its text was one already): only the channel's last traffic moves.
     this.status.lastOutboundAt = new Date(this.#d.clock.now()).toISOString();
     return "sent";
+  }
+
+  /** Whether the live connection takes voice notes (its adapter has sendVoice); false without one. */
+  get canSendVoice(): boolean {
+    return this.#adapter?.sendVoice !== undefined;
   }
 
   /** Whether this channel answers a repeated request with the stored reply. */

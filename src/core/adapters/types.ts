@@ -72,9 +72,10 @@ export interface Adapter {
   /**
    * Send a spoken reply (a voice note) to the conversation of `message`, whose text `send` already
    * delivered (Telegram sendVoice, webchat audio). Optional: channels without it get the text only.
-   * Throws like send.
+   * Throws like send. `signal` aborts when the gateway no longer waits for it (the reply's voice
+   * deadline, [voice] timeout_ms, or a stop): the upload and any retry wait end then.
    */
-  sendVoice?(message: OutboundMessage, note: VoiceNote): Promise<void>;
+  sendVoice?(message: OutboundMessage, note: VoiceNote, signal?: AbortSignal): Promise<void>;
   /**
    * The gateway is stopping (`bosun down`): take no new messages from now on (a long poll ends,
    * a request is answered 503 with Retry-After, a chat page is told), while replies of the turns

@@ -64,6 +64,8 @@ export function withCliChannel(cli: CliChannel, adapters: Channels): Channels {
     // The cli channel takes text only; adapters fetch their voice messages.
     ...(adapters.fetchAudio ? { fetchAudio: adapters.fetchAudio.bind(adapters) } : {}),
     // Spoken replies go to adapters that take voice notes; a terminal gets the text.
-    ...(adapters.sendVoice ? { sendVoice: async (adapter, m, note) => (adapter === CLI_ADAPTER ? "unsupported" : adapters.sendVoice!(adapter, m, note)) } : {}),
+    ...(adapters.sendVoice ? { sendVoice: async (adapter, m, note, signal) => (adapter === CLI_ADAPTER ? "unsupported" : adapters.sendVoice!(adapter, m, note, signal)) } : {}),
+    // Asked before a voice note is made: none is made for a terminal.
+    canSendVoice: (adapter) => adapter !== CLI_ADAPTER && adapters.sendVoice !== undefined && adapters.canSendVoice?.(adapter) !== false,
   };
 }

@@ -5,6 +5,7 @@ import type { Clock } from "../util/clock.ts";
 import { AbortedError, raceAbort } from "../util/abort.ts";
 import { VoiceError, type AudioInput, type SpeakReply, type VoiceNote } from "../voice/types.ts";
 import type { OutboxEntry, SessionStore } from "./store.ts";
+import { unechoed } from "./voice-turn.ts";
 
 /** Longest wait between two delivery attempts of one reply. */
 const RETRY_CAP_MS = 5 * 60_000;
@@ -24,9 +25,16 @@ export interface Channels {
   fetchAudio?(adapter: string, ref: string, maxBytes: number, signal: AbortSignal): Promise<AudioInput | "not_connected">;
   /**
    * A spoken reply through the adapter's live connection (Adapter.sendVoice): "unsupported" when the
-   * adapter has no sendVoice, "not_connected" when it has no connection. Throws when the send failed.
+   * adapter has no sendVoice, "not_connected" when it has no connection. Throws when the send failed;
+   * gives up (throws) once `signal` aborts (the reply's voice deadline, a stop).
    */
-  sendVoice?(adapter: string, message: OutboundMessage, note: VoiceNote): Promise<"sent" | "not_connected" | "unsupported">;
+  sendVoice?(adapter: string, message: OutboundMessage, note: VoiceNote, signal?: AbortSignal): Promise<"sent" | "not_connected" | "unsupported">;
+  /**
+   * Cheap, asked before a voice note is made: whether the adapter's live connection takes voice
+   * notes (has sendVoice). False spares the synthesis of a note nobody could send. Absent: assumed
+   * true, and sendVoice's "unsupported" says otherwise after the fact.
+   */
+  canSendVoice?(adapter: string): boolean;
 }
 
 export interface OutboxSettings {
@@ -174,7 +182,7 @@ export class OutboxCourier {
       }
       if (row.nextAttemptAt > now) return this.#wait(lane, row.nextAttemptAt - now);
       let outcome: "sent" | "not_connected";
-      const speak = row.speak === true && this.speech !== undefined && this.channels.sendVoice !== undefined;
+      const speak = row.speak === true && this.speech !== undefined && this.channels.sendVoice !== undefined && this.channels.canSendVoice?.(row.adapter) !== false;
       const message: OutboundMessage = {
         conversation: row.conversation,
         thread: row.thread,
@@ -219,14 +227,16 @@ export class OutboxCourier {
   }
 
   /**
-   * A delivered reply, also as a voice note: made within the timeout and sent once, best effort.
-   * Whatever fails is logged and nothing else happens: the text went out and stays sent.
+   * A delivered reply, also as a voice note: made and sent within the timeout, once, best effort
+   * (the lane's next reply waits for it, so neither a slow synthesis nor a stuck upload may hold it
+   * longer). Whatever fails is logged and nothing else happens: the text went out and stays sent.
    */
   async #speak(row: OutboxEntry, message: OutboundMessage): Promise<void> {
     const { speakReply, timeoutMs } = this.speech!;
     const deadline = new AbortController();
     const limit = timeoutMs();
     let timedOut = false;
+    let sending = false;
     void this.clock.sleep(limit, deadline.signal).then(() => {
       if (deadline.signal.aborted) return;
       timedOut = true;
@@ -236,14 +246,16 @@ export class OutboxCourier {
     const what = `the voice note of the reply to ${row.replyTo}`;
     try {
       // Raced, not only signalled: a synthesis that does not heed its signal cannot hold the lane (or a stop).
-      const note = await raceAbort(speakReply(row.text, signal), signal);
+      // Spoken without the echo of what was heard: the listener said that themselves.
+      const note = await raceAbort(speakReply(unechoed(row.text), signal), signal);
       this.#saidNoVoice = false;
       if (this.#stopped) return;
-      const outcome = await this.channels.sendVoice!(row.adapter, message, note);
+      sending = true;
+      const outcome = await raceAbort(this.channels.sendVoice!(row.adapter, message, note, signal), signal);
       if (outcome !== "sent") this.log.debug(`${row.adapter}: ${what} was not sent (${outcome === "unsupported" ? "the channel takes no voice notes" : "not connected"})`);
     } catch (err) {
       if (this.#halt.signal.aborted && !timedOut) this.log.debug(`${what} was given up on: the gateway is stopping`);
-      else if (timedOut) this.log.warn(`${row.adapter}: ${what} was not made within ${Math.round(limit / 1000)} s; the reply went as text only`);
+      else if (timedOut) this.log.warn(`${row.adapter}: ${what} was not ${sending ? "sent" : "made"} within ${Math.round(limit / 1000)} s; the reply went as text only`);
       else if (err instanceof VoiceError && (err.code === "voice_no_model" || err.code === "voice_unavailable")) this.#noVoice(row, err);
       else this.log.warn(`${row.adapter}: ${what} failed (${err instanceof AbortedError ? "aborted" : errorMessage(err)}); the reply went as text only`);
     } finally {

@@ -61,20 +61,22 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
    * (retry_after, up to the cap, a few times); a refusal that a retry cannot change (400: no such
    * chat, a malformed message; 403: blocked, kicked) is an UndeliverableError; the rest as thrown.
    */
-  async function sendOnce(method: string, call: () => Promise<unknown>): Promise<void> {
+  /** One send with its 429 retries; `signal` (besides the adapter's stop) ends the retry wait. */
+  async function sendOnce(method: string, call: () => Promise<unknown>, signal: AbortSignal = stop.signal): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await call();
         return;
       } catch (err) {
         const wait = err instanceof TelegramApiError && err.status === 429 ? Math.max(1, err.retryAfterS ?? 1) : undefined;
-        if (wait === undefined || attempt >= SEND_ATTEMPTS || wait > SEND_RETRY_CAP_S || stop.signal.aborted) {
+        if (wait === undefined || attempt >= SEND_ATTEMPTS || wait > SEND_RETRY_CAP_S || signal.aborted) {
           if (err instanceof TelegramApiError && (err.status === 400 || err.status === 403)) throw new UndeliverableError(err.message);
           throw err;
         }
         ctx.log.warn(`Telegram rate limit on ${method}; retrying in ${wait} s`);
-        await ctx.clock.sleep(wait * 1000, stop.signal);
+        await ctx.clock.sleep(wait * 1000, signal);
         if (stop.signal.aborted) throw new Error("the telegram adapter stopped before the message could be sent");
+        if (signal.aborted) throw new Error(`${method} was given up on before it could be sent`);
       }
     }
   }
@@ -156,10 +158,12 @@ export const createTelegramAdapter: AdapterFactory<TelegramAdapterConfig> = (ctx
     },
 
     // A spoken reply: the OGG/Opus voice note uploaded with sendVoice, quoting the message it answers like the text did.
-    async sendVoice(message: OutboundMessage, note: VoiceNote) {
+    // Given up on when `signal` aborts (the reply's voice deadline) or the adapter stops: the upload is cut, no retry waits.
+    async sendVoice(message: OutboundMessage, note: VoiceNote, signal?: AbortSignal) {
       const params = { ...target(message), duration: Math.max(1, Math.ceil(note.durationMs / 1000)) };
       const file = { field: "voice", name: "reply.ogg", type: "audio/ogg", bytes: note.bytes };
-      await sendOnce("sendVoice", () => api.upload("sendVoice", params, file, { timeoutMs: UPLOAD_TIMEOUT_MS }));
+      const until = signal ? AbortSignal.any([stop.signal, signal]) : stop.signal;
+      await sendOnce("sendVoice", () => api.upload("sendVoice", params, file, { timeoutMs: UPLOAD_TIMEOUT_MS, signal: until }), until);
       touch();
     },
 
