@@ -254,6 +254,8 @@ export class ControlClient implements GatewayApi {
       req.on("response", resolve);
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err.code === "ECONNREFUSED" || err.code === "ENOENT") reject(notRunningError());
+        // The gateway went away with the request in hand (stopped, or killed): say so, not "a bug".
+        else if (err.code === "ECONNRESET" && !signal?.aborted) reject(fromApi("not_running", "the gateway stopped before it answered", "see `bosun status`, start it again with `bosun up`, then run the command again"));
         else reject(err);
       });
       req.end(payload);
