@@ -5,7 +5,7 @@ import type { Clock } from "../util/clock.ts";
 import { AbortedError, raceAbort } from "../util/abort.ts";
 import { VoiceError, type AudioInput, type SpeakReply, type VoiceNote } from "../voice/types.ts";
 import type { OutboxEntry, SessionStore } from "./store.ts";
-import { unechoed } from "./voice-turn.ts";
+import { unechoed } from "./echo.ts";
 
 /** Longest wait between two delivery attempts of one reply. */
 const RETRY_CAP_MS = 5 * 60_000;

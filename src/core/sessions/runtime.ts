@@ -5,7 +5,8 @@ import type { InboundDelivery, InboundMessage, TurnResult } from "../messages.ts
 import type { Clock } from "../util/clock.ts";
 import type { Agent, Answer } from "./agent.ts";
 import type { SpeakReply, Transcriber } from "../voice/types.ts";
-import { DEFAULT_VOICE_SETTINGS, echoed, hearVoice, speaks, type VoiceTurnSettings } from "./voice-turn.ts";
+import { echoed } from "./echo.ts";
+import { DEFAULT_VOICE_SETTINGS, hearVoice, speaks, type VoiceTurnSettings } from "./voice-turn.ts";
 import { sessionKey } from "./key.ts";
 import { OutboxCourier, type Channels, type OutboxSettings } from "./outbox.ts";
 import { SessionQueue } from "./session-queue.ts";
