@@ -131,6 +131,9 @@ describe("PiperSynthesizer with the tone voice", () => {
   test("too long a text, empty text, an aborted turn", async () => {
     const h = home();
     expect((await voiceError(synth(h, undefined, 10).synthesize("This is longer than ten.", signal))).code).toBe("voice_too_long");
+    // Both sides of the bound: exactly the limit is spoken, one character more is refused.
+    expect((await voiceError(synth(h, undefined, 10).synthesize("Hello you.x", signal))).code).toBe("voice_too_long");
+    expect((await synth(h, undefined, 10).synthesize("Hello you.", signal)).samples.length).toBeGreaterThan(0);
     expect((await voiceError(synth(h).synthesize("   ", signal))).message).toBe("there is no text to speak");
     const ac = new AbortController();
     ac.abort();
